@@ -1,0 +1,80 @@
+//! Errors of the core, in one enum.
+//!
+//! Each variant is a situation the caller can act on differently: a wrong key is not a damaged
+//! file, a missing field is not a locked record. Validation errors name the field and the rule
+//! broken so the app can put the message next to the right input. Messages never contain the
+//! personal data that was being saved (they may be logged).
+
+use crate::s65::S65Item;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The key does not open this store (or the key-check file does not belong to it).
+    #[error("the key does not open this store")]
+    WrongKey,
+    /// The store was written by a newer version of Steady; it is left as it is.
+    #[error(
+        "the store has schema version {found}, newer than this build's {supported}; update the app"
+    )]
+    NewerSchema { found: u32, supported: u32 },
+    /// The store file is damaged (truncated, or a page fails its check).
+    #[error("the store file is damaged: {0}")]
+    Corrupt(String),
+    /// Input broke a rule; `field` names the input, `rule` says what is wrong with it.
+    #[error("{field}: {rule}")]
+    Validation { field: String, rule: String },
+    /// No such record on this device (or not visible to it).
+    #[error("{entity} {id} was not found")]
+    NotFound { entity: &'static str, id: String },
+    /// The device's grants do not allow this (no grant, grant ended, or role too low).
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
+    /// The incident is submitted: it can no longer change; add an addendum instead.
+    #[error("incident {0} is submitted and locked; add an addendum instead")]
+    Locked(String),
+    /// A use-of-force incident in a mental health unit lacks items that s.6(5) requires.
+    #[error("cannot submit: the use-of-force record lacks s.6(5) items {}", S65Item::letters(.missing))]
+    IncompleteUseOfForce { missing: Vec<S65Item> },
+    /// The underlying database failed (disk full, I/O error, ...).
+    #[error("storage: {0}")]
+    Storage(rusqlite::Error),
+    /// A stored or imported document is not valid JSON of the expected shape.
+    #[error("data: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Reading or writing a file beside the store failed.
+    #[error("file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase) => {
+                Error::Corrupt(e.to_string())
+            }
+            _ => Error::Storage(e),
+        }
+    }
+}
+
+impl Error {
+    /// A validation error for `field`, breaking `rule`.
+    pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Error::Validation {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+
+    /// A not-found error.
+    pub fn not_found(entity: &'static str, id: impl Into<String>) -> Self {
+        Error::NotFound {
+            entity,
+            id: id.into(),
+        }
+    }
+}
+
+/// The core's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

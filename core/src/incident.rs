@@ -1,0 +1,775 @@
+//! Incidents: quick capture first, detail later, then submission and addenda.
+//!
+//! A HEMS crew at a roadside or a care worker mid-shift records an incident in one call with
+//! only a unit and a note; `occurred_at` is the moment of the call unless given. The draft is
+//! completed later — de-escalation tried (the person's own "what helps" first), each use of force
+//! with its MHSDS codes and times, injuries, outcome, debriefs — and then submitted, after which
+//! it is locked (by this API and by SQL triggers) and only addenda can be added.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::clock::Timestamp;
+use crate::codes::{
+    DeescalationStep, IncidentTag, RestrictiveInterventionReason, RestrictiveInterventionType, Role,
+};
+use crate::error::{Error, Result};
+use crate::people::{ListEdit, Person, checked_text, load_person, new_id, person_from};
+use crate::protocol::{Change, EntityKind};
+use crate::replica::{self, Record, Writer};
+use crate::s65::{self, S65Item};
+use crate::store::{StaffMember, Store};
+use crate::units::{UnitGrant, active_grant, require_role};
+
+/// Where an incident is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatus {
+    /// Editable, synced.
+    Draft,
+    /// Locked; only addenda may be added.
+    Submitted,
+}
+
+/// The one-call capture: only `unit_id` and `note` are required.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct QuickCapture {
+    /// The unit the incident belongs to.
+    pub unit_id: String,
+    /// What happened, in a line or two.
+    pub note: String,
+    /// The person involved, if known to the unit.
+    pub person_id: Option<String>,
+    /// A description of someone not known by name ("man ~40, roadside").
+    pub unidentified_person: Option<String>,
+    /// Quick tags.
+    pub tags: Vec<IncidentTag>,
+    /// When it happened; now if not given.
+    pub occurred_at: Option<Timestamp>,
+}
+
+/// De-escalation tried before (or instead of) any use of force.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Deescalation {
+    /// Strategies ticked from the person's own "what helps" list (their text at the time).
+    pub own_strategies: Vec<String>,
+    /// General steps tried.
+    pub general_steps: Vec<DeescalationStep>,
+    /// Anything else tried.
+    pub other: Option<String>,
+}
+
+/// A member of staff involved in a use of force.
+pub type StaffInvolved = StaffMember;
+
+/// One restrictive intervention used during the incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UseOfForce {
+    /// Item id (set by the store).
+    pub id: String,
+    /// MHSDS restrictive intervention type.
+    pub intervention: RestrictiveInterventionType,
+    /// MHSDS reason, once known.
+    pub reason: Option<RestrictiveInterventionReason>,
+    /// When it started.
+    pub started_at: Option<Timestamp>,
+    /// When it ended (still running while `None`).
+    pub ended_at: Option<Timestamp>,
+    /// Whether this intervention is authorised in the person's care plan.
+    pub in_care_plan: Option<bool>,
+    /// How force was used.
+    pub how_force_was_used: String,
+    /// Staff who used force (name and job title).
+    pub staff: Vec<StaffInvolved>,
+}
+
+impl UseOfForce {
+    /// Minutes from start to end (to `now` while still running).
+    pub fn minutes(&self, now: Timestamp) -> Option<i64> {
+        let start = self.started_at?;
+        Some((self.ended_at.unwrap_or(now).0 - start.0) / 60_000)
+    }
+
+    /// A prone hold that has lasted (or is lasting) more than 10 minutes: reported separately.
+    pub fn prone_over_ten_minutes(&self, now: Timestamp) -> bool {
+        self.intervention.is_prone()
+            && self
+                .started_at
+                .is_some_and(|s| self.ended_at.unwrap_or(now).0 - s.0 > 10 * 60_000)
+    }
+}
+
+/// Whether a post-incident debrief was held, and a note (why not, or what came of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Debrief {
+    /// It was held.
+    pub held: bool,
+    /// Why not, or a short summary.
+    pub note: String,
+}
+
+/// An addendum to a submitted incident: added, never changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Addendum {
+    /// Item id.
+    pub id: String,
+    /// Who added it.
+    pub author: String,
+    /// Their job title.
+    pub job_title: String,
+    /// When.
+    pub at: Timestamp,
+    /// Why it was needed.
+    pub reason: String,
+    /// What it adds.
+    pub text: String,
+}
+
+/// A whole incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    /// The incident's id.
+    pub id: String,
+    /// Its unit.
+    pub unit_id: String,
+    /// Draft or submitted.
+    pub status: IncidentStatus,
+    /// When it happened.
+    pub occurred_at: Timestamp,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// The person involved, if known.
+    pub person_id: Option<String>,
+    /// The person's name to show, if known.
+    pub person_name: Option<String>,
+    /// A description of someone not known by name.
+    pub unidentified_person: Option<String>,
+    /// The short note.
+    pub note: String,
+    /// Quick tags.
+    pub tags: Vec<IncidentTag>,
+    /// Where it happened.
+    pub place: Option<String>,
+    /// De-escalation tried.
+    pub deescalation: Deescalation,
+    /// Restrictive interventions used.
+    pub use_of_force: Vec<UseOfForce>,
+    /// Anyone not unit staff involved in the use of force.
+    pub non_staff_involved: Option<bool>,
+    /// Why they were.
+    pub non_staff_reason: Option<String>,
+    /// The person's mental disorder, if known (or "not known").
+    pub mental_disorder: Option<String>,
+    /// Relevant characteristics, if known (or "not known").
+    pub relevant_characteristics: Option<String>,
+    /// Whether the person has a learning disability or autism.
+    pub learning_disability_or_autism: Option<bool>,
+    /// Injuries to the person.
+    pub injuries_person: Option<String>,
+    /// Injuries to staff.
+    pub injuries_staff: Option<String>,
+    /// Injuries to others.
+    pub injuries_others: Option<String>,
+    /// What happened in the end.
+    pub outcome: Option<String>,
+    /// Whether the person died or suffered serious injury.
+    pub death_or_serious_injury: Option<bool>,
+    /// Debrief with the person.
+    pub debrief_person: Option<Debrief>,
+    /// Debrief with staff.
+    pub debrief_staff: Option<Debrief>,
+    /// Whether the people named in the care plan were notified.
+    pub notification_sent: Option<bool>,
+    /// When it was submitted.
+    pub submitted_at: Option<Timestamp>,
+    /// Addenda, oldest first.
+    pub addenda: Vec<Addendum>,
+}
+
+/// Changes to a draft's details; `None` leaves a field as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct IncidentDetails {
+    /// When it happened.
+    pub occurred_at: Option<Timestamp>,
+    /// The short note.
+    pub note: Option<String>,
+    /// The person involved (an empty string clears it).
+    pub person_id: Option<String>,
+    /// A description of someone not known by name.
+    pub unidentified_person: Option<String>,
+    /// Quick tags (replaces the set).
+    pub tags: Option<Vec<IncidentTag>>,
+    /// Where it happened.
+    pub place: Option<String>,
+    /// De-escalation tried (replaces it).
+    pub deescalation: Option<Deescalation>,
+    /// Anyone not unit staff involved.
+    pub non_staff_involved: Option<bool>,
+    /// Why they were.
+    pub non_staff_reason: Option<String>,
+    /// Mental disorder, if known.
+    pub mental_disorder: Option<String>,
+    /// Relevant characteristics, if known.
+    pub relevant_characteristics: Option<String>,
+    /// Learning disability or autism.
+    pub learning_disability_or_autism: Option<bool>,
+    /// Injuries to the person.
+    pub injuries_person: Option<String>,
+    /// Injuries to staff.
+    pub injuries_staff: Option<String>,
+    /// Injuries to others.
+    pub injuries_others: Option<String>,
+    /// Outcome.
+    pub outcome: Option<String>,
+    /// Death or serious injury.
+    pub death_or_serious_injury: Option<bool>,
+    /// Debrief with the person.
+    pub debrief_person: Option<Debrief>,
+    /// Debrief with staff.
+    pub debrief_staff: Option<Debrief>,
+    /// Notification sent.
+    pub notification_sent: Option<bool>,
+}
+
+/// An incident in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentSummary {
+    /// The incident's id.
+    pub id: String,
+    /// Its unit.
+    pub unit_id: String,
+    /// Draft or submitted.
+    pub status: IncidentStatus,
+    /// When it happened.
+    pub occurred_at: Timestamp,
+    /// Who or whom it was about, as shown.
+    pub about: String,
+    /// Quick tags.
+    pub tags: Vec<IncidentTag>,
+    /// It records a use of force.
+    pub use_of_force: bool,
+    /// Changes not yet on the server.
+    pub pending_changes: u32,
+}
+
+/// What submitting said: in a mental health unit nothing is missing (or it would have failed);
+/// elsewhere, the s.6(5) items missing, as advice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitOutcome {
+    /// Items of s.6(5) not yet recorded.
+    pub advice: Vec<S65Item>,
+}
+
+const USE_OF_FORCE: &str = "use_of_force";
+const ADDENDA: &str = "addenda";
+
+fn text_field(
+    fields: &mut BTreeMap<String, Value>,
+    key: &str,
+    value: &Option<String>,
+    max: usize,
+) -> Result<()> {
+    if let Some(v) = value {
+        fields.insert(key.to_string(), json!(checked_text(key, v, max, false)?));
+    }
+    Ok(())
+}
+
+fn incident_from(id: &str, r: &Record, person: Option<&Person>) -> Result<Incident> {
+    let decode_item = |(item_id, v): &(String, Value)| -> Result<UseOfForce> {
+        let mut value = v.clone();
+        value["id"] = json!(item_id);
+        Ok(serde_json::from_value(value)?)
+    };
+    let addendum = |(item_id, v): &(String, Value)| -> Result<Addendum> {
+        let mut value = v.clone();
+        value["id"] = json!(item_id);
+        Ok(serde_json::from_value(value)?)
+    };
+    Ok(Incident {
+        id: id.to_string(),
+        unit_id: r.unit_id.clone(),
+        status: if r.locked || r.opt_text("status").as_deref() == Some("submitted") {
+            IncidentStatus::Submitted
+        } else {
+            IncidentStatus::Draft
+        },
+        occurred_at: r.time("occurred_at").unwrap_or(Timestamp(0)),
+        recorded_by: r.text("recorded_by"),
+        person_id: r.opt_text("person_id"),
+        person_name: person.map(|p| {
+            p.preferred_name
+                .clone()
+                .unwrap_or_else(|| p.display_name.clone())
+        }),
+        unidentified_person: r.opt_text("unidentified_person"),
+        note: r.text("note"),
+        tags: r.decode("tags")?.unwrap_or_default(),
+        place: r.opt_text("place"),
+        deescalation: r.decode("deescalation")?.unwrap_or_default(),
+        use_of_force: r
+            .list(USE_OF_FORCE)
+            .iter()
+            .map(decode_item)
+            .collect::<Result<_>>()?,
+        non_staff_involved: r.flag("non_staff_involved"),
+        non_staff_reason: r.opt_text("non_staff_reason"),
+        mental_disorder: r.opt_text("mental_disorder"),
+        relevant_characteristics: r.opt_text("relevant_characteristics"),
+        learning_disability_or_autism: r.flag("learning_disability_or_autism"),
+        injuries_person: r.opt_text("injuries_person"),
+        injuries_staff: r.opt_text("injuries_staff"),
+        injuries_others: r.opt_text("injuries_others"),
+        outcome: r.opt_text("outcome"),
+        death_or_serious_injury: r.flag("death_or_serious_injury"),
+        debrief_person: r.decode("debrief_person")?,
+        debrief_staff: r.decode("debrief_staff")?,
+        notification_sent: r.flag("notification_sent"),
+        submitted_at: r.time("submitted_at"),
+        addenda: r
+            .list(ADDENDA)
+            .iter()
+            .map(addendum)
+            .collect::<Result<_>>()?,
+    })
+}
+
+/// Loads an incident with its person (if identified and still on the device).
+fn load_incident(
+    conn: &rusqlite::Connection,
+    id: &str,
+) -> Result<(Record, Incident, Option<Person>)> {
+    let record = replica::load(conn, EntityKind::Incident, id)?
+        .ok_or_else(|| Error::not_found("incident", id))?;
+    let person = match record.opt_text("person_id") {
+        Some(pid) => load_person(conn, &pid).ok().map(|p| person_from(&pid, &p)),
+        None => None,
+    };
+    let incident = incident_from(id, &record, person.as_ref())?;
+    Ok((record, incident, person))
+}
+
+fn check_person_in_unit(conn: &rusqlite::Connection, person_id: &str, unit_id: &str) -> Result<()> {
+    let person = load_person(conn, person_id)
+        .map_err(|_| Error::invalid("person_id", "no such person on this device"))?;
+    if person.unit_id != unit_id {
+        return Err(Error::invalid(
+            "person_id",
+            "the person belongs to another unit",
+        ));
+    }
+    Ok(())
+}
+
+fn validate_use_of_force(u: &UseOfForce) -> Result<()> {
+    if let (Some(start), Some(end)) = (u.started_at, u.ended_at)
+        && end < start
+    {
+        return Err(Error::invalid("ended_at", "must not be before started_at"));
+    }
+    checked_text("how_force_was_used", &u.how_force_was_used, 2000, false)?;
+    if u.staff.len() > 20 {
+        return Err(Error::invalid("staff", "at most 20 people"));
+    }
+    for (i, s) in u.staff.iter().enumerate() {
+        checked_text(&format!("staff[{i}].name"), &s.name, 100, true)?;
+        checked_text(&format!("staff[{i}].job_title"), &s.job_title, 100, true)?;
+    }
+    Ok(())
+}
+
+fn use_of_force_value(u: &UseOfForce) -> Result<Value> {
+    let mut value = serde_json::to_value(u)?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.remove("id");
+    }
+    Ok(value)
+}
+
+impl Store {
+    /// Records an incident in one call (any role in the unit). Only the unit and a note are
+    /// needed; returns the new incident's id once it is durably saved.
+    pub fn capture_incident(&self, capture: QuickCapture) -> Result<String> {
+        let note = checked_text("note", &capture.note, 2000, true)?;
+        let unidentified = checked_text(
+            "unidentified_person",
+            capture.unidentified_person.as_deref().unwrap_or(""),
+            200,
+            false,
+        )?;
+        let person_id = capture.person_id.filter(|p| !p.trim().is_empty());
+        if person_id.is_some() && unidentified.is_some() {
+            return Err(Error::invalid(
+                "unidentified_person",
+                "give either a known person or a description, not both",
+            ));
+        }
+        let id = new_id();
+        self.write(|w| {
+            let unit = &capture.unit_id;
+            require_role(w.tx(), unit, w.now(), Role::Reader, "record incidents")?;
+            if let Some(pid) = &person_id {
+                check_person_in_unit(w.tx(), pid, unit)?;
+            }
+            let mut fields = BTreeMap::new();
+            fields.insert("status".to_string(), json!("draft"));
+            fields.insert(
+                "occurred_at".to_string(),
+                json!(capture.occurred_at.unwrap_or(w.now()).0),
+            );
+            fields.insert("recorded_by".to_string(), json!(w.staff().name));
+            fields.insert("note".to_string(), json!(note));
+            fields.insert("tags".to_string(), json!(capture.tags));
+            if let Some(pid) = &person_id {
+                fields.insert("person_id".to_string(), json!(pid));
+            }
+            if let Some(u) = &unidentified {
+                fields.insert("unidentified_person".to_string(), json!(u));
+            }
+            w.change(
+                EntityKind::Incident,
+                &id,
+                unit,
+                Change::Fields(fields),
+                "change",
+            )?;
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    /// Changes a draft's details (any role in the unit). A submitted incident is locked.
+    pub fn update_incident(&self, incident_id: &str, details: IncidentDetails) -> Result<()> {
+        let mut fields = BTreeMap::new();
+        if let Some(t) = details.occurred_at {
+            fields.insert("occurred_at".to_string(), json!(t.0));
+        }
+        if let Some(note) = &details.note {
+            fields.insert(
+                "note".to_string(),
+                json!(checked_text("note", note, 2000, true)?),
+            );
+        }
+        text_field(
+            &mut fields,
+            "unidentified_person",
+            &details.unidentified_person,
+            200,
+        )?;
+        if let Some(tags) = &details.tags {
+            fields.insert("tags".to_string(), json!(tags));
+        }
+        text_field(&mut fields, "place", &details.place, 200)?;
+        if let Some(d) = &details.deescalation {
+            let own = d
+                .own_strategies
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    checked_text(&format!("own_strategies[{i}]"), s, 500, true)
+                        .map(Option::unwrap_or_default)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let other = checked_text(
+                "deescalation.other",
+                d.other.as_deref().unwrap_or(""),
+                1000,
+                false,
+            )?;
+            fields.insert(
+                "deescalation".to_string(),
+                json!(Deescalation {
+                    own_strategies: own,
+                    general_steps: d.general_steps.clone(),
+                    other,
+                }),
+            );
+        }
+        for (key, value) in [
+            ("non_staff_involved", details.non_staff_involved),
+            (
+                "learning_disability_or_autism",
+                details.learning_disability_or_autism,
+            ),
+            ("death_or_serious_injury", details.death_or_serious_injury),
+            ("notification_sent", details.notification_sent),
+        ] {
+            if let Some(v) = value {
+                fields.insert(key.to_string(), json!(v));
+            }
+        }
+        text_field(
+            &mut fields,
+            "non_staff_reason",
+            &details.non_staff_reason,
+            1000,
+        )?;
+        text_field(
+            &mut fields,
+            "mental_disorder",
+            &details.mental_disorder,
+            500,
+        )?;
+        text_field(
+            &mut fields,
+            "relevant_characteristics",
+            &details.relevant_characteristics,
+            500,
+        )?;
+        text_field(
+            &mut fields,
+            "injuries_person",
+            &details.injuries_person,
+            1000,
+        )?;
+        text_field(&mut fields, "injuries_staff", &details.injuries_staff, 1000)?;
+        text_field(
+            &mut fields,
+            "injuries_others",
+            &details.injuries_others,
+            1000,
+        )?;
+        text_field(&mut fields, "outcome", &details.outcome, 2000)?;
+        for (key, debrief) in [
+            ("debrief_person", &details.debrief_person),
+            ("debrief_staff", &details.debrief_staff),
+        ] {
+            if let Some(d) = debrief {
+                let note =
+                    checked_text(&format!("{key}.note"), &d.note, 1000, false)?.unwrap_or_default();
+                fields.insert(key.to_string(), json!(Debrief { held: d.held, note }));
+            }
+        }
+        self.edit_draft(incident_id, |w, record| {
+            if let Some(pid) = &details.person_id {
+                if pid.trim().is_empty() {
+                    fields.insert("person_id".to_string(), Value::Null);
+                } else {
+                    check_person_in_unit(w.tx(), pid, &record.unit_id)?;
+                    fields.insert("person_id".to_string(), json!(pid));
+                }
+            }
+            if fields.is_empty() {
+                return Ok(());
+            }
+            w.change(
+                EntityKind::Incident,
+                incident_id,
+                &record.unit_id,
+                Change::Fields(fields),
+                "change",
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Adds a use of force to a draft; returns its id. Start a timer by giving `started_at` and
+    /// no `ended_at`.
+    pub fn add_use_of_force(&self, incident_id: &str, entry: UseOfForce) -> Result<String> {
+        validate_use_of_force(&entry)?;
+        let value = use_of_force_value(&entry)?;
+        self.edit_draft(incident_id, |w, record| {
+            uses(incident_id).add(w, record, value, None)
+        })
+    }
+
+    /// Replaces a use of force on a draft (ending its timer, adding staff, ...).
+    pub fn update_use_of_force(&self, incident_id: &str, entry: UseOfForce) -> Result<()> {
+        validate_use_of_force(&entry)?;
+        let value = use_of_force_value(&entry)?;
+        self.edit_draft(incident_id, |w, record| {
+            uses(incident_id).edit(w, record, &entry.id, value)
+        })
+    }
+
+    /// Removes a use of force from a draft.
+    pub fn remove_use_of_force(&self, incident_id: &str, entry_id: &str) -> Result<()> {
+        self.edit_draft(incident_id, |w, record| {
+            uses(incident_id).remove(w, record, entry_id)
+        })
+    }
+
+    /// The s.6(5) items the incident still lacks (empty when no force was used).
+    pub fn missing_use_of_force_items(&self, incident_id: &str) -> Result<Vec<S65Item>> {
+        let now = self.now();
+        self.read(|tx| {
+            let (record, incident, person) = load_incident(tx, incident_id)?;
+            active_grant(tx, &record.unit_id, now)?;
+            Ok(s65::missing_items(&incident, person.as_ref()))
+        })
+    }
+
+    /// Submits a draft: in a mental health unit a use-of-force incident must have every s.6(5)
+    /// item (else [`Error::IncompleteUseOfForce`] and nothing changes); elsewhere the missing
+    /// items come back as advice. After this the incident is locked.
+    pub fn submit_incident(&self, incident_id: &str) -> Result<SubmitOutcome> {
+        self.write(|w| {
+            let (record, incident, person) = load_incident(w.tx(), incident_id)?;
+            let grant = require_role(
+                w.tx(),
+                &record.unit_id,
+                w.now(),
+                Role::Reader,
+                "submit incidents",
+            )?;
+            if incident.status == IncidentStatus::Submitted {
+                return Err(Error::Locked(incident_id.to_string()));
+            }
+            let missing = s65::missing_items(&incident, person.as_ref());
+            if grant.mental_health_unit && !missing.is_empty() {
+                return Err(Error::IncompleteUseOfForce { missing });
+            }
+            let mut fields = BTreeMap::new();
+            fields.insert("status".to_string(), json!("submitted"));
+            fields.insert("submitted_at".to_string(), json!(w.now().0));
+            fields.insert("submitted_by".to_string(), json!(w.staff().name));
+            w.change(
+                EntityKind::Incident,
+                incident_id,
+                &record.unit_id,
+                Change::Fields(fields),
+                "submit",
+            )?;
+            w.lock(EntityKind::Incident, incident_id)?;
+            Ok(SubmitOutcome { advice: missing })
+        })
+    }
+
+    /// Adds an addendum to a submitted incident (the person who recorded it, or a lead).
+    /// Returns its id. Addenda are never changed or removed.
+    pub fn add_addendum(&self, incident_id: &str, reason: &str, text: &str) -> Result<String> {
+        let reason = checked_text("reason", reason, 500, true)?;
+        let text = checked_text("text", text, 4000, true)?;
+        self.write(|w| {
+            let (record, incident, _) = load_incident(w.tx(), incident_id)?;
+            let grant = require_role(
+                w.tx(),
+                &record.unit_id,
+                w.now(),
+                Role::Reader,
+                "add addenda",
+            )?;
+            if incident.status != IncidentStatus::Submitted {
+                return Err(Error::invalid(
+                    "incident",
+                    "is still a draft: edit it instead of adding an addendum",
+                ));
+            }
+            if grant.role < Role::Lead && incident.recorded_by != w.staff().name {
+                return Err(Error::NotAllowed(
+                    "only the person who recorded it or a lead can add an addendum".into(),
+                ));
+            }
+            // Addenda are ordered by when they were added; the position is that instant.
+            let value = json!({
+                "pos": w.now().0 as f64,
+                "author": w.staff().name,
+                "job_title": w.staff().job_title,
+                "at": w.now().0,
+                "reason": reason,
+                "text": text,
+            });
+            let item_id = new_id();
+            let change = Change::Item {
+                list: ADDENDA.to_string(),
+                item_id: item_id.clone(),
+                value,
+            };
+            w.change(
+                EntityKind::Incident,
+                incident_id,
+                &record.unit_id,
+                change,
+                "addendum",
+            )?;
+            Ok(item_id)
+        })
+    }
+
+    /// One incident (audited as a view).
+    pub fn incident(&self, incident_id: &str) -> Result<Incident> {
+        let now = self.now();
+        let incident = self.read(|tx| {
+            let (record, incident, _) = load_incident(tx, incident_id)?;
+            active_grant(tx, &record.unit_id, now)?;
+            Ok(incident)
+        })?;
+        self.record_view("incident", incident_id, &incident.unit_id, "incident")?;
+        Ok(incident)
+    }
+
+    /// A unit's incidents, newest first.
+    pub fn incidents(&self, unit_id: &str) -> Result<Vec<IncidentSummary>> {
+        let now = self.now();
+        self.read(|tx| {
+            active_grant(tx, unit_id, now)?;
+            let ids: Vec<String> = tx
+                .prepare_cached(
+                    "SELECT entity_id FROM entities WHERE unit_id = ?1 AND entity = 'incident'",
+                )?
+                .query_map([unit_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut list = Vec::with_capacity(ids.len());
+            for id in ids {
+                let (_, incident, _) = load_incident(tx, &id)?;
+                let pending: u32 = tx
+                    .prepare_cached(
+                        "SELECT count(*) FROM outbox WHERE entity_id = ?1 AND state = 'pending'",
+                    )?
+                    .query_row([&id], |r| r.get(0))?;
+                list.push(IncidentSummary {
+                    about: incident
+                        .person_name
+                        .clone()
+                        .or_else(|| incident.unidentified_person.clone())
+                        .unwrap_or_default(),
+                    id,
+                    unit_id: incident.unit_id,
+                    status: incident.status,
+                    occurred_at: incident.occurred_at,
+                    tags: incident.tags,
+                    use_of_force: !incident.use_of_force.is_empty(),
+                    pending_changes: pending,
+                });
+            }
+            list.sort_by(|a, b| {
+                b.occurred_at
+                    .cmp(&a.occurred_at)
+                    .then_with(|| a.id.cmp(&b.id))
+            });
+            Ok(list)
+        })
+    }
+
+    fn edit_draft<T>(
+        &self,
+        incident_id: &str,
+        f: impl FnOnce(&mut Writer<'_>, &Record) -> Result<T>,
+    ) -> Result<T> {
+        self.write(|w| {
+            let record = replica::load(w.tx(), EntityKind::Incident, incident_id)?
+                .ok_or_else(|| Error::not_found("incident", incident_id))?;
+            let _: UnitGrant = require_role(
+                w.tx(),
+                &record.unit_id,
+                w.now(),
+                Role::Reader,
+                "edit incidents",
+            )?;
+            if record.locked {
+                return Err(Error::Locked(incident_id.to_string()));
+            }
+            f(w, &record)
+        })
+    }
+}
+
+fn uses(incident_id: &str) -> ListEdit<'_> {
+    ListEdit {
+        kind: EntityKind::Incident,
+        entity_id: incident_id,
+        list: USE_OF_FORCE,
+    }
+}

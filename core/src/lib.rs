@@ -1,0 +1,31 @@
+//! Steady's core: the offline store behind the care worker's phone.
+//!
+//! Person-centred support sheets, warning-sign checklists and quick incident capture, kept in an
+//! encrypted local SQLite that answers instantly with no network and never loses a save. Every
+//! change is written with its outbox operation in one transaction, ready for the sync engine.
+//! The apps reach this crate through the uniffi façade in `bindings/`; this crate knows nothing
+//! of FFI.
+//!
+//! Start at [`Store::open`].
+
+pub mod audit;
+pub mod checklist;
+pub mod checklist_run;
+pub mod clock;
+pub mod codes;
+pub mod error;
+pub mod guidance;
+pub mod incident;
+pub mod outbox;
+pub mod people;
+pub mod protocol;
+mod replica;
+pub mod s65;
+pub mod schema;
+pub mod search;
+pub mod sheet;
+pub mod store;
+pub mod units;
+
+pub use error::{Error, Result};
+pub use store::{StaffMember, Store, StoreKey, SystemClock, WallClock};

@@ -1,0 +1,70 @@
+//! The outbox: changes made on this device, waiting for the server, in the order they were made.
+//!
+//! An entry is written in the same transaction as the change it describes and leaves only when
+//! the server has acknowledged it, so a crash, a kill or a dropped connection never loses one.
+//! This module gives the sync engine (and the app's status line) its view of the queue, and
+//! merges changes pulled from the server.
+
+use crate::clock::Timestamp;
+use crate::error::Result;
+use crate::protocol::Operation;
+use crate::store::Store;
+use crate::units::active_grant;
+
+/// The state of the queue, for the app's sync status.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutboxStatus {
+    /// Changes waiting to be sent.
+    pub pending: u32,
+    /// Changes the server refused, kept for a person to look at.
+    pub quarantined: u32,
+}
+
+impl Store {
+    /// How many changes wait to be sent, and how many were refused.
+    pub fn outbox_status(&self) -> Result<OutboxStatus> {
+        self.read(|tx| {
+            Ok(tx.query_row(
+                "SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'quarantined') FROM outbox",
+                [],
+                |r| {
+                    Ok(OutboxStatus {
+                        pending: r.get(0)?,
+                        quarantined: r.get(1)?,
+                    })
+                },
+            )?)
+        })
+    }
+
+    /// The oldest `limit` pending operations, in the order they were made.
+    pub fn pending_operations(&self, limit: u32) -> Result<Vec<Operation>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT op FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([limit], |r| r.get::<_, String>(0))?;
+            let mut ops = Vec::new();
+            for row in rows {
+                ops.push(serde_json::from_str(&row?)?);
+            }
+            Ok(ops)
+        })
+    }
+
+    /// Merges operations pulled from the server (for each field or item the later stamp wins).
+    /// Operations for units this device has no active grant in are ignored. For the sync engine;
+    /// apps do not call this.
+    pub fn merge_remote_operations(&self, ops: &[Operation]) -> Result<()> {
+        self.write(|w| {
+            let now: Timestamp = w.now();
+            for op in ops {
+                if active_grant(w.tx(), &op.unit_id, now).is_err() {
+                    continue;
+                }
+                w.merge(op)?;
+            }
+            Ok(())
+        })
+    }
+}

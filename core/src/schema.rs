@@ -1,0 +1,92 @@
+//! The device schema, defined once as numbered SQL migrations, and the code that applies them.
+//!
+//! `PRAGMA user_version` holds the schema version. Upgrades run in one immediate transaction, so
+//! a store is either wholly at the old version or wholly at the new one; a store newer than this
+//! build is refused by the opener before anything is written.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::clock::Timestamp;
+use crate::error::Result;
+
+/// The migrations, in order; migration `i` (from 0) brings the schema to version `i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/device/001_initial.sql")];
+
+/// The schema version this build writes.
+pub const VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The schema version of the open database (0 for a new file).
+pub(crate) fn version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+}
+
+/// Brings the schema from `from` to [`VERSION`] in one transaction; creates the device row of a
+/// new store.
+pub(crate) fn migrate(conn: &Connection, from: u32, now: Timestamp) -> Result<()> {
+    migrate_to(conn, from, VERSION, now)
+}
+
+/// Brings the schema from `from` to `to` (tests use this to build an old store).
+pub(crate) fn migrate_to(conn: &Connection, from: u32, to: u32, now: Timestamp) -> Result<()> {
+    if from >= to {
+        return Ok(());
+    }
+    let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    for sql in &MIGRATIONS[from as usize..to as usize] {
+        tx.execute_batch(sql)?;
+    }
+    if from == 0 {
+        tx.execute(
+            "INSERT INTO device (singleton, device_id, created_at) VALUES (1, ?1, ?2)",
+            (uuid::Uuid::new_v4().to_string(), now.0),
+        )?;
+    }
+    tx.pragma_update(None, "user_version", to)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The schema as SQLite reports it: every table, index and trigger with its SQL, sorted.
+/// Two stores with equal descriptions have the same schema.
+pub fn describe(conn: &Connection) -> Result<Vec<(String, String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT type, name, COALESCE(sql, '') FROM sqlite_schema \
+         WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every older schema, upgraded by this build, ends up equal to a fresh store's schema.
+    #[test]
+    fn every_older_schema_upgrades_to_the_fresh_one() {
+        let fresh = Connection::open_in_memory().unwrap();
+        migrate(&fresh, 0, Timestamp(1)).unwrap();
+        let expected = describe(&fresh).unwrap();
+        assert!(expected.iter().any(|(_, name, _)| name == "fields"));
+        for old in 1..=VERSION {
+            let conn = Connection::open_in_memory().unwrap();
+            migrate_to(&conn, 0, old, Timestamp(1)).unwrap();
+            assert_eq!(version(&conn).unwrap(), old);
+            migrate(&conn, old, Timestamp(2)).unwrap();
+            assert_eq!(version(&conn).unwrap(), VERSION);
+            assert_eq!(describe(&conn).unwrap(), expected, "upgrading from v{old}");
+        }
+    }
+
+    #[test]
+    fn a_failed_upgrade_leaves_the_old_version() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE device (x)").unwrap();
+        assert!(migrate(&conn, 0, Timestamp(1)).is_err());
+        assert_eq!(version(&conn).unwrap(), 0);
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tables, 1, "nothing of the failed migration remains");
+    }
+}

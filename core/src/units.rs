@@ -1,0 +1,205 @@
+//! Units and this device's grants in them: the scope of every read and write.
+//!
+//! The server decides grants; the device keeps its local view so that access is checked even
+//! with no signal. A grant with an end time stops working by itself at that time (a bank or
+//! agency placement ends), and once everything recorded in that unit has reached the server the
+//! unit's data leaves the device ([`Store::purge_ended_units`]).
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::clock::Timestamp;
+use crate::codes::Role;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// A unit — ward, care home, supported-living service, HEMS base — and this device's grant in it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnitGrant {
+    /// The unit's id.
+    pub unit_id: String,
+    /// The organisation it belongs to.
+    pub organisation: String,
+    /// Its name as staff know it.
+    pub name: String,
+    /// A mental health unit under the Mental Health Units (Use of Force) Act 2018: s.6(5) items
+    /// are required to submit a use-of-force incident there.
+    pub mental_health_unit: bool,
+    /// This device's role in the unit.
+    pub role: Role,
+    /// When the grant ends (a placement's last day), if it does.
+    pub ends_at: Option<Timestamp>,
+}
+
+/// A unit as the app lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnitAccess {
+    /// The unit and the grant.
+    pub grant: UnitGrant,
+    /// False once the grant has ended.
+    pub active: bool,
+    /// Changes made here that have not yet reached the server.
+    pub pending_changes: u32,
+}
+
+impl Store {
+    /// Replaces the device's view of its grants with `grants` (from enrolment or a sync).
+    /// Units no longer granted stay on the device, without access, until purged.
+    pub fn apply_grants(&self, grants: &[UnitGrant]) -> Result<()> {
+        for g in grants {
+            if g.unit_id.trim().is_empty() {
+                return Err(Error::invalid("unit_id", "must not be empty"));
+            }
+        }
+        self.write(|w| {
+            let now = w.now();
+            let tx = w.tx();
+            // Units that disappeared from the grants end now.
+            let listed: Vec<&str> = grants.iter().map(|g| g.unit_id.as_str()).collect();
+            let mut stmt = tx.prepare("SELECT unit_id FROM units")?;
+            let known: Vec<String> = stmt
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for unit in known.iter().filter(|u| !listed.contains(&u.as_str())) {
+                tx.execute(
+                    "UPDATE units SET grant_ends_at = MIN(COALESCE(grant_ends_at, ?2), ?2) WHERE unit_id = ?1",
+                    (unit, now.0),
+                )?;
+            }
+            for g in grants {
+                tx.execute(
+                    "INSERT INTO units (unit_id, organisation, name, mental_health_unit, role, grant_ends_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                     ON CONFLICT (unit_id) DO UPDATE SET organisation = excluded.organisation, \
+                       name = excluded.name, mental_health_unit = excluded.mental_health_unit, \
+                       role = excluded.role, grant_ends_at = excluded.grant_ends_at",
+                    rusqlite::params![
+                        g.unit_id,
+                        g.organisation,
+                        g.name,
+                        g.mental_health_unit,
+                        g.role.as_str(),
+                        g.ends_at.map(|t| t.0)
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The units this device knows, with whether access is still active and what is pending.
+    pub fn units(&self) -> Result<Vec<UnitAccess>> {
+        let now = self.now();
+        self.read(|tx| {
+            let mut stmt = tx.prepare(
+                "SELECT u.unit_id, u.organisation, u.name, u.mental_health_unit, u.role, u.grant_ends_at, \
+                   (SELECT count(*) FROM outbox o WHERE o.unit_id = u.unit_id AND o.state = 'pending') \
+                 FROM units u ORDER BY u.name",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                let grant = grant_from_row(r)?;
+                let active = grant.ends_at.is_none_or(|end| end > now);
+                Ok(UnitAccess {
+                    grant,
+                    active,
+                    pending_changes: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// Removes from the device every unit whose grant has ended and that has nothing left to
+    /// send; returns the units removed. A unit with changes still pending keeps them (and stays
+    /// locked to the user) until they have reached the server.
+    pub fn purge_ended_units(&self) -> Result<Vec<String>> {
+        self.write(|w| {
+            let now = w.now();
+            let ended: Vec<String> = {
+                let mut stmt = w.tx().prepare(
+                    "SELECT unit_id FROM units WHERE grant_ends_at IS NOT NULL AND grant_ends_at <= ?1 \
+                     AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.unit_id = units.unit_id AND o.state = 'pending')",
+                )?;
+                stmt.query_map([now.0], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?
+            };
+            for unit in &ended {
+                purge_unit(w.tx(), unit)?;
+                w.audit("purge", "unit", unit, unit, "grant ended")?;
+            }
+            Ok(ended)
+        })
+    }
+}
+
+/// Deletes everything of `unit` from the device (records, queued ops, search rows, the grant).
+/// Submitted incidents may leave only through here: the `purging` row opens the triggers.
+pub(crate) fn purge_unit(tx: &Connection, unit: &str) -> Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO purging (unit_id) VALUES (?1)",
+        [unit],
+    )?;
+    tx.execute(
+        "DELETE FROM fields WHERE EXISTS (SELECT 1 FROM entities e WHERE e.entity = fields.entity \
+           AND e.entity_id = fields.entity_id AND e.unit_id = ?1)",
+        [unit],
+    )?;
+    tx.execute("DELETE FROM entities WHERE unit_id = ?1", [unit])?;
+    tx.execute(
+        "DELETE FROM search_docs WHERE docid IN (SELECT rowid FROM people_search WHERE unit_id = ?1)",
+        [unit],
+    )?;
+    tx.execute("DELETE FROM people_search WHERE unit_id = ?1", [unit])?;
+    tx.execute("DELETE FROM outbox WHERE unit_id = ?1", [unit])?;
+    tx.execute("DELETE FROM units WHERE unit_id = ?1", [unit])?;
+    tx.execute("DELETE FROM purging WHERE unit_id = ?1", [unit])?;
+    Ok(())
+}
+
+fn grant_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UnitGrant> {
+    let role: String = r.get(4)?;
+    Ok(UnitGrant {
+        unit_id: r.get(0)?,
+        organisation: r.get(1)?,
+        name: r.get(2)?,
+        mental_health_unit: r.get(3)?,
+        role: Role::parse(&role).unwrap_or(Role::Reader),
+        ends_at: r.get::<_, Option<i64>>(5)?.map(Timestamp),
+    })
+}
+
+/// This device's grant in `unit`, if it is in force at `now`; otherwise why not.
+pub(crate) fn active_grant(conn: &Connection, unit: &str, now: Timestamp) -> Result<UnitGrant> {
+    let grant = conn
+        .prepare_cached(
+            "SELECT unit_id, organisation, name, mental_health_unit, role, grant_ends_at FROM units WHERE unit_id = ?1",
+        )?
+        .query_row([unit], grant_from_row)
+        .optional()?
+        .ok_or_else(|| Error::NotAllowed(format!("this device has no access to unit {unit}")))?;
+    if let Some(end) = grant.ends_at.filter(|end| *end <= now) {
+        return Err(Error::NotAllowed(format!(
+            "access to {} ended at {end}",
+            grant.name
+        )));
+    }
+    Ok(grant)
+}
+
+/// Like [`active_grant`], and the role must be at least `min` to `what`.
+pub(crate) fn require_role(
+    conn: &Connection,
+    unit: &str,
+    now: Timestamp,
+    min: Role,
+    what: &str,
+) -> Result<UnitGrant> {
+    let grant = active_grant(conn, unit, now)?;
+    if grant.role < min {
+        return Err(Error::NotAllowed(format!(
+            "a {} cannot {what}; it needs {}",
+            grant.role.as_str(),
+            min.as_str()
+        )));
+    }
+    Ok(grant)
+}
