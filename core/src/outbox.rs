@@ -52,6 +52,20 @@ impl Store {
         })
     }
 
+    /// Removes operations the server has acknowledged (applied or superseded). Unknown ids are
+    /// ignored, so a repeated acknowledgement is harmless. For the sync engine.
+    pub fn acknowledge_operations(&self, op_ids: &[String]) -> Result<()> {
+        self.write(|w| {
+            let mut stmt = w
+                .tx()
+                .prepare_cached("DELETE FROM outbox WHERE op_id = ?1")?;
+            for id in op_ids {
+                stmt.execute([id])?;
+            }
+            Ok(())
+        })
+    }
+
     /// Merges operations pulled from the server (for each field or item the later stamp wins).
     /// Operations for units this device has no active grant in are ignored. For the sync engine;
     /// apps do not call this.
