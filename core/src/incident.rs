@@ -263,7 +263,7 @@ pub struct SubmitOutcome {
 }
 
 const USE_OF_FORCE: &str = "use_of_force";
-const ADDENDA: &str = "addenda";
+const ADDENDA: &str = crate::protocol::ADDENDA_LIST;
 
 fn text_field(
     fields: &mut BTreeMap<String, Value>,

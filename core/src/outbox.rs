@@ -7,7 +7,7 @@
 
 use crate::clock::Timestamp;
 use crate::error::Result;
-use crate::protocol::Operation;
+use crate::protocol::{Operation, PulledChange};
 use crate::store::Store;
 use crate::units::active_grant;
 
@@ -66,10 +66,10 @@ impl Store {
         })
     }
 
-    /// Merges operations pulled from the server (for each field or item the later stamp wins).
-    /// Operations for units this device has no active grant in are ignored. For the sync engine;
+    /// Merges changes pulled from the server (for each field or item the later stamp wins).
+    /// Changes for units this device has no active grant in are ignored. For the sync engine;
     /// apps do not call this.
-    pub fn merge_remote_operations(&self, ops: &[Operation]) -> Result<()> {
+    pub fn merge_pulled_changes(&self, ops: &[PulledChange]) -> Result<()> {
         self.write(|w| {
             let now: Timestamp = w.now();
             for op in ops {

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::audit::AuditChain;
 use crate::clock::{Hlc, HybridClock, Timestamp};
 use crate::error::{Error, Result};
-use crate::protocol::{Change, EntityKind, Operation};
+use crate::protocol::{ADDENDA_LIST, Change, EntityKind, Operation, PulledChange};
 use crate::search;
 use crate::store::StaffMember;
 
@@ -245,7 +245,7 @@ impl<'a> Writer<'a> {
 
     /// Merges an operation that came from the server: for each field or item, the later stamp
     /// wins, as on the server. Advances the local clock past the stamp seen.
-    pub fn merge(&mut self, op: &Operation) -> Result<()> {
+    pub fn merge(&mut self, op: &PulledChange) -> Result<()> {
         self.ensure_entity(op.entity, &op.entity_id, &op.unit_id)?;
         self.clock.observe(&op.stamp);
         self.clock_moved = true;
@@ -254,7 +254,7 @@ impl<'a> Writer<'a> {
             (op.entity.as_str(), &op.entity_id),
             |r| r.get(0),
         )?;
-        let addendum = matches!(&op.change, Change::Item { list, .. } if list == "addenda");
+        let addendum = matches!(&op.change, Change::Item { list, .. } if list == ADDENDA_LIST);
         if locked && !addendum {
             // The server never sends these; a locked record cannot take them anyway.
             return Ok(());

@@ -10,7 +10,7 @@ use common::*;
 use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::{RestrictiveInterventionReason, RestrictiveInterventionType, Role};
 use steady_core::incident::{Debrief, Deescalation, IncidentDetails, QuickCapture, UseOfForce};
-use steady_core::protocol::{Change, EntityKind, Operation};
+use steady_core::protocol::{Change, EntityKind, PulledChange};
 use steady_core::s65::S65Item;
 use steady_core::sheet::{SheetList, SheetText};
 use steady_core::{Error, StaffMember, Store};
@@ -505,8 +505,7 @@ fn merged_changes_keep_the_later_edit_of_each_field() {
         .pop()
         .unwrap()
         .stamp;
-    let remote = |field: &str, text: &str, wall_ms: i64| Operation {
-        op_id: format!("remote-{field}-{wall_ms}"),
+    let remote = |field: &str, text: &str, wall_ms: i64| PulledChange {
         entity: EntityKind::Sheet,
         entity_id: sam.clone(),
         unit_id: "ward-a".into(),
@@ -521,7 +520,7 @@ fn merged_changes_keep_the_later_edit_of_each_field() {
         },
     };
     f.store
-        .merge_remote_operations(&[
+        .merge_pulled_changes(&[
             remote(
                 SheetText::WhenSettled.key(),
                 "Older remote edit",
@@ -538,7 +537,7 @@ fn merged_changes_keep_the_later_edit_of_each_field() {
     assert_eq!(sheet.text(SheetText::WhenSettled), "Local edit");
     assert_eq!(sheet.text(SheetText::Routines), "Remote routine");
     f.store
-        .merge_remote_operations(&[remote(
+        .merge_pulled_changes(&[remote(
             SheetText::WhenSettled.key(),
             "Newer remote edit",
             local.wall_ms + 5,
@@ -578,8 +577,7 @@ fn guidance_cards_arrive_from_the_server_and_read_offline() {
     f.store
         .apply_grants(&[grant("ward-a", Role::Reader, false, None)])
         .unwrap();
-    let card = Operation {
-        op_id: "guidance-1".into(),
+    let card = PulledChange {
         entity: EntityKind::Guidance,
         entity_id: "card-1".into(),
         unit_id: "ward-a".into(),
@@ -603,13 +601,12 @@ fn guidance_cards_arrive_from_the_server_and_read_offline() {
             device: "server".into(),
         },
     };
-    let elsewhere = Operation {
+    let elsewhere = PulledChange {
         unit_id: "ward-secret".into(),
         entity_id: "card-2".into(),
-        op_id: "guidance-2".into(),
         ..card.clone()
     };
-    f.store.merge_remote_operations(&[card, elsewhere]).unwrap();
+    f.store.merge_pulled_changes(&[card, elsewhere]).unwrap();
     let cards = f.store.guidance_cards("ward-a").unwrap();
     assert_eq!(cards.len(), 1);
     assert_eq!(cards[0].title, "Safe holding: the basics");

@@ -1,0 +1,809 @@
+//! The server's merge rules, defined once for every storage back end.
+//!
+//! For each pushed operation, in order: a repeated op id gets its first answer again (so a
+//! retried upload is a no-op); the stamp must be the pushing device's own; a stamp too far ahead
+//! of the server's clock is clamped (a phone whose clock runs a day fast cannot make its edits
+//! win for a day); the device must have held a grant in the unit when it made the change, with a
+//! role that allows it; a record never moves unit; a submitted incident takes only new addenda.
+//! Then each field or list item keeps whichever stamp is later (ties broken by device id,
+//! inside [`Hlc`]'s order). An operation whose fields all won is `applied`; one with a field
+//! that lost is `superseded`, with the winning values, so the device can keep the losing edit
+//! visible; a refused one is `rejected` with a reason and changes nothing.
+//!
+//! The rules are a pure function ([`plan`]) of the operations, what the store already holds
+//! about them ([`Known`], loaded in bulk by the back end) and the time, so they are tested here
+//! without a database and behave identically on SQLite and PostgreSQL.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+use steady_core::clock::{Hlc, Timestamp};
+use steady_core::codes::Role;
+use steady_core::protocol::{
+    ADDENDA_LIST, Change, EntityKind, OpOutcome, OpResult, Operation, RejectReason, Winner,
+};
+
+/// How far ahead of the server's clock a stamp may be before it is clamped.
+pub const MAX_CLOCK_AHEAD_MS: i64 = 60_000;
+
+/// How long after a grant ends the changes made before its end are still accepted.
+pub const LATE_ARRIVAL_MS: i64 = 30 * 86_400_000;
+
+/// The device id the server stamps its own changes with (demo data, console edits).
+pub const SERVER_DEVICE: &str = "server";
+
+/// One grant of a device, as stored (ended grants included, so that changes made before the end
+/// are still accepted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRecord {
+    /// The unit.
+    pub unit_id: String,
+    /// The role in it.
+    pub role: Role,
+    /// When it ends or ended.
+    pub ends_at: Option<Timestamp>,
+}
+
+/// Who is pushing.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    /// An enrolled device with its grants.
+    Device {
+        /// The device's id (every stamp must carry it).
+        device_id: &'a str,
+        /// All its grants, ended ones included.
+        grants: &'a [GrantRecord],
+    },
+    /// The server itself (admin commands, demo data, the console): no grant checks.
+    Server,
+}
+
+/// A field (item "") or list item of a record: the unit of merge.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CellKey {
+    /// The record's kind.
+    pub entity: EntityKind,
+    /// The record's id.
+    pub entity_id: String,
+    /// The field or list name.
+    pub field: String,
+    /// The list item, or "".
+    pub item_id: String,
+}
+
+/// What the store knows about a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityState {
+    /// Its unit (fixed at creation).
+    pub unit_id: String,
+    /// Submitted incident: only new addenda.
+    pub locked: bool,
+}
+
+/// What the back end must load before planning a batch.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// Op ids already answered, if any.
+    pub op_ids: Vec<String>,
+    /// Records touched.
+    pub entities: Vec<(EntityKind, String)>,
+    /// Cells touched.
+    pub cells: Vec<CellKey>,
+}
+
+/// What the store already holds about a batch (only the parts listed in [`Needs`]).
+#[derive(Debug, Default, Clone)]
+pub struct Known {
+    /// op id → (device that pushed it, its outcome).
+    pub answered: HashMap<String, (String, OpOutcome)>,
+    /// Records that exist.
+    pub entities: HashMap<(EntityKind, String), EntityState>,
+    /// Current stamp and value of each cell that exists.
+    pub cells: HashMap<CellKey, (Hlc, Value)>,
+}
+
+/// A record the plan creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEntity {
+    /// Kind.
+    pub entity: EntityKind,
+    /// Id.
+    pub entity_id: String,
+    /// Unit.
+    pub unit_id: String,
+}
+
+/// A cell the plan writes (the back end gives each write the next change sequence number, in
+/// plan order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellWrite {
+    /// Which cell.
+    pub key: CellKey,
+    /// The record's unit (pulls are filtered by it).
+    pub unit_id: String,
+    /// The new value (`null` is a tombstone).
+    pub value: Value,
+    /// Its stamp.
+    pub stamp: Hlc,
+}
+
+/// What to write for a batch, in one transaction.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Plan {
+    /// One result per operation, in order (the response).
+    pub results: Vec<OpResult>,
+    /// Outcomes to remember by op id (only for operations not answered before).
+    pub remember: Vec<(String, OpOutcome)>,
+    /// Records to create.
+    pub new_entities: Vec<NewEntity>,
+    /// Records to lock (submitted incidents).
+    pub locks: Vec<(EntityKind, String)>,
+    /// Cells to write, in order.
+    pub writes: Vec<CellWrite>,
+}
+
+/// The records, cells and op ids a batch touches.
+pub fn needs(ops: &[Operation]) -> Needs {
+    let mut needs = Needs::default();
+    let mut seen_entities = HashSet::new();
+    let mut seen_cells = HashSet::new();
+    for op in ops {
+        needs.op_ids.push(op.op_id.clone());
+        if seen_entities.insert((op.entity, op.entity_id.clone())) {
+            needs.entities.push((op.entity, op.entity_id.clone()));
+        }
+        for (field, item, _) in op.change.cells() {
+            let key = cell(op, field, item);
+            if seen_cells.insert(key.clone()) {
+                needs.cells.push(key);
+            }
+        }
+    }
+    needs
+}
+
+fn cell(op: &Operation, field: &str, item: &str) -> CellKey {
+    CellKey {
+        entity: op.entity,
+        entity_id: op.entity_id.clone(),
+        field: field.to_string(),
+        item_id: item.to_string(),
+    }
+}
+
+fn required_role(entity: EntityKind) -> Option<Role> {
+    match entity {
+        EntityKind::Person | EntityKind::Sheet => Some(Role::Editor),
+        EntityKind::Incident | EntityKind::ChecklistRun => Some(Role::Reader),
+        EntityKind::Guidance => None,
+    }
+}
+
+fn reject(reason: RejectReason, detail: impl Into<String>) -> OpOutcome {
+    OpOutcome::Rejected {
+        reason,
+        detail: detail.into(),
+    }
+}
+
+/// Decides a batch. `known` must hold what [`needs`] listed; `now` is the server's clock.
+pub fn plan(actor: Actor<'_>, ops: &[Operation], mut known: Known, now: Timestamp) -> Plan {
+    let mut plan = Plan::default();
+    for op in ops {
+        let outcome = match known.answered.get(&op.op_id) {
+            Some((device, outcome)) => {
+                let same_sender = match actor {
+                    Actor::Device { device_id, .. } => device == device_id,
+                    Actor::Server => device == SERVER_DEVICE,
+                };
+                if same_sender {
+                    outcome.clone()
+                } else {
+                    reject(
+                        RejectReason::DuplicateOpId,
+                        "this op id was already used by another device",
+                    )
+                }
+            }
+            None => {
+                let outcome = decide(actor, op, &mut known, &mut plan, now);
+                let sender = match actor {
+                    Actor::Device { device_id, .. } => device_id.to_string(),
+                    Actor::Server => SERVER_DEVICE.to_string(),
+                };
+                known
+                    .answered
+                    .insert(op.op_id.clone(), (sender, outcome.clone()));
+                plan.remember.push((op.op_id.clone(), outcome.clone()));
+                outcome
+            }
+        };
+        plan.results.push(OpResult {
+            op_id: op.op_id.clone(),
+            outcome,
+        });
+    }
+    plan
+}
+
+fn decide(
+    actor: Actor<'_>,
+    op: &Operation,
+    known: &mut Known,
+    plan: &mut Plan,
+    now: Timestamp,
+) -> OpOutcome {
+    if let Err(e) = op.validate("op") {
+        // Requests are validated before they reach here; this keeps the rules total.
+        return reject(RejectReason::ReadOnly, e.to_string());
+    }
+    // The stamp as it will be stored.
+    let mut stamp = op.stamp.clone();
+    let mut clamped = None;
+    if stamp.wall_ms > now.0 + MAX_CLOCK_AHEAD_MS {
+        stamp.wall_ms = now.0 + MAX_CLOCK_AHEAD_MS;
+        clamped = Some(stamp.clone());
+    }
+
+    if let Actor::Device { device_id, grants } = actor {
+        if op.stamp.device != device_id {
+            return reject(RejectReason::ForgedStamp, "the stamp names another device");
+        }
+        let Some(grant) = grants.iter().find(|g| g.unit_id == op.unit_id) else {
+            return reject(
+                RejectReason::NotGranted,
+                "this device has no grant in the unit",
+            );
+        };
+        // A change made while the grant was in force is accepted after it ends (the bank
+        // worker's last incident still arrives); one made after is not.
+        if grant
+            .ends_at
+            .is_some_and(|end| stamp.wall_ms >= end.0 || now.0 >= end.0 + LATE_ARRIVAL_MS)
+        {
+            return reject(
+                RejectReason::GrantEnded,
+                "the grant had ended when this change was made",
+            );
+        }
+        let Some(needed) = required_role(op.entity) else {
+            return reject(
+                RejectReason::ReadOnly,
+                format!("{} is read-only on devices", op.entity.as_str()),
+            );
+        };
+        if grant.role < needed {
+            return reject(
+                RejectReason::Role,
+                format!(
+                    "a {} cannot change {}",
+                    grant.role.as_str(),
+                    op.entity.as_str()
+                ),
+            );
+        }
+    }
+
+    let entity_key = (op.entity, op.entity_id.clone());
+    if let Some(existing) = known.entities.get(&entity_key) {
+        if existing.unit_id != op.unit_id {
+            return reject(
+                RejectReason::UnitMismatch,
+                "the record belongs to another unit",
+            );
+        }
+        if existing.locked {
+            let new_addendum = match &op.change {
+                Change::Item { list, item_id, .. } if list == ADDENDA_LIST => {
+                    !known.cells.contains_key(&CellKey {
+                        entity: op.entity,
+                        entity_id: op.entity_id.clone(),
+                        field: list.clone(),
+                        item_id: item_id.clone(),
+                    })
+                }
+                _ => false,
+            };
+            if !new_addendum {
+                return reject(
+                    RejectReason::Locked,
+                    "the incident is submitted: only new addenda can be added",
+                );
+            }
+        }
+    } else {
+        known.entities.insert(
+            entity_key.clone(),
+            EntityState {
+                unit_id: op.unit_id.clone(),
+                locked: false,
+            },
+        );
+        plan.new_entities.push(NewEntity {
+            entity: op.entity,
+            entity_id: op.entity_id.clone(),
+            unit_id: op.unit_id.clone(),
+        });
+    }
+
+    let mut winners = Vec::new();
+    let mut submitted = false;
+    for (field, item, value) in op.change.cells() {
+        let key = cell(op, field, item);
+        match known.cells.get(&key) {
+            Some((current, current_value)) if *current >= stamp => winners.push(Winner {
+                field: field.to_string(),
+                item_id: item.to_string(),
+                value: current_value.clone(),
+                stamp: current.clone(),
+            }),
+            _ => {
+                if op.entity == EntityKind::Incident && item.is_empty() && field == "status" {
+                    submitted = value.as_str() == Some("submitted");
+                }
+                known
+                    .cells
+                    .insert(key.clone(), (stamp.clone(), value.clone()));
+                plan.writes.push(CellWrite {
+                    key,
+                    unit_id: op.unit_id.clone(),
+                    value: value.clone(),
+                    stamp: stamp.clone(),
+                });
+            }
+        }
+    }
+    if submitted && let Some(state) = known.entities.get_mut(&entity_key) {
+        state.locked = true;
+        plan.locks.push(entity_key);
+    }
+    if winners.is_empty() {
+        OpOutcome::Applied { clamped }
+    } else {
+        OpOutcome::Superseded { winners, clamped }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use super::*;
+
+    const NOW: Timestamp = Timestamp(1_800_000_000_000);
+
+    fn op(
+        id: &str,
+        entity: EntityKind,
+        entity_id: &str,
+        fields: &[(&str, Value)],
+        wall_ms: i64,
+        device: &str,
+    ) -> Operation {
+        Operation {
+            op_id: id.into(),
+            entity,
+            entity_id: entity_id.into(),
+            unit_id: "ward-a".into(),
+            change: Change::Fields(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect::<BTreeMap<_, _>>(),
+            ),
+            stamp: Hlc {
+                wall_ms,
+                counter: 0,
+                device: device.into(),
+            },
+        }
+    }
+
+    fn grants(role: Role) -> Vec<GrantRecord> {
+        vec![GrantRecord {
+            unit_id: "ward-a".into(),
+            role,
+            ends_at: None,
+        }]
+    }
+
+    fn device<'a>(id: &'a str, grants: &'a [GrantRecord]) -> Actor<'a> {
+        Actor::Device {
+            device_id: id,
+            grants,
+        }
+    }
+
+    fn status(plan: &Plan, i: usize) -> &OpOutcome {
+        &plan.results[i].outcome
+    }
+
+    #[test]
+    fn later_stamp_wins_field_by_field_and_the_loser_hears_the_winner() {
+        let g = grants(Role::Editor);
+        let a = op(
+            "a1",
+            EntityKind::Sheet,
+            "sam",
+            &[
+                ("green.settled", json!("A")),
+                ("green.routines", json!("A")),
+            ],
+            NOW.0 - 10,
+            "dev-a",
+        );
+        let first = plan(device("dev-a", &g), &[a], Known::default(), NOW);
+        assert!(matches!(
+            status(&first, 0),
+            OpOutcome::Applied { clamped: None }
+        ));
+        let mut known = Known::default();
+        for w in &first.writes {
+            known
+                .cells
+                .insert(w.key.clone(), (w.stamp.clone(), w.value.clone()));
+        }
+        for e in &first.new_entities {
+            known.entities.insert(
+                (e.entity, e.entity_id.clone()),
+                EntityState {
+                    unit_id: e.unit_id.clone(),
+                    locked: false,
+                },
+            );
+        }
+        // B edited one field earlier (offline) and another later.
+        let b_old = op(
+            "b1",
+            EntityKind::Sheet,
+            "sam",
+            &[("green.settled", json!("B-old"))],
+            NOW.0 - 20,
+            "dev-b",
+        );
+        let b_new = op(
+            "b2",
+            EntityKind::Sheet,
+            "sam",
+            &[("green.routines", json!("B-new"))],
+            NOW.0 - 5,
+            "dev-b",
+        );
+        let second = plan(device("dev-b", &g), &[b_old, b_new], known, NOW);
+        match status(&second, 0) {
+            OpOutcome::Superseded { winners, .. } => {
+                assert_eq!(winners[0].field, "green.settled");
+                assert_eq!(winners[0].value, json!("A"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(status(&second, 1), OpOutcome::Applied { .. }));
+        assert_eq!(second.writes.len(), 1);
+        assert_eq!(second.writes[0].value, json!("B-new"));
+    }
+
+    #[test]
+    fn equal_wall_times_are_ordered_by_device_id_the_same_everywhere() {
+        let g = grants(Role::Editor);
+        let a = op(
+            "a1",
+            EntityKind::Sheet,
+            "sam",
+            &[("x", json!("from a"))],
+            NOW.0,
+            "dev-a",
+        );
+        let b = op(
+            "b1",
+            EntityKind::Sheet,
+            "sam",
+            &[("x", json!("from b"))],
+            NOW.0,
+            "dev-b",
+        );
+        let mut known = Known::default();
+        known.cells.insert(
+            CellKey {
+                entity: EntityKind::Sheet,
+                entity_id: "sam".into(),
+                field: "x".into(),
+                item_id: String::new(),
+            },
+            (a.stamp.clone(), json!("from a")),
+        );
+        known.entities.insert(
+            (EntityKind::Sheet, "sam".into()),
+            EntityState {
+                unit_id: "ward-a".into(),
+                locked: false,
+            },
+        );
+        let p = plan(device("dev-b", &g), &[b], known, NOW);
+        assert!(
+            matches!(status(&p, 0), OpOutcome::Applied { .. }),
+            "dev-b > dev-a"
+        );
+    }
+
+    #[test]
+    fn a_retried_op_gets_its_first_answer_and_writes_nothing() {
+        let g = grants(Role::Reader);
+        let capture = op(
+            "c1",
+            EntityKind::Incident,
+            "inc",
+            &[("note", json!("n"))],
+            NOW.0,
+            "dev-a",
+        );
+        let first = plan(
+            device("dev-a", &g),
+            std::slice::from_ref(&capture),
+            Known::default(),
+            NOW,
+        );
+        let mut known = Known::default();
+        for (id, outcome) in &first.remember {
+            known
+                .answered
+                .insert(id.clone(), ("dev-a".into(), outcome.clone()));
+        }
+        let again = plan(
+            device("dev-a", &g),
+            &[capture.clone(), capture.clone()],
+            known.clone(),
+            NOW,
+        );
+        assert_eq!(again.results[0].outcome, first.results[0].outcome);
+        assert!(again.writes.is_empty() && again.remember.is_empty());
+        let thief = plan(
+            device("dev-x", &g),
+            &[op(
+                "c1",
+                EntityKind::Incident,
+                "inc",
+                &[("note", json!("n"))],
+                NOW.0,
+                "dev-x",
+            )],
+            known,
+            NOW,
+        );
+        assert!(matches!(
+            status(&thief, 0),
+            OpOutcome::Rejected {
+                reason: RejectReason::DuplicateOpId,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_stamp_from_a_day_ahead_is_clamped_to_the_servers_clock() {
+        let g = grants(Role::Editor);
+        let fast = op(
+            "f1",
+            EntityKind::Sheet,
+            "sam",
+            &[("x", json!("fast"))],
+            NOW.0 + 86_400_000,
+            "dev-a",
+        );
+        let p = plan(device("dev-a", &g), &[fast], Known::default(), NOW);
+        match status(&p, 0) {
+            OpOutcome::Applied {
+                clamped: Some(stamp),
+            } => assert_eq!(stamp.wall_ms, NOW.0 + MAX_CLOCK_AHEAD_MS),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(p.writes[0].stamp.wall_ms, NOW.0 + MAX_CLOCK_AHEAD_MS);
+    }
+
+    #[test]
+    fn grants_roles_units_and_stamps_are_checked_before_anything_is_written() {
+        let reader = grants(Role::Reader);
+        let cases = [
+            (
+                op(
+                    "r1",
+                    EntityKind::Sheet,
+                    "sam",
+                    &[("x", json!(1))],
+                    NOW.0,
+                    "dev-a",
+                ),
+                RejectReason::Role,
+            ),
+            (
+                op(
+                    "r2",
+                    EntityKind::Guidance,
+                    "card",
+                    &[("title", json!("t"))],
+                    NOW.0,
+                    "dev-a",
+                ),
+                RejectReason::ReadOnly,
+            ),
+            (
+                op(
+                    "r3",
+                    EntityKind::Incident,
+                    "inc",
+                    &[("note", json!("n"))],
+                    NOW.0,
+                    "dev-b",
+                ),
+                RejectReason::ForgedStamp,
+            ),
+            (
+                Operation {
+                    unit_id: "ward-z".into(),
+                    ..op(
+                        "r4",
+                        EntityKind::Incident,
+                        "inc",
+                        &[("note", json!("n"))],
+                        NOW.0,
+                        "dev-a",
+                    )
+                },
+                RejectReason::NotGranted,
+            ),
+        ];
+        for (o, reason) in cases {
+            let p = plan(device("dev-a", &reader), &[o], Known::default(), NOW);
+            assert!(
+                matches!(status(&p, 0), OpOutcome::Rejected { reason: r, .. } if *r == reason),
+                "{reason:?}: {:?}",
+                p.results
+            );
+            assert!(p.writes.is_empty() && p.new_entities.is_empty());
+        }
+        let mut known = Known::default();
+        known.entities.insert(
+            (EntityKind::Incident, "inc".into()),
+            EntityState {
+                unit_id: "ward-b".into(),
+                locked: false,
+            },
+        );
+        let p = plan(
+            device("dev-a", &reader),
+            &[op(
+                "r5",
+                EntityKind::Incident,
+                "inc",
+                &[("note", json!("n"))],
+                NOW.0,
+                "dev-a",
+            )],
+            known,
+            NOW,
+        );
+        assert!(matches!(
+            status(&p, 0),
+            OpOutcome::Rejected {
+                reason: RejectReason::UnitMismatch,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_change_made_before_the_placement_ended_still_arrives() {
+        let ended = vec![GrantRecord {
+            unit_id: "ward-a".into(),
+            role: Role::Reader,
+            ends_at: Some(Timestamp(NOW.0 - 1000)),
+        }];
+        let before = op(
+            "b1",
+            EntityKind::Incident,
+            "inc",
+            &[("note", json!("n"))],
+            NOW.0 - 5000,
+            "dev-a",
+        );
+        let after = op(
+            "a1",
+            EntityKind::Incident,
+            "inc2",
+            &[("note", json!("n"))],
+            NOW.0 - 10,
+            "dev-a",
+        );
+        let p = plan(
+            device("dev-a", &ended),
+            &[before, after],
+            Known::default(),
+            NOW,
+        );
+        assert!(matches!(status(&p, 0), OpOutcome::Applied { .. }));
+        assert!(matches!(
+            status(&p, 1),
+            OpOutcome::Rejected {
+                reason: RejectReason::GrantEnded,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_submitted_incident_takes_only_new_addenda() {
+        let g = grants(Role::Reader);
+        let submit = op(
+            "s1",
+            EntityKind::Incident,
+            "inc",
+            &[("note", json!("n")), ("status", json!("submitted"))],
+            NOW.0 - 100,
+            "dev-a",
+        );
+        let edit = op(
+            "s2",
+            EntityKind::Incident,
+            "inc",
+            &[("note", json!("rewritten"))],
+            NOW.0 - 50,
+            "dev-a",
+        );
+        let addendum = |id: &str, item: &str| Operation {
+            change: Change::Item {
+                list: ADDENDA_LIST.into(),
+                item_id: item.into(),
+                value: json!({"text": "t"}),
+            },
+            ..op(id, EntityKind::Incident, "inc", &[], NOW.0 - 40, "dev-a")
+        };
+        let p = plan(
+            device("dev-a", &g),
+            &[
+                submit,
+                edit,
+                addendum("s3", "add-1"),
+                addendum("s4", "add-1"),
+            ],
+            Known::default(),
+            NOW,
+        );
+        assert_eq!(p.locks, vec![(EntityKind::Incident, "inc".to_string())]);
+        assert!(matches!(
+            status(&p, 1),
+            OpOutcome::Rejected {
+                reason: RejectReason::Locked,
+                ..
+            }
+        ));
+        assert!(matches!(status(&p, 2), OpOutcome::Applied { .. }));
+        assert!(
+            matches!(
+                status(&p, 3),
+                OpOutcome::Rejected {
+                    reason: RejectReason::Locked,
+                    ..
+                }
+            ),
+            "an addendum never changes"
+        );
+    }
+
+    #[test]
+    fn needs_lists_each_record_and_cell_once() {
+        let a = op(
+            "1",
+            EntityKind::Sheet,
+            "sam",
+            &[("x", json!(1)), ("y", json!(2))],
+            1,
+            "d",
+        );
+        let b = op("2", EntityKind::Sheet, "sam", &[("x", json!(3))], 2, "d");
+        let n = needs(&[a, b]);
+        assert_eq!(n.op_ids, vec!["1", "2"]);
+        assert_eq!(n.entities.len(), 1);
+        assert_eq!(n.cells.len(), 2);
+    }
+}

@@ -1,0 +1,301 @@
+//! The server's storage: one trait, two back ends (embedded SQLite, PostgreSQL), one
+//! conformance suite (`tests/conformance.rs`) that every back end must pass.
+//!
+//! What is stored: units; devices (token stored as a SHA-256 hash) and their grants; enrolment
+//! codes (secret stored hashed, single use, expiring, attempt-limited); the answer to every op id
+//! (idempotency); records and their cells — one row per field or list item with its winning
+//! value, stamp and change sequence number. A pull returns cells whose sequence number is after
+//! the caller's cursor for that unit, in sequence order.
+//!
+//! **The cursor trap.** With several writers, a sequence number allocated before another's but
+//! committed after it must never be skipped by a pull. Both back ends make commit order equal
+//! sequence order: SQLite has one writer at a time; PostgreSQL takes a transaction-scoped
+//! advisory lock (`pg_advisory_xact_lock`) before allocating sequence numbers, so pushes are
+//! serialised at the point where they allocate, and a pull can never see seq n+1 without n.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use steady_core::clock::Timestamp;
+use steady_core::codes::Role;
+use steady_core::protocol::{OpResult, Operation, PulledChange};
+use steady_core::units::UnitGrant;
+
+use crate::merge::GrantRecord;
+
+/// A storage failure (never a rule refusal: those are op outcomes).
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The embedded SQLite store failed.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The PostgreSQL store failed.
+    #[error("postgres: {0}")]
+    Postgres(String),
+    /// A stored document could not be read back.
+    #[error("stored data: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The thing named does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The thing named exists already.
+    #[error("{0} already exists")]
+    Exists(String),
+    /// A blocking task failed to complete.
+    #[error("task: {0}")]
+    Task(String),
+}
+
+/// The storage result type.
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// A unit: ward, care home, supported-living service, HEMS base.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Unit {
+    /// Its id.
+    pub unit_id: String,
+    /// Its organisation.
+    pub organisation: String,
+    /// Its name.
+    pub name: String,
+    /// A mental health unit under the Use of Force Act.
+    pub mental_health_unit: bool,
+}
+
+/// A grant an enrolment code carries.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GrantSpec {
+    /// The unit.
+    pub unit_id: String,
+    /// The role.
+    pub role: Role,
+    /// When it ends (a placement's last day), if it does.
+    pub ends_at: Option<Timestamp>,
+}
+
+/// An enrolment code to store. The code a person types is `{code_id}-{secret}`; only the hash
+/// of the secret is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEnrolmentCode {
+    /// The public part, used to find the code (and to count wrong guesses against it).
+    pub code_id: String,
+    /// SHA-256 of the secret part, hex.
+    pub secret_hash: String,
+    /// What the device gets.
+    pub grants: Vec<GrantSpec>,
+    /// When it stops working.
+    pub expires_at: Timestamp,
+    /// Wrong secrets allowed before the code is burned.
+    pub max_attempts: u32,
+}
+
+/// The device an enrolment creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    /// The device's own id.
+    pub device_id: String,
+    /// SHA-256 of its bearer token, hex.
+    pub token_hash: String,
+    /// Who uses it.
+    pub label: String,
+}
+
+/// Why an enrolment was refused (logged; the device only hears "refused").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such code.
+    Unknown,
+    /// Wrong secret (counted).
+    WrongSecret,
+    /// Already redeemed.
+    Used,
+    /// Past its expiry.
+    Expired,
+    /// Too many wrong secrets.
+    Exhausted,
+    /// The device id is already enrolled.
+    DeviceExists,
+}
+
+/// The result of redeeming an enrolment code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redeemed {
+    /// Enrolled, with the grants the code carried.
+    Enrolled(Vec<UnitGrant>),
+    /// Refused.
+    Refused(Refusal),
+}
+
+/// A device as the admin sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeviceRecord {
+    /// Its id.
+    pub device_id: String,
+    /// Who uses it.
+    pub label: String,
+    /// When it enrolled.
+    pub enrolled_at: Timestamp,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// Who a bearer token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authenticated {
+    /// The device.
+    pub device_id: String,
+    /// Revoked: tell it to wipe, serve nothing.
+    pub revoked: bool,
+}
+
+/// Where a device's pull got to, per unit (a unit granted later starts from zero, so its
+/// history is pulled in full). Opaque to devices.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cursor(pub BTreeMap<String, i64>);
+
+impl Cursor {
+    /// The text form sent to devices.
+    pub fn encode(&self) -> String {
+        let parts: Vec<String> = self.0.iter().map(|(u, s)| format!("{u}={s}")).collect();
+        format!("v1:{}", parts.join(","))
+    }
+
+    /// Reads a cursor a device sent back; `None` if it is not one of ours.
+    pub fn decode(text: &str) -> Option<Cursor> {
+        let body = text.strip_prefix("v1:")?;
+        let mut map = BTreeMap::new();
+        if !body.is_empty() {
+            for part in body.split(',') {
+                let (unit, seq) = part.rsplit_once('=')?;
+                map.insert(unit.to_string(), seq.parse().ok()?);
+            }
+        }
+        Some(Cursor(map))
+    }
+
+    /// The position in `unit` (0: from the start).
+    pub fn position(&self, unit: &str) -> i64 {
+        self.0.get(unit).copied().unwrap_or(0)
+    }
+}
+
+/// One page of a pull.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// Changes in sequence order (cells of one record with one stamp grouped into one change).
+    pub changes: Vec<PulledChange>,
+    /// Where the page ended.
+    pub cursor: Cursor,
+    /// More wait.
+    pub more: bool,
+    /// The cursor is older than the tombstone horizon for some unit: start again from empty.
+    pub full_resync: bool,
+}
+
+/// The storage every back end provides. Methods are async; the SQLite back end runs its work on
+/// blocking threads.
+pub trait Storage: Send + Sync + 'static {
+    /// Answers when the store is reachable.
+    fn health(&self) -> impl Future<Output = StorageResult<()>> + Send;
+
+    /// Creates a unit (error if the id exists).
+    fn create_unit(&self, unit: &Unit) -> impl Future<Output = StorageResult<()>> + Send;
+
+    /// Every unit, by name.
+    fn units(&self) -> impl Future<Output = StorageResult<Vec<Unit>>> + Send;
+
+    /// Stores a new enrolment code (its units must exist).
+    fn issue_code(&self, code: &NewEnrolmentCode)
+    -> impl Future<Output = StorageResult<()>> + Send;
+
+    /// Redeems a code: checks expiry, use and attempts, counts a wrong secret, and on success
+    /// creates the device with the code's grants, atomically, so a code enrols one device only.
+    fn redeem_code(
+        &self,
+        code_id: &str,
+        secret_hash: &str,
+        device: &NewDevice,
+        now: Timestamp,
+    ) -> impl Future<Output = StorageResult<Redeemed>> + Send;
+
+    /// The device a token hash belongs to.
+    fn authenticate(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = StorageResult<Option<Authenticated>>> + Send;
+
+    /// All grants of a device, ended ones included, each with its unit.
+    fn grants(
+        &self,
+        device_id: &str,
+    ) -> impl Future<Output = StorageResult<Vec<(GrantRecord, Unit)>>> + Send;
+
+    /// Applies a device's operations by the merge rules, in one transaction (`device_id` None:
+    /// the server's own changes, no grant checks). Returns one result per operation.
+    fn push(
+        &self,
+        device_id: Option<&str>,
+        ops: &[Operation],
+        now: Timestamp,
+    ) -> impl Future<Output = StorageResult<Vec<OpResult>>> + Send;
+
+    /// Changes in `units` after `cursor`, at most `limit`, in sequence order.
+    fn pull(
+        &self,
+        units: &[String],
+        cursor: &Cursor,
+        limit: u32,
+    ) -> impl Future<Output = StorageResult<Page>> + Send;
+
+    /// Ends a device's grant in a unit at `at`; false if there was none.
+    fn end_grant(
+        &self,
+        device_id: &str,
+        unit_id: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = StorageResult<bool>> + Send;
+
+    /// Revokes a device; false if unknown.
+    fn revoke_device(
+        &self,
+        device_id: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = StorageResult<bool>> + Send;
+
+    /// Every device.
+    fn devices(&self) -> impl Future<Output = StorageResult<Vec<DeviceRecord>>> + Send;
+
+    /// Deletes tombstones (null cells) last written before `before`, and records the highest
+    /// sequence number deleted as the horizon: a device whose cursor for a unit is below it (and
+    /// above zero) must resync from empty. Returns how many were deleted.
+    fn purge_tombstones(
+        &self,
+        before: Timestamp,
+    ) -> impl Future<Output = StorageResult<u64>> + Send;
+
+    /// The number of cells stored (for benchmarks and the idle-sync proof).
+    fn cell_count(&self) -> impl Future<Output = StorageResult<u64>> + Send;
+}
+
+/// SHA-256 in hex: how tokens and code secrets are stored.
+pub fn hash_secret(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_strangers_are_refused() {
+        let c = Cursor(BTreeMap::from([
+            ("ward-a".to_string(), 12),
+            ("ward=b".to_string(), 0),
+        ]));
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        assert_eq!(Cursor::decode("v1:"), Some(Cursor::default()));
+        assert_eq!(Cursor::decode("garbage"), None);
+        assert_eq!(Cursor::decode("v1:a=notanumber"), None);
+    }
+}
