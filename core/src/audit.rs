@@ -85,10 +85,11 @@ impl AuditChain {
             detail: detail.to_string(),
         };
         let hash = chain_hash(&self.last_hash, &event);
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO audit (seq, at, actor, action, entity, entity_id, unit_id, detail, prev_hash, hash) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            rusqlite::params![
+        )?
+        .execute(rusqlite::params![
                 event.seq,
                 event.at.0,
                 event.actor,

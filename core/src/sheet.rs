@@ -2,8 +2,9 @@
 //! Positive Behaviour Support plans and hospital passports, plus the one-page-profile headings.
 //!
 //! The amber card — safety alerts, early warning signs, what helps, what to avoid — is the
-//! moment Steady exists for, so it has its own read ([`Store::amber_card`]) that touches only
-//! the rows it shows. Each text field and each list item is its own merge unit.
+//! moment Steady exists for, so it has its own read ([`Store::amber_card`]) that returns only
+//! what the card shows (two primary-key range reads: the person's rows and the sheet's rows).
+//! Each text field and each list item is its own merge unit.
 
 use std::collections::BTreeMap;
 

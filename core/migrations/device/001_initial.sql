@@ -52,9 +52,10 @@ CREATE TABLE fields (
 ) STRICT, WITHOUT ROWID;
 
 -- Changes made here and not yet acknowledged by the server, in the order they were made.
--- `op` is the wire operation as JSON; a rejected op is quarantined with its reason.
+-- `op` is the wire operation as JSON; a rejected op is quarantined with its reason. No
+-- AUTOINCREMENT: order only matters among the rows present, and it saves a page write per change.
 CREATE TABLE outbox (
-    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq      INTEGER PRIMARY KEY,
     op_id    TEXT NOT NULL UNIQUE,
     unit_id  TEXT NOT NULL,
     entity_id TEXT NOT NULL,
@@ -77,7 +78,7 @@ CREATE TABLE checklist_templates (
 -- previous row's hash, so a removed or edited row breaks the chain. Rows hold ids and field
 -- names, never the personal data itself, so they stay when a unit's data is purged.
 CREATE TABLE audit (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq        INTEGER PRIMARY KEY,
     at         INTEGER NOT NULL,
     actor      TEXT NOT NULL,
     action     TEXT NOT NULL CHECK (action IN ('view', 'change', 'submit', 'addendum', 'export', 'purge')),
