@@ -45,6 +45,24 @@ pub enum Error {
     /// Reading or writing a file beside the store failed.
     #[error("file: {0}")]
     Io(#[from] std::io::Error),
+    /// The sync server could not be reached, or failed; nothing was lost, try again later.
+    #[error("sync server unavailable: {0}")]
+    Network(String),
+    /// The server refused the enrolment code (unknown, used, expired or out of attempts).
+    #[error("enrolment refused: {0}")]
+    EnrolmentRefused(String),
+    /// This device has not been enrolled with a sync server yet.
+    #[error("this device is not enrolled; enter an enrolment code first")]
+    NotEnrolled,
+    /// The server no longer accepts this device's token; enrol the device again.
+    #[error("the sync server does not accept this device's token; enrol it again")]
+    Unauthorized,
+    /// The device was revoked: its data has been removed; delete the store and its key.
+    #[error("this device was revoked; its data has been removed")]
+    Revoked,
+    /// The server refused a sync request (a protocol mismatch or a bug, not a network fault).
+    #[error("the sync server refused the request: {0}")]
+    SyncRefused(String),
 }
 
 impl From<rusqlite::Error> for Error {

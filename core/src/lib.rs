@@ -25,7 +25,9 @@ pub mod schema;
 pub mod search;
 pub mod sheet;
 pub mod store;
+pub mod sync;
 pub mod units;
 
 pub use error::{Error, Result};
 pub use store::{StaffMember, Store, StoreKey, SystemClock, WallClock};
+pub use sync::{HttpTransport, SyncOptions, SyncReport, SyncStatus, Transport, TransportError};

@@ -10,7 +10,10 @@ use crate::clock::Timestamp;
 use crate::error::Result;
 
 /// The migrations, in order; migration `i` (from 0) brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/device/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/device/001_initial.sql"),
+    include_str!("../migrations/device/002_sync.sql"),
+];
 
 /// The schema version this build writes.
 pub const VERSION: u32 = MIGRATIONS.len() as u32;

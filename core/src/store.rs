@@ -92,6 +92,8 @@ pub struct Store {
     wall: Arc<dyn WallClock>,
     writer: Mutex<WriteState>,
     reader: Mutex<Connection>,
+    /// Held for a whole sync, so two (the app's and a background task's) never interleave.
+    syncing: Mutex<()>,
 }
 
 impl std::fmt::Debug for Store {
@@ -169,6 +171,7 @@ impl Store {
                 staff,
             }),
             reader: Mutex::new(reader),
+            syncing: Mutex::new(()),
         };
         Ok(store)
     }
@@ -321,6 +324,11 @@ impl Store {
         } else {
             Err(Error::Corrupt(problems.join("; ")))
         }
+    }
+
+    /// Taken for the length of one sync (see the sync engine).
+    pub(crate) fn lock_sync(&self) -> MutexGuard<'_, ()> {
+        self.syncing.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn lock_writer(&self) -> MutexGuard<'_, WriteState> {

@@ -45,45 +45,7 @@ impl Store {
     /// Replaces the device's view of its grants with `grants` (from enrolment or a sync).
     /// Units no longer granted stay on the device, without access, until purged.
     pub fn apply_grants(&self, grants: &[UnitGrant]) -> Result<()> {
-        for g in grants {
-            if g.unit_id.trim().is_empty() {
-                return Err(Error::invalid("unit_id", "must not be empty"));
-            }
-        }
-        self.write(|w| {
-            let now = w.now();
-            let tx = w.tx();
-            // Units that disappeared from the grants end now.
-            let listed: Vec<&str> = grants.iter().map(|g| g.unit_id.as_str()).collect();
-            let mut stmt = tx.prepare("SELECT unit_id FROM units")?;
-            let known: Vec<String> = stmt
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            for unit in known.iter().filter(|u| !listed.contains(&u.as_str())) {
-                tx.execute(
-                    "UPDATE units SET grant_ends_at = MIN(COALESCE(grant_ends_at, ?2), ?2) WHERE unit_id = ?1",
-                    (unit, now.0),
-                )?;
-            }
-            for g in grants {
-                tx.execute(
-                    "INSERT INTO units (unit_id, organisation, name, mental_health_unit, role, grant_ends_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-                     ON CONFLICT (unit_id) DO UPDATE SET organisation = excluded.organisation, \
-                       name = excluded.name, mental_health_unit = excluded.mental_health_unit, \
-                       role = excluded.role, grant_ends_at = excluded.grant_ends_at",
-                    rusqlite::params![
-                        g.unit_id,
-                        g.organisation,
-                        g.name,
-                        g.mental_health_unit,
-                        g.role.as_str(),
-                        g.ends_at.map(|t| t.0)
-                    ],
-                )?;
-            }
-            Ok(())
-        })
+        self.write(|w| write_grants(w.tx(), grants, w.now()))
     }
 
     /// The units this device knows, with whether access is still active and what is pending.
@@ -131,11 +93,62 @@ impl Store {
     }
 }
 
-/// Deletes everything of `unit` from the device (records, queued ops, search rows, the grant).
-/// Submitted incidents may leave only through here: the `purging` row opens the triggers.
+/// Replaces the device's view of its grants with `grants` inside the caller's transaction;
+/// units no longer listed end at `now` (an earlier end stays).
+pub(crate) fn write_grants(tx: &Connection, grants: &[UnitGrant], now: Timestamp) -> Result<()> {
+    for g in grants {
+        if g.unit_id.trim().is_empty() {
+            return Err(Error::invalid("unit_id", "must not be empty"));
+        }
+    }
+    // Units that disappeared from the grants end now.
+    let listed: Vec<&str> = grants.iter().map(|g| g.unit_id.as_str()).collect();
+    let mut stmt = tx.prepare("SELECT unit_id FROM units")?;
+    let known: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for unit in known.iter().filter(|u| !listed.contains(&u.as_str())) {
+        end_grant_now(tx, unit, now)?;
+    }
+    for g in grants {
+        tx.execute(
+            "INSERT INTO units (unit_id, organisation, name, mental_health_unit, role, grant_ends_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+             ON CONFLICT (unit_id) DO UPDATE SET organisation = excluded.organisation, \
+               name = excluded.name, mental_health_unit = excluded.mental_health_unit, \
+               role = excluded.role, grant_ends_at = excluded.grant_ends_at",
+            rusqlite::params![
+                g.unit_id,
+                g.organisation,
+                g.name,
+                g.mental_health_unit,
+                g.role.as_str(),
+                g.ends_at.map(|t| t.0)
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Ends this device's grant in `unit` at `now`, unless it already ended earlier.
+pub(crate) fn end_grant_now(tx: &Connection, unit: &str, now: Timestamp) -> Result<()> {
+    tx.execute(
+        "UPDATE units SET grant_ends_at = MIN(COALESCE(grant_ends_at, ?2), ?2) WHERE unit_id = ?1",
+        (unit, now.0),
+    )?;
+    Ok(())
+}
+
+/// Deletes everything of `unit` from the device (records, queued ops, conflicts, search rows,
+/// the grant). Submitted incidents may leave only through here: the `purging` row opens the triggers.
 pub(crate) fn purge_unit(tx: &Connection, unit: &str) -> Result<()> {
     tx.execute(
         "INSERT OR IGNORE INTO purging (unit_id) VALUES (?1)",
+        [unit],
+    )?;
+    tx.execute(
+        "DELETE FROM resync_unseen WHERE EXISTS (SELECT 1 FROM entities e WHERE e.entity = resync_unseen.entity \
+           AND e.entity_id = resync_unseen.entity_id AND e.unit_id = ?1)",
         [unit],
     )?;
     tx.execute(
@@ -150,6 +163,7 @@ pub(crate) fn purge_unit(tx: &Connection, unit: &str) -> Result<()> {
     )?;
     tx.execute("DELETE FROM people_search WHERE unit_id = ?1", [unit])?;
     tx.execute("DELETE FROM outbox WHERE unit_id = ?1", [unit])?;
+    tx.execute("DELETE FROM conflicts WHERE unit_id = ?1", [unit])?;
     tx.execute("DELETE FROM units WHERE unit_id = ?1", [unit])?;
     tx.execute("DELETE FROM purging WHERE unit_id = ?1", [unit])?;
     Ok(())

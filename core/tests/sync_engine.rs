@@ -1,0 +1,1138 @@
+//! The device sync engine against a scripted in-memory server: batching, lost answers,
+//! refusals, conflicts, clamped clocks, ended placements, revocation, retries, a full resync and
+//! the cursor. The fake server keeps the protocol's rules in their simplest form (idempotent on
+//! op id, last writer wins per field or item, stamps clamped a minute ahead of its clock, a
+//! changes log paged by position) and can be told to fail in chosen ways. All data is invented.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::*;
+use serde_json::{Value, json};
+use steady_core::clock::{Hlc, Timestamp};
+use steady_core::codes::Role;
+use steady_core::incident::QuickCapture;
+use steady_core::people::NewPerson;
+use steady_core::protocol::{
+    Change, EnrollRequest, EnrollResponse, EntityKind, ErrorBody, ErrorCode, OpOutcome, OpResult,
+    Operation, PulledChange, RejectReason, SyncRequest, SyncResponse, Winner,
+};
+use steady_core::sheet::SheetList;
+use steady_core::sync::{Sleeper, SyncOptions};
+use steady_core::units::UnitGrant;
+use steady_core::{Error, HttpTransport, Store, Transport, TransportError};
+
+const TOKEN: &str = "token-for-tests";
+const CODE: &str = "ABCD-1234";
+const OTHER: &str = "dev-other";
+
+type CellKey = (EntityKind, String, String, String);
+
+/// What the fake does with one sync call.
+enum Fault {
+    /// Fails before doing anything.
+    Fail(TransportError),
+    /// Does the work, then the answer is lost on the way back.
+    LoseAnswer,
+    /// Serves the pull but leaves the push unanswered (and unapplied).
+    IgnorePush,
+}
+
+#[derive(Default)]
+struct Server {
+    now: i64,
+    grants: Vec<UnitGrant>,
+    ended_units: Vec<String>,
+    revoked: bool,
+    cells: HashMap<CellKey, (Hlc, Value)>,
+    /// The changes log; a cursor is `epoch:position`.
+    log: Vec<PulledChange>,
+    /// Bumped when tombstones are forgotten: cursors of an earlier epoch must resync.
+    epoch: u32,
+    answered: HashMap<String, OpOutcome>,
+    /// How many times each op id was actually applied (never more than once).
+    applied: HashMap<String, u32>,
+    reject: HashMap<String, RejectReason>,
+    /// One entry per sync call, in order; `None`: behave.
+    faults: VecDeque<Option<Fault>>,
+    requests: Vec<SyncRequest>,
+    enrolments: Vec<EnrollRequest>,
+    /// Bodies with more operations than this are "413 Payload Too Large".
+    max_push: Option<usize>,
+}
+
+impl Server {
+    fn handle(&mut self, req: &SyncRequest, ignore_push: bool) -> SyncResponse {
+        let mut results = Vec::new();
+        if !ignore_push {
+            for op in &req.push {
+                let outcome = match self.answered.get(&op.op_id) {
+                    Some(outcome) => outcome.clone(),
+                    None => {
+                        let outcome = self.decide(op);
+                        *self.applied.entry(op.op_id.clone()).or_default() += 1;
+                        self.answered.insert(op.op_id.clone(), outcome.clone());
+                        outcome
+                    }
+                };
+                results.push(OpResult {
+                    op_id: op.op_id.clone(),
+                    outcome,
+                });
+            }
+        }
+        let (epoch, position) = match &req.cursor {
+            None => (self.epoch, 0),
+            Some(c) => {
+                let (e, p) = c.split_once(':').unwrap();
+                (e.parse().unwrap(), p.parse().unwrap())
+            }
+        };
+        let mut response = SyncResponse {
+            protocol: 1,
+            results,
+            changes: Vec::new(),
+            cursor: req.cursor.clone().unwrap_or_else(|| format!("{epoch}:0")),
+            more: false,
+            grants: self.grants.clone(),
+            ended_units: self.ended_units.clone(),
+            full_resync: false,
+            server_time: Timestamp(self.now),
+        };
+        if epoch != self.epoch {
+            response.full_resync = true;
+            return response;
+        }
+        let end = (position + req.pull_limit as usize).min(self.log.len());
+        response.changes = self.log[position..end].to_vec();
+        response.cursor = format!("{}:{end}", self.epoch);
+        response.more = end < self.log.len();
+        response
+    }
+
+    fn decide(&mut self, op: &Operation) -> OpOutcome {
+        if let Some(reason) = self.reject.get(&op.entity_id) {
+            return OpOutcome::Rejected {
+                reason: *reason,
+                detail: "refused by the test server".into(),
+            };
+        }
+        let mut stamp = op.stamp.clone();
+        let mut clamped = None;
+        if stamp.wall_ms > self.now + 60_000 {
+            stamp.wall_ms = self.now + 60_000;
+            clamped = Some(stamp.clone());
+        }
+        let mut winners = Vec::new();
+        let mut written = Vec::new();
+        for (field, item, value) in op.change.cells() {
+            let key = (
+                op.entity,
+                op.entity_id.clone(),
+                field.to_string(),
+                item.to_string(),
+            );
+            match self.cells.get(&key) {
+                Some((current, current_value)) if *current >= stamp => winners.push(Winner {
+                    field: field.into(),
+                    item_id: item.into(),
+                    value: current_value.clone(),
+                    stamp: current.clone(),
+                }),
+                _ => written.push((field.to_string(), item.to_string(), value.clone())),
+            }
+        }
+        self.record(op.entity, &op.entity_id, &op.unit_id, written, &stamp);
+        if winners.is_empty() {
+            OpOutcome::Applied { clamped }
+        } else {
+            OpOutcome::Superseded { winners, clamped }
+        }
+    }
+
+    /// Stores cells that won and logs them as one change (fields) or one per item.
+    fn record(
+        &mut self,
+        entity: EntityKind,
+        entity_id: &str,
+        unit_id: &str,
+        written: Vec<(String, String, Value)>,
+        stamp: &Hlc,
+    ) {
+        let mut fields = BTreeMap::new();
+        for (field, item, value) in written {
+            self.cells.insert(
+                (entity, entity_id.into(), field.clone(), item.clone()),
+                (stamp.clone(), value.clone()),
+            );
+            if item.is_empty() {
+                fields.insert(field, value);
+            } else {
+                self.log.push(PulledChange {
+                    entity,
+                    entity_id: entity_id.into(),
+                    unit_id: unit_id.into(),
+                    change: Change::Item {
+                        list: field,
+                        item_id: item,
+                        value,
+                    },
+                    stamp: stamp.clone(),
+                });
+            }
+        }
+        if !fields.is_empty() {
+            self.log.push(PulledChange {
+                entity,
+                entity_id: entity_id.into(),
+                unit_id: unit_id.into(),
+                change: Change::Fields(fields),
+                stamp: stamp.clone(),
+            });
+        }
+    }
+
+    /// A change made on another device (or the console), already on the server.
+    fn seed(&mut self, entity: EntityKind, entity_id: &str, unit: &str, fields: Value, at: i64) {
+        let stamp = Hlc {
+            wall_ms: at,
+            counter: 0,
+            device: OTHER.into(),
+        };
+        let written = fields
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), String::new(), v.clone()))
+            .collect();
+        self.record(entity, entity_id, unit, written, &stamp);
+    }
+
+    /// Tombstone retention ran out: a record's cells are gone from the server entirely and the
+    /// log is compacted, so older cursors must start again from empty.
+    fn forget_record(&mut self, entity_id: &str) {
+        self.cells.retain(|(_, id, _, _), _| id != entity_id);
+        let cells: Vec<_> = self
+            .cells
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        self.log = cells
+            .into_iter()
+            .map(|((entity, id, field, item), (stamp, value))| PulledChange {
+                entity,
+                entity_id: id,
+                unit_id: "ward-a".into(),
+                change: if item.is_empty() {
+                    Change::Fields([(field, value)].into())
+                } else {
+                    Change::Item {
+                        list: field,
+                        item_id: item,
+                        value,
+                    }
+                },
+                stamp,
+            })
+            .collect();
+        self.epoch += 1;
+    }
+
+    fn value(&self, entity: EntityKind, id: &str, field: &str) -> Option<Value> {
+        self.cells
+            .get(&(entity, id.into(), field.into(), String::new()))
+            .map(|(_, v)| v.clone())
+    }
+
+    fn items_of(&self, entity: EntityKind, id: &str, list: &str) -> Vec<Value> {
+        self.cells
+            .iter()
+            .filter(|((e, i, f, item), _)| *e == entity && i == id && f == list && !item.is_empty())
+            .map(|(_, (_, v))| v.clone())
+            .collect()
+    }
+}
+
+/// The fake server behind a [`Transport`].
+struct FakeServer(Mutex<Server>);
+
+impl FakeServer {
+    fn new(grants: Vec<UnitGrant>) -> Self {
+        FakeServer(Mutex::new(Server {
+            now: SHIFT_START.0,
+            grants,
+            ..Server::default()
+        }))
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Server) -> T) -> T {
+        f(&mut self.0.lock().unwrap())
+    }
+
+    fn requests(&self) -> Vec<SyncRequest> {
+        self.with(|s| s.requests.clone())
+    }
+}
+
+impl Transport for FakeServer {
+    fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, TransportError> {
+        let mut s = self.0.lock().unwrap();
+        s.enrolments.push(req.clone());
+        if req.code != CODE {
+            return Err(TransportError::Refused(ErrorBody {
+                error: ErrorCode::EnrolmentRefused,
+                message: "the code is unknown, used or expired".into(),
+            }));
+        }
+        Ok(EnrollResponse {
+            protocol: 1,
+            device_token: TOKEN.into(),
+            grants: s.grants.clone(),
+            server_time: Timestamp(s.now),
+        })
+    }
+
+    fn sync(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
+        let mut s = self.0.lock().unwrap();
+        s.requests.push(req.clone());
+        req.validate().expect("the engine sends valid requests");
+        assert!(req.pull_limit <= 1000 && req.push.len() <= 1000);
+        if token != TOKEN {
+            return Err(TransportError::Unauthorized);
+        }
+        if s.revoked {
+            return Err(TransportError::Revoked);
+        }
+        if s.max_push.is_some_and(|max| req.push.len() > max) {
+            return Err(TransportError::Refused(ErrorBody {
+                error: ErrorCode::PayloadTooLarge,
+                message: "the body is too large".into(),
+            }));
+        }
+        match s.faults.pop_front().flatten() {
+            Some(Fault::Fail(e)) => Err(e),
+            Some(Fault::LoseAnswer) => {
+                s.handle(req, false);
+                Err(TransportError::Network("connection reset".into()))
+            }
+            Some(Fault::IgnorePush) => Ok(s.handle(req, true)),
+            None => Ok(s.handle(req, false)),
+        }
+    }
+}
+
+/// Records the delays instead of sleeping.
+#[derive(Default)]
+struct RecordedSleeps(Mutex<Vec<Duration>>);
+
+impl Sleeper for RecordedSleeps {
+    fn sleep(&self, delay: Duration) {
+        self.0.lock().unwrap().push(delay);
+    }
+}
+
+fn options(max_attempts: u32) -> (SyncOptions, Arc<RecordedSleeps>) {
+    let sleeps = Arc::new(RecordedSleeps::default());
+    let options = SyncOptions {
+        max_attempts,
+        sleeper: sleeps.clone(),
+        ..SyncOptions::default()
+    };
+    (options, sleeps)
+}
+
+fn ward_a_editor() -> Vec<UnitGrant> {
+    vec![grant("ward-a", Role::Editor, false, None)]
+}
+
+/// A store enrolled with the fake server.
+fn enrolled(server: &FakeServer) -> Fixture {
+    let f = fixture();
+    f.store.enroll(server, CODE).unwrap();
+    f
+}
+
+fn pending(store: &Store) -> u32 {
+    store.sync_status().unwrap().pending
+}
+
+fn person(store: &Store, unit: &str, name: &str) -> String {
+    store
+        .create_person(
+            unit,
+            NewPerson {
+                display_name: name.into(),
+                ..NewPerson::default()
+            },
+        )
+        .unwrap()
+}
+
+#[test]
+fn enrolment_stores_the_token_and_applies_the_grants() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = fixture();
+    assert!(matches!(f.store.sync(&server), Err(Error::NotEnrolled)));
+    assert!(!f.store.sync_status().unwrap().enrolled);
+
+    let refused = f.store.enroll(&server, "WRONG-CODE");
+    assert!(matches!(refused, Err(Error::EnrolmentRefused(_))));
+    assert!(
+        f.store.units().unwrap().is_empty(),
+        "nothing changes on a refusal"
+    );
+
+    let grants = f.store.enroll(&server, &format!("  {CODE} ")).unwrap();
+    assert_eq!(grants, ward_a_editor());
+    assert_eq!(f.store.units().unwrap()[0].grant.unit_id, "ward-a");
+    assert!(f.store.sync_status().unwrap().enrolled);
+    let sent = server.with(|s| s.enrolments.last().cloned().unwrap());
+    assert_eq!(sent.device_id, f.store.device_id());
+    assert_eq!(sent.device_label, "Alex Morgan, Support worker");
+
+    // The token is used from now on.
+    f.store.sync(&server).unwrap();
+    let status = f.store.sync_status().unwrap();
+    assert!(status.last_success_at.is_some() && status.last_error.is_none());
+}
+
+#[test]
+fn a_large_outbox_goes_in_batches_and_leaves_only_as_results_arrive() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    let id = person(&f.store, "ward-a", "Jordan Reyes");
+    for i in 1..2500 {
+        f.store
+            .update_person(&id, None, Some(format!("J{i}")), None)
+            .unwrap();
+    }
+    assert_eq!(pending(&f.store), 2500);
+
+    /// Looks at the outbox each time a request leaves.
+    struct Watching<'a> {
+        server: &'a FakeServer,
+        store: &'a Store,
+        pending_at_send: Mutex<Vec<u32>>,
+    }
+    impl Transport for Watching<'_> {
+        fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, TransportError> {
+            self.server.enroll(req)
+        }
+        fn sync(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
+            self.pending_at_send
+                .lock()
+                .unwrap()
+                .push(pending(self.store));
+            self.server.sync(token, req)
+        }
+    }
+    let watching = Watching {
+        server: &server,
+        store: &f.store,
+        pending_at_send: Mutex::new(Vec::new()),
+    };
+    let report = f.store.sync(&watching).unwrap();
+
+    let sizes: Vec<usize> = server.requests().iter().map(|r| r.push.len()).collect();
+    assert_eq!(
+        sizes,
+        vec![1000, 1000, 500],
+        "three requests for 2,500 changes"
+    );
+    assert_eq!(
+        *watching.pending_at_send.lock().unwrap(),
+        vec![2500, 1500, 500],
+        "entries leave the outbox only when their results arrive"
+    );
+    let requests = server.requests();
+    let pushed: Vec<&Operation> = requests.iter().flat_map(|r| &r.push).collect();
+    assert!(
+        pushed.windows(2).all(|w| w[0].stamp < w[1].stamp),
+        "oldest first"
+    );
+    assert_eq!(report.requests, 3);
+    assert_eq!((report.pushed, report.applied), (2500, 2500));
+    assert_eq!(
+        report.pulled, 2500,
+        "the device's own changes come back in the same trips"
+    );
+    assert_eq!(pending(&f.store), 0);
+    assert_eq!(
+        server.with(|s| s.value(EntityKind::Person, &id, "preferred_name")),
+        Some(json!("J2499"))
+    );
+}
+
+#[test]
+fn a_body_too_large_is_split_and_a_change_that_can_never_fit_is_quarantined() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    let id = person(&f.store, "ward-a", "Jordan Reyes");
+    for i in 1..5 {
+        f.store
+            .update_person(&id, None, Some(format!("J{i}")), None)
+            .unwrap();
+    }
+    server.with(|s| s.max_push = Some(2));
+    f.store.sync(&server).unwrap();
+    let sizes: Vec<usize> = server.requests().iter().map(|r| r.push.len()).collect();
+    assert_eq!(sizes, vec![5, 2, 2, 1]);
+    assert_eq!(pending(&f.store), 0);
+
+    f.store
+        .update_person(&id, None, Some("Jordan".into()), None)
+        .unwrap();
+    server.with(|s| s.max_push = Some(0));
+    f.store.sync(&server).unwrap();
+    let held = f.store.quarantined_operations().unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].reason, "too_large");
+    assert_eq!(pending(&f.store), 0, "the rest of the queue is not blocked");
+}
+
+#[test]
+fn a_lost_answer_means_the_same_changes_are_pushed_again_and_applied_once() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    let sam_id = sam(&f.store, "ward-a");
+    let queued = pending(&f.store);
+    assert!(queued > 5);
+
+    // The server applies the push, then the connection drops: nothing leaves the outbox.
+    server.with(|s| s.faults.push_back(Some(Fault::LoseAnswer)));
+    let (one_try, _) = options(1);
+    assert!(matches!(
+        f.store.sync_with(&server, &one_try),
+        Err(Error::Network(_))
+    ));
+    assert_eq!(pending(&f.store), queued);
+    assert!(f.store.sync_status().unwrap().last_error.is_some());
+
+    // Next time the very same op ids go again; the server answers them from memory.
+    f.store.sync(&server).unwrap();
+    let requests = server.requests();
+    let ids = |r: &SyncRequest| r.push.iter().map(|op| op.op_id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&requests[0]), ids(&requests[1]));
+    assert_eq!(pending(&f.store), 0);
+    assert!(server.with(|s| s.applied.values().all(|n| *n == 1)));
+
+    // Within one sync, a retry after a lost answer does the same.
+    f.store
+        .add_sheet_item(&sam_id, SheetList::WhatHelps, "A quiet room", None)
+        .unwrap();
+    server.with(|s| s.faults.push_back(Some(Fault::LoseAnswer)));
+    let (retrying, sleeps) = options(3);
+    let report = f.store.sync_with(&server, &retrying).unwrap();
+    assert_eq!((report.requests, report.retries), (2, 1));
+    assert_eq!(sleeps.0.lock().unwrap().len(), 1);
+    assert_eq!(pending(&f.store), 0);
+    assert!(server.with(|s| s.applied.values().all(|n| *n == 1)));
+    assert_eq!(
+        server.with(|s| s
+            .items_of(EntityKind::Sheet, &sam_id, SheetList::WhatHelps.key())
+            .len()),
+        3
+    );
+}
+
+#[test]
+fn a_refused_change_is_quarantined_with_its_reason_and_the_rest_go_through() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    let refused = person(&f.store, "ward-a", "Casey Quinn");
+    let accepted = person(&f.store, "ward-a", "Robin Adeyemi");
+    f.store
+        .add_safety_alert(&refused, "Allergic to latex", None)
+        .unwrap();
+    server.with(|s| {
+        s.reject.insert(refused.clone(), RejectReason::Role);
+    });
+
+    let report = f.store.sync(&server).unwrap();
+    assert_eq!((report.applied, report.quarantined), (1, 2));
+    let status = f.store.sync_status().unwrap();
+    assert_eq!((status.pending, status.quarantined), (0, 2));
+    let held = f.store.quarantined_operations().unwrap();
+    assert_eq!(held.len(), 2);
+    assert!(held.iter().all(|q| q.entity_id == refused
+        && q.entity == EntityKind::Person
+        && q.unit_id == "ward-a"
+        && q.reason == "role"
+        && q.detail == "refused by the test server"));
+    assert!(server.with(|s| {
+        s.value(EntityKind::Person, &accepted, "display_name")
+            .is_some()
+    }));
+    // The local value stays, flagged, until the user decides.
+    assert_eq!(
+        f.store.person(&refused).unwrap().display_name,
+        "Casey Quinn"
+    );
+
+    // Quarantined changes never block the queue and are not sent again.
+    f.store
+        .update_person(&accepted, None, Some("Robin".into()), None)
+        .unwrap();
+    f.store.sync(&server).unwrap();
+    let last = server.requests().pop().unwrap();
+    assert_eq!(last.push.len(), 1);
+    assert_eq!(last.push[0].entity_id, accepted);
+
+    // Discarding gives the change up: the record only this device had goes, and the next sync
+    // pulls from the start so every reverted field takes the server's value again.
+    for q in held {
+        f.store.discard_quarantined(&q.op_id).unwrap();
+    }
+    assert!(matches!(
+        f.store.discard_quarantined("no-such-op"),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(matches!(
+        f.store.person(&refused),
+        Err(Error::NotFound { .. })
+    ));
+    assert_eq!(f.store.sync_status().unwrap().quarantined, 0);
+    f.store.sync(&server).unwrap();
+    assert_eq!(server.requests().pop().unwrap().cursor, None);
+    assert_eq!(
+        f.store.person(&accepted).unwrap().preferred_name.as_deref(),
+        Some("Robin")
+    );
+}
+
+#[test]
+fn an_edit_that_lost_is_kept_as_a_conflict_and_the_winner_shows() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    let id = person(&f.store, "ward-a", "Samuel Okafor");
+    f.store.sync(&server).unwrap();
+
+    // Offline, this device renames; meanwhile a colleague's later edit reached the server.
+    f.clock.advance_minutes(1);
+    f.store
+        .update_person(&id, None, Some("Sam O".into()), None)
+        .unwrap();
+    server.with(|s| {
+        s.now = SHIFT_START.plus_minutes(30).0;
+        s.seed(
+            EntityKind::Person,
+            &id,
+            "ward-a",
+            json!({ "preferred_name": "Sammy" }),
+            SHIFT_START.plus_minutes(10).0,
+        )
+    });
+
+    let report = f.store.sync(&server).unwrap();
+    assert_eq!(report.superseded, 1);
+    assert_eq!(pending(&f.store), 0, "answered, so it left the outbox");
+    let conflicts = f.store.conflicts().unwrap();
+    assert_eq!(conflicts.len(), 1);
+    let c = &conflicts[0];
+    assert_eq!(
+        (c.entity, c.entity_id.as_str(), c.unit_id.as_str()),
+        (EntityKind::Person, id.as_str(), "ward-a")
+    );
+    assert_eq!(
+        (c.field.as_str(), c.item_id.as_str()),
+        ("preferred_name", "")
+    );
+    assert_eq!(c.my_value, json!("Sam O"));
+    assert_eq!(c.winning_value, json!("Sammy"));
+    assert_eq!(c.winning_stamp.device, OTHER);
+    assert_eq!(
+        f.store.person(&id).unwrap().preferred_name.as_deref(),
+        Some("Sammy")
+    );
+    assert_eq!(f.store.sync_status().unwrap().conflicts, 1);
+
+    f.store.dismiss_conflict(c.id).unwrap();
+    assert!(f.store.conflicts().unwrap().is_empty());
+    assert!(matches!(
+        f.store.dismiss_conflict(c.id),
+        Err(Error::NotFound { .. })
+    ));
+}
+
+#[test]
+fn a_fast_clock_is_clamped_and_the_local_copy_follows() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    // This phone's clock runs a day fast.
+    f.clock.advance_days(1);
+    let id = person(&f.store, "ward-a", "Ali Hassan");
+    let report = f.store.sync(&server).unwrap();
+    assert_eq!(report.applied, 1);
+    let answered = server.with(|s| s.answered.values().next().cloned().unwrap());
+    assert!(matches!(answered, OpOutcome::Applied { clamped: Some(_) }));
+
+    // A colleague corrects the name five minutes later (real time). The server takes it; so
+    // must this device, though its own stamp said "tomorrow".
+    server.with(|s| {
+        s.seed(
+            EntityKind::Person,
+            &id,
+            "ward-a",
+            json!({ "display_name": "Ali Hassan (Ward A)" }),
+            SHIFT_START.plus_minutes(5).0,
+        )
+    });
+    f.store.sync(&server).unwrap();
+    assert_eq!(
+        f.store.person(&id).unwrap().display_name,
+        "Ali Hassan (Ward A)"
+    );
+}
+
+#[test]
+fn an_ended_placement_pushes_its_last_changes_then_leaves_the_device() {
+    let server = FakeServer::new(vec![
+        grant("ward-a", Role::Editor, false, None),
+        grant("home-b", Role::Editor, false, None),
+    ]);
+    let f = enrolled(&server);
+    let sam_id = sam(&f.store, "home-b");
+    f.store.sync(&server).unwrap();
+    let incident = f
+        .store
+        .capture_incident(QuickCapture {
+            unit_id: "home-b".into(),
+            note: "Sam shouted at a visitor, settled with a walk".into(),
+            person_id: Some(sam_id.clone()),
+            ..QuickCapture::default()
+        })
+        .unwrap();
+
+    // The placement has ended on the server. Its clock and the phone's disagree, so the grant
+    // it sends still looks open here; being listed as ended is what counts.
+    server.with(|s| {
+        s.grants[1].ends_at = Some(SHIFT_START.plus_minutes(60));
+        s.ended_units = vec!["home-b".into()];
+    });
+    let report = f.store.sync(&server).unwrap();
+
+    let first = &server.requests()[1];
+    assert!(
+        first.push.iter().any(|op| op.entity_id == incident),
+        "pushed first"
+    );
+    assert!(server.with(|s| s.value(EntityKind::Incident, &incident, "note").is_some()));
+    assert_eq!(report.purged_units, vec!["home-b".to_string()]);
+    let units: Vec<String> = f
+        .store
+        .units()
+        .unwrap()
+        .into_iter()
+        .map(|u| u.grant.unit_id)
+        .collect();
+    assert_eq!(units, vec!["ward-a".to_string()]);
+    assert!(matches!(
+        f.store.incident(&incident),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(matches!(
+        f.store.amber_card(&sam_id),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(f.store.search_people("Sam", 10).unwrap().is_empty());
+    assert_eq!(pending(&f.store), 0);
+}
+
+#[test]
+fn a_revoked_device_wipes_its_contents() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    let sam_id = sam(&f.store, "ward-a");
+    f.store.sync(&server).unwrap();
+    f.store
+        .capture_incident(QuickCapture {
+            unit_id: "ward-a".into(),
+            note: "Not yet sent".into(),
+            ..QuickCapture::default()
+        })
+        .unwrap();
+
+    server.with(|s| s.revoked = true);
+    assert!(matches!(f.store.sync(&server), Err(Error::Revoked)));
+    assert!(f.store.units().unwrap().is_empty());
+    assert!(matches!(
+        f.store.amber_card(&sam_id),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(f.store.search_people("Sam", 10).unwrap().is_empty());
+    let status = f.store.sync_status().unwrap();
+    assert!(!status.enrolled);
+    assert_eq!(
+        (status.pending, status.quarantined, status.conflicts),
+        (0, 0, 0)
+    );
+    assert_eq!(f.store.staff_member().name, "");
+    assert!(matches!(f.store.sync(&server), Err(Error::NotEnrolled)));
+
+    // The app then deletes the file (and the key).
+    let path = f.path();
+    let Fixture { store, dir, .. } = f;
+    store.wipe().unwrap();
+    assert!(!path.exists());
+    drop(dir);
+}
+
+#[test]
+fn transient_failures_are_retried_with_jittered_backoff_within_max_attempts() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    person(&f.store, "ward-a", "Jamie Fox");
+
+    // 503, a dropped connection, then 429 asking for two seconds: the fourth try goes through.
+    server.with(|s| {
+        s.faults.extend([
+            Some(Fault::Fail(TransportError::Server {
+                status: 503,
+                retry_after: None,
+            })),
+            Some(Fault::Fail(TransportError::Network("reset".into()))),
+            Some(Fault::Fail(TransportError::Server {
+                status: 429,
+                retry_after: Some(Duration::from_secs(2)),
+            })),
+        ])
+    });
+    let (five, sleeps) = options(5);
+    let report = f.store.sync_with(&server, &five).unwrap();
+    assert_eq!((report.requests, report.retries), (4, 3));
+    let delays = sleeps.0.lock().unwrap().clone();
+    assert_eq!(delays.len(), 3);
+    assert!(delays[0] <= Duration::from_millis(250), "{delays:?}");
+    assert!(delays[1] <= Duration::from_millis(500), "{delays:?}");
+    assert!(delays[2] >= Duration::from_secs(2) && delays[2] <= Duration::from_secs(30));
+    assert_eq!(pending(&f.store), 0);
+
+    // Always failing: exactly max_attempts tries, then the error is returned and kept.
+    person(&f.store, "ward-a", "Morgan Lee");
+    let before = server.requests().len();
+    server.with(|s| {
+        s.faults
+            .extend((0..10).map(|_| Some(Fault::Fail(TransportError::Network("no route".into())))))
+    });
+    let (three, sleeps) = options(3);
+    assert!(matches!(
+        f.store.sync_with(&server, &three),
+        Err(Error::Network(_))
+    ));
+    assert_eq!(server.requests().len() - before, 3);
+    assert_eq!(sleeps.0.lock().unwrap().len(), 2);
+    let status = f.store.sync_status().unwrap();
+    assert!(status.last_error.unwrap().contains("no route"));
+    assert_eq!(status.pending, 1, "nothing lost");
+
+    // A Retry-After beyond the cap ends this sync at once instead of sleeping for minutes.
+    server.with(|s| {
+        s.faults.clear();
+        s.faults.push_back(Some(Fault::Fail(TransportError::Server {
+            status: 429,
+            retry_after: Some(Duration::from_secs(120)),
+        })))
+    });
+    let before = server.requests().len();
+    let (five, sleeps) = options(5);
+    assert!(matches!(
+        f.store.sync_with(&server, &five),
+        Err(Error::Network(_))
+    ));
+    assert_eq!(server.requests().len() - before, 1);
+    assert!(sleeps.0.lock().unwrap().is_empty());
+
+    // A refusal is not retried.
+    server.with(|s| {
+        s.faults
+            .push_back(Some(Fault::Fail(TransportError::Refused(ErrorBody {
+                error: ErrorCode::BadRequest,
+                message: "push[0].stamp: bad".into(),
+            }))))
+    });
+    let before = server.requests().len();
+    assert!(matches!(
+        f.store.sync_with(&server, &five),
+        Err(Error::SyncRefused(_))
+    ));
+    assert_eq!(server.requests().len() - before, 1);
+
+    // Then all is well again.
+    f.store.sync_with(&server, &five).unwrap();
+    assert_eq!(pending(&f.store), 0);
+    assert!(f.store.sync_status().unwrap().last_error.is_none());
+}
+
+#[test]
+fn a_full_resync_drops_what_the_server_forgot_and_keeps_pending_edits() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    let sam_id = sam(&f.store, "ward-a");
+    server.with(|s| {
+        s.seed(
+            EntityKind::Person,
+            "person-gone",
+            "ward-a",
+            json!({ "display_name": "Taylor Gone" }),
+            SHIFT_START.0,
+        )
+    });
+    f.store.sync(&server).unwrap();
+    assert_eq!(
+        f.store.person("person-gone").unwrap().display_name,
+        "Taylor Gone"
+    );
+
+    // The person was removed on the server long ago and the tombstone has been forgotten; this
+    // device missed it. Its cursor is now too old.
+    server.with(|s| s.forget_record("person-gone"));
+    f.store
+        .add_sheet_item(&sam_id, SheetList::WarningSigns, "Covering his ears", None)
+        .unwrap();
+
+    // First try: the server asks for a resync without answering the edit (so the edit is among
+    // the cells marked for the re-pull), and the re-pull is cut off.
+    server.with(|s| {
+        s.faults.extend([
+            Some(Fault::IgnorePush),
+            Some(Fault::Fail(TransportError::Network("lost signal".into()))),
+        ])
+    });
+    let (one_try, _) = options(1);
+    assert!(f.store.sync_with(&server, &one_try).is_err());
+    let status = f.store.sync_status().unwrap();
+    assert!(status.resyncing);
+    assert_eq!(status.pending, 1);
+    // Mid-resync, offline, everything is still readable (nothing was dropped up front).
+    let card = f.store.amber_card(&sam_id).unwrap();
+    assert!(texts(&card.warning_signs).contains(&"Covering his ears"));
+    assert!(f.store.person("person-gone").is_ok());
+
+    // A new edit while the resync is under way; again no answer comes back for either.
+    f.store
+        .add_sheet_item(
+            &sam_id,
+            SheetList::WhatHelps,
+            "Noise-cancelling headphones",
+            None,
+        )
+        .unwrap();
+    server.with(|s| s.faults.push_back(Some(Fault::IgnorePush)));
+    let before = server.requests().len();
+    let report = f.store.sync(&server).unwrap();
+    assert!(report.full_resync);
+    assert_eq!(
+        server.requests()[before].cursor,
+        None,
+        "the re-pull starts from empty"
+    );
+    // The forgotten person is gone; the unanswered edits, which the server has never seen, stay.
+    assert!(matches!(
+        f.store.person("person-gone"),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(f.store.search_people("Taylor", 10).unwrap().is_empty());
+    let status = f.store.sync_status().unwrap();
+    assert!(!status.resyncing);
+    assert_eq!(status.pending, 2);
+    let card = f.store.amber_card(&sam_id).unwrap();
+    assert!(texts(&card.what_helps).contains(&"Noise-cancelling headphones"));
+    assert!(texts(&card.warning_signs).contains(&"Covering his ears"));
+    assert_eq!(card.safety_alerts.len(), 1);
+
+    // And they still get pushed.
+    f.store.sync(&server).unwrap();
+    assert_eq!(pending(&f.store), 0);
+    let helps = server.with(|s| s.items_of(EntityKind::Sheet, &sam_id, SheetList::WhatHelps.key()));
+    assert!(
+        helps
+            .iter()
+            .any(|v| v["text"] == "Noise-cancelling headphones")
+    );
+    let signs =
+        server.with(|s| s.items_of(EntityKind::Sheet, &sam_id, SheetList::WarningSigns.key()));
+    assert!(signs.iter().any(|v| v["text"] == "Covering his ears"));
+}
+
+#[test]
+fn the_cursor_is_saved_with_each_page() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    server.with(|s| {
+        for i in 0..2500 {
+            s.seed(
+                EntityKind::Guidance,
+                &format!("card-{i:04}"),
+                "ward-a",
+                json!({ "title": format!("Card {i}"), "body": "Synthetic guidance" }),
+                SHIFT_START.0,
+            );
+        }
+        s.faults.extend([
+            None,
+            Some(Fault::Fail(TransportError::Network("lost signal".into()))),
+        ]);
+    });
+    let (one_try, _) = options(1);
+    assert!(f.store.sync_with(&server, &one_try).is_err());
+    assert_eq!(
+        f.store.guidance_cards("ward-a").unwrap().len(),
+        1000,
+        "page 1 kept"
+    );
+
+    let report = f.store.sync(&server).unwrap();
+    let requests = server.requests();
+    assert_eq!(
+        requests[2].cursor.as_deref(),
+        Some("0:1000"),
+        "resumes after page 1"
+    );
+    assert_eq!(report.pulled, 1500);
+    assert_eq!(report.requests, 2);
+    assert_eq!(f.store.guidance_cards("ward-a").unwrap().len(), 2500);
+}
+
+#[test]
+fn plain_http_to_another_host_is_refused_before_any_request() {
+    for url in ["http://sync.example.org", "http://192.168.1.10:8080"] {
+        assert!(matches!(
+            HttpTransport::new(url),
+            Err(Error::Validation { ref field, .. }) if field == "server_url"
+        ));
+    }
+    assert!(HttpTransport::new("http://127.0.0.1:8080").is_ok());
+    assert!(HttpTransport::new("https://sync.example.org").is_ok());
+}
+
+/// Status, extra headers and body of one scripted HTTP answer.
+type CannedAnswer = (u16, Vec<(&'static str, String)>, String);
+
+/// A one-request-at-a-time HTTP server on loopback that answers from a script and records what
+/// it was sent.
+fn canned_server(answers: Vec<CannedAnswer>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for (status, headers, body) in answers {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+                head.push_str(&line);
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            let mut request_body = vec![0; length];
+            reader.read_exact(&mut request_body).unwrap();
+            seen.push(head);
+            let mut answer = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+                body.len()
+            );
+            for (name, value) in headers {
+                answer.push_str(&format!("{name}: {value}\r\n"));
+            }
+            answer.push_str("\r\n");
+            answer.push_str(&body);
+            stream.write_all(answer.as_bytes()).unwrap();
+        }
+        seen
+    });
+    (url, handle)
+}
+
+#[test]
+fn http_transport_sorts_the_servers_answers() {
+    let ok = serde_json::to_string(&SyncResponse {
+        protocol: 1,
+        results: vec![],
+        changes: vec![],
+        cursor: "0:0".into(),
+        more: false,
+        grants: ward_a_editor(),
+        ended_units: vec![],
+        full_resync: false,
+        server_time: SHIFT_START,
+    })
+    .unwrap();
+    let error = |code: &str| format!(r#"{{"error":"{code}","message":"m"}}"#);
+    let (url, server) = canned_server(vec![
+        (200, vec![], ok),
+        (403, vec![], error("device_revoked")),
+        (401, vec![], error("unauthorized")),
+        (
+            429,
+            vec![("retry-after", "3".into())],
+            error("rate_limited"),
+        ),
+        (503, vec![], String::new()),
+        (403, vec![], error("enrolment_refused")),
+    ]);
+    let transport = HttpTransport::new(&url).unwrap();
+    let request = SyncRequest {
+        protocol: 1,
+        cursor: None,
+        push: vec![],
+        pull_limit: 1000,
+    };
+    let answer = transport.sync(TOKEN, &request).unwrap();
+    assert_eq!(answer.grants, ward_a_editor());
+    assert_eq!(
+        transport.sync(TOKEN, &request),
+        Err(TransportError::Revoked)
+    );
+    assert_eq!(
+        transport.sync(TOKEN, &request),
+        Err(TransportError::Unauthorized)
+    );
+    assert_eq!(
+        transport.sync(TOKEN, &request),
+        Err(TransportError::Server {
+            status: 429,
+            retry_after: Some(Duration::from_secs(3))
+        })
+    );
+    assert!(transport.sync(TOKEN, &request).unwrap_err().is_transient());
+    let enrol = transport.enroll(&EnrollRequest {
+        protocol: 1,
+        code: "WRONG".into(),
+        device_id: "dev".into(),
+        device_label: "Unnamed device".into(),
+    });
+    assert!(matches!(
+        enrol,
+        Err(TransportError::Refused(ErrorBody {
+            error: ErrorCode::EnrolmentRefused,
+            ..
+        }))
+    ));
+
+    let seen = server.join().unwrap();
+    assert!(seen[0].starts_with("POST /v1/sync "));
+    assert!(
+        seen[0]
+            .to_ascii_lowercase()
+            .contains(&format!("authorization: bearer {TOKEN}"))
+    );
+    assert!(
+        seen[0]
+            .to_ascii_lowercase()
+            .contains("accept-encoding: gzip")
+    );
+    assert!(seen[5].starts_with("POST /v1/enroll "));
+    assert!(!seen[5].to_ascii_lowercase().contains("authorization"));
+}
