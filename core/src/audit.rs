@@ -14,6 +14,7 @@ use crate::store::Store;
 
 /// One audit event.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AuditEvent {
     /// Position in the trail, from 1.
     pub seq: i64,

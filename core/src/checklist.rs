@@ -49,6 +49,7 @@ const BAND_FIELDS: &[&str] = &["min", "max", "level", "guidance"];
 
 /// One observable sign on a checklist.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChecklistItem {
     /// Stable id of the item within its template (what a run records as present).
     pub id: String,
@@ -67,6 +68,7 @@ fn default_weight() -> u32 {
 /// How concerning a checklist score is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum BandLevel {
     /// No or few signs: carry on and keep observing.
     Low,
@@ -86,6 +88,7 @@ impl BandLevel {
 
 /// A range of scores (inclusive at both ends) with its level and what staff should do.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ScoreBand {
     /// The lowest score in the band.
     pub min: u32,
@@ -99,6 +102,7 @@ pub struct ScoreBand {
 
 /// A checklist: its items, how scores group into bands, and where it comes from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChecklistTemplate {
     /// Stable id: `"stamp"`, `"own:<person id>"`, or an imported template's own id.
     pub id: String,
@@ -127,6 +131,7 @@ impl ChecklistTemplate {
 
 /// The result of scoring one checklist run.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChecklistScore {
     /// The sum of the weights of the signs present.
     pub score: u32,

@@ -21,6 +21,7 @@ use crate::units::{active_grant, require_role};
 
 /// The outcome of a checklist run.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ChecklistResult {
     /// The saved run's id.
     pub run_id: String,

@@ -17,6 +17,14 @@ use serde::{Deserialize, Serialize};
 #[serde(transparent)]
 pub struct Timestamp(pub i64);
 
+// In the apps a timestamp is a plain 64-bit integer of epoch milliseconds (Kotlin `Long`,
+// Swift `Int64`), the same number as on the wire.
+#[cfg(feature = "uniffi")]
+uniffi::custom_type!(Timestamp, i64, {
+    lower: |t| t.0,
+    try_lift: |millis| Ok(Timestamp(millis)),
+});
+
 impl Timestamp {
     /// The current time of this machine's clock.
     pub fn now() -> Self {
@@ -52,6 +60,7 @@ impl fmt::Display for Timestamp {
 /// millisecond (or after seeing a stamp from the future), and the device that made it, which
 /// breaks ties so that every replica orders any two stamps the same way.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Hlc {
     /// Wall-clock part, milliseconds since the Unix epoch.
     pub wall_ms: i64,

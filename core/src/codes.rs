@@ -26,6 +26,7 @@ fn shown(code: &str) -> String {
 /// Travels (JSON, store, sync) as its two-digit code, e.g. `"01"` for a prone restraint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RestrictiveInterventionType {
     /// 01: physical restraint, prone (face down).
     PhysicalProne,
@@ -181,6 +182,7 @@ impl TryFrom<String> for RestrictiveInterventionType {
 /// others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum RestrictiveInterventionReason {
     /// 10: to prevent violence to others.
     PreventViolenceToOthers,
@@ -294,6 +296,7 @@ impl TryFrom<String> for RestrictiveInterventionReason {
 /// Travels as a snake_case string, e.g. `"physical_aggression_to_staff"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum IncidentTag {
     /// Shouting, swearing, threats or insults.
     VerbalAggression,
@@ -346,6 +349,7 @@ impl IncidentTag {
 /// Travels as a snake_case string, e.g. `"give_space"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum DeescalationStep {
     /// Gave the person physical space.
     GiveSpace,
@@ -397,6 +401,7 @@ impl DeescalationStep {
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum Role {
     /// Reads support sheets, runs checklists and captures incidents (e.g. bank and agency staff).
     Reader,

@@ -10,6 +10,7 @@ use crate::units::active_grant;
 
 /// A guidance card.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GuidanceCard {
     /// The card's id.
     pub id: String,

@@ -26,6 +26,7 @@ use crate::units::{UnitGrant, active_grant, require_role};
 /// Where an incident is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum IncidentStatus {
     /// Editable, synced.
     Draft,
@@ -35,6 +36,7 @@ pub enum IncidentStatus {
 
 /// The one-call capture: only `unit_id` and `note` are required.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct QuickCapture {
     /// The unit the incident belongs to.
     pub unit_id: String,
@@ -52,6 +54,7 @@ pub struct QuickCapture {
 
 /// De-escalation tried before (or instead of) any use of force.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Deescalation {
     /// Strategies ticked from the person's own "what helps" list (their text at the time).
     pub own_strategies: Vec<String>,
@@ -66,6 +69,7 @@ pub type StaffInvolved = StaffMember;
 
 /// One restrictive intervention used during the incident.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UseOfForce {
     /// Item id (set by the store).
     pub id: String,
@@ -103,6 +107,7 @@ impl UseOfForce {
 
 /// Whether a post-incident debrief was held, and a note (why not, or what came of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Debrief {
     /// It was held.
     pub held: bool,
@@ -112,6 +117,7 @@ pub struct Debrief {
 
 /// An addendum to a submitted incident: added, never changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Addendum {
     /// Item id.
     pub id: String,
@@ -129,6 +135,7 @@ pub struct Addendum {
 
 /// A whole incident.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Incident {
     /// The incident's id.
     pub id: String,
@@ -190,6 +197,7 @@ pub struct Incident {
 
 /// Changes to a draft's details; `None` leaves a field as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct IncidentDetails {
     /// When it happened.
     pub occurred_at: Option<Timestamp>,
@@ -235,6 +243,7 @@ pub struct IncidentDetails {
 
 /// An incident in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct IncidentSummary {
     /// The incident's id.
     pub id: String,
@@ -257,6 +266,7 @@ pub struct IncidentSummary {
 /// What submitting said: in a mental health unit nothing is missing (or it would have failed);
 /// elsewhere, the s.6(5) items missing, as advice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SubmitOutcome {
     /// Items of s.6(5) not yet recorded.
     pub advice: Vec<S65Item>,

@@ -3,10 +3,16 @@
 //! Person-centred support sheets, warning-sign checklists and quick incident capture, kept in an
 //! encrypted local SQLite that answers instantly with no network and never loses a save. Every
 //! change is written with its outbox operation in one transaction, ready for the sync engine.
-//! The apps reach this crate through the uniffi façade in `bindings/`; this crate knows nothing
-//! of FFI.
+//! The apps reach this crate through the uniffi façade in `bindings/`; this crate's only
+//! knowledge of FFI is the optional `uniffi` feature, which derives uniffi records and enums on
+//! the public types the apps see, so the façade hands them over as they are.
 //!
 //! Start at [`Store::open`].
+
+// The uniffi metadata of this crate's records and enums, for the façade in `bindings/` (the
+// core itself exports no functions).
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
 
 pub mod audit;
 pub mod checklist;

@@ -13,6 +13,7 @@ use crate::units::active_grant;
 
 /// The state of the queue, for the app's sync status.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OutboxStatus {
     /// Changes waiting to be sent.
     pub pending: u32,

@@ -17,6 +17,7 @@ use crate::units::{active_grant, require_role};
 
 /// A short text item of an ordered list (a safety alert, a trigger, a warning sign, ...).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ListItem {
     /// Stable id: edits and moves keep it, so concurrent edits merge item by item.
     pub id: String,
@@ -26,6 +27,7 @@ pub struct ListItem {
 
 /// A person supported.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Person {
     /// The person's id.
     pub id: String,
@@ -43,6 +45,7 @@ pub struct Person {
 
 /// What a new person's record starts with.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NewPerson {
     /// Name as recorded (required).
     pub display_name: String,
@@ -54,6 +57,7 @@ pub struct NewPerson {
 
 /// A person in a list: enough to find them and see what is urgent.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PersonSummary {
     /// The person's id.
     pub id: String,

@@ -21,7 +21,8 @@ use crate::units::UnitGrant;
 pub const PROTOCOL_VERSION: u32 = 1;
 /// The most operations one sync request may push.
 pub const MAX_PUSH_OPS: usize = 1000;
-/// The most changes one sync response may carry.
+/// The most fields and list items one sync response may carry (fields of one record written
+/// together arrive grouped as one change).
 pub const MAX_PULL_LIMIT: u32 = 5000;
 /// The largest JSON value of one field or item, in bytes.
 pub const MAX_VALUE_BYTES: usize = 64 * 1024;
@@ -33,6 +34,7 @@ pub const MAX_ID_BYTES: usize = 64;
 /// The kinds of replicated record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum EntityKind {
     /// A person supported: names and safety alerts.
     Person,
@@ -247,7 +249,7 @@ pub struct SyncRequest {
     /// Operations to apply, oldest first (at most [`MAX_PUSH_OPS`]).
     #[serde(default)]
     pub push: Vec<Operation>,
-    /// The most changes to return (1 to [`MAX_PULL_LIMIT`]).
+    /// The most fields and list items to return (1 to [`MAX_PULL_LIMIT`]).
     pub pull_limit: u32,
 }
 

@@ -13,6 +13,7 @@ use crate::people::Person;
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum S65Item {
     /// (a) the reason for the use of force.
     Reason,

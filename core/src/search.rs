@@ -15,6 +15,7 @@ use crate::store::Store;
 
 /// A person found by a search.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SearchHit {
     /// The person's id.
     pub person_id: String,

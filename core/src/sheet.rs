@@ -23,6 +23,7 @@ macro_rules! keyed_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $key:literal,)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vmeta])* $variant,)* }
 
@@ -90,6 +91,7 @@ const AUTHORISED: &str = "red.authorised_interventions";
 
 /// A restrictive intervention authorised in the person's care plan.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AuthorisedIntervention {
     /// Item id.
     pub id: String,
@@ -101,6 +103,7 @@ pub struct AuthorisedIntervention {
 
 /// The review state of a sheet.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Review {
     /// When it was last reviewed.
     pub last_reviewed_at: Option<Timestamp>,
@@ -114,6 +117,7 @@ pub struct Review {
 
 /// The amber card: what a worker needs when distress is rising. Safety alerts first.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AmberCard {
     /// The person.
     pub person_id: String,
@@ -133,6 +137,7 @@ pub struct AmberCard {
 
 /// A whole support sheet.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SupportSheet {
     /// The person (with safety alerts).
     pub person: Person,
@@ -156,6 +161,7 @@ pub struct SupportSheet {
 
 /// One text field of a sheet and its value.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SheetTextValue {
     /// Which field.
     pub field: SheetText,

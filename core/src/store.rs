@@ -71,6 +71,7 @@ impl WallClock for SystemClock {
 
 /// Who is using this device, stamped on what they record.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StaffMember {
     /// Name as colleagues know it.
     pub name: String,

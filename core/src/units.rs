@@ -14,6 +14,7 @@ use crate::store::Store;
 
 /// A unit — ward, care home, supported-living service, HEMS base — and this device's grant in it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UnitGrant {
     /// The unit's id.
     pub unit_id: String,
@@ -32,6 +33,7 @@ pub struct UnitGrant {
 
 /// A unit as the app lists it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UnitAccess {
     /// The unit and the grant.
     pub grant: UnitGrant,

@@ -23,6 +23,7 @@ use steady_core::protocol::{
     Operation, PulledChange, RejectReason, SyncRequest, SyncResponse, Winner,
 };
 use steady_core::sheet::SheetList;
+use steady_core::sync::PULL_LIMIT;
 use steady_core::sync::{Sleeper, SyncOptions};
 use steady_core::units::UnitGrant;
 use steady_core::{Error, HttpTransport, Store, Transport, TransportError};
@@ -301,7 +302,7 @@ impl Transport for FakeServer {
         let mut s = self.0.lock().unwrap();
         s.requests.push(req.clone());
         req.validate().expect("the engine sends valid requests");
-        assert!(req.pull_limit <= 1000 && req.push.len() <= 1000);
+        assert!(req.push.len() <= steady_core::protocol::MAX_PUSH_OPS);
         if token != TOKEN {
             return Err(TransportError::Unauthorized);
         }
@@ -964,7 +965,7 @@ fn the_cursor_is_saved_with_each_page() {
     let server = FakeServer::new(ward_a_editor());
     let f = enrolled(&server);
     server.with(|s| {
-        for i in 0..2500 {
+        for i in 0..PULL_LIMIT + 1500 {
             s.seed(
                 EntityKind::Guidance,
                 &format!("card-{i:04}"),
@@ -982,7 +983,7 @@ fn the_cursor_is_saved_with_each_page() {
     assert!(f.store.sync_with(&server, &one_try).is_err());
     assert_eq!(
         f.store.guidance_cards("ward-a").unwrap().len(),
-        1000,
+        PULL_LIMIT as usize,
         "page 1 kept"
     );
 
@@ -990,12 +991,15 @@ fn the_cursor_is_saved_with_each_page() {
     let requests = server.requests();
     assert_eq!(
         requests[2].cursor.as_deref(),
-        Some("0:1000"),
+        Some(format!("0:{PULL_LIMIT}").as_str()),
         "resumes after page 1"
     );
     assert_eq!(report.pulled, 1500);
-    assert_eq!(report.requests, 2);
-    assert_eq!(f.store.guidance_cards("ward-a").unwrap().len(), 2500);
+    assert_eq!(report.requests, 1, "the rest fits one page");
+    assert_eq!(
+        f.store.guidance_cards("ward-a").unwrap().len(),
+        PULL_LIMIT as usize + 1500
+    );
 }
 
 #[test]

@@ -7,5 +7,8 @@
 //! PostgreSQL (many stateless server processes behind a load balancer). One conformance suite
 //! runs against both.
 
+pub mod admin;
+pub mod demo;
+pub mod http;
 pub mod merge;
 pub mod storage;

@@ -1,7 +1,8 @@
 //! The sync loop: push the outbox, pull what changed, apply each answer in short transactions.
 //!
 //! One `POST /v1/sync` carries up to [`MAX_PUSH_OPS`] pending operations (oldest first) and asks
-//! for up to [`PULL_LIMIT`] changes, so 1,000 operations each way cost at most two round trips.
+//! for up to [`PULL_LIMIT`] fields and items (a quick capture is five), so 1,000 operations each
+//! way cost about two round trips.
 //! The loop goes on while there is more to push or the server says `more`.
 //!
 //! Each answer is applied in several short write transactions, never one long one: the store's
@@ -36,8 +37,9 @@ use crate::sync::transport::{Transport, TransportError};
 use crate::sync::{resync, state};
 use crate::units::{active_grant, end_grant_now, write_grants};
 
-/// How many changes one sync asks the server for.
-pub const PULL_LIMIT: u32 = 1000;
+/// How many fields and list items one sync asks the server for: the protocol's maximum, so a
+/// page carries about 1,000 five-field captures (the server also ends a page at 4 MiB).
+pub const PULL_LIMIT: u32 = crate::protocol::MAX_PULL_LIMIT;
 
 /// Pulled changes merged per write transaction: small enough that a save made meanwhile waits
 /// only milliseconds.

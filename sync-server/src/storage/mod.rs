@@ -16,12 +16,18 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use steady_core::clock::Timestamp;
+use serde_json::Value;
+use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::Role;
-use steady_core::protocol::{OpResult, Operation, PulledChange};
+use steady_core::protocol::{
+    Change, EntityKind, MAX_FIELDS_PER_OP, OpResult, Operation, PulledChange,
+};
 use steady_core::units::UnitGrant;
 
 use crate::merge::GrantRecord;
+
+pub mod postgres;
+pub mod sqlite;
 
 /// A storage failure (never a rule refusal: those are op outcomes).
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +50,26 @@ pub enum StorageError {
     /// A blocking task failed to complete.
     #[error("task: {0}")]
     Task(String),
+    /// The request or the stored data breaks a rule of the store (a malformed unit id, a
+    /// database written by a newer server).
+    #[error("invalid: {0}")]
+    Invalid(String),
+}
+
+/// Checks a unit id: 1 to 64 of `A-Z a-z 0-9 _ -`. The cursor's text form
+/// (`v1:<unit>=<seq>,...`) relies on it, so every back end refuses other ids at creation.
+pub fn check_unit_id(unit_id: &str) -> StorageResult<()> {
+    let ok = (1..=64).contains(&unit_id.len())
+        && unit_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(StorageError::Invalid(
+            "a unit id must be 1 to 64 of A-Z, a-z, 0-9, '_' and '-'".into(),
+        ))
+    }
 }
 
 /// The storage result type.
@@ -277,6 +303,54 @@ pub trait Storage: Send + Sync + 'static {
     fn cell_count(&self) -> impl Future<Output = StorageResult<u64>> + Send;
 }
 
+/// A pull page stops early once its values reach this many bytes (cells of up to 64 KiB times a
+/// pull limit of 5,000 would otherwise make a 300 MB answer).
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// One stored cell, as a pull reads it.
+pub(crate) struct PulledCell {
+    pub entity: EntityKind,
+    pub entity_id: String,
+    pub field: String,
+    pub item_id: String,
+    pub value: Value,
+    pub stamp: Hlc,
+}
+
+/// Adds a cell to the page: into the previous change when it is a plain field of the same
+/// record written with the same stamp (one pushed operation comes back as one change), else
+/// as a change of its own.
+pub(crate) fn add_to_page(changes: &mut Vec<PulledChange>, unit_id: &str, cell: PulledCell) {
+    if cell.item_id.is_empty()
+        && let Some(last) = changes.last_mut()
+        && last.entity == cell.entity
+        && last.entity_id == cell.entity_id
+        && last.unit_id == unit_id
+        && last.stamp == cell.stamp
+        && let Change::Fields(fields) = &mut last.change
+        && fields.len() < MAX_FIELDS_PER_OP
+        && !fields.contains_key(&cell.field)
+    {
+        fields.insert(cell.field, cell.value);
+        return;
+    }
+    let change = if cell.item_id.is_empty() {
+        Change::Fields(BTreeMap::from([(cell.field, cell.value)]))
+    } else {
+        Change::Item {
+            list: cell.field,
+            item_id: cell.item_id,
+            value: cell.value,
+        }
+    };
+    changes.push(PulledChange {
+        entity: cell.entity,
+        entity_id: cell.entity_id,
+        unit_id: unit_id.to_string(),
+        change,
+        stamp: cell.stamp,
+    });
+}
+
 /// SHA-256 in hex: how tokens and code secrets are stored.
 pub fn hash_secret(secret: &str) -> String {
     use sha2::{Digest, Sha256};
@@ -286,6 +360,39 @@ pub fn hash_secret(secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cell(field: &str, item: &str, wall: i64) -> PulledCell {
+        PulledCell {
+            entity: EntityKind::Sheet,
+            entity_id: "sam".into(),
+            field: field.into(),
+            item_id: item.into(),
+            value: Value::from(field),
+            stamp: Hlc {
+                wall_ms: wall,
+                counter: 0,
+                device: "d".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn consecutive_fields_with_one_stamp_group_and_items_stand_alone() {
+        let mut changes = Vec::new();
+        for c in [
+            cell("a", "", 1),
+            cell("b", "", 1),
+            cell("list", "i1", 1),
+            cell("c", "", 1),
+            cell("d", "", 2),
+        ] {
+            add_to_page(&mut changes, "ward-a", c);
+        }
+        assert_eq!(changes.len(), 4);
+        assert!(matches!(&changes[0].change, Change::Fields(f) if f.len() == 2));
+        assert!(matches!(&changes[1].change, Change::Item { .. }));
+        assert!(matches!(&changes[2].change, Change::Fields(f) if f.len() == 1));
+    }
 
     #[test]
     fn cursors_round_trip_and_strangers_are_refused() {

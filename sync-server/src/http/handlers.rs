@@ -1,0 +1,248 @@
+//! The three endpoints: health, enrolment and sync (push, then pull, in one round trip).
+//!
+//! Each request is logged once (by the trace layer) with what is safe to log: the device id,
+//! how many operations were pushed and how they fared, how many changes were pulled, and the
+//! status. Bodies, codes, tokens, field values and labels are never logged.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::header;
+use steady_core::clock::Timestamp;
+use steady_core::protocol::{
+    EnrollRequest, EnrollResponse, HealthResponse, MAX_ID_BYTES, OpOutcome, PROTOCOL_VERSION,
+    SyncRequest, SyncResponse,
+};
+use steady_core::units::UnitGrant;
+
+use super::body::read_json;
+use super::error::ApiError;
+use super::limits::{Limiters, Limits};
+use crate::admin;
+use crate::storage::{Cursor, NewDevice, Redeemed, Storage, hash_secret};
+
+/// What every handler shares.
+pub struct App<S> {
+    /// The store.
+    pub storage: Arc<S>,
+    /// The configured limits.
+    pub limits: Arc<Limits>,
+    /// The live rate limiters.
+    pub limiters: Arc<Limiters>,
+}
+
+impl<S> Clone for App<S> {
+    fn clone(&self) -> Self {
+        App {
+            storage: self.storage.clone(),
+            limits: self.limits.clone(),
+            limiters: self.limiters.clone(),
+        }
+    }
+}
+
+/// The longest device label accepted, in characters.
+const MAX_LABEL_CHARS: usize = 200;
+
+fn record(field: &'static str, value: impl tracing::Value) {
+    tracing::Span::current().record(field, value);
+}
+
+/// `GET /v1/health`: answers when the server and its store do.
+pub async fn health<S: Storage>(
+    State(app): State<App<S>>,
+) -> Result<Json<HealthResponse>, ApiError> {
+    app.storage.health().await.map_err(ApiError::internal)?;
+    Ok(Json(HealthResponse {
+        status: "ok".into(),
+        protocol: PROTOCOL_VERSION,
+        version: env!("CARGO_PKG_VERSION").into(),
+    }))
+}
+
+fn check_protocol(protocol: u32) -> Result<(), ApiError> {
+    if protocol == PROTOCOL_VERSION {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "protocol: this server speaks version {PROTOCOL_VERSION}"
+        )))
+    }
+}
+
+/// `POST /v1/enroll`: redeems an enrolment code for a device token.
+pub async fn enroll<S: Storage>(
+    State(app): State<App<S>>,
+    request: Request,
+) -> Result<Json<EnrollResponse>, ApiError> {
+    let req: EnrollRequest = read_json(request, app.limits.body_bytes).await?;
+    check_protocol(req.protocol)?;
+    // Taken exactly as sent: it must match the id the device stamps its changes with.
+    let device_id = req.device_id.as_str();
+    if device_id.is_empty()
+        || device_id.len() > MAX_ID_BYTES
+        || device_id.chars().any(char::is_control)
+    {
+        return Err(ApiError::bad_request(format!(
+            "device_id: must be 1 to {MAX_ID_BYTES} bytes with no control characters"
+        )));
+    }
+    let label = req.device_label.trim();
+    if label.is_empty()
+        || label.chars().count() > MAX_LABEL_CHARS
+        || label.chars().any(char::is_control)
+    {
+        return Err(ApiError::bad_request(format!(
+            "device_label: must be 1 to {MAX_LABEL_CHARS} characters with no control characters"
+        )));
+    }
+    record("device_id", device_id);
+    let Some((code_id, secret)) = admin::parse_code(&req.code) else {
+        tracing::warn!(reason = "malformed", "enrolment refused");
+        return Err(ApiError::enrolment_refused());
+    };
+    let token = admin::new_device_token().map_err(ApiError::internal)?;
+    let device = NewDevice {
+        device_id: device_id.to_string(),
+        token_hash: hash_secret(&token),
+        label: label.to_string(),
+    };
+    let now = Timestamp::now();
+    match app
+        .storage
+        .redeem_code(&code_id, &hash_secret(&secret), &device, now)
+        .await
+        .map_err(ApiError::internal)?
+    {
+        Redeemed::Enrolled(grants) => {
+            tracing::info!(units = grants.len(), "device enrolled");
+            Ok(Json(EnrollResponse {
+                protocol: PROTOCOL_VERSION,
+                device_token: token,
+                grants,
+                server_time: now,
+            }))
+        }
+        Redeemed::Refused(reason) => {
+            tracing::warn!(reason = ?reason, "enrolment refused");
+            Err(ApiError::enrolment_refused())
+        }
+    }
+}
+
+fn bearer(request: &Request) -> Option<String> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= 512)
+        .then(|| token.to_string())
+}
+
+/// `POST /v1/sync`: authenticates the device, applies its operations, then answers with what
+/// changed in its granted units since its cursor, its grants now, and the units it lost.
+pub async fn sync<S: Storage>(
+    State(app): State<App<S>>,
+    request: Request,
+) -> Result<Json<SyncResponse>, ApiError> {
+    // Who is asking comes first: nothing is parsed for a stranger or a revoked device.
+    let token = bearer(&request).ok_or_else(ApiError::unauthorized)?;
+    let device = app
+        .storage
+        .authenticate(&hash_secret(&token))
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(ApiError::unauthorized)?;
+    record("device_id", device.device_id.as_str());
+    if device.revoked {
+        tracing::warn!("revoked device refused");
+        return Err(ApiError::device_revoked());
+    }
+    app.limiters.check_sync(&device.device_id)?;
+
+    let req: SyncRequest = read_json(request, app.limits.body_bytes).await?;
+    req.validate().map_err(|e| {
+        tracing::info!(field = %e.field, "sync request refused");
+        ApiError::bad_request(e.to_string())
+    })?;
+    let cursor = match &req.cursor {
+        None => Cursor::default(),
+        Some(text) => Cursor::decode(text).ok_or_else(|| {
+            ApiError::bad_request("cursor: not a cursor this server gave out; sync without one")
+        })?,
+    };
+
+    let now = Timestamp::now();
+    let results = app
+        .storage
+        .push(Some(&device.device_id), &req.push, now)
+        .await
+        .map_err(ApiError::internal)?;
+    let (mut applied, mut superseded, mut rejected) = (0u64, 0u64, 0u64);
+    for r in &results {
+        match r.outcome {
+            OpOutcome::Applied { .. } => applied += 1,
+            OpOutcome::Superseded { .. } => superseded += 1,
+            OpOutcome::Rejected { .. } => rejected += 1,
+        }
+    }
+    record("pushed", req.push.len() as u64);
+    record("applied", applied);
+    record("superseded", superseded);
+    record("rejected", rejected);
+
+    // Grants are read after the push: the push itself checked each op against them.
+    let grants = app
+        .storage
+        .grants(&device.device_id)
+        .await
+        .map_err(ApiError::internal)?;
+    let mut active = Vec::new();
+    let mut ended_units = Vec::new();
+    for (grant, unit) in grants {
+        if grant.ends_at.is_some_and(|end| end <= now) {
+            ended_units.push(grant.unit_id);
+        } else {
+            active.push(UnitGrant {
+                unit_id: unit.unit_id,
+                organisation: unit.organisation,
+                name: unit.name,
+                mental_health_unit: unit.mental_health_unit,
+                role: grant.role,
+                ends_at: grant.ends_at,
+            });
+        }
+    }
+    let units: Vec<String> = active.iter().map(|g| g.unit_id.clone()).collect();
+    let page = app
+        .storage
+        .pull(&units, &cursor, req.pull_limit)
+        .await
+        .map_err(ApiError::internal)?;
+    record("pulled", page.changes.len() as u64);
+    record("more", page.more);
+    if page.full_resync {
+        tracing::info!("cursor older than tombstone retention: full resync");
+    }
+    Ok(Json(SyncResponse {
+        protocol: PROTOCOL_VERSION,
+        results,
+        changes: page.changes,
+        cursor: page.cursor.encode(),
+        more: page.more,
+        grants: active,
+        ended_units,
+        full_resync: page.full_resync,
+        server_time: now,
+    }))
+}
+
+/// Any other path: 404 with an error body.
+pub async fn not_found() -> ApiError {
+    ApiError::for_status(axum::http::StatusCode::NOT_FOUND)
+}

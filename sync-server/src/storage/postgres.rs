@@ -1,0 +1,959 @@
+//! The PostgreSQL back end: the store shared by many stateless server processes behind a load
+//! balancer. It exists so a trust can run more than one server against one database; the
+//! embedded SQLite back end stays the default.
+//!
+//! Every method is a few statements over a `deadpool-postgres` pool. A push is one transaction:
+//! grants, then what [`merge::needs`] lists, loaded in bulk (`unnest` arrays, `= ANY`), then
+//! [`merge::plan`], then the plan written with multi-row `unnest` statements, so a 1,000-op
+//! batch costs a handful of round trips, not 1,000.
+//!
+//! **The cursor trap, and how this back end avoids it.** Change sequence numbers come from one
+//! sequence (`cell_seq`, CACHE 1). With several writers, a transaction could take seq 10,
+//! another take seq 11 and commit first; a pull in between would return 11, move the cursor to
+//! 11 and never see 10. Here every push (and every tombstone purge) takes the
+//! transaction-scoped advisory lock [`PUSH_LOCK`] (`pg_advisory_xact_lock`) *before* it reads
+//! what it merges against or allocates any seq, and holds it until it commits. So:
+//! 1. pushes run one at a time between taking the lock and committing, whatever process or pool
+//!    they come from (advisory locks are per database, not per connection pool);
+//! 2. PostgreSQL makes a transaction's commit visible before it releases its locks, so the
+//!    next holder — and any snapshot taken after that holder commits — sees every earlier
+//!    holder's writes;
+//! 3. therefore seqs are allocated in commit order: when a pull's snapshot contains seq n, it
+//!    contains every committed seq below n, and the only seqs it can miss are ones that will
+//!    never exist (rolled back) or that will be allocated above everything it saw.
+//!
+//! A pull is a single statement (one snapshot) that also reads the tombstone horizon, so a purge
+//! committing mid-pull cannot hide a tombstone without also raising `full_resync`. The lock also
+//! makes the merge itself safe: what a push read cannot change before it writes, so two devices
+//! editing one field at once cannot both "win". The price is that pushes to one database are
+//! serialised for the few round trips between lock and commit; pulls never take the lock.
+//! `tests/conformance.rs` proves the guarantee with concurrent pools and with a push held open
+//! at its commit point.
+//!
+//! Errors are reported by SQLSTATE and message only, never PostgreSQL's DETAIL (which can quote
+//! a row's values), so no personal data reaches the logs.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use serde_json::Value;
+use steady_core::clock::{Hlc, Timestamp};
+use steady_core::codes::Role;
+use steady_core::protocol::{EntityKind, OpOutcome, OpResult, Operation};
+use steady_core::units::UnitGrant;
+use tokio_postgres::NoTls;
+use tokio_postgres::types::ToSql;
+
+use super::{
+    Authenticated, Cursor, DeviceRecord, MAX_PAGE_BYTES, NewDevice, NewEnrolmentCode, Page,
+    PulledCell, Redeemed, Refusal, Storage, StorageError, StorageResult, Unit, add_to_page,
+    check_unit_id,
+};
+use crate::merge::{self, Actor, CellKey, EntityState, GrantRecord, Known, Plan};
+
+/// Connections each [`PgStorage`] keeps at most (per server process).
+pub const POOL_SIZE: usize = 16;
+
+/// The schema upgrades, in order: entry `i` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/001_initial.sql")];
+
+/// Advisory lock key held while the schema is upgraded ("Steady" in ASCII, then 1), so server
+/// processes starting together migrate once.
+const MIGRATION_LOCK: i64 = 0x0053_7465_6164_7901;
+
+/// Advisory lock key every push and purge holds from before its reads until it commits: the
+/// cursor-trap guarantee (module doc). Public only so the conformance suite can hold it by hand.
+#[doc(hidden)]
+pub const PUSH_LOCK: i64 = 0x0053_7465_6164_7902;
+
+/// A test hook run inside a push after its writes and before its commit.
+#[doc(hidden)]
+pub type BeforeCommit = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// The PostgreSQL store: a connection pool over one migrated database.
+pub struct PgStorage {
+    pool: Pool,
+    before_commit: Option<BeforeCommit>,
+}
+
+/// Maps a PostgreSQL error to a storage error by SQLSTATE and message, leaving out DETAIL
+/// (which may quote a row) so no personal data is logged.
+fn pg(e: tokio_postgres::Error) -> StorageError {
+    match e.as_db_error() {
+        Some(db) => StorageError::Postgres(format!(
+            "{} {}: {}",
+            db.severity(),
+            db.code().code(),
+            db.message()
+        )),
+        None => StorageError::Postgres(e.to_string()),
+    }
+}
+
+fn pool_err(e: deadpool_postgres::PoolError) -> StorageError {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => pg(e),
+        other => StorageError::Postgres(format!("connection pool: {other}")),
+    }
+}
+
+fn is_unique_violation(e: &tokio_postgres::Error, constraint: &str) -> bool {
+    e.as_db_error().is_some_and(|db| {
+        db.code() == &tokio_postgres::error::SqlState::UNIQUE_VIOLATION
+            && db.constraint() == Some(constraint)
+    })
+}
+
+fn bad_data(what: &str) -> StorageError {
+    StorageError::Postgres(format!("stored data: {what}"))
+}
+
+fn entity_kind(name: &str) -> StorageResult<EntityKind> {
+    EntityKind::parse(name).ok_or_else(|| bad_data("unknown entity kind"))
+}
+
+fn role(name: &str) -> StorageResult<Role> {
+    Role::parse(name).ok_or_else(|| bad_data("unknown role"))
+}
+
+fn counter(c: i64) -> StorageResult<u32> {
+    u32::try_from(c).map_err(|_| bad_data("stamp counter out of range"))
+}
+
+/// Hashes compared in constant time, so the time taken says nothing about how close a guess
+/// was.
+fn same_hash(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+const SELECT_LOCK: &str = "SELECT pg_advisory_xact_lock($1::int8)";
+
+const SELECT_GRANTS: &str = "SELECT unit_id, role, ends_at FROM grants WHERE device_id = $1";
+
+const SELECT_ANSWERED: &str =
+    "SELECT op_id, device_id, outcome_json FROM op_results WHERE op_id = ANY($1::text[])";
+
+const SELECT_ENTITIES: &str = "SELECT e.entity, e.entity_id, e.unit_id, e.locked \
+     FROM unnest($1::text[], $2::text[]) AS k(entity, entity_id) \
+     JOIN entities e ON e.entity = k.entity AND e.entity_id = k.entity_id";
+
+const SELECT_CELLS: &str = "SELECT c.entity, c.entity_id, c.field, c.item_id, c.value_json, \
+       c.hlc_wall, c.hlc_counter, c.hlc_device \
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(entity, entity_id, field, item_id) \
+     JOIN cells c ON c.entity = k.entity AND c.entity_id = k.entity_id \
+       AND c.field = k.field AND c.item_id = k.item_id";
+
+const ALLOCATE_SEQS: &str = "SELECT nextval('cell_seq') FROM generate_series(1, $1::int4)";
+
+const INSERT_RESULTS: &str = "INSERT INTO op_results (op_id, device_id, outcome_json) \
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[])";
+
+const INSERT_ENTITIES: &str = "INSERT INTO entities (entity, entity_id, unit_id, locked) \
+     SELECT k.entity, k.entity_id, k.unit_id, false \
+     FROM unnest($1::text[], $2::text[], $3::text[]) AS k(entity, entity_id, unit_id)";
+
+const LOCK_ENTITIES: &str = "UPDATE entities SET locked = true \
+     FROM unnest($1::text[], $2::text[]) AS k(entity, entity_id) \
+     WHERE entities.entity = k.entity AND entities.entity_id = k.entity_id";
+
+const UPSERT_CELLS: &str = "INSERT INTO cells (entity, entity_id, field, item_id, unit_id, \
+       value_json, hlc_wall, hlc_counter, hlc_device, seq, written_at) \
+     SELECT k.*, $11::int8 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], \
+       $5::text[], $6::text[], $7::int8[], $8::int8[], $9::text[], $10::int8[]) AS k \
+     ON CONFLICT (entity, entity_id, field, item_id) DO UPDATE SET \
+       unit_id = excluded.unit_id, value_json = excluded.value_json, \
+       hlc_wall = excluded.hlc_wall, hlc_counter = excluded.hlc_counter, \
+       hlc_device = excluded.hlc_device, seq = excluded.seq, written_at = excluded.written_at";
+
+/// One statement, so one snapshot: the horizon and the cells agree. Per unit, an index seek on
+/// `cells_by_unit_seq` for at most `$3` cells after that unit's position; merged in seq order.
+/// With nothing new it reads one meta row and one index page per unit, however many cells are
+/// stored. The left join yields one row (with null cell columns) when there is nothing.
+const PULL: &str = "SELECT h.horizon, c.unit_id, c.seq, c.entity, c.entity_id, c.field, \
+       c.item_id, c.value_json, c.hlc_wall, c.hlc_counter, c.hlc_device \
+     FROM (SELECT COALESCE((SELECT value FROM meta WHERE key = 'tombstone_horizon'), 0) \
+       AS horizon) AS h \
+     LEFT JOIN LATERAL ( \
+       SELECT x.* FROM unnest($1::text[], $2::int8[]) AS p(unit_id, pos) \
+       CROSS JOIN LATERAL ( \
+         SELECT cells.unit_id, cells.seq, cells.entity, cells.entity_id, cells.field, \
+           cells.item_id, cells.value_json, cells.hlc_wall, cells.hlc_counter, cells.hlc_device \
+         FROM cells WHERE cells.unit_id = p.unit_id AND cells.seq > p.pos \
+         ORDER BY cells.seq LIMIT $3::int8) AS x \
+       ORDER BY x.seq LIMIT $3::int8) AS c ON true \
+     ORDER BY c.seq";
+
+impl PgStorage {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/dbname`, TLS not
+    /// supported yet: use loopback or a private network), and brings its schema up to date.
+    /// A database whose schema is newer than this server is refused, never changed.
+    pub async fn connect(url: &str) -> StorageResult<Self> {
+        let config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StorageError::Invalid(format!("database url: {e}")))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .create_timeout(Some(Duration::from_secs(10)))
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .build()
+            .map_err(|e| StorageError::Postgres(format!("connection pool: {e}")))?;
+        let storage = PgStorage {
+            pool,
+            before_commit: None,
+        };
+        storage.migrate().await?;
+        Ok(storage)
+    }
+
+    /// Runs `hook` inside every push after its writes and before its commit (tests use it to
+    /// hold a push open at its most delicate point).
+    #[doc(hidden)]
+    pub fn set_before_commit(&mut self, hook: Option<BeforeCommit>) {
+        self.before_commit = hook;
+    }
+
+    /// The plan PostgreSQL chooses for a pull (tests check that an idle pull is index seeks).
+    #[doc(hidden)]
+    pub async fn explain_pull(
+        &self,
+        units: &[String],
+        cursor: &Cursor,
+        limit: u32,
+    ) -> StorageResult<String> {
+        let (names, positions) = pull_args(units, cursor);
+        let fetch = i64::from(limit) + 1;
+        let client = self.client().await?;
+        let rows = client
+            .query(&format!("EXPLAIN {PULL}"), &[&names, &positions, &fetch])
+            .await
+            .map_err(pg)?;
+        Ok(rows
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect::<Vec<_>>()
+            .join("\n"))
+    }
+
+    async fn client(&self) -> StorageResult<deadpool_postgres::Client> {
+        self.pool.get().await.map_err(pool_err)
+    }
+
+    /// Applies each pending upgrade in its own transaction under [`MIGRATION_LOCK`]; the
+    /// version is re-read under the lock, so processes starting together upgrade once.
+    async fn migrate(&self) -> StorageResult<()> {
+        let mut client = self.client().await?;
+        let latest = MIGRATIONS.len() as i32;
+        loop {
+            let tx = client.transaction().await.map_err(pg)?;
+            tx.execute(SELECT_LOCK, &[&MIGRATION_LOCK])
+                .await
+                .map_err(pg)?;
+            tx.batch_execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (\
+                   singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), \
+                   version integer NOT NULL)",
+            )
+            .await
+            .map_err(pg)?;
+            let version: i32 = tx
+                .query_opt("SELECT version FROM schema_version", &[])
+                .await
+                .map_err(pg)?
+                .map(|r| r.get(0))
+                .unwrap_or(0);
+            if version > latest {
+                return Err(StorageError::Invalid(format!(
+                    "the database schema is version {version}, newer than this server \
+                     understands ({latest}): upgrade the server"
+                )));
+            }
+            if version == latest {
+                tx.commit().await.map_err(pg)?;
+                return Ok(());
+            }
+            tx.batch_execute(MIGRATIONS[version as usize])
+                .await
+                .map_err(pg)?;
+            tx.execute(
+                "INSERT INTO schema_version (singleton, version) VALUES (true, $1) \
+                 ON CONFLICT (singleton) DO UPDATE SET version = excluded.version",
+                &[&(version + 1)],
+            )
+            .await
+            .map_err(pg)?;
+            tx.commit().await.map_err(pg)?;
+        }
+    }
+}
+
+/// The requested units (each once) and their cursor positions, as parallel arrays.
+fn pull_args(units: &[String], cursor: &Cursor) -> (Vec<String>, Vec<i64>) {
+    let names: Vec<String> = units
+        .iter()
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let positions = names.iter().map(|u| cursor.position(u)).collect();
+    (names, positions)
+}
+
+/// Loads what `needs` lists, in three statements sent together.
+async fn load_known(
+    tx: &deadpool_postgres::Transaction<'_>,
+    needs: &merge::Needs,
+) -> StorageResult<Known> {
+    let (answered, entities, cells) = {
+        let entity_kinds: Vec<&str> = needs.entities.iter().map(|(k, _)| k.as_str()).collect();
+        let entity_ids: Vec<&str> = needs.entities.iter().map(|(_, id)| id.as_str()).collect();
+        let cell_kinds: Vec<&str> = needs.cells.iter().map(|c| c.entity.as_str()).collect();
+        let cell_ids: Vec<&str> = needs.cells.iter().map(|c| c.entity_id.as_str()).collect();
+        let fields: Vec<&str> = needs.cells.iter().map(|c| c.field.as_str()).collect();
+        let items: Vec<&str> = needs.cells.iter().map(|c| c.item_id.as_str()).collect();
+        let (s_answered, s_entities, s_cells) = futures::try_join!(
+            tx.prepare_cached(SELECT_ANSWERED),
+            tx.prepare_cached(SELECT_ENTITIES),
+            tx.prepare_cached(SELECT_CELLS),
+        )
+        .map_err(pg)?;
+        let p_answered: [&(dyn ToSql + Sync); 1] = [&needs.op_ids];
+        let p_entities: [&(dyn ToSql + Sync); 2] = [&entity_kinds, &entity_ids];
+        let p_cells: [&(dyn ToSql + Sync); 4] = [&cell_kinds, &cell_ids, &fields, &items];
+        futures::try_join!(
+            tx.query(&s_answered, &p_answered),
+            tx.query(&s_entities, &p_entities),
+            tx.query(&s_cells, &p_cells),
+        )
+        .map_err(pg)?
+    };
+    let mut known = Known::default();
+    for row in answered {
+        let outcome: OpOutcome = serde_json::from_str(row.get(2))?;
+        known
+            .answered
+            .insert(row.get(0), (row.get::<_, String>(1), outcome));
+    }
+    for row in entities {
+        known.entities.insert(
+            (entity_kind(row.get(0))?, row.get(1)),
+            EntityState {
+                unit_id: row.get(2),
+                locked: row.get(3),
+            },
+        );
+    }
+    for row in cells {
+        let key = CellKey {
+            entity: entity_kind(row.get(0))?,
+            entity_id: row.get(1),
+            field: row.get(2),
+            item_id: row.get(3),
+        };
+        let value: Value = serde_json::from_str(row.get(4))?;
+        let stamp = Hlc {
+            wall_ms: row.get(5),
+            counter: counter(row.get(6))?,
+            device: row.get(7),
+        };
+        known.cells.insert(key, (stamp, value));
+    }
+    Ok(known)
+}
+
+/// Writes a plan: answers, new records, locks, and cells with fresh seqs. Runs under
+/// [`PUSH_LOCK`], so the seqs allocated here are above every seq already committed.
+async fn write_plan(
+    tx: &deadpool_postgres::Transaction<'_>,
+    plan: &Plan,
+    sender: &str,
+    now: Timestamp,
+) -> StorageResult<()> {
+    // A cell written twice in one batch keeps its last write only (one multi-row upsert cannot
+    // touch a row twice); the earlier write's value was already superseded inside the plan.
+    let mut last = HashMap::new();
+    for (i, w) in plan.writes.iter().enumerate() {
+        last.insert(&w.key, i);
+    }
+    let writes: Vec<_> = plan
+        .writes
+        .iter()
+        .enumerate()
+        .filter(|(i, w)| last.get(&w.key) == Some(i))
+        .map(|(_, w)| w)
+        .collect();
+
+    let results = async {
+        if plan.remember.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<&str> = plan.remember.iter().map(|(id, _)| id.as_str()).collect();
+        let senders: Vec<&str> = vec![sender; ids.len()];
+        let outcomes = plan
+            .remember
+            .iter()
+            .map(|(_, o)| serde_json::to_string(o))
+            .collect::<Result<Vec<_>, _>>()?;
+        let stmt = tx.prepare_cached(INSERT_RESULTS).await.map_err(pg)?;
+        tx.execute(&stmt, &[&ids, &senders, &outcomes])
+            .await
+            .map_err(pg)?;
+        StorageResult::Ok(())
+    };
+    let entities = async {
+        if !plan.new_entities.is_empty() {
+            let kinds: Vec<&str> = plan
+                .new_entities
+                .iter()
+                .map(|e| e.entity.as_str())
+                .collect();
+            let ids: Vec<&str> = plan
+                .new_entities
+                .iter()
+                .map(|e| e.entity_id.as_str())
+                .collect();
+            let units: Vec<&str> = plan
+                .new_entities
+                .iter()
+                .map(|e| e.unit_id.as_str())
+                .collect();
+            let stmt = tx.prepare_cached(INSERT_ENTITIES).await.map_err(pg)?;
+            tx.execute(&stmt, &[&kinds, &ids, &units])
+                .await
+                .map_err(pg)?;
+        }
+        // After the inserts: an incident created and submitted in one batch is locked too.
+        if !plan.locks.is_empty() {
+            let kinds: Vec<&str> = plan.locks.iter().map(|(k, _)| k.as_str()).collect();
+            let ids: Vec<&str> = plan.locks.iter().map(|(_, id)| id.as_str()).collect();
+            let stmt = tx.prepare_cached(LOCK_ENTITIES).await.map_err(pg)?;
+            tx.execute(&stmt, &[&kinds, &ids]).await.map_err(pg)?;
+        }
+        StorageResult::Ok(())
+    };
+    let cells = async {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        let n = i32::try_from(writes.len()).map_err(|_| bad_data("batch too large"))?;
+        let stmt = tx.prepare_cached(ALLOCATE_SEQS).await.map_err(pg)?;
+        let mut seqs: Vec<i64> = tx
+            .query(&stmt, &[&n])
+            .await
+            .map_err(pg)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        // Handed out in increasing order; sorted so plan order is seq order whatever order
+        // the rows came back in.
+        seqs.sort_unstable();
+        let kinds: Vec<&str> = writes.iter().map(|w| w.key.entity.as_str()).collect();
+        let ids: Vec<&str> = writes.iter().map(|w| w.key.entity_id.as_str()).collect();
+        let fields: Vec<&str> = writes.iter().map(|w| w.key.field.as_str()).collect();
+        let items: Vec<&str> = writes.iter().map(|w| w.key.item_id.as_str()).collect();
+        let units: Vec<&str> = writes.iter().map(|w| w.unit_id.as_str()).collect();
+        let values = writes
+            .iter()
+            .map(|w| serde_json::to_string(&w.value))
+            .collect::<Result<Vec<_>, _>>()?;
+        let walls: Vec<i64> = writes.iter().map(|w| w.stamp.wall_ms).collect();
+        let counters: Vec<i64> = writes.iter().map(|w| i64::from(w.stamp.counter)).collect();
+        let devices: Vec<&str> = writes.iter().map(|w| w.stamp.device.as_str()).collect();
+        let stmt = tx.prepare_cached(UPSERT_CELLS).await.map_err(pg)?;
+        let params: [&(dyn ToSql + Sync); 11] = [
+            &kinds, &ids, &fields, &items, &units, &values, &walls, &counters, &devices, &seqs,
+            &now.0,
+        ];
+        tx.execute(&stmt, &params).await.map_err(pg)?;
+        StorageResult::Ok(())
+    };
+    futures::try_join!(results, entities, cells)?;
+    Ok(())
+}
+
+impl Storage for PgStorage {
+    async fn health(&self) -> StorageResult<()> {
+        let client = self.client().await?;
+        client.execute("SELECT 1", &[]).await.map_err(pg)?;
+        Ok(())
+    }
+
+    async fn create_unit(&self, unit: &Unit) -> StorageResult<()> {
+        check_unit_id(&unit.unit_id)?;
+        let client = self.client().await?;
+        let inserted = client
+            .execute(
+                "INSERT INTO units (unit_id, organisation, name, mental_health_unit) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (unit_id) DO NOTHING",
+                &[
+                    &unit.unit_id,
+                    &unit.organisation,
+                    &unit.name,
+                    &unit.mental_health_unit,
+                ],
+            )
+            .await
+            .map_err(pg)?;
+        if inserted == 0 {
+            return Err(StorageError::Exists(format!("unit {}", unit.unit_id)));
+        }
+        Ok(())
+    }
+
+    async fn units(&self) -> StorageResult<Vec<Unit>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT unit_id, organisation, name, mental_health_unit FROM units \
+                 ORDER BY name, unit_id",
+                &[],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(rows
+            .iter()
+            .map(|r| Unit {
+                unit_id: r.get(0),
+                organisation: r.get(1),
+                name: r.get(2),
+                mental_health_unit: r.get(3),
+            })
+            .collect())
+    }
+
+    async fn issue_code(&self, code: &NewEnrolmentCode) -> StorageResult<()> {
+        let units: Vec<&str> = code
+            .grants
+            .iter()
+            .map(|g| g.unit_id.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let grants = serde_json::to_string(&code.grants)?;
+        let max_attempts = i32::try_from(code.max_attempts).unwrap_or(i32::MAX);
+        let client = self.client().await?;
+        let found: Vec<String> = client
+            .query(
+                "SELECT unit_id FROM units WHERE unit_id = ANY($1::text[])",
+                &[&units],
+            )
+            .await
+            .map_err(pg)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if let Some(missing) = units.iter().find(|u| !found.iter().any(|f| f == *u)) {
+            return Err(StorageError::NotFound(format!("unit {missing}")));
+        }
+        let inserted = client
+            .execute(
+                "INSERT INTO enrolment_codes (code_id, secret_hash, grants_json, expires_at, \
+                   max_attempts) VALUES ($1, $2, $3::text::jsonb, $4, $5) \
+                 ON CONFLICT (code_id) DO NOTHING",
+                &[
+                    &code.code_id,
+                    &code.secret_hash,
+                    &grants,
+                    &code.expires_at.0,
+                    &max_attempts,
+                ],
+            )
+            .await
+            .map_err(pg)?;
+        if inserted == 0 {
+            return Err(StorageError::Exists("enrolment code".into()));
+        }
+        Ok(())
+    }
+
+    async fn redeem_code(
+        &self,
+        code_id: &str,
+        secret_hash: &str,
+        device: &NewDevice,
+        now: Timestamp,
+    ) -> StorageResult<Redeemed> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        // FOR UPDATE: two devices racing with one code queue here; the second sees it used.
+        let Some(row) = tx
+            .query_opt(
+                "SELECT secret_hash, grants_json::text, expires_at, max_attempts, attempts, \
+                   used_at FROM enrolment_codes WHERE code_id = $1 FOR UPDATE",
+                &[&code_id],
+            )
+            .await
+            .map_err(pg)?
+        else {
+            return Ok(Redeemed::Refused(Refusal::Unknown));
+        };
+        let stored_hash: String = row.get(0);
+        let expires_at: i64 = row.get(2);
+        let max_attempts: i32 = row.get(3);
+        let attempts: i32 = row.get(4);
+        let used_at: Option<i64> = row.get(5);
+        if used_at.is_some() {
+            return Ok(Redeemed::Refused(Refusal::Used));
+        }
+        if now.0 >= expires_at {
+            return Ok(Redeemed::Refused(Refusal::Expired));
+        }
+        if attempts >= max_attempts {
+            return Ok(Redeemed::Refused(Refusal::Exhausted));
+        }
+        if !same_hash(&stored_hash, secret_hash) {
+            // Counted and committed, so guesses burn the code even though the answer is "no".
+            tx.execute(
+                "UPDATE enrolment_codes SET attempts = attempts + 1 WHERE code_id = $1",
+                &[&code_id],
+            )
+            .await
+            .map_err(pg)?;
+            tx.commit().await.map_err(pg)?;
+            return Ok(Redeemed::Refused(Refusal::WrongSecret));
+        }
+        // A unit named twice keeps its last grant.
+        let mut specs: Vec<super::GrantSpec> = Vec::new();
+        for spec in serde_json::from_str::<Vec<super::GrantSpec>>(row.get(1))? {
+            specs.retain(|g| g.unit_id != spec.unit_id);
+            specs.push(spec);
+        }
+        let inserted = tx
+            .execute(
+                "INSERT INTO devices (device_id, token_hash, label, enrolled_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (device_id) DO NOTHING",
+                &[&device.device_id, &device.token_hash, &device.label, &now.0],
+            )
+            .await;
+        match inserted {
+            Ok(0) => return Ok(Redeemed::Refused(Refusal::DeviceExists)),
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e, "devices_pkey") => {
+                return Ok(Redeemed::Refused(Refusal::DeviceExists));
+            }
+            Err(e) => return Err(pg(e)),
+        }
+        let units: Vec<&str> = specs.iter().map(|g| g.unit_id.as_str()).collect();
+        let roles: Vec<&str> = specs.iter().map(|g| g.role.as_str()).collect();
+        let ends: Vec<Option<i64>> = specs.iter().map(|g| g.ends_at.map(|t| t.0)).collect();
+        tx.execute(
+            "INSERT INTO grants (device_id, unit_id, role, ends_at) \
+             SELECT $1, k.unit_id, k.role, k.ends_at \
+             FROM unnest($2::text[], $3::text[], $4::int8[]) AS k(unit_id, role, ends_at) \
+             ON CONFLICT (device_id, unit_id) DO NOTHING",
+            &[&device.device_id, &units, &roles, &ends],
+        )
+        .await
+        .map_err(pg)?;
+        tx.execute(
+            "UPDATE enrolment_codes SET used_at = $2, used_by = $3 WHERE code_id = $1",
+            &[&code_id, &now.0, &device.device_id],
+        )
+        .await
+        .map_err(pg)?;
+        let unit_rows = tx
+            .query(
+                "SELECT unit_id, organisation, name, mental_health_unit FROM units \
+                 WHERE unit_id = ANY($1::text[])",
+                &[&units],
+            )
+            .await
+            .map_err(pg)?;
+        tx.commit().await.map_err(pg)?;
+        let mut granted = Vec::new();
+        for spec in specs {
+            if let Some(u) = unit_rows
+                .iter()
+                .find(|r| r.get::<_, &str>(0) == spec.unit_id)
+            {
+                granted.push(UnitGrant {
+                    unit_id: spec.unit_id,
+                    organisation: u.get(1),
+                    name: u.get(2),
+                    mental_health_unit: u.get(3),
+                    role: spec.role,
+                    ends_at: spec.ends_at,
+                });
+            }
+        }
+        Ok(Redeemed::Enrolled(granted))
+    }
+
+    async fn authenticate(&self, token_hash: &str) -> StorageResult<Option<Authenticated>> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT device_id, revoked_at IS NOT NULL FROM devices WHERE token_hash = $1",
+            )
+            .await
+            .map_err(pg)?;
+        let row = client.query_opt(&stmt, &[&token_hash]).await.map_err(pg)?;
+        Ok(row.map(|r| Authenticated {
+            device_id: r.get(0),
+            revoked: r.get(1),
+        }))
+    }
+
+    async fn grants(&self, device_id: &str) -> StorageResult<Vec<(GrantRecord, Unit)>> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT g.unit_id, g.role, g.ends_at, u.organisation, u.name, \
+                   u.mental_health_unit \
+                 FROM grants g JOIN units u ON u.unit_id = g.unit_id \
+                 WHERE g.device_id = $1 ORDER BY u.name, g.unit_id",
+            )
+            .await
+            .map_err(pg)?;
+        let rows = client.query(&stmt, &[&device_id]).await.map_err(pg)?;
+        rows.iter()
+            .map(|r| {
+                let unit_id: String = r.get(0);
+                Ok((
+                    GrantRecord {
+                        unit_id: unit_id.clone(),
+                        role: role(r.get(1))?,
+                        ends_at: r.get::<_, Option<i64>>(2).map(Timestamp),
+                    },
+                    Unit {
+                        unit_id,
+                        organisation: r.get(3),
+                        name: r.get(4),
+                        mental_health_unit: r.get(5),
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn push(
+        &self,
+        device_id: Option<&str>,
+        ops: &[Operation],
+        now: Timestamp,
+    ) -> StorageResult<Vec<OpResult>> {
+        if ops.is_empty() {
+            return Ok(Vec::new());
+        }
+        let needs = merge::needs(ops);
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        // First, before reading anything: the cursor-trap guarantee and a stable merge
+        // (module doc).
+        let lock = tx.prepare_cached(SELECT_LOCK).await.map_err(pg)?;
+        tx.execute(&lock, &[&PUSH_LOCK]).await.map_err(pg)?;
+        let grants = async {
+            let Some(device_id) = device_id else {
+                return StorageResult::Ok(Vec::new());
+            };
+            let stmt = tx.prepare_cached(SELECT_GRANTS).await.map_err(pg)?;
+            tx.query(&stmt, &[&device_id])
+                .await
+                .map_err(pg)?
+                .iter()
+                .map(|r| {
+                    Ok(GrantRecord {
+                        unit_id: r.get(0),
+                        role: role(r.get(1))?,
+                        ends_at: r.get::<_, Option<i64>>(2).map(Timestamp),
+                    })
+                })
+                .collect()
+        };
+        let (grants, known) = futures::try_join!(grants, load_known(&tx, &needs))?;
+        let actor = match device_id {
+            Some(device_id) => Actor::Device {
+                device_id,
+                grants: &grants,
+            },
+            None => Actor::Server,
+        };
+        let plan = merge::plan(actor, ops, known, now);
+        let sender = device_id.unwrap_or(merge::SERVER_DEVICE);
+        write_plan(&tx, &plan, sender, now).await?;
+        if let Some(hook) = &self.before_commit {
+            hook().await;
+        }
+        tx.commit().await.map_err(pg)?;
+        Ok(plan.results)
+    }
+
+    async fn pull(&self, units: &[String], cursor: &Cursor, limit: u32) -> StorageResult<Page> {
+        let (names, positions) = pull_args(units, cursor);
+        // One more than asked for: its presence is `more`.
+        let fetch = i64::from(limit) + 1;
+        let client = self.client().await?;
+        let stmt = client.prepare_cached(PULL).await.map_err(pg)?;
+        let rows = client
+            .query(&stmt, &[&names, &positions, &fetch])
+            .await
+            .map_err(pg)?;
+        let horizon: i64 = rows.first().map(|r| r.get(0)).unwrap_or(0);
+        if positions.iter().any(|&p| p > 0 && p < horizon) {
+            // Tombstones this device has not seen are gone: it must start again from empty.
+            return Ok(Page {
+                changes: Vec::new(),
+                cursor: Cursor::default(),
+                more: true,
+                full_resync: true,
+            });
+        }
+        let mut next: BTreeMap<String, i64> = names.iter().cloned().zip(positions).collect();
+        let mut changes = Vec::new();
+        let mut taken = 0usize;
+        let mut bytes = 0usize;
+        let mut more = false;
+        for row in &rows {
+            let Some(seq) = row.get::<_, Option<i64>>(2) else {
+                continue;
+            };
+            // A page ends at `limit` cells, or early at MAX_PAGE_BYTES of values, so a phone
+            // never receives (and the server never builds) an answer of hundreds of megabytes.
+            if taken == limit as usize || (taken > 0 && bytes >= MAX_PAGE_BYTES) {
+                more = true;
+                break;
+            }
+            let unit_id: String = row.get(1);
+            let value_json: &str = row.get(7);
+            bytes += value_json.len();
+            taken += 1;
+            next.insert(unit_id.clone(), seq);
+            add_to_page(
+                &mut changes,
+                &unit_id,
+                PulledCell {
+                    entity: entity_kind(row.get(3))?,
+                    entity_id: row.get(4),
+                    field: row.get(5),
+                    item_id: row.get(6),
+                    value: serde_json::from_str(value_json)?,
+                    stamp: Hlc {
+                        wall_ms: row.get(8),
+                        counter: counter(row.get(9))?,
+                        device: row.get(10),
+                    },
+                },
+            );
+        }
+        next.retain(|_, seq| *seq > 0);
+        Ok(Page {
+            changes,
+            cursor: Cursor(next),
+            more,
+            full_resync: false,
+        })
+    }
+
+    async fn end_grant(
+        &self,
+        device_id: &str,
+        unit_id: &str,
+        at: Timestamp,
+    ) -> StorageResult<bool> {
+        let client = self.client().await?;
+        // An earlier end stands: ending again never extends access.
+        let updated = client
+            .execute(
+                "UPDATE grants SET ends_at = LEAST(COALESCE(ends_at, $3), $3) \
+                 WHERE device_id = $1 AND unit_id = $2",
+                &[&device_id, &unit_id, &at.0],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(updated > 0)
+    }
+
+    async fn revoke_device(&self, device_id: &str, at: Timestamp) -> StorageResult<bool> {
+        let client = self.client().await?;
+        let updated = client
+            .execute(
+                "UPDATE devices SET revoked_at = COALESCE(revoked_at, $2) WHERE device_id = $1",
+                &[&device_id, &at.0],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(updated > 0)
+    }
+
+    async fn devices(&self) -> StorageResult<Vec<DeviceRecord>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT device_id, label, enrolled_at, revoked_at FROM devices \
+                 ORDER BY enrolled_at, device_id",
+                &[],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(rows
+            .iter()
+            .map(|r| DeviceRecord {
+                device_id: r.get(0),
+                label: r.get(1),
+                enrolled_at: Timestamp(r.get(2)),
+                revoked_at: r.get::<_, Option<i64>>(3).map(Timestamp),
+            })
+            .collect())
+    }
+
+    async fn purge_tombstones(&self, before: Timestamp) -> StorageResult<u64> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        // Under the push lock: no push is between reading a tombstone and overwriting it.
+        tx.execute(SELECT_LOCK, &[&PUSH_LOCK]).await.map_err(pg)?;
+        let row = tx
+            .query_one(
+                "WITH gone AS (DELETE FROM cells WHERE value_json = 'null' AND written_at < $1 \
+                   RETURNING seq) \
+                 SELECT count(*), COALESCE(max(seq), 0) FROM gone",
+                &[&before.0],
+            )
+            .await
+            .map_err(pg)?;
+        let (deleted, highest): (i64, i64) = (row.get(0), row.get(1));
+        tx.execute(
+            "UPDATE meta SET value = GREATEST(value, $1) WHERE key = 'tombstone_horizon'",
+            &[&highest],
+        )
+        .await
+        .map_err(pg)?;
+        tx.commit().await.map_err(pg)?;
+        Ok(deleted as u64)
+    }
+
+    async fn cell_count(&self) -> StorageResult<u64> {
+        let client = self.client().await?;
+        let row = client
+            .query_one("SELECT count(*) FROM cells", &[])
+            .await
+            .map_err(pg)?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_compare_equal_only_when_equal() {
+        assert!(same_hash("abc", "abc"));
+        assert!(!same_hash("abc", "abd"));
+        assert!(!same_hash("abc", "ab"));
+    }
+}

@@ -1,0 +1,1405 @@
+//! The embedded SQLite back end: the default store, one file in one directory, no set-up.
+//!
+//! A small organisation runs one server process over one file. SQLite allows one writer at a
+//! time, which is exactly what makes the change sequence safe: every push allocates its
+//! sequence numbers inside an immediate (write-locked) transaction, so commit order is sequence
+//! order and a pull can never see seq n+1 before n (the cursor trap of `DESIGN.md` §5). Reads —
+//! pulls and token checks, the bulk of the traffic — run on their own connections against WAL
+//! snapshots, so they never queue behind a push.
+//!
+//! The file is plain SQLite. rusqlite is built with SQLCipher in this workspace (cargo unifies
+//! features with the device store's), but no key is ever set here: the server's disk encryption
+//! is the operator's job (an encrypted volume), not a key this process would have to hold.
+//!
+//! All work runs on tokio's blocking threads; the async methods only hand it over.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
+use serde_json::Value;
+use steady_core::clock::{Hlc, Timestamp};
+use steady_core::codes::Role;
+use steady_core::protocol::{EntityKind, OpOutcome, OpResult, Operation};
+use steady_core::units::UnitGrant;
+use tokio::sync::Semaphore;
+
+use super::{
+    Authenticated, Cursor, DeviceRecord, GrantSpec, MAX_PAGE_BYTES, NewDevice, NewEnrolmentCode,
+    Page, PulledCell, Redeemed, Refusal, Storage, StorageError, StorageResult, Unit, add_to_page,
+    check_unit_id,
+};
+use crate::merge::{self, Actor, CellKey, EntityState, GrantRecord, Known, Plan};
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "steady-server.db";
+
+/// Schema upgrades, in order; `PRAGMA user_version` is how many have run.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/001_initial.sql")];
+
+/// Reads run at once, each on its own connection (kept open between requests).
+const MAX_READERS: usize = 8;
+
+/// How long a connection waits for another process's lock (an admin command run while the
+/// server serves) before giving up.
+const BUSY_TIMEOUT_MS: u64 = 10_000;
+
+/// Rows per bulk lookup: well under SQLite's bound-parameter limit, and few round trips for a
+/// push of 1,000 operations.
+const CHUNK: usize = 200;
+
+/// The SQLite store. Cheap to clone; clones share the connections.
+#[derive(Clone)]
+pub struct SqliteStorage {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    /// Writes wait here, not on a blocking thread: a burst of pushes queues as futures.
+    write_gate: Arc<Semaphore>,
+    /// At most [`MAX_READERS`] reads at once: more would only contend for two cores and
+    /// open a connection (and page cache) each.
+    read_gate: Arc<Semaphore>,
+}
+
+impl std::fmt::Debug for SqliteStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStorage")
+            .field("path", &self.inner.path)
+            .finish()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic mid-transaction rolled the transaction back when it unwound; the connection
+    // itself is still sound, so a poisoned lock is simply taken over.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Waits for a turn. The permit travels with the blocking work, so a request that times out
+/// while the work runs does not let another in early.
+async fn gate(semaphore: &Arc<Semaphore>) -> StorageResult<tokio::sync::OwnedSemaphorePermit> {
+    semaphore
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| StorageError::Task(e.to_string()))
+}
+
+fn configure(conn: &Connection) -> StorageResult<()> {
+    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+    // FULL: a push the device was told about survives a power cut on the server too.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> StorageResult<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StorageError::Invalid(format!(
+            "the database has schema version {version}, written by a newer steady-server; \
+             this build knows up to {known}: upgrade the server (the database was not touched)"
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        // Each upgrade and its version bump commit together, or not at all.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the store in `data_dir`: the directory, `steady-server.db` in
+    /// it, WAL, `synchronous=FULL`, foreign keys, and the schema. A database written by a newer
+    /// server is refused untouched.
+    pub fn open(data_dir: &Path) -> StorageResult<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StorageError::Invalid(format!(
+                "cannot create the data directory {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let mut writer = Connection::open(&path)?;
+        configure(&writer)?;
+        let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StorageError::Invalid(format!(
+                "the database could not switch to WAL (journal mode {mode})"
+            )));
+        }
+        migrate(&mut writer)?;
+        Ok(SqliteStorage {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+                write_gate: Arc::new(Semaphore::new(1)),
+                read_gate: Arc::new(Semaphore::new(MAX_READERS)),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on the writer connection, on a blocking thread.
+    async fn write<T, F>(&self, f: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StorageResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        let permit = gate(&inner.write_gate).await?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let mut conn = lock(&inner.writer);
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StorageError::Task(e.to_string()))?
+    }
+
+    /// Runs `f` on a reader connection, on a blocking thread.
+    async fn read<T, F>(&self, f: F) -> StorageResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StorageResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        let permit = gate(&inner.read_gate).await?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let pooled = lock(&inner.readers).pop();
+            let conn = match pooled {
+                Some(conn) => conn,
+                None => {
+                    let conn = Connection::open(&inner.path)?;
+                    configure(&conn)?;
+                    conn.pragma_update(None, "query_only", "ON")?;
+                    conn
+                }
+            };
+            let result = f(&conn);
+            let mut idle = lock(&inner.readers);
+            if idle.len() < MAX_READERS {
+                idle.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StorageError::Task(e.to_string()))?
+    }
+}
+
+fn kind(name: &str) -> StorageResult<EntityKind> {
+    EntityKind::parse(name)
+        .ok_or_else(|| StorageError::Invalid(format!("stored record kind {name} is unknown")))
+}
+
+fn role(name: &str) -> StorageResult<Role> {
+    Role::parse(name).ok_or_else(|| StorageError::Invalid(format!("stored role {name} is unknown")))
+}
+
+fn meta(conn: &Connection, key: &str) -> StorageResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))?)
+}
+
+/// Compares two hashes without stopping at the first difference.
+fn same_hash(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn unit_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Unit> {
+    Ok(Unit {
+        unit_id: r.get(at)?,
+        organisation: r.get(at + 1)?,
+        name: r.get(at + 2)?,
+        mental_health_unit: r.get(at + 3)?,
+    })
+}
+
+fn grants_of(conn: &Connection, device_id: &str) -> StorageResult<Vec<(GrantRecord, Unit)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT g.role, g.ends_at, u.unit_id, u.organisation, u.name, u.mental_health_unit \
+         FROM grants g JOIN units u ON u.unit_id = g.unit_id \
+         WHERE g.device_id = ?1 ORDER BY u.name, u.unit_id",
+    )?;
+    let rows = stmt
+        .query_map([device_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                unit_from_row(r, 2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(role_name, ends_at, unit)| {
+            Ok((
+                GrantRecord {
+                    unit_id: unit.unit_id.clone(),
+                    role: role(&role_name)?,
+                    ends_at: ends_at.map(Timestamp),
+                },
+                unit,
+            ))
+        })
+        .collect()
+}
+
+/// `(?,?),(?,?),...`: `rows` tuples of `width` placeholders.
+fn tuples(rows: usize, width: usize) -> String {
+    let one = format!("({})", vec!["?"; width].join(","));
+    vec![one; rows].join(",")
+}
+
+/// Loads, in a few bulk queries, what the merge rules need to know about a batch.
+fn load_known(conn: &Connection, needs: &merge::Needs) -> StorageResult<Known> {
+    let mut known = Known::default();
+    for chunk in needs.op_ids.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT op_id, device_id, outcome_json FROM op_results WHERE op_id IN ({})",
+            vec!["?"; chunk.len()].join(",")
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(chunk.iter()))?;
+        while let Some(r) = rows.next()? {
+            let outcome: OpOutcome = serde_json::from_str(&r.get::<_, String>(2)?)?;
+            known.answered.insert(r.get(0)?, (r.get(1)?, outcome));
+        }
+    }
+    for chunk in needs.entities.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT entity, entity_id, unit_id, locked FROM entities \
+             WHERE (entity, entity_id) IN (VALUES {})",
+            tuples(chunk.len(), 2)
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let args = chunk.iter().flat_map(|(k, id)| [k.as_str(), id.as_str()]);
+        let mut rows = stmt.query(params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            let entity = kind(&r.get::<_, String>(0)?)?;
+            known.entities.insert(
+                (entity, r.get(1)?),
+                EntityState {
+                    unit_id: r.get(2)?,
+                    locked: r.get(3)?,
+                },
+            );
+        }
+    }
+    for chunk in needs.cells.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT entity, entity_id, field, item_id, value_json, hlc_wall, hlc_counter, hlc_device \
+             FROM cells WHERE (entity, entity_id, field, item_id) IN (VALUES {})",
+            tuples(chunk.len(), 4)
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let args = chunk.iter().flat_map(|c| {
+            [
+                c.entity.as_str(),
+                c.entity_id.as_str(),
+                c.field.as_str(),
+                c.item_id.as_str(),
+            ]
+        });
+        let mut rows = stmt.query(params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            let key = CellKey {
+                entity: kind(&r.get::<_, String>(0)?)?,
+                entity_id: r.get(1)?,
+                field: r.get(2)?,
+                item_id: r.get(3)?,
+            };
+            let value: Value = serde_json::from_str(&r.get::<_, String>(4)?)?;
+            let stamp = Hlc {
+                wall_ms: r.get(5)?,
+                counter: r.get(6)?,
+                device: r.get(7)?,
+            };
+            known.cells.insert(key, (stamp, value));
+        }
+    }
+    Ok(known)
+}
+
+/// Writes a plan: remembered outcomes, new records, cells (each with the next sequence number)
+/// and locks. Runs inside the push's immediate transaction.
+fn write_plan(conn: &Connection, sender: &str, plan: &Plan, now: Timestamp) -> StorageResult<()> {
+    {
+        let mut stmt = conn.prepare_cached(
+            "INSERT INTO op_results (op_id, device_id, outcome_json) VALUES (?1, ?2, ?3)",
+        )?;
+        for (op_id, outcome) in &plan.remember {
+            stmt.execute(params![op_id, sender, serde_json::to_string(outcome)?])?;
+        }
+    }
+    {
+        let mut stmt = conn.prepare_cached(
+            "INSERT INTO entities (entity, entity_id, unit_id, locked) VALUES (?1, ?2, ?3, 0)",
+        )?;
+        for e in &plan.new_entities {
+            stmt.execute(params![e.entity.as_str(), e.entity_id, e.unit_id])?;
+        }
+    }
+    if !plan.writes.is_empty() {
+        let mut seq = meta(conn, "seq")?;
+        let mut stmt = conn.prepare_cached(
+            "INSERT INTO cells (entity, entity_id, field, item_id, unit_id, value_json, \
+               hlc_wall, hlc_counter, hlc_device, seq, written_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+             ON CONFLICT (entity, entity_id, field, item_id) DO UPDATE SET \
+               unit_id = excluded.unit_id, value_json = excluded.value_json, \
+               hlc_wall = excluded.hlc_wall, hlc_counter = excluded.hlc_counter, \
+               hlc_device = excluded.hlc_device, seq = excluded.seq, \
+               written_at = excluded.written_at",
+        )?;
+        for w in &plan.writes {
+            seq += 1;
+            stmt.execute(params![
+                w.key.entity.as_str(),
+                w.key.entity_id,
+                w.key.field,
+                w.key.item_id,
+                w.unit_id,
+                serde_json::to_string(&w.value)?,
+                w.stamp.wall_ms,
+                w.stamp.counter,
+                w.stamp.device,
+                seq,
+                now.0,
+            ])?;
+        }
+        conn.prepare_cached("UPDATE meta SET value = ?1 WHERE key = 'seq'")?
+            .execute([seq])?;
+    }
+    {
+        let mut stmt = conn.prepare_cached(
+            "UPDATE entities SET locked = 1 WHERE entity = ?1 AND entity_id = ?2",
+        )?;
+        for (entity, entity_id) in &plan.locks {
+            stmt.execute(params![entity.as_str(), entity_id])?;
+        }
+    }
+    Ok(())
+}
+
+fn push_blocking(
+    conn: &mut Connection,
+    device_id: Option<&str>,
+    ops: &[Operation],
+    now: Timestamp,
+) -> StorageResult<Vec<OpResult>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let grants: Vec<GrantRecord> = match device_id {
+        Some(d) => grants_of(&tx, d)?.into_iter().map(|(g, _)| g).collect(),
+        None => Vec::new(),
+    };
+    let known = load_known(&tx, &merge::needs(ops))?;
+    let actor = match device_id {
+        Some(device_id) => Actor::Device {
+            device_id,
+            grants: &grants,
+        },
+        None => Actor::Server,
+    };
+    let plan = merge::plan(actor, ops, known, now);
+    write_plan(&tx, device_id.unwrap_or(merge::SERVER_DEVICE), &plan, now)?;
+    tx.commit()?;
+    Ok(plan.results)
+}
+
+fn pull_blocking(
+    conn: &Connection,
+    units: &[String],
+    cursor: &Cursor,
+    limit: u32,
+) -> StorageResult<Page> {
+    // One read transaction: every unit and the horizon come from the same snapshot.
+    let tx = conn.unchecked_transaction()?;
+    let mut units: Vec<&String> = units.iter().collect();
+    units.sort();
+    units.dedup();
+    let horizon = meta(&tx, "tombstone_horizon")?;
+    let stale = units.iter().any(|u| {
+        let at = cursor.position(u);
+        at > 0 && at < horizon
+    });
+    if stale {
+        // Tombstones this device never saw are gone: it must start again from empty, and
+        // nothing is sent until it does (so nothing is applied on top of stale data).
+        return Ok(Page {
+            changes: Vec::new(),
+            cursor: Cursor::default(),
+            more: true,
+            full_resync: true,
+        });
+    }
+    let mut budget = limit as usize;
+    let mut bytes = 0usize;
+    let mut changes = Vec::new();
+    let mut positions = BTreeMap::new();
+    let mut more = false;
+    let mut read = tx.prepare_cached(
+        "SELECT entity, entity_id, field, item_id, value_json, hlc_wall, hlc_counter, hlc_device, seq \
+         FROM cells WHERE unit_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let mut waiting =
+        tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM cells WHERE unit_id = ?1 AND seq > ?2)")?;
+    for unit in units {
+        let from = cursor.position(unit);
+        let mut at = from;
+        if budget == 0 {
+            if !more {
+                more = waiting.query_row(params![unit, from], |r| r.get(0))?;
+            }
+        } else {
+            let mut rows = read.query(params![unit, from, (budget + 1) as i64])?;
+            while let Some(r) = rows.next()? {
+                if budget == 0 {
+                    more = true;
+                    break;
+                }
+                let value_json: String = r.get(4)?;
+                bytes += value_json.len();
+                let cell = PulledCell {
+                    entity: kind(&r.get::<_, String>(0)?)?,
+                    entity_id: r.get(1)?,
+                    field: r.get(2)?,
+                    item_id: r.get(3)?,
+                    value: serde_json::from_str(&value_json)?,
+                    stamp: Hlc {
+                        wall_ms: r.get(5)?,
+                        counter: r.get(6)?,
+                        device: r.get(7)?,
+                    },
+                };
+                at = r.get(8)?;
+                add_to_page(&mut changes, unit, cell);
+                budget -= 1;
+                if bytes >= MAX_PAGE_BYTES {
+                    // A page of large values ends early, so a phone never receives (and the
+                    // server never builds) a response of hundreds of megabytes.
+                    budget = 0;
+                }
+            }
+        }
+        if at != 0 {
+            positions.insert(unit.clone(), at);
+        }
+    }
+    Ok(Page {
+        changes,
+        cursor: Cursor(positions),
+        more,
+        full_resync: false,
+    })
+}
+
+fn redeem_blocking(
+    conn: &mut Connection,
+    code_id: &str,
+    secret_hash: &str,
+    device: &NewDevice,
+    now: Timestamp,
+) -> StorageResult<Redeemed> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let code = tx
+        .query_row(
+            "SELECT secret_hash, grants_json, expires_at, max_attempts, attempts, used_at \
+             FROM enrolment_codes WHERE code_id = ?1",
+            [code_id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((stored_hash, grants_json, expires_at, max_attempts, attempts, used_at)) = code else {
+        return Ok(Redeemed::Refused(Refusal::Unknown));
+    };
+    if used_at.is_some() {
+        return Ok(Redeemed::Refused(Refusal::Used));
+    }
+    if now.0 >= expires_at {
+        return Ok(Redeemed::Refused(Refusal::Expired));
+    }
+    if attempts >= max_attempts {
+        return Ok(Redeemed::Refused(Refusal::Exhausted));
+    }
+    if !same_hash(&stored_hash, secret_hash) {
+        // The wrong guess is counted and committed: a code can be guessed at only so often.
+        tx.execute(
+            "UPDATE enrolment_codes SET attempts = attempts + 1 WHERE code_id = ?1",
+            [code_id],
+        )?;
+        tx.commit()?;
+        return Ok(Redeemed::Refused(Refusal::WrongSecret));
+    }
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1)",
+        [&device.device_id],
+        |r| r.get(0),
+    )?;
+    if exists {
+        return Ok(Redeemed::Refused(Refusal::DeviceExists));
+    }
+    let specs: Vec<GrantSpec> = serde_json::from_str(&grants_json)?;
+    tx.execute(
+        "INSERT INTO devices (device_id, token_hash, label, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
+        params![device.device_id, device.token_hash, device.label, now.0],
+    )?;
+    let mut grants = Vec::new();
+    for spec in &specs {
+        tx.execute(
+            "INSERT INTO grants (device_id, unit_id, role, ends_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (device_id, unit_id) DO UPDATE SET role = excluded.role, \
+               ends_at = excluded.ends_at",
+            params![
+                device.device_id,
+                spec.unit_id,
+                spec.role.as_str(),
+                spec.ends_at.map(|t| t.0)
+            ],
+        )?;
+        let unit = tx
+            .query_row(
+                "SELECT unit_id, organisation, name, mental_health_unit FROM units WHERE unit_id = ?1",
+                [&spec.unit_id],
+                |r| unit_from_row(r, 0),
+            )
+            .optional()?
+            .ok_or_else(|| StorageError::NotFound(format!("unit {}", spec.unit_id)))?;
+        grants.retain(|g: &UnitGrant| g.unit_id != unit.unit_id);
+        grants.push(UnitGrant {
+            unit_id: unit.unit_id,
+            organisation: unit.organisation,
+            name: unit.name,
+            mental_health_unit: unit.mental_health_unit,
+            role: spec.role,
+            ends_at: spec.ends_at,
+        });
+    }
+    tx.execute(
+        "UPDATE enrolment_codes SET used_at = ?2, used_by = ?3 WHERE code_id = ?1",
+        params![code_id, now.0, device.device_id],
+    )?;
+    tx.commit()?;
+    Ok(Redeemed::Enrolled(grants))
+}
+
+impl Storage for SqliteStorage {
+    async fn health(&self) -> StorageResult<()> {
+        self.read(|conn| {
+            conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_unit(&self, unit: &Unit) -> StorageResult<()> {
+        check_unit_id(&unit.unit_id)?;
+        let unit = unit.clone();
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let inserted = tx.execute(
+                "INSERT INTO units (unit_id, organisation, name, mental_health_unit) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (unit_id) DO NOTHING",
+                params![
+                    unit.unit_id,
+                    unit.organisation,
+                    unit.name,
+                    unit.mental_health_unit
+                ],
+            )?;
+            if inserted == 0 {
+                return Err(StorageError::Exists(format!("unit {}", unit.unit_id)));
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn units(&self) -> StorageResult<Vec<Unit>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT unit_id, organisation, name, mental_health_unit FROM units \
+                 ORDER BY name, unit_id",
+            )?;
+            let units = stmt
+                .query_map([], |r| unit_from_row(r, 0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(units)
+        })
+        .await
+    }
+
+    async fn issue_code(&self, code: &NewEnrolmentCode) -> StorageResult<()> {
+        let code = code.clone();
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for grant in &code.grants {
+                let known: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM units WHERE unit_id = ?1)",
+                    [&grant.unit_id],
+                    |r| r.get(0),
+                )?;
+                if !known {
+                    return Err(StorageError::NotFound(format!("unit {}", grant.unit_id)));
+                }
+            }
+            let inserted = tx.execute(
+                "INSERT INTO enrolment_codes (code_id, secret_hash, grants_json, expires_at, \
+                   max_attempts, attempts) VALUES (?1, ?2, ?3, ?4, ?5, 0) \
+                 ON CONFLICT (code_id) DO NOTHING",
+                params![
+                    code.code_id,
+                    code.secret_hash,
+                    serde_json::to_string(&code.grants)?,
+                    code.expires_at.0,
+                    code.max_attempts,
+                ],
+            )?;
+            if inserted == 0 {
+                return Err(StorageError::Exists(format!(
+                    "enrolment code {}",
+                    code.code_id
+                )));
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn redeem_code(
+        &self,
+        code_id: &str,
+        secret_hash: &str,
+        device: &NewDevice,
+        now: Timestamp,
+    ) -> StorageResult<Redeemed> {
+        let (code_id, secret_hash, device) =
+            (code_id.to_string(), secret_hash.to_string(), device.clone());
+        self.write(move |conn| redeem_blocking(conn, &code_id, &secret_hash, &device, now))
+            .await
+    }
+
+    async fn authenticate(&self, token_hash: &str) -> StorageResult<Option<Authenticated>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT device_id, revoked_at IS NOT NULL FROM devices WHERE token_hash = ?1",
+                )?
+                .query_row([token_hash], |r| {
+                    Ok(Authenticated {
+                        device_id: r.get(0)?,
+                        revoked: r.get(1)?,
+                    })
+                })
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn grants(&self, device_id: &str) -> StorageResult<Vec<(GrantRecord, Unit)>> {
+        let device_id = device_id.to_string();
+        self.read(move |conn| grants_of(conn, &device_id)).await
+    }
+
+    async fn push(
+        &self,
+        device_id: Option<&str>,
+        ops: &[Operation],
+        now: Timestamp,
+    ) -> StorageResult<Vec<OpResult>> {
+        if ops.is_empty() {
+            return Ok(Vec::new());
+        }
+        let device_id = device_id.map(str::to_string);
+        let ops = ops.to_vec();
+        self.write(move |conn| push_blocking(conn, device_id.as_deref(), &ops, now))
+            .await
+    }
+
+    async fn pull(&self, units: &[String], cursor: &Cursor, limit: u32) -> StorageResult<Page> {
+        let units = units.to_vec();
+        let cursor = cursor.clone();
+        self.read(move |conn| pull_blocking(conn, &units, &cursor, limit))
+            .await
+    }
+
+    async fn end_grant(
+        &self,
+        device_id: &str,
+        unit_id: &str,
+        at: Timestamp,
+    ) -> StorageResult<bool> {
+        let (device_id, unit_id) = (device_id.to_string(), unit_id.to_string());
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM grants WHERE device_id = ?1 AND unit_id = ?2)",
+                [&device_id, &unit_id],
+                |r| r.get(0),
+            )?;
+            // An earlier end stays: ending a grant never extends it.
+            tx.execute(
+                "UPDATE grants SET ends_at = ?3 WHERE device_id = ?1 AND unit_id = ?2 \
+                 AND (ends_at IS NULL OR ends_at > ?3)",
+                params![device_id, unit_id, at.0],
+            )?;
+            tx.commit()?;
+            Ok(exists)
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, device_id: &str, at: Timestamp) -> StorageResult<bool> {
+        let device_id = device_id.to_string();
+        self.write(move |conn| {
+            let changed = conn.execute(
+                "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE device_id = ?1",
+                params![device_id, at.0],
+            )?;
+            Ok(changed > 0)
+        })
+        .await
+    }
+
+    async fn devices(&self) -> StorageResult<Vec<DeviceRecord>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT device_id, label, enrolled_at, revoked_at FROM devices \
+                 ORDER BY enrolled_at, device_id",
+            )?;
+            let devices = stmt
+                .query_map([], |r| {
+                    Ok(DeviceRecord {
+                        device_id: r.get(0)?,
+                        label: r.get(1)?,
+                        enrolled_at: Timestamp(r.get(2)?),
+                        revoked_at: r.get::<_, Option<i64>>(3)?.map(Timestamp),
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(devices)
+        })
+        .await
+    }
+
+    async fn purge_tombstones(&self, before: Timestamp) -> StorageResult<u64> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let highest: Option<i64> = tx.query_row(
+                "SELECT MAX(seq) FROM cells WHERE value_json = 'null' AND written_at < ?1",
+                [before.0],
+                |r| r.get(0),
+            )?;
+            let deleted = tx.execute(
+                "DELETE FROM cells WHERE value_json = 'null' AND written_at < ?1",
+                [before.0],
+            )?;
+            if let Some(highest) = highest {
+                tx.execute(
+                    "UPDATE meta SET value = MAX(value, ?1) WHERE key = 'tombstone_horizon'",
+                    [highest],
+                )?;
+            }
+            tx.commit()?;
+            Ok(deleted as u64)
+        })
+        .await
+    }
+
+    async fn cell_count(&self) -> StorageResult<u64> {
+        self.read(|conn| {
+            let n: i64 = conn.query_row("SELECT count(*) FROM cells", [], |r| r.get(0))?;
+            Ok(n as u64)
+        })
+        .await
+    }
+}
+
+/// The detail lines of a query plan (tests check that lookups use indexes).
+#[cfg(test)]
+fn query_plan(conn: &Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Vec<String> {
+    let mut stmt = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .expect("plan");
+    stmt.query_map(args, |r| r.get::<_, String>(3))
+        .expect("plan rows")
+        .collect::<rusqlite::Result<_>>()
+        .expect("plan text")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use steady_core::protocol::RejectReason;
+
+    use steady_core::protocol::{Change, PulledChange};
+
+    use super::*;
+    use crate::storage::hash_secret;
+
+    const NOW: Timestamp = Timestamp(1_800_000_000_000);
+
+    fn store() -> (tempfile::TempDir, SqliteStorage) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SqliteStorage::open(dir.path()).expect("open");
+        (dir, store)
+    }
+
+    fn unit(id: &str) -> Unit {
+        Unit {
+            unit_id: id.into(),
+            organisation: "Northfield Care".into(),
+            name: format!("Unit {id}"),
+            mental_health_unit: false,
+        }
+    }
+
+    fn op(id: &str, entity_id: &str, unit: &str, fields: &[(&str, Value)], wall: i64) -> Operation {
+        Operation {
+            op_id: id.into(),
+            entity: EntityKind::Sheet,
+            entity_id: entity_id.into(),
+            unit_id: unit.into(),
+            change: Change::Fields(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
+            ),
+            stamp: Hlc {
+                wall_ms: wall,
+                counter: 0,
+                device: merge::SERVER_DEVICE.into(),
+            },
+        }
+    }
+
+    fn item(id: &str, entity_id: &str, item_id: &str, value: Value, wall: i64) -> Operation {
+        Operation {
+            change: Change::Item {
+                list: "triggers".into(),
+                item_id: item_id.into(),
+                value,
+            },
+            ..op(id, entity_id, "ward-a", &[], wall)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_newer_schema_is_refused_untouched() {
+        let (dir, store) = store();
+        drop(store);
+        let path = dir.path().join(DB_FILE);
+        Connection::open(&path)
+            .and_then(|c| c.pragma_update(None, "user_version", 99))
+            .expect("bump");
+        let err = SqliteStorage::open(dir.path()).expect_err("refused");
+        assert!(err.to_string().contains("newer"), "{err}");
+        let version: i64 = Connection::open(&path)
+            .and_then(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+            .expect("version");
+        assert_eq!(version, 99);
+        // Reopening a current database is a no-op.
+        Connection::open(&path)
+            .and_then(|c| c.pragma_update(None, "user_version", 1))
+            .expect("reset");
+        SqliteStorage::open(dir.path()).expect("reopen");
+    }
+
+    #[tokio::test]
+    async fn unit_ids_are_checked_and_unique() {
+        let (_dir, store) = store();
+        store.create_unit(&unit("ward-a")).await.expect("create");
+        assert!(matches!(
+            store.create_unit(&unit("ward-a")).await,
+            Err(StorageError::Exists(_))
+        ));
+        for bad in ["", "ward a", "ward,b", "ward=b", &"x".repeat(65)] {
+            assert!(
+                matches!(
+                    store.create_unit(&unit(bad)).await,
+                    Err(StorageError::Invalid(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(store.units().await.expect("units").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn one_op_comes_back_as_one_change_and_items_one_each() {
+        let (_dir, store) = store();
+        store.create_unit(&unit("ward-a")).await.expect("unit");
+        let ops = vec![
+            op(
+                "o1",
+                "sam",
+                "ward-a",
+                &[
+                    ("green.settled", json!("calm")),
+                    ("green.routines", json!("tea")),
+                ],
+                NOW.0 - 10,
+            ),
+            item(
+                "o2",
+                "sam",
+                "t1",
+                json!({"pos": 1.0, "text": "noise"}),
+                NOW.0 - 9,
+            ),
+            item(
+                "o3",
+                "sam",
+                "t2",
+                json!({"pos": 2.0, "text": "crowds"}),
+                NOW.0 - 8,
+            ),
+        ];
+        let results = store.push(None, &ops, NOW).await.expect("push");
+        assert!(
+            results
+                .iter()
+                .all(|r| matches!(r.outcome, OpOutcome::Applied { clamped: None }))
+        );
+        let page = store
+            .pull(&["ward-a".into()], &Cursor::default(), 100)
+            .await
+            .expect("pull");
+        assert_eq!(page.changes.len(), 3);
+        assert_eq!(page.changes[0], PulledChange::from(&ops[0]));
+        assert_eq!(page.changes[2], PulledChange::from(&ops[2]));
+        assert!(!page.more && !page.full_resync);
+        assert_eq!(page.cursor.position("ward-a"), 4);
+
+        // Paging: two cells per page, resumed from the cursor, nothing lost or repeated.
+        let mut cursor = Cursor::default();
+        let mut seen = 0;
+        loop {
+            let page = store
+                .pull(&["ward-a".into()], &cursor, 2)
+                .await
+                .expect("page");
+            seen += page
+                .changes
+                .iter()
+                .map(|c| c.change.cells().len())
+                .sum::<usize>();
+            cursor = page.cursor;
+            if !page.more {
+                break;
+            }
+        }
+        assert_eq!(seen, 4);
+        let idle = store
+            .pull(&["ward-a".into()], &cursor, 100)
+            .await
+            .expect("idle");
+        assert!(idle.changes.is_empty() && !idle.more);
+        assert_eq!(idle.cursor, cursor);
+
+        // A retry is answered again and writes nothing.
+        let again = store.push(None, &ops, NOW).await.expect("retry");
+        assert_eq!(again, results);
+        assert_eq!(store.cell_count().await.expect("count"), 4);
+        let idle = store
+            .pull(&["ward-a".into()], &cursor, 100)
+            .await
+            .expect("idle");
+        assert!(idle.changes.is_empty());
+    }
+
+    #[tokio::test]
+    async fn later_stamps_win_and_pulls_see_the_winner_once() {
+        let (_dir, store) = store();
+        store.create_unit(&unit("ward-a")).await.expect("unit");
+        store
+            .push(
+                None,
+                &[op("a", "sam", "ward-a", &[("x", json!(1))], NOW.0 - 5)],
+                NOW,
+            )
+            .await
+            .expect("a");
+        let results = store
+            .push(
+                None,
+                &[
+                    op("b", "sam", "ward-a", &[("x", json!(2))], NOW.0 - 1),
+                    op("c", "sam", "ward-a", &[("x", json!(3))], NOW.0 - 9),
+                ],
+                NOW,
+            )
+            .await
+            .expect("b c");
+        assert!(matches!(results[0].outcome, OpOutcome::Applied { .. }));
+        assert!(
+            matches!(&results[1].outcome, OpOutcome::Superseded { winners, .. } if winners[0].value == json!(2))
+        );
+        let page = store
+            .pull(&["ward-a".into()], &Cursor::default(), 100)
+            .await
+            .expect("pull");
+        assert_eq!(page.changes.len(), 1);
+        assert_eq!(page.changes[0].change.cells()[0].2, &json!(2));
+    }
+
+    #[tokio::test]
+    async fn devices_are_checked_against_their_grants() {
+        let (_dir, store) = store();
+        store.create_unit(&unit("ward-a")).await.expect("a");
+        store.create_unit(&unit("ward-b")).await.expect("b");
+        store
+            .issue_code(&NewEnrolmentCode {
+                code_id: "CODE01".into(),
+                secret_hash: hash_secret("S"),
+                grants: vec![GrantSpec {
+                    unit_id: "ward-a".into(),
+                    role: Role::Reader,
+                    ends_at: None,
+                }],
+                expires_at: Timestamp(NOW.0 + 1000),
+                max_attempts: 3,
+            })
+            .await
+            .expect("code");
+        let device = NewDevice {
+            device_id: "dev-1".into(),
+            token_hash: hash_secret("token"),
+            label: "Phone 1".into(),
+        };
+        let enrolled = store
+            .redeem_code("CODE01", &hash_secret("S"), &device, NOW)
+            .await
+            .expect("redeem");
+        assert!(
+            matches!(&enrolled, Redeemed::Enrolled(g) if g.len() == 1 && g[0].name == "Unit ward-a")
+        );
+        let mut sheet = op("d1", "sam", "ward-a", &[("x", json!(1))], NOW.0);
+        sheet.stamp.device = "dev-1".into();
+        let mut elsewhere = sheet.clone();
+        elsewhere.op_id = "d2".into();
+        elsewhere.unit_id = "ward-b".into();
+        elsewhere.entity = EntityKind::Incident;
+        let results = store
+            .push(Some("dev-1"), &[sheet, elsewhere], NOW)
+            .await
+            .expect("push");
+        assert!(matches!(
+            results[0].outcome,
+            OpOutcome::Rejected {
+                reason: RejectReason::Role,
+                ..
+            }
+        ));
+        assert!(matches!(
+            results[1].outcome,
+            OpOutcome::Rejected {
+                reason: RejectReason::NotGranted,
+                ..
+            }
+        ));
+        assert_eq!(store.cell_count().await.expect("count"), 0);
+        let auth = store
+            .authenticate(&hash_secret("token"))
+            .await
+            .expect("auth")
+            .expect("known");
+        assert!(!auth.revoked);
+        assert!(store.revoke_device("dev-1", NOW).await.expect("revoke"));
+        assert!(
+            store
+                .authenticate(&hash_secret("token"))
+                .await
+                .expect("auth")
+                .expect("known")
+                .revoked
+        );
+        assert!(store.end_grant("dev-1", "ward-a", NOW).await.expect("end"));
+        assert!(!store.end_grant("dev-1", "ward-b", NOW).await.expect("none"));
+        let grants = store.grants("dev-1").await.expect("grants");
+        assert_eq!(grants[0].0.ends_at, Some(NOW));
+    }
+
+    #[tokio::test]
+    async fn codes_refuse_in_order_and_count_wrong_secrets() {
+        let (_dir, store) = store();
+        store.create_unit(&unit("ward-a")).await.expect("a");
+        let code = |id: &str, expires: i64| NewEnrolmentCode {
+            code_id: id.into(),
+            secret_hash: hash_secret("RIGHT"),
+            grants: vec![GrantSpec {
+                unit_id: "ward-a".into(),
+                role: Role::Editor,
+                ends_at: None,
+            }],
+            expires_at: Timestamp(expires),
+            max_attempts: 2,
+        };
+        let device = |id: &str| NewDevice {
+            device_id: id.into(),
+            token_hash: hash_secret(id),
+            label: "Phone".into(),
+        };
+        store
+            .issue_code(&code("AAAAAA", NOW.0 + 1000))
+            .await
+            .expect("a");
+        store
+            .issue_code(&code("BBBBBB", NOW.0 - 1))
+            .await
+            .expect("b");
+        assert!(matches!(
+            store.issue_code(&code("AAAAAA", NOW.0)).await,
+            Err(StorageError::Exists(_))
+        ));
+        let mut missing_unit = code("CCCCCC", NOW.0);
+        missing_unit.grants[0].unit_id = "nowhere".into();
+        assert!(matches!(
+            store.issue_code(&missing_unit).await,
+            Err(StorageError::NotFound(_))
+        ));
+        let redeem = |id: &'static str, secret: &'static str, dev: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .redeem_code(id, &hash_secret(secret), &device(dev), NOW)
+                    .await
+                    .expect("redeem")
+            }
+        };
+        assert_eq!(
+            redeem("ZZZZZZ", "RIGHT", "d1").await,
+            Redeemed::Refused(Refusal::Unknown)
+        );
+        assert_eq!(
+            redeem("BBBBBB", "RIGHT", "d1").await,
+            Redeemed::Refused(Refusal::Expired)
+        );
+        assert_eq!(
+            redeem("AAAAAA", "WRONG", "d1").await,
+            Redeemed::Refused(Refusal::WrongSecret)
+        );
+        assert!(matches!(
+            redeem("AAAAAA", "RIGHT", "d1").await,
+            Redeemed::Enrolled(_)
+        ));
+        assert_eq!(
+            redeem("AAAAAA", "RIGHT", "d2").await,
+            Redeemed::Refused(Refusal::Used)
+        );
+        store
+            .issue_code(&code("DDDDDD", NOW.0 + 1000))
+            .await
+            .expect("d");
+        assert_eq!(
+            redeem("DDDDDD", "RIGHT", "d1").await,
+            Redeemed::Refused(Refusal::DeviceExists)
+        );
+        assert_eq!(
+            redeem("DDDDDD", "WRONG", "d2").await,
+            Redeemed::Refused(Refusal::WrongSecret)
+        );
+        assert_eq!(
+            redeem("DDDDDD", "WRONG", "d2").await,
+            Redeemed::Refused(Refusal::WrongSecret)
+        );
+        assert_eq!(
+            redeem("DDDDDD", "RIGHT", "d2").await,
+            Redeemed::Refused(Refusal::Exhausted)
+        );
+        let devices = store.devices().await.expect("devices");
+        assert_eq!(devices.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn purged_tombstones_send_stale_cursors_to_a_full_resync() {
+        let (_dir, store) = store();
+        store.create_unit(&unit("ward-a")).await.expect("a");
+        store
+            .push(
+                None,
+                &[item(
+                    "i1",
+                    "sam",
+                    "t1",
+                    json!({"pos": 1.0, "text": "noise"}),
+                    NOW.0 - 100,
+                )],
+                Timestamp(NOW.0 - 100),
+            )
+            .await
+            .expect("add");
+        let early = store
+            .pull(&["ward-a".into()], &Cursor::default(), 100)
+            .await
+            .expect("early")
+            .cursor;
+        store
+            .push(
+                None,
+                &[
+                    item("i2", "sam", "t1", Value::Null, NOW.0 - 50),
+                    item(
+                        "i3",
+                        "sam",
+                        "t2",
+                        json!({"pos": 2.0, "text": "dogs"}),
+                        NOW.0 - 40,
+                    ),
+                ],
+                Timestamp(NOW.0 - 50),
+            )
+            .await
+            .expect("remove");
+        let late = store
+            .pull(&["ward-a".into()], &Cursor::default(), 100)
+            .await
+            .expect("late")
+            .cursor;
+        assert_eq!(store.purge_tombstones(NOW).await.expect("purge"), 1);
+        assert_eq!(store.cell_count().await.expect("count"), 1);
+        let stale = store
+            .pull(&["ward-a".into()], &early, 100)
+            .await
+            .expect("stale");
+        assert!(stale.full_resync && stale.changes.is_empty());
+        let fresh = store
+            .pull(&["ward-a".into()], &Cursor::default(), 100)
+            .await
+            .expect("fresh");
+        assert!(!fresh.full_resync);
+        assert_eq!(fresh.changes.len(), 1);
+        let current = store
+            .pull(&["ward-a".into()], &late, 100)
+            .await
+            .expect("current");
+        assert!(!current.full_resync && current.changes.is_empty());
+        // Sequence numbers are never reused after a purge.
+        store
+            .push(
+                None,
+                &[op("o9", "sam", "ward-a", &[("x", json!(1))], NOW.0)],
+                NOW,
+            )
+            .await
+            .expect("after");
+        let next = store
+            .pull(&["ward-a".into()], &late, 100)
+            .await
+            .expect("next");
+        assert_eq!(next.cursor.position("ward-a"), late.position("ward-a") + 1);
+    }
+
+    #[tokio::test]
+    async fn a_page_of_large_values_ends_early_and_the_rest_follows() {
+        let (_dir, store) = store();
+        store.create_unit(&unit("ward-a")).await.expect("unit");
+        let big = "x".repeat(60 * 1024);
+        let ops: Vec<Operation> = (0..100)
+            .map(|i| {
+                op(
+                    &format!("big-{i}"),
+                    &format!("p{i}"),
+                    "ward-a",
+                    &[("green.settled", json!(big))],
+                    NOW.0 - 1000 + i,
+                )
+            })
+            .collect();
+        store.push(None, &ops, NOW).await.expect("push");
+        let first = store
+            .pull(&["ward-a".into()], &Cursor::default(), 5000)
+            .await
+            .expect("first");
+        assert!(first.more);
+        assert!(
+            (60..=70).contains(&first.changes.len()),
+            "{}",
+            first.changes.len()
+        );
+        let rest = store
+            .pull(&["ward-a".into()], &first.cursor, 5000)
+            .await
+            .expect("rest");
+        assert!(!rest.more);
+        assert_eq!(first.changes.len() + rest.changes.len(), 100);
+    }
+
+    #[tokio::test]
+    async fn lookups_and_idle_pulls_use_indexes() {
+        let (_dir, store) = store();
+        let conn = lock(&store.inner.writer);
+        let plans = [
+            query_plan(
+                &conn,
+                "SELECT entity, entity_id, field, item_id, value_json, hlc_wall, hlc_counter, hlc_device, seq \
+                 FROM cells WHERE unit_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                &[&"ward-a", &0, &10],
+            ),
+            query_plan(
+                &conn,
+                &format!(
+                    "SELECT value_json FROM cells WHERE (entity, entity_id, field, item_id) IN (VALUES {})",
+                    tuples(3, 4)
+                ),
+                &[
+                    &"a", &"b", &"c", &"d", &"a", &"b", &"c", &"d", &"a", &"b", &"c", &"d",
+                ],
+            ),
+            query_plan(
+                &conn,
+                &format!(
+                    "SELECT unit_id FROM entities WHERE (entity, entity_id) IN (VALUES {})",
+                    tuples(2, 2)
+                ),
+                &[&"a", &"b", &"a", &"b"],
+            ),
+        ];
+        for plan in plans {
+            let text = plan.join(" | ");
+            assert!(
+                text.contains("USING INDEX") || text.contains("PRIMARY KEY"),
+                "{text}"
+            );
+            assert!(
+                !text.contains("SCAN cells") && !text.contains("SCAN entities"),
+                "{text}"
+            );
+        }
+    }
+}
