@@ -39,9 +39,14 @@ pub struct UnitAccess {
     pub grant: UnitGrant,
     /// False once the grant has ended.
     pub active: bool,
-    /// Changes made here that have not yet reached the server.
+    /// Changes made here that have not yet reached the server, counted up to
+    /// [`PENDING_COUNT_CAP`] (show "999+" beyond it): a phone offline for weeks must not make
+    /// this list slow.
     pub pending_changes: u32,
 }
+
+/// The most pending changes [`Store::units`] counts per unit.
+pub const PENDING_COUNT_CAP: u32 = 1000;
 
 impl Store {
     /// Replaces the device's view of its grants with `grants` (from enrolment or a sync).
@@ -56,10 +61,11 @@ impl Store {
         self.read(|tx| {
             let mut stmt = tx.prepare(
                 "SELECT u.unit_id, u.organisation, u.name, u.mental_health_unit, u.role, u.grant_ends_at, \
-                   (SELECT count(*) FROM outbox o WHERE o.unit_id = u.unit_id AND o.state = 'pending') \
+                   (SELECT count(*) FROM (SELECT 1 FROM outbox o WHERE o.unit_id = u.unit_id \
+                      AND o.state = 'pending' LIMIT ?1)) \
                  FROM units u ORDER BY u.name",
             )?;
-            let rows = stmt.query_map([], |r| {
+            let rows = stmt.query_map([PENDING_COUNT_CAP], |r| {
                 let grant = grant_from_row(r)?;
                 let active = grant.ends_at.is_none_or(|end| end > now);
                 Ok(UnitAccess {

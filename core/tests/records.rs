@@ -613,3 +613,24 @@ fn guidance_cards_arrive_from_the_server_and_read_offline() {
     assert_eq!(cards[0].tags, vec!["restraint", "safety"]);
     assert!(f.store.guidance_cards("ward-secret").is_err());
 }
+
+#[test]
+fn a_long_offline_backlog_is_counted_up_to_a_cap_so_the_unit_list_stays_fast() {
+    let f = fixture();
+    f.store
+        .apply_grants(&[grant("hems-base", Role::Reader, false, None)])
+        .unwrap();
+    let cap = steady_core::units::PENDING_COUNT_CAP;
+    for n in 0..cap + 5 {
+        capture(&f.store, "hems-base", None);
+        if n == 2 {
+            assert_eq!(f.store.units().unwrap()[0].pending_changes, 3);
+        }
+    }
+    assert_eq!(f.store.units().unwrap()[0].pending_changes, cap);
+    assert_eq!(
+        f.store.outbox_status().unwrap().pending,
+        cap + 5,
+        "the queue itself is whole"
+    );
+}
