@@ -43,12 +43,16 @@ pub struct QuickCapture {
     /// What happened, in a line or two.
     pub note: String,
     /// The person involved, if known to the unit.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub person_id: Option<String>,
     /// A description of someone not known by name ("man ~40, roadside").
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub unidentified_person: Option<String>,
     /// Quick tags.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub tags: Vec<IncidentTag>,
     /// When it happened; now if not given.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub occurred_at: Option<Timestamp>,
 }
 
@@ -57,10 +61,13 @@ pub struct QuickCapture {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Deescalation {
     /// Strategies ticked from the person's own "what helps" list (their text at the time).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub own_strategies: Vec<String>,
     /// General steps tried.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub general_steps: Vec<DeescalationStep>,
     /// Anything else tried.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub other: Option<String>,
 }
 
@@ -72,20 +79,27 @@ pub type StaffInvolved = StaffMember;
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct UseOfForce {
     /// Item id (set by the store).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub id: String,
     /// MHSDS restrictive intervention type.
     pub intervention: RestrictiveInterventionType,
     /// MHSDS reason, once known.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub reason: Option<RestrictiveInterventionReason>,
     /// When it started.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub started_at: Option<Timestamp>,
     /// When it ended (still running while `None`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub ended_at: Option<Timestamp>,
     /// Whether this intervention is authorised in the person's care plan.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub in_care_plan: Option<bool>,
     /// How force was used.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub how_force_was_used: String,
     /// Staff who used force (name and job title).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub staff: Vec<StaffInvolved>,
 }
 
@@ -200,44 +214,64 @@ pub struct Incident {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct IncidentDetails {
     /// When it happened.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub occurred_at: Option<Timestamp>,
     /// The short note.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub note: Option<String>,
     /// The person involved (an empty string clears it).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub person_id: Option<String>,
     /// A description of someone not known by name.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub unidentified_person: Option<String>,
     /// Quick tags (replaces the set).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub tags: Option<Vec<IncidentTag>>,
     /// Where it happened.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub place: Option<String>,
     /// De-escalation tried (replaces it).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub deescalation: Option<Deescalation>,
     /// Anyone not unit staff involved.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub non_staff_involved: Option<bool>,
     /// Why they were.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub non_staff_reason: Option<String>,
     /// Mental disorder, if known.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub mental_disorder: Option<String>,
     /// Relevant characteristics, if known.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub relevant_characteristics: Option<String>,
     /// Learning disability or autism.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub learning_disability_or_autism: Option<bool>,
     /// Injuries to the person.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub injuries_person: Option<String>,
     /// Injuries to staff.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub injuries_staff: Option<String>,
     /// Injuries to others.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub injuries_others: Option<String>,
     /// Outcome.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub outcome: Option<String>,
     /// Death or serious injury.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub death_or_serious_injury: Option<bool>,
     /// Debrief with the person.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub debrief_person: Option<Debrief>,
     /// Debrief with staff.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub debrief_staff: Option<Debrief>,
     /// Notification sent.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub notification_sent: Option<bool>,
 }
 

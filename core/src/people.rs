@@ -50,8 +50,10 @@ pub struct NewPerson {
     /// Name as recorded (required).
     pub display_name: String,
     /// What they like to be called.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub preferred_name: Option<String>,
     /// The organisation's identifier.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub local_identifier: Option<String>,
 }
 

@@ -1,0 +1,61 @@
+//! The words and codes of the core's fixed lists, for the apps to show: each list's labels live
+//! once, in the core (`steady_core::codes`, `s65`); these functions hand them over.
+
+use steady_core::codes::{
+    DeescalationStep, IncidentTag, RestrictiveInterventionReason, RestrictiveInterventionType, Role,
+};
+use steady_core::s65::S65Item;
+
+/// The MHSDS code of a restrictive intervention type ("01" for prone, ...).
+#[uniffi::export]
+pub fn intervention_code(intervention: RestrictiveInterventionType) -> String {
+    intervention.code().to_string()
+}
+
+/// A restrictive intervention type in plain English.
+#[uniffi::export]
+pub fn intervention_label(intervention: RestrictiveInterventionType) -> String {
+    intervention.label().to_string()
+}
+
+/// The MHSDS code of a restrictive intervention reason ("10", ...).
+#[uniffi::export]
+pub fn reason_code(reason: RestrictiveInterventionReason) -> String {
+    reason.code().to_string()
+}
+
+/// A restrictive intervention reason in plain English.
+#[uniffi::export]
+pub fn reason_label(reason: RestrictiveInterventionReason) -> String {
+    reason.label().to_string()
+}
+
+/// An incident tag in plain English.
+#[uniffi::export]
+pub fn incident_tag_label(tag: IncidentTag) -> String {
+    tag.label().to_string()
+}
+
+/// A general de-escalation step in plain English.
+#[uniffi::export]
+pub fn deescalation_step_label(step: DeescalationStep) -> String {
+    step.label().to_string()
+}
+
+/// A role in plain English.
+#[uniffi::export]
+pub fn role_label(role: Role) -> String {
+    role.label().to_string()
+}
+
+/// The item's letter in s.6(5) of the Mental Health Units (Use of Force) Act 2018, "a" to "p".
+#[uniffi::export]
+pub fn s65_item_letter(item: S65Item) -> String {
+    item.letter().to_string()
+}
+
+/// What an s.6(5) item asks for, in plain words.
+#[uniffi::export]
+pub fn s65_item_description(item: S65Item) -> String {
+    item.description().to_string()
+}

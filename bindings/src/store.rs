@@ -1,0 +1,468 @@
+//! `SteadyStore`: the device's store as the apps see it — opened with a key from the platform
+//! keystore, then the domain calls of the core, one method each.
+//!
+//! Each method is a thin pass-through: arguments in, the core's own records out, errors mapped
+//! by `guard`. The store sits behind an `Arc` so a call in flight keeps it alive while
+//! `wipe` (or the foreign object's `close()`) lets it go; a wiped store answers
+//! every further call with `Storage`.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use steady_core::audit::AuditEvent;
+use steady_core::checklist::ChecklistTemplate;
+use steady_core::checklist_run::ChecklistResult;
+use steady_core::clock::Timestamp;
+use steady_core::codes::RestrictiveInterventionType;
+use steady_core::guidance::GuidanceCard;
+use steady_core::incident::{
+    Incident, IncidentDetails, IncidentSummary, QuickCapture, SubmitOutcome, UseOfForce,
+};
+use steady_core::outbox::OutboxStatus;
+use steady_core::people::{NewPerson, Person, PersonSummary};
+use steady_core::s65::S65Item;
+use steady_core::search::SearchHit;
+use steady_core::sheet::{AmberCard, SheetList, SheetText, SupportSheet};
+use steady_core::units::UnitAccess;
+use steady_core::{StaffMember, Store, StoreKey, WallClock};
+use zeroize::Zeroizing;
+
+use crate::error::{KeyError, SteadyError, guard};
+
+/// Where the store's key comes from: the app implements this over the Android Keystore (a
+/// wrapped random key) or the iOS Keychain (`AfterFirstUnlockThisDeviceOnly`).
+#[uniffi::export(with_foreign)]
+pub trait KeyProvider: Send + Sync {
+    /// The store's raw 32-byte key. Called once per open; the bytes are zeroed after use.
+    fn database_key(&self) -> Result<Vec<u8>, KeyError>;
+}
+
+/// The device's store: everything Steady keeps on the phone, encrypted.
+///
+/// Every method blocks: call it off the main thread (Kotlin `Dispatchers.IO`, a Swift
+/// background `Task`). Any thread may call any method at any time; writes are serialised inside.
+/// Close it (Kotlin `use {}` / `close()`) when done; Swift releases it with its last reference.
+#[derive(uniffi::Object)]
+pub struct SteadyStore {
+    store: RwLock<Option<Arc<Store>>>,
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) clock: Arc<crate::testing::TestingClock>,
+    pub(crate) transport: crate::sync::TransportCache,
+}
+
+impl std::fmt::Debug for SteadyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SteadyStore").finish_non_exhaustive()
+    }
+}
+
+impl SteadyStore {
+    /// The open store, or an error once it has been wiped.
+    pub(crate) fn store(&self) -> Result<Arc<Store>, SteadyError> {
+        self.store
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| SteadyError::Storage {
+                detail: "the store has been wiped".into(),
+            })
+    }
+
+    /// Runs `call` on the open store under `guard`.
+    pub(crate) fn with<T>(
+        &self,
+        call: impl FnOnce(&Store) -> steady_core::Result<T>,
+    ) -> Result<T, SteadyError> {
+        guard(|| {
+            let store = self.store()?;
+            call(&store).map_err(SteadyError::from)
+        })
+    }
+
+    fn wall_clock(&self) -> Arc<dyn WallClock> {
+        #[cfg(any(test, feature = "testing"))]
+        {
+            self.clock.clone()
+        }
+        #[cfg(not(any(test, feature = "testing")))]
+        {
+            Arc::new(steady_core::SystemClock)
+        }
+    }
+}
+
+#[uniffi::export]
+impl SteadyStore {
+    /// Opens (or creates) the store at `path` with the key from `keys`. A wrong key
+    /// (`WrongKey`), a damaged file or a store from a newer Steady
+    /// (`Storage`) is refused and the file left as it was. Blocking.
+    #[uniffi::constructor]
+    pub fn open(path: String, keys: Arc<dyn KeyProvider>) -> Result<Arc<Self>, SteadyError> {
+        guard(|| {
+            let bytes = Zeroizing::new(keys.database_key().map_err(SteadyError::from)?);
+            let key = StoreKey::from_bytes(&bytes)?;
+            let facade = SteadyStore {
+                store: RwLock::new(None),
+                #[cfg(any(test, feature = "testing"))]
+                clock: Arc::default(),
+                transport: Default::default(),
+            };
+            let store = Store::open_with_clock(&path, &key, facade.wall_clock())?;
+            *facade.store.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(store));
+            Ok::<_, SteadyError>(Arc::new(facade))
+        })
+    }
+
+    /// This device's id (leads see it when they end a grant or revoke the device).
+    pub fn device_id(&self) -> Result<String, SteadyError> {
+        self.with(|s| Ok(s.device_id().to_string()))
+    }
+
+    /// Sets who is using the device; their name and job title are stamped on what they record.
+    pub fn set_staff_member(&self, staff: StaffMember) -> Result<(), SteadyError> {
+        self.with(|s| s.set_staff_member(staff))
+    }
+
+    /// Who is using the device.
+    pub fn staff_member(&self) -> Result<StaffMember, SteadyError> {
+        self.with(|s| Ok(s.staff_member()))
+    }
+
+    // --- Units and people -------------------------------------------------------------------
+
+    /// The units this device knows, with whether access is still active and what is pending.
+    pub fn units(&self) -> Result<Vec<UnitAccess>, SteadyError> {
+        self.with(|s| s.units())
+    }
+
+    /// The people of a unit, by name, with safety alerts and the overdue-review flag.
+    pub fn people(&self, unit_id: String) -> Result<Vec<PersonSummary>, SteadyError> {
+        self.with(|s| s.people(&unit_id))
+    }
+
+    /// One person (audited as a view).
+    pub fn person(&self, person_id: String) -> Result<Person, SteadyError> {
+        self.with(|s| s.person(&person_id))
+    }
+
+    /// Finds people by name, safety alert, trigger or warning sign; best match first.
+    pub fn search_people(&self, text: String, limit: u32) -> Result<Vec<SearchHit>, SteadyError> {
+        self.with(|s| s.search_people(&text, limit))
+    }
+
+    /// Adds a person to a unit (editor or lead). Returns their id.
+    pub fn create_person(&self, unit_id: String, person: NewPerson) -> Result<String, SteadyError> {
+        self.with(|s| s.create_person(&unit_id, person))
+    }
+
+    /// Changes a person's names or identifier (editor or lead). `null` leaves a field as it is;
+    /// an empty string clears an optional one.
+    pub fn update_person(
+        &self,
+        person_id: String,
+        display_name: Option<String>,
+        preferred_name: Option<String>,
+        local_identifier: Option<String>,
+    ) -> Result<(), SteadyError> {
+        self.with(|s| s.update_person(&person_id, display_name, preferred_name, local_identifier))
+    }
+
+    /// Removes a person from the unit (editor or lead).
+    pub fn remove_person(&self, person_id: String) -> Result<(), SteadyError> {
+        self.with(|s| s.remove_person(&person_id))
+    }
+
+    /// Adds a safety alert before `before` (an alert id) or at the end (editor or lead).
+    pub fn add_safety_alert(
+        &self,
+        person_id: String,
+        text: String,
+        before: Option<String>,
+    ) -> Result<String, SteadyError> {
+        self.with(|s| s.add_safety_alert(&person_id, &text, before.as_deref()))
+    }
+
+    /// Removes a safety alert (editor or lead).
+    pub fn remove_safety_alert(
+        &self,
+        person_id: String,
+        alert_id: String,
+    ) -> Result<(), SteadyError> {
+        self.with(|s| s.remove_safety_alert(&person_id, &alert_id))
+    }
+
+    // --- Support sheets -------------------------------------------------------------------------
+
+    /// The amber card: safety alerts first, then early warning signs, what helps and what to
+    /// avoid. The two-tap answer to "what helps now?" (audited as a view).
+    pub fn amber_card(&self, person_id: String) -> Result<AmberCard, SteadyError> {
+        self.with(|s| s.amber_card(&person_id))
+    }
+
+    /// The whole support sheet (audited as a view).
+    pub fn support_sheet(&self, person_id: String) -> Result<SupportSheet, SteadyError> {
+        self.with(|s| s.support_sheet(&person_id))
+    }
+
+    /// Sets one text field of a sheet; empty text clears it (editor or lead).
+    pub fn set_sheet_text(
+        &self,
+        person_id: String,
+        field: SheetText,
+        text: String,
+    ) -> Result<(), SteadyError> {
+        self.with(|s| s.set_sheet_text(&person_id, field, &text))
+    }
+
+    /// Adds an item to a sheet list before `before` or at the end; returns its id (editor or
+    /// lead).
+    pub fn add_sheet_item(
+        &self,
+        person_id: String,
+        list: SheetList,
+        text: String,
+        before: Option<String>,
+    ) -> Result<String, SteadyError> {
+        self.with(|s| s.add_sheet_item(&person_id, list, &text, before.as_deref()))
+    }
+
+    /// Changes an item's text (editor or lead).
+    pub fn edit_sheet_item(
+        &self,
+        person_id: String,
+        list: SheetList,
+        item_id: String,
+        text: String,
+    ) -> Result<(), SteadyError> {
+        self.with(|s| s.edit_sheet_item(&person_id, list, &item_id, &text))
+    }
+
+    /// Moves an item before `before`, or to the end (editor or lead).
+    pub fn move_sheet_item(
+        &self,
+        person_id: String,
+        list: SheetList,
+        item_id: String,
+        before: Option<String>,
+    ) -> Result<(), SteadyError> {
+        self.with(|s| s.move_sheet_item(&person_id, list, &item_id, before.as_deref()))
+    }
+
+    /// Removes an item (editor or lead).
+    pub fn remove_sheet_item(
+        &self,
+        person_id: String,
+        list: SheetList,
+        item_id: String,
+    ) -> Result<(), SteadyError> {
+        self.with(|s| s.remove_sheet_item(&person_id, list, &item_id))
+    }
+
+    /// Records a restrictive intervention authorised in the care plan (editor or lead).
+    pub fn add_authorised_intervention(
+        &self,
+        person_id: String,
+        intervention: RestrictiveInterventionType,
+        note: String,
+    ) -> Result<String, SteadyError> {
+        self.with(|s| s.add_authorised_intervention(&person_id, intervention, &note))
+    }
+
+    /// Removes an authorised intervention (editor or lead).
+    pub fn remove_authorised_intervention(
+        &self,
+        person_id: String,
+        item_id: String,
+    ) -> Result<(), SteadyError> {
+        self.with(|s| s.remove_authorised_intervention(&person_id, &item_id))
+    }
+
+    /// Marks the sheet reviewed now by the staff member, next review due at `next_due` (epoch
+    /// ms; editor or lead).
+    pub fn mark_sheet_reviewed(
+        &self,
+        person_id: String,
+        next_due: Timestamp,
+    ) -> Result<(), SteadyError> {
+        self.with(|s| s.mark_sheet_reviewed(&person_id, next_due))
+    }
+
+    // --- Checklists -----------------------------------------------------------------------------
+
+    /// The checklists available: the person's own (if `person_id` is given and their sheet has
+    /// warning signs), STAMP, and imported ones.
+    pub fn checklist_templates(
+        &self,
+        person_id: Option<String>,
+    ) -> Result<Vec<ChecklistTemplate>, SteadyError> {
+        self.with(|s| s.checklist_templates(person_id))
+    }
+
+    /// Imports a licensed organisation's checklist template (JSON). Text that is not JSON is a
+    /// `Validation` of field `template`.
+    pub fn import_checklist_template(
+        &self,
+        json: String,
+    ) -> Result<ChecklistTemplate, SteadyError> {
+        self.with(|s| match s.import_checklist_template(&json) {
+            Err(steady_core::Error::Json(e)) => Err(steady_core::Error::invalid(
+                "template",
+                format!("is not valid JSON: {e}"),
+            )),
+            other => other,
+        })
+    }
+
+    /// Scores and saves a checklist run (any role). A moderate or high band for a known person
+    /// comes back with their own "what helps" and "what to avoid".
+    pub fn run_checklist(
+        &self,
+        unit_id: String,
+        template_id: String,
+        person_id: Option<String>,
+        present: Vec<String>,
+    ) -> Result<ChecklistResult, SteadyError> {
+        self.with(|s| s.run_checklist(&unit_id, &template_id, person_id, present))
+    }
+
+    // --- Incidents ------------------------------------------------------------------------------
+
+    /// Records an incident in one call (any role): only the unit and a note are needed.
+    /// Returns its id once it is durably saved.
+    pub fn capture_incident(&self, capture: QuickCapture) -> Result<String, SteadyError> {
+        self.with(|s| s.capture_incident(capture))
+    }
+
+    /// Completes a draft; `null` fields are left as they are.
+    pub fn update_incident(
+        &self,
+        incident_id: String,
+        details: IncidentDetails,
+    ) -> Result<(), SteadyError> {
+        self.with(|s| s.update_incident(&incident_id, details))
+    }
+
+    /// Adds a use of force to a draft (its `id` is ignored); returns the entry's id.
+    pub fn add_use_of_force(
+        &self,
+        incident_id: String,
+        entry: UseOfForce,
+    ) -> Result<String, SteadyError> {
+        self.with(|s| s.add_use_of_force(&incident_id, entry))
+    }
+
+    /// Replaces a use-of-force entry (matched by its `id`).
+    pub fn update_use_of_force(
+        &self,
+        incident_id: String,
+        entry: UseOfForce,
+    ) -> Result<(), SteadyError> {
+        self.with(|s| s.update_use_of_force(&incident_id, entry))
+    }
+
+    /// Removes a use-of-force entry from a draft.
+    pub fn remove_use_of_force(
+        &self,
+        incident_id: String,
+        entry_id: String,
+    ) -> Result<(), SteadyError> {
+        self.with(|s| s.remove_use_of_force(&incident_id, &entry_id))
+    }
+
+    /// The s.6(5) items the incident still lacks (empty when no force was used).
+    pub fn missing_use_of_force_items(
+        &self,
+        incident_id: String,
+    ) -> Result<Vec<S65Item>, SteadyError> {
+        self.with(|s| s.missing_use_of_force_items(&incident_id))
+    }
+
+    /// Submits a draft; it is locked afterwards. In a mental health unit a use of force lacking
+    /// s.6(5) items is refused (`Validation`, field `use_of_force`); elsewhere they come back
+    /// as advice.
+    pub fn submit_incident(&self, incident_id: String) -> Result<SubmitOutcome, SteadyError> {
+        self.with(|s| s.submit_incident(&incident_id))
+    }
+
+    /// Adds an addendum to a submitted incident (its recorder or a lead); returns its id.
+    pub fn add_addendum(
+        &self,
+        incident_id: String,
+        reason: String,
+        text: String,
+    ) -> Result<String, SteadyError> {
+        self.with(|s| s.add_addendum(&incident_id, &reason, &text))
+    }
+
+    /// One incident (audited as a view).
+    pub fn incident(&self, incident_id: String) -> Result<Incident, SteadyError> {
+        self.with(|s| s.incident(&incident_id))
+    }
+
+    /// A unit's incidents, newest first.
+    pub fn incidents(&self, unit_id: String) -> Result<Vec<IncidentSummary>, SteadyError> {
+        self.with(|s| s.incidents(&unit_id))
+    }
+
+    // --- Guidance, audit, housekeeping ----------------------------------------------------------
+
+    /// The guidance cards of a unit, by title.
+    pub fn guidance_cards(&self, unit_id: String) -> Result<Vec<GuidanceCard>, SteadyError> {
+        self.with(|s| s.guidance_cards(&unit_id))
+    }
+
+    /// The audit events about one record, oldest first.
+    pub fn audit_trail_for(&self, entity_id: String) -> Result<Vec<AuditEvent>, SteadyError> {
+        self.with(|s| s.audit_trail_for(&entity_id))
+    }
+
+    /// Checks the whole audit chain; returns the number of events.
+    pub fn verify_audit_trail(&self) -> Result<u64, SteadyError> {
+        self.with(|s| s.verify_audit_trail())
+    }
+
+    /// How many changes wait to be sent, and how many the server refused.
+    pub fn outbox_status(&self) -> Result<OutboxStatus, SteadyError> {
+        self.with(|s| s.outbox_status())
+    }
+
+    /// Removes the data of units whose grant has ended and that have nothing left to send;
+    /// returns their ids. Sync does this too; the app may call it at start-up.
+    pub fn purge_ended_units(&self) -> Result<Vec<String>, SteadyError> {
+        self.with(|s| s.purge_ended_units())
+    }
+
+    /// Runs SQLite's and SQLCipher's integrity checks.
+    pub fn check_integrity(&self) -> Result<(), SteadyError> {
+        self.with(|s| s.check_integrity())
+    }
+
+    /// Closes the store and deletes its files: after `Revoked`, or at sign-out.
+    /// The app deletes the key from the keystore afterwards. Waits (up to 10 s) for calls in
+    /// flight on other threads; every later call answers `Storage`.
+    pub fn wipe(&self) -> Result<(), SteadyError> {
+        guard(|| {
+            let taken = self.store.write().unwrap_or_else(|p| p.into_inner()).take();
+            let Some(mut store) = taken else {
+                return Ok(());
+            };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                match Arc::try_unwrap(store) {
+                    Ok(store) => return store.wipe().map_err(SteadyError::from),
+                    Err(shared) if Instant::now() < deadline => {
+                        store = shared;
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                    Err(shared) => {
+                        // Put it back so the app can try again once the other call is done.
+                        *self.store.write().unwrap_or_else(|p| p.into_inner()) = Some(shared);
+                        return Err(SteadyError::Storage {
+                            detail: "another call is still using the store; try again".into(),
+                        });
+                    }
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,336 @@
+//! Enrolment and sync as the apps call them, with a `SyncObserver` for progress.
+//!
+//! `sync` builds the core's `HttpTransport` for the server address (kept between
+//! calls, so connections are reused) and runs the core's sync engine through it. Progress comes
+//! from a thin `Transport` wrapper that counts what each round trip carried and tells the
+//! observer — the engine itself needs no hook. A failing observer never fails the sync.
+//!
+//! The sync engine's status types are twinned here (`SyncStatus`, `SyncReport`,
+//! `Conflict`, `QuarantinedChange`) rather than derived in the core, because the engine's
+//! module is still changing under another hand; each twin is a field-for-field `From` of the
+//! core's type (a conflict's values travel as JSON text), so replacing them later with derives
+//! in the core changes no app code.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
+
+use steady_core::clock::{Hlc, Timestamp};
+use steady_core::protocol::{EnrollRequest, EnrollResponse, EntityKind, SyncRequest, SyncResponse};
+use steady_core::units::UnitGrant;
+use steady_core::{HttpTransport, Transport, TransportError};
+
+use crate::error::SteadyError;
+use crate::store::SteadyStore;
+
+/// Told how a sync is going. Called on the thread that runs the sync (never the main thread,
+/// if the app follows the rule): hop to the UI thread before touching views.
+#[uniffi::export(with_foreign)]
+pub trait SyncObserver: Send + Sync {
+    /// After each request to the server, with the totals so far.
+    fn on_progress(&self, progress: SyncProgress);
+    /// Once at the end, successful or not, with the status line to show.
+    fn on_finished(&self, status: SyncStatus);
+}
+
+/// How far a sync has got.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct SyncProgress {
+    /// Requests made so far, retries included.
+    pub requests: u32,
+    /// Changes from this device the server has answered for so far.
+    pub sent: u32,
+    /// Changes received from the server so far.
+    pub received: u32,
+    /// The server has more to send: another round trip follows.
+    pub more: bool,
+    /// The last request failed; the engine may retry it after a pause.
+    pub retrying: bool,
+}
+
+/// Where sync stands, for the app's status line.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncStatus {
+    /// The device holds a token from a sync server.
+    pub enrolled: bool,
+    /// The server enrolled with (to reconnect after a restart).
+    pub server_url: Option<String>,
+    /// Changes waiting to be sent.
+    pub pending: u32,
+    /// Changes the server refused, waiting for the user.
+    pub quarantined: u32,
+    /// Edits another change won over, waiting for the user.
+    pub conflicts: u32,
+    /// When a sync last completed.
+    pub last_success_at: Option<Timestamp>,
+    /// When a sync was last tried.
+    pub last_attempt_at: Option<Timestamp>,
+    /// Why the last sync failed, if it did.
+    pub last_error: Option<String>,
+    /// A full re-pull is under way.
+    pub resyncing: bool,
+}
+
+impl From<steady_core::SyncStatus> for SyncStatus {
+    fn from(s: steady_core::SyncStatus) -> Self {
+        SyncStatus {
+            enrolled: s.enrolled,
+            server_url: s.server_url,
+            pending: s.pending,
+            quarantined: s.quarantined,
+            conflicts: s.conflicts,
+            last_success_at: s.last_success_at,
+            last_attempt_at: s.last_attempt_at,
+            last_error: s.last_error,
+            resyncing: s.resyncing,
+        }
+    }
+}
+
+/// What one sync did (counts only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct SyncReport {
+    /// HTTP requests made, retries included.
+    pub requests: u32,
+    /// Of which retries.
+    pub retries: u32,
+    /// Changes pushed and answered.
+    pub pushed: u32,
+    /// Answered "applied".
+    pub applied: u32,
+    /// Answered "superseded" (kept as conflicts).
+    pub superseded: u32,
+    /// Refused or unsendable: quarantined.
+    pub quarantined: u32,
+    /// Changes pulled.
+    pub pulled: u32,
+    /// A full re-pull was done (or begun).
+    pub full_resync: bool,
+    /// Units whose grant ended and whose data left the device.
+    pub purged_units: Vec<String>,
+}
+
+impl From<steady_core::SyncReport> for SyncReport {
+    fn from(r: steady_core::SyncReport) -> Self {
+        SyncReport {
+            requests: r.requests,
+            retries: r.retries,
+            pushed: r.pushed,
+            applied: r.applied,
+            superseded: r.superseded,
+            quarantined: r.quarantined,
+            pulled: r.pulled,
+            full_resync: r.full_resync,
+            purged_units: r.purged_units,
+        }
+    }
+}
+
+/// An edit made here that lost to a later change elsewhere; both values are kept.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Conflict {
+    /// Its id, for `dismiss_conflict`.
+    pub id: i64,
+    /// The kind of record.
+    pub entity: EntityKind,
+    /// The record.
+    pub entity_id: String,
+    /// Its unit.
+    pub unit_id: String,
+    /// The field or list edited.
+    pub field: String,
+    /// The list item, or "" for a plain field.
+    pub item_id: String,
+    /// What this device wrote, as JSON (`null`: a removal).
+    pub my_value_json: String,
+    /// What is now on the record, as JSON.
+    pub winning_value_json: String,
+    /// When and by which device the winning value was written.
+    pub winning_stamp: Hlc,
+    /// The operation that lost.
+    pub op_id: String,
+    /// When the device learnt of it.
+    pub at: Timestamp,
+}
+
+impl From<steady_core::sync::Conflict> for Conflict {
+    fn from(c: steady_core::sync::Conflict) -> Self {
+        Conflict {
+            id: c.id,
+            entity: c.entity,
+            entity_id: c.entity_id,
+            unit_id: c.unit_id,
+            field: c.field,
+            item_id: c.item_id,
+            my_value_json: c.my_value.to_string(),
+            winning_value_json: c.winning_value.to_string(),
+            winning_stamp: c.winning_stamp,
+            op_id: c.op_id,
+            at: c.at,
+        }
+    }
+}
+
+/// A change the server refused, kept with its reason until the user discards it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct QuarantinedChange {
+    /// The operation.
+    pub op_id: String,
+    /// The kind of record.
+    pub entity: EntityKind,
+    /// The record.
+    pub entity_id: String,
+    /// Its unit.
+    pub unit_id: String,
+    /// Why, as a code (`not_granted`, `grant_ended`, `role`, `locked`, ...).
+    pub reason: String,
+    /// Why, in words.
+    pub detail: String,
+}
+
+impl From<steady_core::sync::QuarantinedChange> for QuarantinedChange {
+    fn from(q: steady_core::sync::QuarantinedChange) -> Self {
+        QuarantinedChange {
+            op_id: q.op_id,
+            entity: q.entity,
+            entity_id: q.entity_id,
+            unit_id: q.unit_id,
+            reason: q.reason,
+            detail: q.detail,
+        }
+    }
+}
+
+/// The HTTP transport of the last server address used, so connections are reused.
+#[derive(Default)]
+pub(crate) struct TransportCache(Mutex<Option<(String, Arc<HttpTransport>)>>);
+
+impl TransportCache {
+    fn get(&self, server_url: &str) -> steady_core::Result<Arc<HttpTransport>> {
+        let mut cached = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((url, transport)) = cached.as_ref()
+            && url == server_url
+        {
+            return Ok(transport.clone());
+        }
+        let transport = Arc::new(HttpTransport::new(server_url)?);
+        *cached = Some((server_url.to_string(), transport.clone()));
+        Ok(transport)
+    }
+}
+
+/// Counts what each round trip carries and tells the observer.
+struct ObservedTransport<'a> {
+    inner: &'a HttpTransport,
+    observer: &'a dyn SyncObserver,
+    progress: Mutex<SyncProgress>,
+}
+
+impl Transport for ObservedTransport<'_> {
+    fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, TransportError> {
+        self.inner.enroll(req)
+    }
+
+    fn sync(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
+        let result = self.inner.sync(token, req);
+        let progress = {
+            let mut p = self.progress.lock().unwrap_or_else(|p| p.into_inner());
+            p.requests += 1;
+            match &result {
+                Ok(response) => {
+                    p.sent += response.results.len() as u32;
+                    p.received += response.changes.len() as u32;
+                    p.more = response.more;
+                    p.retrying = false;
+                }
+                Err(e) => p.retrying = e.is_transient(),
+            }
+            p.clone()
+        };
+        tell(|| self.observer.on_progress(progress));
+        result
+    }
+
+    fn server_url(&self) -> Option<String> {
+        self.inner.server_url()
+    }
+}
+
+/// Calls the observer; whatever it does (a foreign exception included) does not touch the sync.
+fn tell(call: impl FnOnce()) {
+    let _ = catch_unwind(AssertUnwindSafe(call));
+}
+
+#[uniffi::export]
+impl SteadyStore {
+    /// Enrols this device with the code a lead issued, at the sync server `server_url`
+    /// (`https://…`; plain `http://` only to this device itself). Returns the grants the code
+    /// carries. A refused code is a `Validation` of field `code`. Blocking: one
+    /// network round trip.
+    pub fn enroll(&self, server_url: String, code: String) -> Result<Vec<UnitGrant>, SteadyError> {
+        self.with(|s| {
+            let transport = self.transport.get(&server_url)?;
+            s.enroll(transport.as_ref(), &code)
+        })
+    }
+
+    /// Sends what waits and receives what changed, from the server at `server_url`. `observer`
+    /// hears progress after each request and the final status. Blocking, for seconds on a slow
+    /// network: run it from a background worker (WorkManager, BGTaskScheduler). Transient
+    /// failures are retried a few times, then `Network`; nothing is lost. On
+    /// `Revoked` the data is already gone: call `wipe()` and delete the key.
+    pub fn sync(
+        &self,
+        server_url: String,
+        observer: Option<Arc<dyn SyncObserver>>,
+    ) -> Result<SyncReport, SteadyError> {
+        let result = self.with(|s| {
+            let transport = self.transport.get(&server_url)?;
+            let report = match &observer {
+                Some(observer) => s.sync(&ObservedTransport {
+                    inner: transport.as_ref(),
+                    observer: observer.as_ref(),
+                    progress: Mutex::default(),
+                })?,
+                None => s.sync(transport.as_ref())?,
+            };
+            Ok(SyncReport::from(report))
+        });
+        if let Some(observer) = &observer
+            && let Ok(status) = self.sync_status()
+        {
+            tell(|| observer.on_finished(status));
+        }
+        result
+    }
+
+    /// Where sync stands: enrolment, what waits, what needs the user, the last success and
+    /// error. Cheap: fine for a status line.
+    pub fn sync_status(&self) -> Result<SyncStatus, SteadyError> {
+        self.with(|s| s.sync_status().map(SyncStatus::from))
+    }
+
+    /// Edits that lost to a later change elsewhere, oldest first.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>, SteadyError> {
+        self.with(|s| Ok(s.conflicts()?.into_iter().map(Conflict::from).collect()))
+    }
+
+    /// The user has seen a conflict: it is no longer listed.
+    pub fn dismiss_conflict(&self, id: i64) -> Result<(), SteadyError> {
+        self.with(|s| s.dismiss_conflict(id))
+    }
+
+    /// Changes the server refused, oldest first, with why.
+    pub fn quarantined_changes(&self) -> Result<Vec<QuarantinedChange>, SteadyError> {
+        self.with(|s| {
+            Ok(s.quarantined_operations()?
+                .into_iter()
+                .map(QuarantinedChange::from)
+                .collect())
+        })
+    }
+
+    /// Gives up a refused change: the fields it set go back to the server's values.
+    pub fn discard_quarantined(&self, op_id: String) -> Result<(), SteadyError> {
+        self.with(|s| s.discard_quarantined(&op_id))
+    }
+}
