@@ -20,11 +20,11 @@ if [ -z "$library" ]; then
   features=()
   [ -n "${STEADY_FFI_FEATURES:-}" ] && features=(--features "$STEADY_FFI_FEATURES")
   cargo build -q -p steady-ffi --lib "${features[@]}"
-  library=target/debug/libsteady_ffi.so
+  library="${CARGO_TARGET_DIR:-target}"/debug/libsteady_ffi.so
 fi
 
 rm -rf "$out"
-target/debug/uniffi-bindgen generate --no-format \
+"${CARGO_TARGET_DIR:-target}"/debug/uniffi-bindgen generate --no-format \
   --library "$library" --language kotlin \
   --config bindings/uniffi.toml --out-dir "$out" >/dev/null
 echo "Kotlin bindings in $out (from $library)"

@@ -16,11 +16,11 @@ cargo build -q -p steady-ffi --features cli --bin uniffi-bindgen
 library=${STEADY_FFI_LIBRARY:-}
 if [ -z "$library" ]; then
   cargo build -q -p steady-ffi --lib
-  library=target/debug/libsteady_ffi.so
+  library="${CARGO_TARGET_DIR:-target}"/debug/libsteady_ffi.so
 fi
 
 rm -rf "$out"
-target/debug/uniffi-bindgen generate --no-format \
+"${CARGO_TARGET_DIR:-target}"/debug/uniffi-bindgen generate --no-format \
   --library "$library" --language swift \
   --config bindings/uniffi.toml --out-dir "$out" >/dev/null
 cat > "$out/module.modulemap" <<'MAP'

@@ -22,8 +22,8 @@ cd tests/kotlin
 rm -rf target/surefire-reports target/steady-*.txt
 status=0
 mvn -q -B -ntp test \
-  -Dsteady.lib.dir="$root/target/debug" \
-  -Dsteady.server.bin="$root/target/debug/steady-server" || status=$?
+  -Dsteady.lib.dir="${CARGO_TARGET_DIR:-$root/target}/debug" \
+  -Dsteady.server.bin="${CARGO_TARGET_DIR:-$root/target}/debug/steady-server" || status=$?
 
 # Maven is quiet; say what ran, in the plain form CI reads.
 cat target/steady-*.txt 2>/dev/null || true
