@@ -28,6 +28,7 @@ pub mod protocol;
 mod replica;
 pub mod s65;
 pub mod schema;
+pub mod seal;
 pub mod search;
 pub mod sheet;
 pub mod store;

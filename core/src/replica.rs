@@ -17,6 +17,7 @@ use crate::audit::AuditChain;
 use crate::clock::{Hlc, HybridClock, Timestamp};
 use crate::error::{Error, Result};
 use crate::protocol::{ADDENDA_LIST, Change, EntityKind, Operation, PulledChange};
+use crate::seal;
 use crate::search;
 use crate::store::StaffMember;
 
@@ -211,7 +212,11 @@ impl<'a> Writer<'a> {
         self.ensure_entity(kind, entity_id, unit_id)?;
         let stamp = self.clock.tick(self.now);
         self.clock_moved = true;
+        let new_addendum = new_addendum(self.tx, kind, entity_id, &change)?;
         apply_rows(self.tx, kind, entity_id, &change, &stamp)?;
+        if let Some(item_id) = new_addendum {
+            seal::seal_addendum(self.tx, entity_id, item_id, unit_id)?;
+        }
         let detail = match &change {
             Change::Fields(fields) => fields.keys().cloned().collect::<Vec<_>>().join(","),
             Change::Item { list, item_id, .. } => format!("{list}/{item_id}"),
@@ -256,10 +261,18 @@ impl<'a> Writer<'a> {
         )?;
         let addendum = matches!(&op.change, Change::Item { list, .. } if list == ADDENDA_LIST);
         if locked && !addendum {
-            // The server never sends these; a locked record cannot take them anyway.
-            return Ok(());
+            // A locked record cannot take them. The server sends one only when its copy of a
+            // submitted incident differs from this device's: an edit made elsewhere reached the
+            // server before this device's submission did, or this device's own edit was refused
+            // because another device submitted first. The difference is kept as a conflict, so
+            // the copy shown here is never silently different from the official record.
+            return note_locked_divergence(self.tx, op, self.now);
         }
+        let new_addendum = new_addendum(self.tx, op.entity, &op.entity_id, &op.change)?;
         apply_rows(self.tx, op.entity, &op.entity_id, &op.change, &op.stamp)?;
+        if let Some(item_id) = new_addendum {
+            seal::seal_addendum(self.tx, &op.entity_id, item_id, &op.unit_id)?;
+        }
         after_change(self.tx, op.entity, &op.entity_id)?;
         let submitted = matches!(&op.change, Change::Fields(f)
             if f.get("status").and_then(Value::as_str) == Some("submitted"));
@@ -270,11 +283,20 @@ impl<'a> Writer<'a> {
     }
 
     /// Locks a record (a submitted incident): from now on only addenda may be added.
+    /// A just-locked incident is sealed (see [`seal`]).
     pub fn lock(&mut self, kind: EntityKind, entity_id: &str) -> Result<()> {
-        self.tx.execute(
-            "UPDATE entities SET locked = 1 WHERE entity = ?1 AND entity_id = ?2 AND locked = 0",
-            (kind.as_str(), entity_id),
-        )?;
+        let unit: Option<String> = self
+            .tx
+            .query_row(
+                "UPDATE entities SET locked = 1 WHERE entity = ?1 AND entity_id = ?2 AND locked = 0 \
+                 RETURNING unit_id",
+                (kind.as_str(), entity_id),
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let (Some(unit), EntityKind::Incident) = (unit, kind) {
+            seal::seal_incident(self.tx, entity_id, &unit)?;
+        }
         Ok(())
     }
 
@@ -377,6 +399,65 @@ fn apply_rows(
         } => put(list, item_id, value)?,
     }
     Ok(())
+}
+
+/// Records, as conflicts, where a pulled change for a locked record differs from what this
+/// device holds (op id `locked:<record id>`, one row per field or item, the latest kept).
+fn note_locked_divergence(tx: &Transaction<'_>, op: &PulledChange, now: Timestamp) -> Result<()> {
+    let mut current = tx.prepare_cached(
+        "SELECT value FROM fields WHERE entity = ?1 AND entity_id = ?2 AND field = ?3 \
+         AND item_id = ?4",
+    )?;
+    let mut keep = tx.prepare_cached(
+        "INSERT OR REPLACE INTO conflicts (entity, entity_id, unit_id, field, item_id, my_value, \
+           winning_value, winning_stamp, op_id, at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for (field, item, value) in op.change.cells() {
+        let mine: Value = match current
+            .query_row((op.entity.as_str(), &op.entity_id, field, item), |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()?
+        {
+            Some(json) => serde_json::from_str(&json)?,
+            None => Value::Null,
+        };
+        if mine != *value {
+            keep.execute(rusqlite::params![
+                op.entity.as_str(),
+                op.entity_id,
+                op.unit_id,
+                field,
+                item,
+                serde_json::to_string(&mine)?,
+                serde_json::to_string(value)?,
+                serde_json::to_string(&op.stamp)?,
+                format!("locked:{}", op.entity_id),
+                now.0,
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// The item id of an addendum this change adds, if it is not stored yet (it is then sealed).
+fn new_addendum<'c>(
+    tx: &Transaction<'_>,
+    kind: EntityKind,
+    entity_id: &str,
+    change: &'c Change,
+) -> Result<Option<&'c str>> {
+    match change {
+        Change::Item { list, item_id, .. }
+            if kind == EntityKind::Incident
+                && list == ADDENDA_LIST
+                && !seal::addendum_exists(tx, entity_id, item_id)? =>
+        {
+            Ok(Some(item_id))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Keeps derived state (the search index) in step with a changed record.

@@ -13,7 +13,11 @@ use crate::error::Result;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/device/001_initial.sql"),
     include_str!("../migrations/device/002_sync.sql"),
+    include_str!("../migrations/device/003_seals.sql"),
 ];
+
+/// The version that introduced seals: upgrading to it seals what the store already holds.
+const SEALS_VERSION: u32 = 3;
 
 /// The schema version this build writes.
 pub const VERSION: u32 = MIGRATIONS.len() as u32;
@@ -35,8 +39,16 @@ pub(crate) fn migrate_to(conn: &Connection, from: u32, to: u32, now: Timestamp) 
         return Ok(());
     }
     let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
-    for sql in &MIGRATIONS[from as usize..to as usize] {
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(to as usize)
+        .skip(from as usize)
+    {
         tx.execute_batch(sql)?;
+        if i as u32 + 1 == SEALS_VERSION && from > 0 {
+            crate::seal::backfill(&tx)?;
+        }
     }
     if from == 0 {
         tx.execute(

@@ -174,6 +174,7 @@ pub(crate) fn purge_unit(tx: &Connection, unit: &str) -> Result<()> {
     tx.execute("DELETE FROM conflicts WHERE unit_id = ?1", [unit])?;
     tx.execute("DELETE FROM units WHERE unit_id = ?1", [unit])?;
     tx.execute("DELETE FROM purging WHERE unit_id = ?1", [unit])?;
+    crate::seal::seal_purge(tx, unit)?;
     Ok(())
 }
 

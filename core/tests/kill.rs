@@ -128,6 +128,7 @@ fn check(path: &std::path::Path, acknowledged: &[String]) {
     let store = Store::open(path, &key()).unwrap();
     store.check_integrity().unwrap();
     store.verify_audit_trail().unwrap();
+    store.verify_records().unwrap();
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.pragma_update(None, "key", format!("x'{}'", "5a".repeat(32)))
         .unwrap();

@@ -11,4 +11,5 @@ pub mod admin;
 pub mod demo;
 pub mod http;
 pub mod merge;
+pub mod records_log;
 pub mod storage;

@@ -43,6 +43,9 @@ COMMANDS
   device list
   tombstones purge [--older-than-days 90]
       Delete old deletion markers; devices whose cursor is older resync in full.
+  verify
+      Walk the record log (submitted incidents and addenda, hash-chained) and check every
+      submitted incident against it; exit 1 naming the first break.
   demo [serve options] [--server-url URL]
       Seed an invented organisation (a care home and a mental health ward), issue an
       enrolment code (editor in the care home, reader on the ward), print it with its QR
@@ -343,6 +346,36 @@ async fn run<S: Storage>(storage: Arc<S>, args: &Args) -> Result<(), Failure> {
                  before them will resync in full"
             );
             Ok(())
+        }
+        ["verify"] => {
+            args.only(&[])?;
+            let report = storage.verify_records().await?;
+            println!(
+                "record log: {} entries, head {}",
+                report.entries,
+                if report.head.is_empty() {
+                    "(empty)"
+                } else {
+                    &report.head
+                }
+            );
+            println!(
+                "submitted incidents: {} checked ({} cells)",
+                report.incidents, report.cells
+            );
+            match report.first_break {
+                None => {
+                    println!(
+                        "ok: the record log is intact and every submitted incident matches it"
+                    );
+                    Ok(())
+                }
+                Some(first) => Err(Failure::Failed(format!(
+                    "BROKEN: {first} ({} problem{} in all)",
+                    report.problems,
+                    if report.problems == 1 { "" } else { "s" }
+                ))),
+            }
         }
         _ => Err(Failure::Usage(format!(
             "unknown command `{}`",

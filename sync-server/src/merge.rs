@@ -242,6 +242,19 @@ fn decide(
     let mut clamped = None;
     if stamp.wall_ms > now.0 + MAX_CLOCK_AHEAD_MS {
         stamp.wall_ms = now.0 + MAX_CLOCK_AHEAD_MS;
+        // A device's ops arrive in the order it made them, so a later op must still sort after
+        // the same device's earlier writes to the same cells once both are clamped (two edits
+        // made a millisecond apart by a fast phone would otherwise get equal stamps, and the
+        // earlier would win: a capture's "draft" beating its own "submitted").
+        for (field, item, _) in op.change.cells() {
+            if let Some((current, _)) = known.cells.get(&cell(op, field, item))
+                && current.device == stamp.device
+                && *current >= stamp
+            {
+                stamp.wall_ms = current.wall_ms;
+                stamp.counter = current.counter.saturating_add(1);
+            }
+        }
         clamped = Some(stamp.clone());
     }
 
@@ -256,11 +269,13 @@ fn decide(
             );
         };
         // A change made while the grant was in force is accepted after it ends (the bank
-        // worker's last incident still arrives); one made after is not.
-        if grant
-            .ends_at
-            .is_some_and(|end| stamp.wall_ms >= end.0 || now.0 >= end.0 + LATE_ARRIVAL_MS)
-        {
+        // worker's last incident still arrives); one made after is not. A stamp up to
+        // MAX_CLOCK_AHEAD_MS past the end still counts as made before it: a phone's clock may run
+        // a little fast, and a capture in the placement's last minute must not be refused and
+        // then purged with the unit.
+        if grant.ends_at.is_some_and(|end| {
+            stamp.wall_ms >= end.0 + MAX_CLOCK_AHEAD_MS || now.0 >= end.0 + LATE_ARRIVAL_MS
+        }) {
             return reject(
                 RejectReason::GrantEnded,
                 "the grant had ended when this change was made",
@@ -581,6 +596,69 @@ mod tests {
     }
 
     #[test]
+    fn a_fast_devices_later_op_still_beats_its_earlier_one_once_both_are_clamped() {
+        let g = grants(Role::Reader);
+        let day = 86_400_000;
+        // Captured, then submitted a millisecond later, by a phone a day fast: both clamped
+        // to the same instant.
+        let ops = vec![
+            op(
+                "c",
+                EntityKind::Incident,
+                "inc",
+                &[("status", json!("draft")), ("note", json!("n"))],
+                NOW.0 + day,
+                "d",
+            ),
+            op(
+                "s",
+                EntityKind::Incident,
+                "inc",
+                &[("status", json!("submitted"))],
+                NOW.0 + day + 1,
+                "d",
+            ),
+        ];
+        let p = plan(device("d", &g), &ops, Known::default(), NOW);
+        assert!(
+            matches!(
+                &p.results[1].outcome,
+                OpOutcome::Applied { clamped: Some(_) }
+            ),
+            "{:?}",
+            p.results[1]
+        );
+        assert_eq!(p.locks.len(), 1, "the submission took");
+        let status: Vec<_> = p
+            .writes
+            .iter()
+            .filter(|w| w.key.field == "status")
+            .map(|w| (w.value.clone(), w.stamp.clone()))
+            .collect();
+        assert!(status[1].1 > status[0].1, "{status:?}");
+        // And in a later batch at the same server instant: the earlier write is stored.
+        let later = op(
+            "t",
+            EntityKind::Incident,
+            "inc",
+            &[("note", json!("n2"))],
+            NOW.0 + day + 5,
+            "d",
+        );
+        let mut known = Known::default();
+        let stored = p.writes.iter().find(|w| w.key.field == "note").unwrap();
+        known
+            .cells
+            .insert(stored.key.clone(), (stored.stamp.clone(), json!("n")));
+        let p = plan(device("d", &g), &[later], known, NOW);
+        assert!(
+            matches!(&p.results[0].outcome, OpOutcome::Applied { .. }),
+            "{:?}",
+            p.results[0]
+        );
+    }
+
+    #[test]
     fn a_stamp_from_a_day_ahead_is_clamped_to_the_servers_clock() {
         let g = grants(Role::Editor);
         let fast = op(
@@ -693,18 +771,53 @@ mod tests {
     }
 
     #[test]
+    fn a_capture_stamped_just_after_the_end_by_a_slightly_fast_clock_is_accepted() {
+        // The e2e suite caught this: a capture in the same millisecond as the end was refused,
+        // quarantined, and then purged with the unit.
+        let ended = vec![GrantRecord {
+            unit_id: "ward-a".into(),
+            role: Role::Reader,
+            ends_at: Some(Timestamp(NOW.0 - 60_000)),
+        }];
+        let same_ms = op(
+            "s1",
+            EntityKind::Incident,
+            "i1",
+            &[("note", json!("n"))],
+            NOW.0 - 60_000,
+            "dev-a",
+        );
+        let fast = op(
+            "s2",
+            EntityKind::Incident,
+            "i2",
+            &[("note", json!("n"))],
+            NOW.0 - 1,
+            "dev-a",
+        );
+        let p = plan(
+            device("dev-a", &ended),
+            &[same_ms, fast],
+            Known::default(),
+            NOW,
+        );
+        assert!(matches!(status(&p, 0), OpOutcome::Applied { .. }));
+        assert!(matches!(status(&p, 1), OpOutcome::Applied { .. }));
+    }
+
+    #[test]
     fn a_change_made_before_the_placement_ended_still_arrives() {
         let ended = vec![GrantRecord {
             unit_id: "ward-a".into(),
             role: Role::Reader,
-            ends_at: Some(Timestamp(NOW.0 - 1000)),
+            ends_at: Some(Timestamp(NOW.0 - 120_000)),
         }];
         let before = op(
             "b1",
             EntityKind::Incident,
             "inc",
             &[("note", json!("n"))],
-            NOW.0 - 5000,
+            NOW.0 - 125_000,
             "dev-a",
         );
         let after = op(

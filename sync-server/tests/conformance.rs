@@ -56,6 +56,10 @@ trait Backend: Sized {
     async fn explain_pull(&self, _units: &[String], _cursor: &Cursor) -> Option<String> {
         None
     }
+
+    /// Runs SQL on the store behind the server's back (an operator with a database shell):
+    /// `sqlite` on the SQLite back end, `postgres` on PostgreSQL.
+    async fn raw_sql(&self, sqlite: &str, postgres: &str) -> Result<(), String>;
 }
 
 struct SqliteBackend {
@@ -78,6 +82,11 @@ impl Backend for SqliteBackend {
 
     async fn another(&self) -> Arc<SqliteStorage> {
         Arc::new(SqliteStorage::open(self.dir.path()).expect("open sqlite store again"))
+    }
+
+    async fn raw_sql(&self, sqlite: &str, _: &str) -> Result<(), String> {
+        let conn = rusqlite::Connection::open(self.store.path()).map_err(|e| e.to_string())?;
+        conn.execute_batch(sqlite).map_err(|e| e.to_string())
     }
 }
 
@@ -177,6 +186,17 @@ impl Backend for PgBackend {
                 .expect("explain"),
         )
     }
+
+    async fn raw_sql(&self, _: &str, postgres: &str) -> Result<(), String> {
+        self.raw()
+            .await
+            .batch_execute(postgres)
+            .await
+            .map_err(|e| match e.as_db_error() {
+                Some(db) => db.message().to_string(),
+                None => e.to_string(),
+            })
+    }
 }
 
 impl Drop for PgBackend {
@@ -246,6 +266,7 @@ conformance!(
     a_reader_editing_a_sheet_is_rejected_and_nothing_is_written,
     a_record_of_another_unit_is_a_unit_mismatch,
     a_submitted_incident_takes_only_new_addenda,
+    the_record_log_holds_submitted_incidents_and_finds_a_changed_byte,
     a_change_made_before_a_grant_ended_is_accepted_after,
     the_server_pushes_without_grant_checks,
     paging_returns_every_change_once_in_order_with_more_right,
@@ -1237,6 +1258,163 @@ async fn a_submitted_incident_takes_only_new_addenda<B: Backend>(b: B) {
     );
 }
 
+async fn the_record_log_holds_submitted_incidents_and_finds_a_changed_byte<B: Backend>(b: B) {
+    let store = b.store();
+    with_units(&*store).await;
+    enrol(&*store, "dev-a", &[("ward-a", Role::Reader, None)]).await;
+    let t = |ms: i64| stamp(NOW.0 - 100_000 + ms, "dev-a");
+    let push = |ops: Vec<Operation>| {
+        let store = store.clone();
+        async move {
+            let results = store.push(Some("dev-a"), &ops, NOW).await.unwrap();
+            assert!(results.iter().all(applied), "{results:?}");
+        }
+    };
+    let empty = store.verify_records().await.unwrap();
+    assert_eq!((empty.entries, empty.first_break.as_deref()), (0, None));
+    // inc-1 created and submitted at once; inc-2 a draft; inc-3 a draft submitted later, with a
+    // cleared field (a tombstone) among its cells.
+    push(vec![
+        fields(
+            "r-1",
+            EntityKind::Incident,
+            "inc-1",
+            "ward-a",
+            &[
+                ("note", json!("Synthetic: hit the door")),
+                ("status", json!("submitted")),
+            ],
+            t(0),
+        ),
+        fields(
+            "r-2",
+            EntityKind::Incident,
+            "inc-2",
+            "ward-a",
+            &[
+                ("note", json!("Synthetic draft")),
+                ("status", json!("draft")),
+            ],
+            t(1),
+        ),
+        fields(
+            "r-3",
+            EntityKind::Incident,
+            "inc-3",
+            "ward-a",
+            &[
+                ("note", json!("Synthetic: shouting")),
+                ("person_id", Value::Null),
+            ],
+            t(2),
+        ),
+    ])
+    .await;
+    push(vec![fields(
+        "r-4",
+        EntityKind::Incident,
+        "inc-3",
+        "ward-a",
+        &[("status", json!("submitted"))],
+        t(3),
+    )])
+    .await;
+    push(vec![item(
+        "r-5",
+        EntityKind::Incident,
+        "inc-1",
+        "ward-a",
+        (ADDENDA_LIST, "add-1"),
+        json!({"text": "Later: it was the fire alarm"}),
+        t(4),
+    )])
+    .await;
+    let report = store.verify_records().await.unwrap();
+    assert_eq!(report.first_break, None, "{report:?}");
+    assert_eq!(
+        report.entries,
+        2 + 3 + 1,
+        "inc-1's two cells, inc-3's three, one addendum"
+    );
+    assert_eq!((report.incidents, report.cells), (2, 6));
+    assert_eq!(report.head.len(), 64);
+
+    // A purged tombstone (inc-3's person_id) is not a loss.
+    assert_eq!(
+        store.purge_tombstones(Timestamp(i64::MAX)).await.unwrap(),
+        1
+    );
+    assert_eq!(store.verify_records().await.unwrap().first_break, None);
+
+    // One byte of a submitted note changed behind the server's back.
+    b.raw_sql(
+        "UPDATE cells SET value_json = replace(value_json, 'door', 'doos') WHERE entity_id = 'inc-1' AND field = 'note'",
+        "UPDATE cells SET value_json = replace(value_json, 'door', 'doos') WHERE entity_id = 'inc-1' AND field = 'note'",
+    )
+    .await
+    .unwrap();
+    let report = store.verify_records().await.unwrap();
+    let found = report.first_break.expect("found");
+    assert!(
+        found.contains("incident inc-1: field note differs from record log entry 1"),
+        "{found}"
+    );
+    b.raw_sql(
+        "UPDATE cells SET value_json = replace(value_json, 'doos', 'door') WHERE entity_id = 'inc-1'",
+        "UPDATE cells SET value_json = replace(value_json, 'doos', 'door') WHERE entity_id = 'inc-1'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(store.verify_records().await.unwrap().first_break, None);
+
+    // The log is append-only to anyone who does not first drop its triggers.
+    for sql in [
+        "UPDATE record_log SET unit_id = 'x'",
+        "DELETE FROM record_log",
+    ] {
+        let refused = b.raw_sql(sql, sql).await.expect_err(sql);
+        assert!(refused.contains("append-only"), "{refused}");
+    }
+    // With the triggers dropped, one byte of a logged addendum changed.
+    b.raw_sql(
+        "DROP TRIGGER record_log_no_update; \
+         UPDATE record_log SET value_json = replace(value_json, 'fire', 'fira') WHERE item_id = 'add-1'",
+        "ALTER TABLE record_log DISABLE TRIGGER USER; \
+         UPDATE record_log SET value_json = replace(value_json, 'fire', 'fira') WHERE item_id = 'add-1'",
+    )
+    .await
+    .unwrap();
+    let found = store
+        .verify_records()
+        .await
+        .unwrap()
+        .first_break
+        .expect("found");
+    assert!(
+        found.contains("the record log is broken at entry 6 (incident inc-1, addenda item add-1)"),
+        "{found}"
+    );
+    // A submitted incident unlocked.
+    b.raw_sql(
+        "UPDATE record_log SET value_json = replace(value_json, 'fira', 'fire'); \
+         UPDATE entities SET locked = 0 WHERE entity_id = 'inc-3'",
+        "UPDATE record_log SET value_json = replace(value_json, 'fira', 'fire'); \
+         UPDATE entities SET locked = false WHERE entity_id = 'inc-3'",
+    )
+    .await
+    .unwrap();
+    let found = store
+        .verify_records()
+        .await
+        .unwrap()
+        .first_break
+        .expect("found");
+    assert!(
+        found.contains("incident inc-3 is in the record log but no longer locked"),
+        "{found}"
+    );
+}
+
 async fn a_change_made_before_a_grant_ended_is_accepted_after<B: Backend>(b: B) {
     let store = b.store();
     with_units(&*store).await;
@@ -1257,7 +1435,8 @@ async fn a_change_made_before_a_grant_ended_is_accepted_after<B: Backend>(b: B) 
         "inc-2",
         "ward-a",
         &[("note", json!("after the placement"))],
-        stamp(end.0 + 5_000, "dev-bank"),
+        // Past the allowance for a phone clock running a little fast.
+        stamp(end.0 + MAX_CLOCK_AHEAD_MS + 5_000, "dev-bank"),
     );
     let r = store
         .push(Some("dev-bank"), &[before, after], NOW)
@@ -1920,7 +2099,7 @@ mod postgres_only {
             .await
             .unwrap()
             .get(0);
-        assert_eq!(version, 1);
+        assert_eq!(version, 2, "001_initial and 002_record_log, once");
         raw.batch_execute("UPDATE schema_version SET version = 99")
             .await
             .unwrap();

@@ -484,7 +484,7 @@ async fn an_ended_grant_lists_the_unit_and_stops_its_data() {
 
     assert!(
         f.store
-            .end_grant("bank-phone", WARD, Timestamp(now_ms() - 1))
+            .end_grant("bank-phone", WARD, Timestamp(now_ms() - 5 * 60_000))
             .await
             .expect("end")
     );

@@ -301,6 +301,13 @@ pub trait Storage: Send + Sync + 'static {
 
     /// The number of cells stored (for benchmarks and the idle-sync proof).
     fn cell_count(&self) -> impl Future<Output = StorageResult<u64>> + Send;
+
+    /// Walks the record log (submitted incidents and their addenda, hash-chained) and checks
+    /// every locked incident against it, in one snapshot; the report names the first break.
+    /// Reads only (`steady-server verify`).
+    fn verify_records(
+        &self,
+    ) -> impl Future<Output = StorageResult<crate::records_log::RecordsReport>> + Send;
 }
 
 /// A pull page stops early once its values reach this many bytes (cells of up to 64 KiB times a

@@ -55,12 +55,20 @@ use super::{
     check_unit_id,
 };
 use crate::merge::{self, Actor, CellKey, EntityState, GrantRecord, Known, Plan};
+use crate::records_log::{self, LogEntry, RecordsReport, Verifier};
 
 /// Connections each [`PgStorage`] keeps at most (per server process).
 pub const POOL_SIZE: usize = 16;
 
 /// The schema upgrades, in order: entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/001_initial.sql"),
+    include_str!("../../migrations/postgres/002_record_log.sql"),
+];
+
+/// The schema version that added the record log: upgrading to it logs the incidents already
+/// submitted.
+const RECORD_LOG_VERSION: i32 = 2;
 
 /// Advisory lock key held while the schema is upgraded ("Steady" in ASCII, then 1), so server
 /// processes starting together migrate once.
@@ -290,6 +298,10 @@ impl PgStorage {
             tx.batch_execute(MIGRATIONS[version as usize])
                 .await
                 .map_err(pg)?;
+            if version + 1 == RECORD_LOG_VERSION {
+                let cells = log_cells(&tx, None).await?;
+                append_log(&tx, cells, Timestamp::now()).await?;
+            }
             tx.execute(
                 "INSERT INTO schema_version (singleton, version) VALUES (true, $1) \
                  ON CONFLICT (singleton) DO UPDATE SET version = excluded.version",
@@ -483,7 +495,145 @@ async fn write_plan(
         StorageResult::Ok(())
     };
     futures::try_join!(results, entities, cells)?;
+    log_plan(tx, plan, now).await
+}
+
+const LOG_CELL_COLUMNS: &str = "c.entity, c.entity_id, c.field, c.item_id, c.unit_id, \
+     c.value_json, c.hlc_wall, c.hlc_counter, c.hlc_device";
+
+fn log_cell(row: &tokio_postgres::Row) -> StorageResult<LogEntry> {
+    Ok(LogEntry {
+        seq: 0,
+        entity: row.get(0),
+        entity_id: row.get(1),
+        field: row.get(2),
+        item_id: row.get(3),
+        unit_id: row.get(4),
+        value_json: row.get(5),
+        stamp: Hlc {
+            wall_ms: row.get(6),
+            counter: counter(row.get(7))?,
+            device: row.get(8),
+        },
+        logged_at: 0,
+    })
+}
+
+/// The cells of locked incidents (`ids`: only those; `None`: all), in log order.
+async fn log_cells(
+    tx: &deadpool_postgres::Transaction<'_>,
+    ids: Option<&[String]>,
+) -> StorageResult<Vec<LogEntry>> {
+    let rows = match ids {
+        Some(ids) => {
+            tx.query(
+                &format!(
+                    "SELECT {LOG_CELL_COLUMNS} FROM cells c WHERE c.entity = 'incident' \
+                       AND c.entity_id = ANY($1::text[]) ORDER BY c.entity_id, c.field, c.item_id"
+                ),
+                &[&ids],
+            )
+            .await
+        }
+        None => {
+            tx.query(
+                &format!(
+                    "SELECT {LOG_CELL_COLUMNS} FROM cells c JOIN entities e \
+                       ON e.entity = c.entity AND e.entity_id = c.entity_id AND e.locked \
+                     WHERE c.entity = 'incident' ORDER BY c.entity_id, c.field, c.item_id"
+                ),
+                &[],
+            )
+            .await
+        }
+    }
+    .map_err(pg)?;
+    rows.iter().map(log_cell).collect()
+}
+
+/// Appends cells to the record log, chained after its last row (under the push lock, so the
+/// chain has one head).
+async fn append_log(
+    tx: &deadpool_postgres::Transaction<'_>,
+    cells: Vec<LogEntry>,
+    now: Timestamp,
+) -> StorageResult<()> {
+    if cells.is_empty() {
+        return Ok(());
+    }
+    let last = tx
+        .query_opt(
+            "SELECT seq, hash FROM record_log ORDER BY seq DESC LIMIT 1",
+            &[],
+        )
+        .await
+        .map_err(pg)?
+        .map(|r| (r.get::<_, i64>(0), r.get::<_, Vec<u8>>(1)));
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO record_log (seq, entity, entity_id, field, item_id, unit_id, value_json, \
+               hlc_wall, hlc_counter, hlc_device, logged_at, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .await
+        .map_err(pg)?;
+    for (e, prev, hash) in records_log::chain(last, cells, now.0) {
+        let counter = i64::from(e.stamp.counter);
+        let hash = hash.to_vec();
+        tx.execute(
+            &stmt,
+            &[
+                &e.seq,
+                &e.entity,
+                &e.entity_id,
+                &e.field,
+                &e.item_id,
+                &e.unit_id,
+                &e.value_json,
+                &e.stamp.wall_ms,
+                &counter,
+                &e.stamp.device,
+                &e.logged_at,
+                &prev,
+                &hash,
+            ],
+        )
+        .await
+        .map_err(pg)?;
+    }
     Ok(())
+}
+
+/// Logs what a written plan locked (every cell of each incident) and the addenda it added to
+/// incidents locked before.
+async fn log_plan(
+    tx: &deadpool_postgres::Transaction<'_>,
+    plan: &Plan,
+    now: Timestamp,
+) -> StorageResult<()> {
+    let todo = records_log::to_log(plan);
+    if todo.is_empty() {
+        return Ok(());
+    }
+    let mut cells = log_cells(tx, Some(&todo.sealed)).await?;
+    for (id, item) in &todo.addenda {
+        let row = tx
+            .query_opt(
+                &format!(
+                    "SELECT {LOG_CELL_COLUMNS} FROM cells c JOIN entities e \
+                       ON e.entity = c.entity AND e.entity_id = c.entity_id AND e.locked \
+                     WHERE c.entity = 'incident' AND c.entity_id = $1 AND c.field = 'addenda' \
+                       AND c.item_id = $2"
+                ),
+                &[id, item],
+            )
+            .await
+            .map_err(pg)?;
+        if let Some(row) = row {
+            cells.push(log_cell(&row)?);
+        }
+    }
+    append_log(tx, cells, now).await
 }
 
 impl Storage for PgStorage {
@@ -943,6 +1093,53 @@ impl Storage for PgStorage {
             .await
             .map_err(pg)?;
         Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    async fn verify_records(&self) -> StorageResult<RecordsReport> {
+        let mut client = self.client().await?;
+        // One snapshot for the log and the incidents.
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(pg)?;
+        let mut v = Verifier::new();
+        let rows = tx
+            .query(
+                "SELECT entity, entity_id, field, item_id, unit_id, value_json, hlc_wall, \
+                   hlc_counter, hlc_device, seq, logged_at, prev_hash, hash \
+                 FROM record_log ORDER BY seq",
+                &[],
+            )
+            .await
+            .map_err(pg)?;
+        for row in &rows {
+            let mut e = log_cell(row)?;
+            e.seq = row.get(9);
+            e.logged_at = row.get(10);
+            let prev: Vec<u8> = row.get(11);
+            let hash: Vec<u8> = row.get(12);
+            v.entry(&e, &prev, &hash);
+        }
+        drop(rows);
+        let locked = tx
+            .query(
+                "SELECT entity_id FROM entities WHERE entity = 'incident' AND locked \
+                 ORDER BY entity_id",
+                &[],
+            )
+            .await
+            .map_err(pg)?;
+        for row in &locked {
+            v.locked(row.get(0));
+        }
+        for cell in log_cells(&tx, None).await? {
+            v.cell(&cell);
+        }
+        tx.commit().await.map_err(pg)?;
+        Ok(v.finish())
     }
 }
 

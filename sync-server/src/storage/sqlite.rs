@@ -31,12 +31,20 @@ use super::{
     check_unit_id,
 };
 use crate::merge::{self, Actor, CellKey, EntityState, GrantRecord, Known, Plan};
+use crate::records_log::{self, LogEntry, RecordsReport, Verifier};
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "steady-server.db";
 
 /// Schema upgrades, in order; `PRAGMA user_version` is how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/001_initial.sql"),
+    include_str!("../../migrations/sqlite/002_record_log.sql"),
+];
+
+/// The schema version that added the record log: upgrading to it logs the incidents already
+/// submitted.
+const RECORD_LOG_VERSION: usize = 2;
 
 /// Reads run at once, each on its own connection (kept open between requests).
 const MAX_READERS: usize = 8;
@@ -113,6 +121,9 @@ fn migrate(conn: &mut Connection) -> StorageResult<()> {
         // Each upgrade and its version bump commit together, or not at all.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
+        if i + 1 == RECORD_LOG_VERSION {
+            backfill_log(&tx, Timestamp::now())?;
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
     }
@@ -401,7 +412,150 @@ fn write_plan(conn: &Connection, sender: &str, plan: &Plan, now: Timestamp) -> S
             stmt.execute(params![entity.as_str(), entity_id])?;
         }
     }
+    log_plan(conn, plan, now)
+}
+
+const LOG_CELL_COLUMNS: &str = "c.entity, c.entity_id, c.field, c.item_id, c.unit_id, \
+     c.value_json, c.hlc_wall, c.hlc_counter, c.hlc_device";
+
+fn log_cell(r: &rusqlite::Row<'_>) -> rusqlite::Result<LogEntry> {
+    Ok(LogEntry {
+        seq: 0,
+        entity: r.get(0)?,
+        entity_id: r.get(1)?,
+        field: r.get(2)?,
+        item_id: r.get(3)?,
+        unit_id: r.get(4)?,
+        value_json: r.get(5)?,
+        stamp: Hlc {
+            wall_ms: r.get(6)?,
+            counter: r.get(7)?,
+            device: r.get(8)?,
+        },
+        logged_at: 0,
+    })
+}
+
+/// Appends cells to the record log, chained after its last row.
+fn append_log(conn: &Connection, cells: Vec<LogEntry>, now: Timestamp) -> StorageResult<()> {
+    if cells.is_empty() {
+        return Ok(());
+    }
+    let last: Option<(i64, Vec<u8>)> = conn
+        .prepare_cached("SELECT seq, hash FROM record_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO record_log (seq, entity, entity_id, field, item_id, unit_id, value_json, \
+           hlc_wall, hlc_counter, hlc_device, logged_at, prev_hash, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?;
+    for (e, prev, hash) in records_log::chain(last, cells, now.0) {
+        insert.execute(params![
+            e.seq,
+            e.entity,
+            e.entity_id,
+            e.field,
+            e.item_id,
+            e.unit_id,
+            e.value_json,
+            e.stamp.wall_ms,
+            e.stamp.counter,
+            e.stamp.device,
+            e.logged_at,
+            prev,
+            &hash[..]
+        ])?;
+    }
     Ok(())
+}
+
+/// Logs what a written plan locked (every cell of each incident) and the addenda it added to
+/// incidents locked before.
+fn log_plan(conn: &Connection, plan: &Plan, now: Timestamp) -> StorageResult<()> {
+    let todo = records_log::to_log(plan);
+    if todo.is_empty() {
+        return Ok(());
+    }
+    let mut cells = Vec::new();
+    {
+        let mut whole = conn.prepare_cached(&format!(
+            "SELECT {LOG_CELL_COLUMNS} FROM cells c WHERE c.entity = 'incident' \
+             AND c.entity_id = ?1 ORDER BY c.field, c.item_id"
+        ))?;
+        for id in &todo.sealed {
+            for cell in whole.query_map([id], log_cell)? {
+                cells.push(cell?);
+            }
+        }
+        let mut addendum = conn.prepare_cached(&format!(
+            "SELECT {LOG_CELL_COLUMNS} FROM cells c JOIN entities e \
+               ON e.entity = c.entity AND e.entity_id = c.entity_id AND e.locked \
+             WHERE c.entity = 'incident' AND c.entity_id = ?1 AND c.field = 'addenda' \
+               AND c.item_id = ?2"
+        ))?;
+        for (id, item) in &todo.addenda {
+            if let Some(cell) = addendum.query_row([id, item], log_cell).optional()? {
+                cells.push(cell);
+            }
+        }
+    }
+    append_log(conn, cells, now)
+}
+
+/// Logs every incident already locked (the upgrade that adds the log).
+fn backfill_log(conn: &Connection, now: Timestamp) -> StorageResult<()> {
+    let cells = conn
+        .prepare(&format!(
+            "SELECT {LOG_CELL_COLUMNS} FROM cells c JOIN entities e \
+               ON e.entity = c.entity AND e.entity_id = c.entity_id AND e.locked \
+             WHERE c.entity = 'incident' ORDER BY c.entity_id, c.field, c.item_id"
+        ))?
+        .query_map([], log_cell)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    append_log(conn, cells, now)
+}
+
+/// Walks the record log and checks the locked incidents against it, in one snapshot.
+fn verify_blocking(conn: &Connection) -> StorageResult<RecordsReport> {
+    let tx = conn.unchecked_transaction()?;
+    let mut v = Verifier::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT entity, entity_id, field, item_id, unit_id, value_json, hlc_wall, \
+               hlc_counter, hlc_device, seq, logged_at, prev_hash, hash FROM record_log ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let mut e = log_cell(r)?;
+            e.seq = r.get(9)?;
+            e.logged_at = r.get(10)?;
+            let prev: Vec<u8> = r.get(11)?;
+            let hash: Vec<u8> = r.get(12)?;
+            v.entry(&e, &prev, &hash);
+        }
+    }
+    {
+        let mut stmt = tx.prepare(
+            "SELECT entity_id FROM entities WHERE entity = 'incident' AND locked ORDER BY entity_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            v.locked(&r.get::<_, String>(0)?);
+        }
+    }
+    {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {LOG_CELL_COLUMNS} FROM cells c JOIN entities e \
+               ON e.entity = c.entity AND e.entity_id = c.entity_id AND e.locked \
+             WHERE c.entity = 'incident' ORDER BY c.entity_id, c.field, c.item_id"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            v.cell(&log_cell(r)?);
+        }
+    }
+    Ok(v.finish())
 }
 
 fn push_blocking(
@@ -847,6 +1001,10 @@ impl Storage for SqliteStorage {
         })
         .await
     }
+
+    async fn verify_records(&self) -> StorageResult<RecordsReport> {
+        self.read(verify_blocking).await
+    }
 }
 
 /// The detail lines of a query plan (tests check that lookups use indexes).
@@ -935,7 +1093,7 @@ mod tests {
         assert_eq!(version, 99);
         // Reopening a current database is a no-op.
         Connection::open(&path)
-            .and_then(|c| c.pragma_update(None, "user_version", 1))
+            .and_then(|c| c.pragma_update(None, "user_version", MIGRATIONS.len() as i64))
             .expect("reset");
         SqliteStorage::open(dir.path()).expect("reopen");
     }
