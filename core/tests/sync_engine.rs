@@ -1095,10 +1095,12 @@ fn http_transport_sorts_the_servers_answers() {
     };
     let answer = transport.sync(TOKEN, &request).unwrap();
     assert_eq!(answer.grants, ward_a_editor());
-    assert_eq!(
-        transport.sync(TOKEN, &request),
-        Err(TransportError::Revoked)
-    );
+    // A large body (here a long cursor) travels gzip-compressed; the small one above did not.
+    let large = SyncRequest {
+        cursor: Some("v1:".to_string() + &"ward-a=1,".repeat(500)),
+        ..request.clone()
+    };
+    assert_eq!(transport.sync(TOKEN, &large), Err(TransportError::Revoked));
     assert_eq!(
         transport.sync(TOKEN, &request),
         Err(TransportError::Unauthorized)
@@ -1136,6 +1138,16 @@ fn http_transport_sorts_the_servers_answers() {
         seen[0]
             .to_ascii_lowercase()
             .contains("accept-encoding: gzip")
+    );
+    assert!(
+        !seen[0]
+            .to_ascii_lowercase()
+            .contains("content-encoding: gzip")
+    );
+    assert!(
+        seen[1]
+            .to_ascii_lowercase()
+            .contains("content-encoding: gzip")
     );
     assert!(seen[5].starts_with("POST /v1/enroll "));
     assert!(!seen[5].to_ascii_lowercase().contains("authorization"));
