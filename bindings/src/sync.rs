@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use steady_core::clock::{Hlc, Timestamp};
 use steady_core::protocol::{EnrollRequest, EnrollResponse, EntityKind, SyncRequest, SyncResponse};
+pub use steady_core::sync::{QuarantinedChange, SyncReport, SyncStatus};
 use steady_core::units::UnitGrant;
 use steady_core::{HttpTransport, Transport, TransportError};
 
@@ -45,84 +46,6 @@ pub struct SyncProgress {
     pub more: bool,
     /// The last request failed; the engine may retry it after a pause.
     pub retrying: bool,
-}
-
-/// Where sync stands, for the app's status line.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct SyncStatus {
-    /// The device holds a token from a sync server.
-    pub enrolled: bool,
-    /// The server enrolled with (to reconnect after a restart).
-    pub server_url: Option<String>,
-    /// Changes waiting to be sent.
-    pub pending: u32,
-    /// Changes the server refused, waiting for the user.
-    pub quarantined: u32,
-    /// Edits another change won over, waiting for the user.
-    pub conflicts: u32,
-    /// When a sync last completed.
-    pub last_success_at: Option<Timestamp>,
-    /// When a sync was last tried.
-    pub last_attempt_at: Option<Timestamp>,
-    /// Why the last sync failed, if it did.
-    pub last_error: Option<String>,
-    /// A full re-pull is under way.
-    pub resyncing: bool,
-}
-
-impl From<steady_core::SyncStatus> for SyncStatus {
-    fn from(s: steady_core::SyncStatus) -> Self {
-        SyncStatus {
-            enrolled: s.enrolled,
-            server_url: s.server_url,
-            pending: s.pending,
-            quarantined: s.quarantined,
-            conflicts: s.conflicts,
-            last_success_at: s.last_success_at,
-            last_attempt_at: s.last_attempt_at,
-            last_error: s.last_error,
-            resyncing: s.resyncing,
-        }
-    }
-}
-
-/// What one sync did (counts only).
-#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
-pub struct SyncReport {
-    /// HTTP requests made, retries included.
-    pub requests: u32,
-    /// Of which retries.
-    pub retries: u32,
-    /// Changes pushed and answered.
-    pub pushed: u32,
-    /// Answered "applied".
-    pub applied: u32,
-    /// Answered "superseded" (kept as conflicts).
-    pub superseded: u32,
-    /// Refused or unsendable: quarantined.
-    pub quarantined: u32,
-    /// Changes pulled.
-    pub pulled: u32,
-    /// A full re-pull was done (or begun).
-    pub full_resync: bool,
-    /// Units whose grant ended and whose data left the device.
-    pub purged_units: Vec<String>,
-}
-
-impl From<steady_core::SyncReport> for SyncReport {
-    fn from(r: steady_core::SyncReport) -> Self {
-        SyncReport {
-            requests: r.requests,
-            retries: r.retries,
-            pushed: r.pushed,
-            applied: r.applied,
-            superseded: r.superseded,
-            quarantined: r.quarantined,
-            pulled: r.pulled,
-            full_resync: r.full_resync,
-            purged_units: r.purged_units,
-        }
-    }
 }
 
 /// An edit made here that lost to a later change elsewhere; both values are kept.
@@ -166,36 +89,6 @@ impl From<steady_core::sync::Conflict> for Conflict {
             winning_stamp: c.winning_stamp,
             op_id: c.op_id,
             at: c.at,
-        }
-    }
-}
-
-/// A change the server refused, kept with its reason until the user discards it.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct QuarantinedChange {
-    /// The operation.
-    pub op_id: String,
-    /// The kind of record.
-    pub entity: EntityKind,
-    /// The record.
-    pub entity_id: String,
-    /// Its unit.
-    pub unit_id: String,
-    /// Why, as a code (`not_granted`, `grant_ended`, `role`, `locked`, ...).
-    pub reason: String,
-    /// Why, in words.
-    pub detail: String,
-}
-
-impl From<steady_core::sync::QuarantinedChange> for QuarantinedChange {
-    fn from(q: steady_core::sync::QuarantinedChange) -> Self {
-        QuarantinedChange {
-            op_id: q.op_id,
-            entity: q.entity,
-            entity_id: q.entity_id,
-            unit_id: q.unit_id,
-            reason: q.reason,
-            detail: q.detail,
         }
     }
 }
@@ -293,7 +186,7 @@ impl SteadyStore {
                 })?,
                 None => s.sync(transport.as_ref())?,
             };
-            Ok(SyncReport::from(report))
+            Ok(report)
         });
         if let Some(observer) = &observer
             && let Ok(status) = self.sync_status()
@@ -306,7 +199,7 @@ impl SteadyStore {
     /// Where sync stands: enrolment, what waits, what needs the user, the last success and
     /// error. Cheap: fine for a status line.
     pub fn sync_status(&self) -> Result<SyncStatus, SteadyError> {
-        self.with(|s| s.sync_status().map(SyncStatus::from))
+        self.with(|s| s.sync_status())
     }
 
     /// Edits that lost to a later change elsewhere, oldest first.
@@ -321,12 +214,7 @@ impl SteadyStore {
 
     /// Changes the server refused, oldest first, with why.
     pub fn quarantined_changes(&self) -> Result<Vec<QuarantinedChange>, SteadyError> {
-        self.with(|s| {
-            Ok(s.quarantined_operations()?
-                .into_iter()
-                .map(QuarantinedChange::from)
-                .collect())
-        })
+        self.with(|s| s.quarantined_operations())
     }
 
     /// Gives up a refused change: the fields it set go back to the server's values.

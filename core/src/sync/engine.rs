@@ -101,6 +101,7 @@ impl std::fmt::Debug for SyncOptions {
 
 /// What one sync did (counts only: it may be logged).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SyncReport {
     /// HTTP requests made, retries included.
     pub requests: u32,

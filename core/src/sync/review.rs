@@ -19,6 +19,7 @@ use crate::units::purge_unit;
 
 /// Where sync stands, for the app's status line.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SyncStatus {
     /// The device holds a token from a sync server.
     pub enrolled: bool,
@@ -71,6 +72,7 @@ pub struct Conflict {
 /// A change the server refused (or that could not be sent), kept with its reason. Its value
 /// still shows on the device until it is discarded.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct QuarantinedChange {
     /// The operation.
     pub op_id: String,

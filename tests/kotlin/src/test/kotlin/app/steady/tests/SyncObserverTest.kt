@@ -4,7 +4,7 @@ package app.steady.tests
 
 import app.steady.core.SyncObserver
 import app.steady.core.SyncProgress
-import app.steady.core.SyncStatus
+import app.steady.core.model.SyncStatus
 import app.steady.core.model.NewPerson
 import app.steady.core.model.Role
 import org.junit.jupiter.api.Assertions.assertEquals
