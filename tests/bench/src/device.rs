@@ -197,38 +197,7 @@ pub fn run(opts: &Options) -> BoxResult<Report> {
 }
 
 fn describe_run(report: &mut Report, opts: &Options, dir: &Path) -> BoxResult<()> {
-    let machine = report::machine();
-    let (sqlite, cipher) = report::sqlite_versions()?;
-    report.fact(
-        "run",
-        format!(
-            "{} UTC, {} build{}",
-            chrono::Utc::now().format("%Y-%m-%d %H:%M"),
-            if cfg!(debug_assertions) {
-                "debug"
-            } else {
-                "release"
-            },
-            report::git_commit()
-                .map(|c| format!(", commit {c}"))
-                .unwrap_or_default()
-        ),
-    );
-    report.fact(
-        "machine",
-        format!(
-            "{}, {} cores available; {}",
-            machine.cpu, machine.cores, machine.os
-        ),
-    );
-    report.fact(
-        "versions",
-        format!(
-            "steady-core {} (workspace version), SQLite {sqlite}, SQLCipher {cipher}, {}",
-            env!("CARGO_PKG_VERSION"),
-            machine.rustc
-        ),
-    );
+    report::common_facts(report);
     report.fact(
         "parameters",
         format!(
@@ -628,10 +597,10 @@ fn same_disk_as_binary(dir: &Path) -> &'static str {
 }
 
 /// SplitMix64: a small seeded generator, so every run builds the same synthetic data.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -639,11 +608,11 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
 

@@ -1,17 +1,24 @@
 //! `steady-bench`: measures Steady against the budgets of DESIGN.md §7 and writes the figures
 //! up as markdown, so that performance claims in the docs come from a command anyone can rerun.
 //!
-//! Each section of §7 is a subcommand (`device` today; sync against PouchDB and server load
-//! later), with its own module that returns a [`report::Report`]. This file only parses the
-//! command line, dispatches, prints the report and writes it to `--out`. Figures are not
-//! assertions: the exit code is 0 whatever the figures, and non-zero only on an error.
+//! Each section of §7 is a subcommand with its own module that returns a [`report::Report`]:
+//! `device` (the store on the phone), `sync` (against PouchDB), `scale` (idle sync and 1,000
+//! devices), and `all` (the three, as one report). This file only parses the command line,
+//! dispatches, prints the report and writes it to `--out`. Figures are not assertions: the exit
+//! code is 0 whatever the figures, and non-zero only on an error.
 //!
 //! ```text
-//! cargo run --release -p steady-bench -- device [--quick] [--out docs/benchmarks.md]
+//! cargo run --release -p steady-bench -- all [--quick] [--out docs/benchmarks.md]
 //! ```
 
 mod device;
+mod env;
+mod peer;
+mod pg;
 mod report;
+mod scale;
+mod sync;
+mod wire;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,13 +28,25 @@ usage: steady-bench <section> [options]
 
 sections:
   device         quick capture vs a plain SQLite insert, open, amber card and search
-                 over N people with full support sheets (DESIGN.md §7)
+                 over N people with full support sheets
+  sync           N records of 1 KB and of 200 B pushed and pulled through steady-server
+                 (SQLite and PostgreSQL) vs PouchDB -> express-pouchdb and back: rates,
+                 requests per 1,000 records, bytes on the wire (needs node and npm)
+  scale          idle sync at 10,000 vs 1,000,000 stored ops; 1,000 simulated devices
+                 against one steady-server process on each back end
+  all            the three, as one report
+
+PostgreSQL: STEADY_TEST_DATABASE_URL if set, else a throwaway cluster started (and stopped)
+with tests/postgres.sh; if neither works, PostgreSQL is skipped and the report says why.
 
 options:
-  --quick        small N so CI runs it in seconds; figures are marked as not claims
+  --quick        small N so CI runs it in a minute or two; figures are marked as not claims
   --out <path>   also write the markdown report to <path> (it is always printed)
-  --people <N>   people in the store (default 10000; quick: 500)
-  --captures <N> quick captures and floor inserts, each (default 2000; quick: 100)
+  --people <N>   device: people in the store (default 10000; quick: 500)
+  --captures <N> device: quick captures and floor inserts, each (default 2000; quick: 100)
+  --records <N>  sync: records of each size (default 10000; quick: 300)
+  --devices <N>  scale: simulated devices (default 1000; quick: 50)
+  --seconds <N>  scale: how long they run (default 60; quick: 5)
   -h, --help     this text
 ";
 
@@ -39,6 +58,9 @@ struct Args {
     out: Option<PathBuf>,
     people: Option<usize>,
     captures: Option<usize>,
+    records: Option<usize>,
+    devices: Option<usize>,
+    seconds: Option<usize>,
     help: bool,
 }
 
@@ -67,6 +89,9 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--out" => parsed.out = Some(PathBuf::from(value("--out")?)),
             "--people" => parsed.people = Some(count("--people", value("--people")?)?),
             "--captures" => parsed.captures = Some(count("--captures", value("--captures")?)?),
+            "--records" => parsed.records = Some(count("--records", value("--records")?)?),
+            "--devices" => parsed.devices = Some(count("--devices", value("--devices")?)?),
+            "--seconds" => parsed.seconds = Some(count("--seconds", value("--seconds")?)?),
             "-h" | "--help" => parsed.help = true,
             f if f.starts_with('-') => return Err(format!("unknown option {f}")),
             _ if parsed.section.is_none() => parsed.section = Some(arg),
@@ -74,6 +99,69 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         }
     }
     Ok(parsed)
+}
+
+fn device_options(args: &Args) -> device::Options {
+    device::Options {
+        quick: args.quick,
+        people: args.people.unwrap_or(if args.quick { 500 } else { 10_000 }),
+        captures: args
+            .captures
+            .unwrap_or(if args.quick { 100 } else { 2_000 }),
+    }
+}
+
+fn sync_options(args: &Args) -> sync::Options {
+    sync::Options {
+        quick: args.quick,
+        records: args
+            .records
+            .unwrap_or(if args.quick { 300 } else { 10_000 }),
+    }
+}
+
+fn scale_options(args: &Args) -> scale::Options {
+    let mut opts = scale::Options::new(args.quick);
+    if let Some(devices) = args.devices {
+        opts.devices = devices;
+    }
+    if let Some(seconds) = args.seconds {
+        opts.duration = std::time::Duration::from_secs(seconds as u64);
+    }
+    opts
+}
+
+/// Runs the section named; `None` if there is no such section.
+fn run(args: &Args) -> Result<Option<String>, Box<dyn std::error::Error>> {
+    let markdown = match args.section.as_deref() {
+        Some("device") => device::run(&device_options(args))?.markdown(),
+        Some("sync") => {
+            let mut env = env::Env::new()?;
+            sync::run(&mut env, &sync_options(args))?.markdown()
+        }
+        Some("scale") => {
+            let mut env = env::Env::new()?;
+            scale::run(&mut env, &scale_options(args))?.markdown()
+        }
+        Some("all") => {
+            let started = std::time::Instant::now();
+            let device = device::run(&device_options(args))?;
+            let mut env = env::Env::new()?;
+            let sync = sync::run(&mut env, &sync_options(args))?;
+            let scale = scale::run(&mut env, &scale_options(args))?;
+            drop(env);
+            let mut markdown = report::combined("Steady benchmarks", &[device, sync, scale]);
+            markdown.push_str(&format!(
+                "\n---\n\nThe whole run took {:.0} s: `cargo run --release -p steady-bench -- \
+                 all{}`.\n",
+                started.elapsed().as_secs_f64(),
+                if args.quick { " --quick" } else { "" }
+            ));
+            markdown
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(markdown))
 }
 
 fn main() -> ExitCode {
@@ -88,31 +176,23 @@ fn main() -> ExitCode {
         print!("{USAGE}");
         return ExitCode::SUCCESS;
     }
-    let report = match args.section.as_deref() {
-        Some("device") => device::run(&device::Options {
-            quick: args.quick,
-            people: args.people.unwrap_or(if args.quick { 500 } else { 10_000 }),
-            captures: args
-                .captures
-                .unwrap_or(if args.quick { 100 } else { 2_000 }),
-        }),
-        Some(other) => {
-            eprintln!("error: unknown section {other:?}\n\n{USAGE}");
+    let markdown = match run(&args) {
+        Ok(Some(markdown)) => markdown,
+        Ok(None) => {
+            eprintln!(
+                "error: {}\n\n{USAGE}",
+                match &args.section {
+                    Some(other) => format!("unknown section {other:?}"),
+                    None => "name a section".to_string(),
+                }
+            );
             return ExitCode::from(2);
         }
-        None => {
-            eprintln!("error: name a section\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let report = match report {
-        Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let markdown = report.markdown();
     print!("{markdown}");
     if let Some(out) = &args.out {
         let written = out
@@ -140,6 +220,11 @@ mod tests {
     #[test]
     fn flags_in_both_forms() {
         let a = parse(args("device --quick --out=x.md --people 30 --captures=5")).unwrap();
+        let b = parse(args("all --records 7 --devices=3 --seconds 2")).unwrap();
+        assert_eq!(
+            (b.records, b.devices, b.seconds),
+            (Some(7), Some(3), Some(2))
+        );
         assert_eq!(a.section.as_deref(), Some("device"));
         assert!(a.quick);
         assert_eq!(a.out.unwrap().to_str(), Some("x.md"));

@@ -142,6 +142,8 @@ pub struct Report {
     pub facts: Vec<(String, String)>,
     /// The measurements.
     pub rows: Vec<Row>,
+    /// Further markdown (detail tables) after the main table.
+    pub extra: Vec<String>,
     /// Paragraphs after the table (method, caveats).
     pub notes: Vec<String>,
 }
@@ -152,52 +154,154 @@ impl Report {
         self.facts.push((key.to_string(), value.into()));
     }
 
-    /// The report as markdown.
+    /// The report as markdown, on its own.
     pub fn markdown(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "# {}\n", self.title);
-        if self.quick {
-            let _ = writeln!(
-                out,
-                "> **Quick run** (small N, for CI): these figures only show that the harness \
-                 works. They are not claims about Steady's performance.\n"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "These are measured figures, not assertions: a MISS is reported here and the command \
-             still exits 0. Budgets are from DESIGN.md §7.\n"
-        );
+        preamble(&mut out, self.quick);
+        self.body(&mut out, &[]);
+        out
+    }
+
+    /// Facts, the table, the extra tables and the notes; facts whose key and value are in
+    /// `skip` (already given above) are left out.
+    fn body(&self, out: &mut String, skip: &[(String, String)]) {
         for (key, value) in &self.facts {
-            let _ = writeln!(out, "- **{key}**: {}", cell(value));
+            if !skip.contains(&(key.clone(), value.clone())) {
+                let _ = writeln!(out, "- **{key}**: {}", cell(value));
+            }
         }
         let _ = writeln!(out);
-        let _ = writeln!(out, "| measurement | figure | budget | result |");
-        let _ = writeln!(out, "|---|---|---|---|");
-        for row in &self.rows {
-            let verdict = if self.quick && row.verdict != Verdict::Info {
-                format!("{} (quick, not a claim)", row.verdict.label())
-            } else {
-                row.verdict.label().to_string()
-            };
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                cell(&row.what),
-                cell(&row.figure),
-                if row.budget.is_empty() {
-                    "—".to_string()
-                } else {
-                    cell(&row.budget)
-                },
-                verdict
-            );
+        table(out, self.quick, self.rows.iter());
+        for extra in &self.extra {
+            let _ = writeln!(out, "\n{}", extra.trim_end());
         }
         for note in &self.notes {
             let _ = writeln!(out, "\n{note}");
         }
-        out
     }
+}
+
+fn preamble(out: &mut String, quick: bool) {
+    if quick {
+        let _ = writeln!(
+            out,
+            "> **Quick run** (small N, for CI): these figures only show that the harness \
+             works. They are not claims about Steady's performance.\n"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "These are measured figures, not assertions: a MISS is reported here and the command \
+         still exits 0. Budgets are from DESIGN.md §7.\n"
+    );
+}
+
+fn table<'a>(out: &mut String, quick: bool, rows: impl Iterator<Item = &'a Row>) {
+    let _ = writeln!(out, "| measurement | figure | budget | result |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for row in rows {
+        let verdict = if quick && row.verdict != Verdict::Info {
+            format!("{} (quick, not a claim)", row.verdict.label())
+        } else {
+            row.verdict.label().to_string()
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            cell(&row.what),
+            cell(&row.figure),
+            if row.budget.is_empty() {
+                "—".to_string()
+            } else {
+                cell(&row.budget)
+            },
+            verdict
+        );
+    }
+}
+
+/// Several sections as one document: a title, the facts they share, every budgeted row at a
+/// glance, then each section in full under its own heading.
+pub fn combined(title: &str, sections: &[Report]) -> String {
+    let mut out = String::new();
+    let quick = sections.iter().any(|s| s.quick);
+    let _ = writeln!(out, "# {title}\n");
+    preamble(&mut out, quick);
+    // Facts every section states alike go once, at the top.
+    let shared: Vec<(String, String)> = sections
+        .first()
+        .map(|first| {
+            first
+                .facts
+                .iter()
+                .filter(|f| sections.iter().all(|s| s.facts.contains(f)))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    for (key, value) in &shared {
+        let _ = writeln!(out, "- **{key}**: {}", cell(value));
+    }
+    let _ = writeln!(out, "\n## Budgets at a glance\n");
+    table(
+        &mut out,
+        quick,
+        sections
+            .iter()
+            .flat_map(|s| s.rows.iter())
+            .filter(|r| r.verdict != Verdict::Info),
+    );
+    for section in sections {
+        let heading = section
+            .title
+            .split_once(" — ")
+            .map(|(_, t)| t)
+            .unwrap_or(&section.title);
+        let _ = writeln!(out, "\n## {heading}\n");
+        section.body(&mut out, &shared);
+    }
+    out
+}
+
+/// The facts every section starts with: when, from which commit, on what machine, and the
+/// versions of what is measured.
+pub fn common_facts(report: &mut Report) {
+    static STARTED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let started = STARTED.get_or_init(|| chrono::Utc::now().format("%Y-%m-%d %H:%M").to_string());
+    let machine = machine();
+    report.fact(
+        "run",
+        format!(
+            "started {started} UTC, {} build{}",
+            if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            },
+            git_commit()
+                .map(|c| format!(", commit {c}"))
+                .unwrap_or_default()
+        ),
+    );
+    report.fact(
+        "machine",
+        format!(
+            "{}, {} cores available; {}",
+            machine.cpu, machine.cores, machine.os
+        ),
+    );
+    let (sqlite, cipher) =
+        sqlite_versions().unwrap_or_else(|_| ("unknown".into(), "unknown".into()));
+    report.fact(
+        "versions",
+        format!(
+            "steady-core and steady-server {} (workspace version), SQLite {sqlite}, SQLCipher \
+             {cipher}, {}",
+            env!("CARGO_PKG_VERSION"),
+            machine.rustc
+        ),
+    );
 }
 
 /// Text safe inside a markdown table cell.
