@@ -358,6 +358,50 @@ pub(crate) fn add_to_page(changes: &mut Vec<PulledChange>, unit_id: &str, cell: 
     });
 }
 
+/// An enrolment code as stored, for [`code_refusal`].
+pub(crate) struct StoredCode<'a> {
+    /// SHA-256 of the secret, hex.
+    pub secret_hash: &'a str,
+    /// When it stops working (epoch ms).
+    pub expires_at: i64,
+    /// Wrong secrets allowed.
+    pub max_attempts: i64,
+    /// Wrong secrets so far.
+    pub attempts: i64,
+    /// Already redeemed.
+    pub used: bool,
+}
+
+/// Why a stored code refuses `secret_hash` at `now`, in the one order both back ends apply:
+/// used, expired, out of attempts, then a wrong secret (which the back end counts and commits
+/// before answering). `None`: the code may enrol.
+pub(crate) fn code_refusal(
+    code: &StoredCode<'_>,
+    secret_hash: &str,
+    now: Timestamp,
+) -> Option<Refusal> {
+    if code.used {
+        Some(Refusal::Used)
+    } else if now.0 >= code.expires_at {
+        Some(Refusal::Expired)
+    } else if code.attempts >= code.max_attempts {
+        Some(Refusal::Exhausted)
+    } else if !same_hash(code.secret_hash, secret_hash) {
+        Some(Refusal::WrongSecret)
+    } else {
+        None
+    }
+}
+
+/// Compares two hashes in time that does not depend on where they differ.
+pub(crate) fn same_hash(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// SHA-256 in hex: how tokens and code secrets are stored.
 pub fn hash_secret(secret: &str) -> String {
     use sha2::{Digest, Sha256};
@@ -399,6 +443,42 @@ mod tests {
         assert!(matches!(&changes[0].change, Change::Fields(f) if f.len() == 2));
         assert!(matches!(&changes[1].change, Change::Item { .. }));
         assert!(matches!(&changes[2].change, Change::Fields(f) if f.len() == 1));
+    }
+
+    #[test]
+    fn hashes_compare_equal_only_when_equal() {
+        assert!(same_hash("abc", "abc"));
+        assert!(!same_hash("abc", "abd"));
+        assert!(!same_hash("abc", "ab"));
+    }
+
+    #[test]
+    fn a_code_is_refused_used_then_expired_then_exhausted_then_for_a_wrong_secret() {
+        let code = |used, attempts| StoredCode {
+            secret_hash: "aa",
+            expires_at: 100,
+            max_attempts: 3,
+            attempts,
+            used,
+        };
+        let at = |ms| Timestamp(ms);
+        assert_eq!(
+            code_refusal(&code(true, 9), "xx", at(999)),
+            Some(Refusal::Used)
+        );
+        assert_eq!(
+            code_refusal(&code(false, 9), "xx", at(100)),
+            Some(Refusal::Expired)
+        );
+        assert_eq!(
+            code_refusal(&code(false, 3), "aa", at(99)),
+            Some(Refusal::Exhausted)
+        );
+        assert_eq!(
+            code_refusal(&code(false, 2), "ab", at(99)),
+            Some(Refusal::WrongSecret)
+        );
+        assert_eq!(code_refusal(&code(false, 2), "aa", at(99)), None);
     }
 
     #[test]

@@ -51,8 +51,8 @@ use tokio_postgres::types::ToSql;
 
 use super::{
     Authenticated, Cursor, DeviceRecord, MAX_PAGE_BYTES, NewDevice, NewEnrolmentCode, Page,
-    PulledCell, Redeemed, Refusal, Storage, StorageError, StorageResult, Unit, add_to_page,
-    check_unit_id,
+    PulledCell, Redeemed, Refusal, Storage, StorageError, StorageResult, StoredCode, Unit,
+    add_to_page, check_unit_id, code_refusal,
 };
 use crate::merge::{self, Actor, CellKey, EntityState, GrantRecord, Known, Plan};
 use crate::records_log::{self, LogEntry, RecordsReport, Verifier};
@@ -131,16 +131,6 @@ fn role(name: &str) -> StorageResult<Role> {
 
 fn counter(c: i64) -> StorageResult<u32> {
     u32::try_from(c).map_err(|_| bad_data("stamp counter out of range"))
-}
-
-/// Hashes compared in constant time, so the time taken says nothing about how close a guess
-/// was.
-fn same_hash(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 const SELECT_LOCK: &str = "SELECT pg_advisory_xact_lock($1::int8)";
@@ -757,25 +747,27 @@ impl Storage for PgStorage {
         let max_attempts: i32 = row.get(3);
         let attempts: i32 = row.get(4);
         let used_at: Option<i64> = row.get(5);
-        if used_at.is_some() {
-            return Ok(Redeemed::Refused(Refusal::Used));
-        }
-        if now.0 >= expires_at {
-            return Ok(Redeemed::Refused(Refusal::Expired));
-        }
-        if attempts >= max_attempts {
-            return Ok(Redeemed::Refused(Refusal::Exhausted));
-        }
-        if !same_hash(&stored_hash, secret_hash) {
-            // Counted and committed, so guesses burn the code even though the answer is "no".
-            tx.execute(
-                "UPDATE enrolment_codes SET attempts = attempts + 1 WHERE code_id = $1",
-                &[&code_id],
-            )
-            .await
-            .map_err(pg)?;
-            tx.commit().await.map_err(pg)?;
-            return Ok(Redeemed::Refused(Refusal::WrongSecret));
+        let stored = StoredCode {
+            secret_hash: &stored_hash,
+            expires_at,
+            max_attempts: i64::from(max_attempts),
+            attempts: i64::from(attempts),
+            used: used_at.is_some(),
+        };
+        match code_refusal(&stored, secret_hash, now) {
+            None => {}
+            Some(Refusal::WrongSecret) => {
+                // Counted and committed, so guesses burn the code even though the answer is "no".
+                tx.execute(
+                    "UPDATE enrolment_codes SET attempts = attempts + 1 WHERE code_id = $1",
+                    &[&code_id],
+                )
+                .await
+                .map_err(pg)?;
+                tx.commit().await.map_err(pg)?;
+                return Ok(Redeemed::Refused(Refusal::WrongSecret));
+            }
+            Some(refusal) => return Ok(Redeemed::Refused(refusal)),
         }
         // A unit named twice keeps its last grant.
         let mut specs: Vec<super::GrantSpec> = Vec::new();
@@ -1140,17 +1132,5 @@ impl Storage for PgStorage {
         }
         tx.commit().await.map_err(pg)?;
         Ok(v.finish())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hashes_compare_equal_only_when_equal() {
-        assert!(same_hash("abc", "abc"));
-        assert!(!same_hash("abc", "abd"));
-        assert!(!same_hash("abc", "ab"));
     }
 }

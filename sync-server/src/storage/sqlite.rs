@@ -27,8 +27,8 @@ use tokio::sync::Semaphore;
 
 use super::{
     Authenticated, Cursor, DeviceRecord, GrantSpec, MAX_PAGE_BYTES, NewDevice, NewEnrolmentCode,
-    Page, PulledCell, Redeemed, Refusal, Storage, StorageError, StorageResult, Unit, add_to_page,
-    check_unit_id,
+    Page, PulledCell, Redeemed, Refusal, Storage, StorageError, StorageResult, StoredCode, Unit,
+    add_to_page, check_unit_id, code_refusal,
 };
 use crate::merge::{self, Actor, CellKey, EntityState, GrantRecord, Known, Plan};
 use crate::records_log::{self, LogEntry, RecordsReport, Verifier};
@@ -229,15 +229,6 @@ fn meta(conn: &Connection, key: &str) -> StorageResult<i64> {
     Ok(conn
         .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
         .query_row([key], |r| r.get(0))?)
-}
-
-/// Compares two hashes without stopping at the first difference.
-fn same_hash(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 fn unit_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Unit> {
@@ -698,23 +689,25 @@ fn redeem_blocking(
     let Some((stored_hash, grants_json, expires_at, max_attempts, attempts, used_at)) = code else {
         return Ok(Redeemed::Refused(Refusal::Unknown));
     };
-    if used_at.is_some() {
-        return Ok(Redeemed::Refused(Refusal::Used));
-    }
-    if now.0 >= expires_at {
-        return Ok(Redeemed::Refused(Refusal::Expired));
-    }
-    if attempts >= max_attempts {
-        return Ok(Redeemed::Refused(Refusal::Exhausted));
-    }
-    if !same_hash(&stored_hash, secret_hash) {
-        // The wrong guess is counted and committed: a code can be guessed at only so often.
-        tx.execute(
-            "UPDATE enrolment_codes SET attempts = attempts + 1 WHERE code_id = ?1",
-            [code_id],
-        )?;
-        tx.commit()?;
-        return Ok(Redeemed::Refused(Refusal::WrongSecret));
+    let stored = StoredCode {
+        secret_hash: &stored_hash,
+        expires_at,
+        max_attempts,
+        attempts,
+        used: used_at.is_some(),
+    };
+    match code_refusal(&stored, secret_hash, now) {
+        None => {}
+        Some(Refusal::WrongSecret) => {
+            // The wrong guess is counted and committed: a code can be guessed at only so often.
+            tx.execute(
+                "UPDATE enrolment_codes SET attempts = attempts + 1 WHERE code_id = ?1",
+                [code_id],
+            )?;
+            tx.commit()?;
+            return Ok(Redeemed::Refused(Refusal::WrongSecret));
+        }
+        Some(refusal) => return Ok(Redeemed::Refused(refusal)),
     }
     let exists: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1)",
