@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use steady_server::storage::postgres::with_database;
 
 use serde_json::{Value, json};
 use steady_core::clock::{Hlc, Timestamp};
@@ -113,20 +114,6 @@ fn pg_admin_url() -> Option<String> {
             None
         }
     }
-}
-
-/// `url` with its database name replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
-    let scheme_end = url.find("://").map(|i| i + 3).expect("a postgres:// URL");
-    let (query_at, query) = match url.find('?') {
-        Some(i) => (i, &url[i..]),
-        None => (url.len(), ""),
-    };
-    let path_at = url[scheme_end..query_at]
-        .find('/')
-        .map(|i| scheme_end + i)
-        .unwrap_or(query_at);
-    format!("{}/{database}{query}", &url[..path_at])
 }
 
 async fn admin_client(url: &str) -> tokio_postgres::Client {

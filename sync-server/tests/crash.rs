@@ -23,6 +23,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use steady_server::storage::postgres::with_database;
 
 use steady_core::incident::{IncidentStatus, QuickCapture};
 use steady_core::protocol::EntityKind;
@@ -76,19 +77,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("runtime")
-}
-
-fn with_database(url: &str, database: &str) -> String {
-    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_at = url[after_scheme..]
-        .find('/')
-        .map(|i| i + after_scheme)
-        .unwrap_or(url.len());
-    let query = url[path_at..]
-        .find('?')
-        .map(|i| &url[path_at + i..])
-        .unwrap_or("");
-    format!("{}/{database}{query}", &url[..path_at])
 }
 
 /// A fresh PostgreSQL database, or `None` (skipped) when there is none here.

@@ -1134,3 +1134,37 @@ impl Storage for PgStorage {
         Ok(v.finish())
     }
 }
+
+/// `url` with its database name replaced by `database` (query parameters kept): how tests, the
+/// benchmarks and the end-to-end harness make a database of their own next to the one they
+/// were given.
+pub fn with_database(url: &str, database: &str) -> String {
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_at = url[after_scheme..]
+        .find('/')
+        .map(|i| i + after_scheme)
+        .unwrap_or(url.len());
+    let query = url[path_at..]
+        .find('?')
+        .map(|i| &url[path_at + i..])
+        .unwrap_or("");
+    format!("{}/{database}{query}", &url[..path_at])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            with_database("postgres://u@h:1/steady", "x"),
+            "postgres://u@h:1/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:1/steady?sslmode=disable", "x"),
+            "postgres://u@h:1/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h:1", "x"), "postgres://u@h:1/x");
+    }
+}

@@ -12,6 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use steady_server::storage::postgres::with_database;
 
 use tokio_postgres::NoTls;
 
@@ -163,35 +164,4 @@ async fn describe(url: &str) -> BoxResult<String> {
         settings.push(format!("{name}={value}"));
     }
     Ok(format!("PostgreSQL {version}, {}", settings.join(", ")))
-}
-
-fn with_database(url: &str, database: &str) -> String {
-    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_at = url[after_scheme..]
-        .find('/')
-        .map(|i| i + after_scheme)
-        .unwrap_or(url.len());
-    let query = url[path_at..]
-        .find('?')
-        .map(|i| &url[path_at + i..])
-        .unwrap_or("");
-    format!("{}/{database}{query}", &url[..path_at])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::with_database;
-
-    #[test]
-    fn database_urls() {
-        assert_eq!(
-            with_database("postgres://u@h:1/steady", "x"),
-            "postgres://u@h:1/x"
-        );
-        assert_eq!(
-            with_database("postgres://u@h:1/steady?sslmode=disable", "x"),
-            "postgres://u@h:1/x?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://u@h:1", "x"), "postgres://u@h:1/x");
-    }
 }

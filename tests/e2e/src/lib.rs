@@ -12,6 +12,7 @@ pub mod fault_proxy;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
+use steady_server::storage::postgres::with_database;
 
 use steady_core::clock::Timestamp;
 use steady_core::codes::Role;
@@ -72,19 +73,6 @@ impl Backend for PgStorage {
 fn next_id() -> u64 {
     static NEXT: AtomicI64 = AtomicI64::new(0);
     NEXT.fetch_add(1, Ordering::SeqCst) as u64
-}
-
-fn with_database(url: &str, database: &str) -> String {
-    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_at = url[after_scheme..]
-        .find('/')
-        .map(|i| i + after_scheme)
-        .unwrap_or(url.len());
-    let query = url[path_at..]
-        .find('?')
-        .map(|i| &url[path_at + i..])
-        .unwrap_or("");
-    format!("{}/{database}{query}", &url[..path_at])
 }
 
 /// The wall clock devices in a test use: real time plus an offset the test may change.
