@@ -247,6 +247,7 @@ conformance!(
     tokens_authenticate_by_hash_and_revocation_shows,
     grants_list_ended_ones_and_ending_never_extends,
     pushed_ops_come_back_on_pull_grouped_per_record,
+    a_device_is_not_sent_back_what_it_pushed_but_gets_it_from_empty,
     a_retried_op_id_gets_its_first_answer_and_writes_nothing,
     the_later_stamp_wins_each_field_and_the_loser_hears_the_winner,
     a_day_fast_stamp_is_clamped_and_stored_clamped,
@@ -448,7 +449,7 @@ async fn pull_all<S: Storage>(
     let mut changes = Vec::new();
     let mut pages = 0;
     loop {
-        let page = store.pull(units, &cursor, limit).await.unwrap();
+        let page = store.pull(None, units, &cursor, limit).await.unwrap();
         assert!(!page.full_resync);
         assert!(page.changes.len() <= limit as usize, "page over its limit");
         assert!(
@@ -810,7 +811,7 @@ async fn pushed_ops_come_back_on_pull_grouped_per_record<B: Backend>(b: B) {
     assert_eq!(store.cell_count().await.unwrap(), 5);
 
     let page = store
-        .pull(&units(&["ward-a"]), &Cursor::default(), 100)
+        .pull(None, &units(&["ward-a"]), &Cursor::default(), 100)
         .await
         .unwrap();
     assert!(!page.more && !page.full_resync);
@@ -823,7 +824,7 @@ async fn pushed_ops_come_back_on_pull_grouped_per_record<B: Backend>(b: B) {
 
     // Pulled again from where it ended: nothing.
     let again = store
-        .pull(&units(&["ward-a"]), &page.cursor, 100)
+        .pull(None, &units(&["ward-a"]), &page.cursor, 100)
         .await
         .unwrap();
     assert!(again.changes.is_empty() && !again.more);
@@ -833,10 +834,135 @@ async fn pushed_ops_come_back_on_pull_grouped_per_record<B: Backend>(b: B) {
     );
     // A unit without the records sees none of them.
     let other = store
-        .pull(&units(&["ward-b"]), &Cursor::default(), 100)
+        .pull(None, &units(&["ward-b"]), &Cursor::default(), 100)
         .await
         .unwrap();
     assert!(other.changes.is_empty());
+}
+
+async fn a_device_is_not_sent_back_what_it_pushed_but_gets_it_from_empty<B: Backend>(b: B) {
+    let store = b.store();
+    with_units(&*store).await;
+    enrol(&*store, "dev-a", &[("ward-a", Role::Editor, None)]).await;
+    enrol(&*store, "dev-b", &[("ward-a", Role::Editor, None)]).await;
+    let ward = units(&["ward-a"]);
+    let person = |op: &str, name: &str, at: i64, dev: &str| {
+        fields(
+            op,
+            EntityKind::Person,
+            "p-1",
+            "ward-a",
+            &[("display_name", json!(name))],
+            stamp(NOW.0 - at, dev),
+        )
+    };
+    let note = |op: &str, text: &str, at: i64, dev: &str| {
+        fields(
+            op,
+            EntityKind::Incident,
+            "inc-1",
+            "ward-a",
+            &[("note", json!(text))],
+            stamp(NOW.0 - at, dev),
+        )
+    };
+    // dev-a has synced once: its cursor stands after dev-b's first change.
+    store
+        .push(Some("dev-b"), &[person("op-1", "Sam", 100, "dev-b")], NOW)
+        .await
+        .unwrap();
+    let first = store
+        .pull(Some("dev-a"), &ward, &Cursor::default(), 100)
+        .await
+        .unwrap();
+    assert_eq!(first.changes.len(), 1);
+
+    // dev-a writes a note and renames the person; dev-b then renames the person again.
+    let results = store
+        .push(
+            Some("dev-a"),
+            &[
+                note("op-2", "Sam upset at handover", 90, "dev-a"),
+                person("op-3", "Sam R", 80, "dev-a"),
+            ],
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert!(results.iter().all(applied), "{results:?}");
+    store
+        .push(
+            Some("dev-b"),
+            &[person("op-4", "Sam Reed", 70, "dev-b")],
+            NOW,
+        )
+        .await
+        .unwrap();
+
+    // dev-a hears dev-b's rename, which overwrote its own, and not its own note.
+    let next = store
+        .pull(Some("dev-a"), &ward, &first.cursor, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        next.changes,
+        vec![PulledChange::from(&person("op-4", "Sam Reed", 70, "dev-b"))]
+    );
+    // dev-b hears dev-a's note.
+    let for_b = store
+        .pull(Some("dev-b"), &ward, &first.cursor, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        for_b.changes,
+        vec![PulledChange::from(&note(
+            "op-2",
+            "Sam upset at handover",
+            90,
+            "dev-a"
+        ))]
+    );
+    assert_eq!(
+        next.cursor.position("ward-a"),
+        for_b.cursor.position("ward-a")
+    );
+
+    // A last change of its own still moves dev-a's cursor, so it is not read again.
+    store
+        .push(
+            Some("dev-a"),
+            &[note("op-5", "Calm by 14:10", 60, "dev-a")],
+            NOW,
+        )
+        .await
+        .unwrap();
+    let own = store
+        .pull(Some("dev-a"), &ward, &next.cursor, 100)
+        .await
+        .unwrap();
+    assert!(own.changes.is_empty() && !own.more, "{own:?}");
+    assert!(own.cursor.position("ward-a") > next.cursor.position("ward-a"));
+    let idle = store
+        .pull(Some("dev-a"), &ward, &own.cursor, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        idle.cursor.position("ward-a"),
+        own.cursor.position("ward-a")
+    );
+
+    // From empty (a first sync or a full resync) dev-a gets everything, its own cells too.
+    let all = store
+        .pull(Some("dev-a"), &ward, &Cursor::default(), 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        all.changes,
+        vec![
+            PulledChange::from(&person("op-4", "Sam Reed", 70, "dev-b")),
+            PulledChange::from(&note("op-5", "Calm by 14:10", 60, "dev-a")),
+        ]
+    );
 }
 
 async fn a_retried_op_id_gets_its_first_answer_and_writes_nothing<B: Backend>(b: B) {
@@ -877,7 +1003,10 @@ async fn a_retried_op_id_gets_its_first_answer_and_writes_nothing<B: Backend>(b:
         vec![first[0].clone(), first[0].clone()],
         "the first answer, clamp included"
     );
-    let after = store.pull(&units(&["ward-a"]), &cursor, 100).await.unwrap();
+    let after = store
+        .pull(None, &units(&["ward-a"]), &cursor, 100)
+        .await
+        .unwrap();
     assert!(
         after.changes.is_empty(),
         "no new sequence number: {:?}",
@@ -891,7 +1020,10 @@ async fn a_retried_op_id_gets_its_first_answer_and_writes_nothing<B: Backend>(b:
     stolen.stamp.device = "dev-b".into();
     let theirs = store.push(Some("dev-b"), &[stolen], NOW).await.unwrap();
     assert_eq!(rejected(&theirs[0]), Some(RejectReason::DuplicateOpId));
-    let after = store.pull(&units(&["ward-a"]), &cursor, 100).await.unwrap();
+    let after = store
+        .pull(None, &units(&["ward-a"]), &cursor, 100)
+        .await
+        .unwrap();
     assert!(after.changes.is_empty());
 }
 
@@ -994,7 +1126,7 @@ async fn a_day_fast_stamp_is_clamped_and_stored_clamped<B: Backend>(b: B) {
     };
     assert_eq!(clamped.wall_ms, NOW.0 + MAX_CLOCK_AHEAD_MS);
     let page = store
-        .pull(&units(&["ward-a"]), &Cursor::default(), 10)
+        .pull(None, &units(&["ward-a"]), &Cursor::default(), 10)
         .await
         .unwrap();
     assert_eq!(&page.changes[0].stamp, clamped, "stored as clamped");
@@ -1064,7 +1196,7 @@ async fn a_reader_editing_a_sheet_is_rejected_and_nothing_is_written<B: Backend>
     );
     assert_eq!(store.cell_count().await.unwrap(), 0);
     let page = store
-        .pull(&units(&["ward-a", "ward-b"]), &Cursor::default(), 100)
+        .pull(None, &units(&["ward-a", "ward-b"]), &Cursor::default(), 100)
         .await
         .unwrap();
     assert!(page.changes.is_empty() && !page.more);
@@ -1124,12 +1256,12 @@ async fn a_record_of_another_unit_is_a_unit_mismatch<B: Backend>(b: B) {
     let r = store.push(Some("dev-a"), &[moved], NOW).await.unwrap();
     assert_eq!(rejected(&r[0]), Some(RejectReason::UnitMismatch));
     let b_page = store
-        .pull(&units(&["ward-b"]), &Cursor::default(), 100)
+        .pull(None, &units(&["ward-b"]), &Cursor::default(), 100)
         .await
         .unwrap();
     assert!(b_page.changes.is_empty(), "nothing leaked into ward-b");
     let a_page = store
-        .pull(&units(&["ward-a"]), &Cursor::default(), 100)
+        .pull(None, &units(&["ward-a"]), &Cursor::default(), 100)
         .await
         .unwrap();
     assert_eq!(cells_of(&a_page.changes)[0].3, json!("Sam"));
@@ -1432,7 +1564,7 @@ async fn a_change_made_before_a_grant_ended_is_accepted_after<B: Backend>(b: B) 
     assert!(applied(&r[0]), "{r:?}");
     assert_eq!(rejected(&r[1]), Some(RejectReason::GrantEnded));
     let page = store
-        .pull(&units(&["ward-a"]), &Cursor::default(), 100)
+        .pull(None, &units(&["ward-a"]), &Cursor::default(), 100)
         .await
         .unwrap();
     assert_eq!(page.changes.len(), 1);
@@ -1462,7 +1594,7 @@ async fn the_server_pushes_without_grant_checks<B: Backend>(b: B) {
     let r = store.push(Some("dev-a"), &[replay], NOW).await.unwrap();
     assert_eq!(rejected(&r[0]), Some(RejectReason::DuplicateOpId));
     let page = store
-        .pull(&units(&["ward-a"]), &Cursor::default(), 100)
+        .pull(None, &units(&["ward-a"]), &Cursor::default(), 100)
         .await
         .unwrap();
     assert_eq!(page.changes, vec![PulledChange::from(&guidance)]);
@@ -1586,14 +1718,20 @@ async fn paging_returns_every_change_once_in_order_with_more_right<B: Backend>(b
             "limit {limit}: {pages} pages"
         );
         // At the end, nothing more, and `more` was false only on the last page.
-        let tail = store.pull(&both, &cursor, limit).await.unwrap();
+        let tail = store.pull(None, &both, &cursor, limit).await.unwrap();
         assert!(tail.changes.is_empty() && !tail.more);
     }
     // An exact fit: a page that holds everything left says `more: false`.
-    let exact = store.pull(&both, &Cursor::default(), 90).await.unwrap();
+    let exact = store
+        .pull(None, &both, &Cursor::default(), 90)
+        .await
+        .unwrap();
     assert_eq!(cells_of(&exact.changes).len(), 90);
     assert!(!exact.more);
-    let short = store.pull(&both, &Cursor::default(), 89).await.unwrap();
+    let short = store
+        .pull(None, &both, &Cursor::default(), 89)
+        .await
+        .unwrap();
     assert!(short.more);
 }
 
@@ -1634,7 +1772,7 @@ async fn a_unit_granted_later_pulls_its_full_history<B: Backend>(b: B) {
     // The cursor survives its text form.
     let decoded = Cursor::decode(&cursor.encode()).unwrap();
     let idle = store
-        .pull(&units(&["ward-a", "ward-b"]), &decoded, 10)
+        .pull(None, &units(&["ward-a", "ward-b"]), &decoded, 10)
         .await
         .unwrap();
     assert!(idle.changes.is_empty() && !idle.more);
@@ -1672,7 +1810,7 @@ async fn a_cursor_older_than_purged_tombstones_must_resync<B: Backend>(b: B) {
         .await
         .unwrap();
     let early = store
-        .pull(&a, &Cursor::default(), 100)
+        .pull(None, &a, &Cursor::default(), 100)
         .await
         .unwrap()
         .cursor;
@@ -1685,7 +1823,7 @@ async fn a_cursor_older_than_purged_tombstones_must_resync<B: Backend>(b: B) {
         )
         .await
         .unwrap();
-    let seen_tombstone = store.pull(&a, &early, 100).await.unwrap();
+    let seen_tombstone = store.pull(None, &a, &early, 100).await.unwrap();
     assert_eq!(
         cells_of(&seen_tombstone.changes)[0].3,
         Value::Null,
@@ -1704,14 +1842,14 @@ async fn a_cursor_older_than_purged_tombstones_must_resync<B: Backend>(b: B) {
     assert_eq!(store.cell_count().await.unwrap(), cells_before - 1);
 
     // A device that never saw the tombstone must start again from empty.
-    let stale = store.pull(&a, &early, 100).await.unwrap();
+    let stale = store.pull(None, &a, &early, 100).await.unwrap();
     assert!(stale.full_resync, "{stale:?}");
     assert!(
         stale.changes.is_empty(),
         "nothing applied on top of stale data"
     );
     // One that saw it carries on; one starting from empty gets the live cells only.
-    let fine = store.pull(&a, &current, 100).await.unwrap();
+    let fine = store.pull(None, &a, &current, 100).await.unwrap();
     assert!(!fine.full_resync);
     assert_eq!(fine.changes.len(), 1);
     let (fresh, _, _) = pull_all(&*store, &a, Cursor::default(), 2).await;
@@ -1719,7 +1857,13 @@ async fn a_cursor_older_than_purged_tombstones_must_resync<B: Backend>(b: B) {
     assert_eq!(ids, ["kim", "lee"]);
     // Purging again finds nothing and does not move the horizon past live data.
     assert_eq!(store.purge_tombstones(NOW.plus_days(1)).await.unwrap(), 0);
-    assert!(!store.pull(&a, &current, 100).await.unwrap().full_resync);
+    assert!(
+        !store
+            .pull(None, &a, &current, 100)
+            .await
+            .unwrap()
+            .full_resync
+    );
 }
 
 async fn an_idle_pull_reads_nothing_however_much_is_stored<B: Backend>(b: B) {
@@ -1751,7 +1895,7 @@ async fn an_idle_pull_reads_nothing_however_much_is_stored<B: Backend>(b: B) {
     let a = units(&["ward-a"]);
     let (changes, cursor, _) = pull_all(&*store, &a, Cursor::default(), 1000).await;
     assert_eq!(changes.len(), 40);
-    let idle: Page = store.pull(&a, &cursor, 1000).await.unwrap();
+    let idle: Page = store.pull(None, &a, &cursor, 1000).await.unwrap();
     assert!(idle.changes.is_empty() && !idle.more && !idle.full_resync);
     assert_eq!(idle.cursor.position("ward-a"), cursor.position("ward-a"));
     // Where the back end shows its plan: index seeks on (unit, seq), never a scan of cells.
@@ -1867,7 +2011,7 @@ async fn trap_round<S: Storage>(handles: &[Arc<S>], unit_id: &str, round: u64) {
                 // after that point reaches everything committed.
                 let finished = done.load(Ordering::SeqCst);
                 let limit = 1 + rng.below(40) as u32;
-                let page = handle.pull(&ward, &cursor, limit).await.unwrap();
+                let page = handle.pull(None, &ward, &cursor, limit).await.unwrap();
                 pulls += 1;
                 assert!(!page.full_resync);
                 assert!(
@@ -1960,7 +2104,7 @@ mod postgres_only {
         store.push(None, &[op("base", 0)], NOW).await.unwrap();
         let ward = units(&["ward-a"]);
         let base = store
-            .pull(&ward, &Cursor::default(), 100)
+            .pull(None, &ward, &Cursor::default(), 100)
             .await
             .unwrap()
             .cursor;
@@ -1997,14 +2141,17 @@ mod postgres_only {
             "B must wait for A's commit, not take a later seq first"
         );
         let reader = b.another().await;
-        let between = reader.pull(&ward, &base, 100).await.unwrap();
+        let between = reader.pull(None, &ward, &base, 100).await.unwrap();
         assert!(between.changes.is_empty(), "{:?}", between.changes);
         assert_eq!(between.cursor.position("ward-a"), base.position("ward-a"));
 
         release.notify_one();
         assert!(applied(&a.await.unwrap()[0]));
         assert!(applied(&b_push.await.unwrap()[0]));
-        let after = reader.pull(&ward, &between.cursor, 100).await.unwrap();
+        let after = reader
+            .pull(None, &ward, &between.cursor, 100)
+            .await
+            .unwrap();
         let ids: Vec<&str> = after.changes.iter().map(|c| c.entity_id.as_str()).collect();
         assert_eq!(ids, ["a", "b"], "A's seq, allocated first, arrives first");
     }
@@ -2031,15 +2178,21 @@ mod postgres_only {
         .await
         .unwrap();
         store.push(None, &[op("later", 2)], NOW).await.unwrap();
-        let page = store.pull(&ward, &Cursor::default(), 100).await.unwrap();
+        let page = store
+            .pull(None, &ward, &Cursor::default(), 100)
+            .await
+            .unwrap();
         assert_eq!(page.changes.len(), 1);
         tx.commit().await.unwrap();
-        let after = store.pull(&ward, &page.cursor, 100).await.unwrap();
+        let after = store.pull(None, &ward, &page.cursor, 100).await.unwrap();
         assert!(
             after.changes.is_empty(),
             "the rogue seq is below the cursor: skipped"
         );
-        let everything = store.pull(&ward, &Cursor::default(), 100).await.unwrap();
+        let everything = store
+            .pull(None, &ward, &Cursor::default(), 100)
+            .await
+            .unwrap();
         assert_eq!(everything.changes.len(), 2, "yet it is stored");
 
         // With the lock taken first, as every push does, the later push waits instead.

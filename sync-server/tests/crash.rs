@@ -230,7 +230,7 @@ async fn incidents_in<S: Storage>(store: &S) -> BTreeMap<String, String> {
     let mut cursor = Cursor::default();
     let mut out = BTreeMap::new();
     loop {
-        let page = store.pull(&units, &cursor, 5000).await.expect("pull");
+        let page = store.pull(None, &units, &cursor, 5000).await.expect("pull");
         for ch in &page.changes {
             if ch.entity != EntityKind::Incident {
                 continue;

@@ -221,7 +221,7 @@ pub async fn sync<S: Storage>(
     let units: Vec<String> = active.iter().map(|g| g.unit_id.clone()).collect();
     let page = app
         .storage
-        .pull(&units, &cursor, req.pull_limit)
+        .pull(Some(&device.device_id), &units, &cursor, req.pull_limit)
         .await
         .map_err(ApiError::internal)?;
     record("pulled", page.changes.len() as u64);

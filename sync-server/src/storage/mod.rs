@@ -265,9 +265,16 @@ pub trait Storage: Send + Sync + 'static {
         now: Timestamp,
     ) -> impl Future<Output = StorageResult<Vec<OpResult>>> + Send;
 
-    /// Changes in `units` after `cursor`, at most `limit`, in sequence order.
+    /// Changes in `units` after `cursor`, at most `limit` cells read, in sequence order.
+    ///
+    /// `reader` is the device asking: in a unit it has pulled before (cursor position above
+    /// zero) the cells it wrote itself and that still stand are left out — it holds them
+    /// already, with the server's stamp (a clamped stamp comes back in the push result) — but
+    /// still count towards `limit` and move the cursor past them, so a device is not sent back
+    /// what it has just pushed. From position zero (first sync, full resync) it gets everything.
     fn pull(
         &self,
+        reader: Option<&str>,
         units: &[String],
         cursor: &Cursor,
         limit: u32,

@@ -935,7 +935,13 @@ impl Storage for PgStorage {
         Ok(plan.results)
     }
 
-    async fn pull(&self, units: &[String], cursor: &Cursor, limit: u32) -> StorageResult<Page> {
+    async fn pull(
+        &self,
+        reader: Option<&str>,
+        units: &[String],
+        cursor: &Cursor,
+        limit: u32,
+    ) -> StorageResult<Page> {
         let (names, positions) = pull_args(units, cursor);
         // One more than asked for: its presence is `more`.
         let fetch = i64::from(limit) + 1;
@@ -971,10 +977,15 @@ impl Storage for PgStorage {
                 break;
             }
             let unit_id: String = row.get(1);
-            let value_json: &str = row.get(7);
-            bytes += value_json.len();
             taken += 1;
             next.insert(unit_id.clone(), seq);
+            let hlc_device: String = row.get(10);
+            if reader == Some(hlc_device.as_str()) && cursor.position(&unit_id) > 0 {
+                // The reader's own cell, still standing: it has it already.
+                continue;
+            }
+            let value_json: &str = row.get(7);
+            bytes += value_json.len();
             add_to_page(
                 &mut changes,
                 &unit_id,
@@ -987,7 +998,7 @@ impl Storage for PgStorage {
                     stamp: Hlc {
                         wall_ms: row.get(8),
                         counter: counter(row.get(9))?,
-                        device: row.get(10),
+                        device: hlc_device,
                     },
                 },
             );

@@ -576,6 +576,7 @@ fn push_blocking(
 
 fn pull_blocking(
     conn: &Connection,
+    reader: Option<&str>,
     units: &[String],
     cursor: &Cursor,
     limit: u32,
@@ -625,6 +626,13 @@ fn pull_blocking(
                     more = true;
                     break;
                 }
+                at = r.get(8)?;
+                budget -= 1;
+                let hlc_device: String = r.get(7)?;
+                if from > 0 && reader == Some(hlc_device.as_str()) {
+                    // The reader's own cell, still standing: it has it already.
+                    continue;
+                }
                 let value_json: String = r.get(4)?;
                 bytes += value_json.len();
                 let cell = PulledCell {
@@ -636,12 +644,10 @@ fn pull_blocking(
                     stamp: Hlc {
                         wall_ms: r.get(5)?,
                         counter: r.get(6)?,
-                        device: r.get(7)?,
+                        device: hlc_device,
                     },
                 };
-                at = r.get(8)?;
                 add_to_page(&mut changes, unit, cell);
-                budget -= 1;
                 if bytes >= MAX_PAGE_BYTES {
                     // A page of large values ends early, so a phone never receives (and the
                     // server never builds) a response of hundreds of megabytes.
@@ -897,10 +903,17 @@ impl Storage for SqliteStorage {
             .await
     }
 
-    async fn pull(&self, units: &[String], cursor: &Cursor, limit: u32) -> StorageResult<Page> {
+    async fn pull(
+        &self,
+        reader: Option<&str>,
+        units: &[String],
+        cursor: &Cursor,
+        limit: u32,
+    ) -> StorageResult<Page> {
+        let reader = reader.map(str::to_string);
         let units = units.to_vec();
         let cursor = cursor.clone();
-        self.read(move |conn| pull_blocking(conn, &units, &cursor, limit))
+        self.read(move |conn| pull_blocking(conn, reader.as_deref(), &units, &cursor, limit))
             .await
     }
 
@@ -1148,7 +1161,7 @@ mod tests {
                 .all(|r| matches!(r.outcome, OpOutcome::Applied { clamped: None }))
         );
         let page = store
-            .pull(&["ward-a".into()], &Cursor::default(), 100)
+            .pull(None, &["ward-a".into()], &Cursor::default(), 100)
             .await
             .expect("pull");
         assert_eq!(page.changes.len(), 3);
@@ -1162,7 +1175,7 @@ mod tests {
         let mut seen = 0;
         loop {
             let page = store
-                .pull(&["ward-a".into()], &cursor, 2)
+                .pull(None, &["ward-a".into()], &cursor, 2)
                 .await
                 .expect("page");
             seen += page
@@ -1177,7 +1190,7 @@ mod tests {
         }
         assert_eq!(seen, 4);
         let idle = store
-            .pull(&["ward-a".into()], &cursor, 100)
+            .pull(None, &["ward-a".into()], &cursor, 100)
             .await
             .expect("idle");
         assert!(idle.changes.is_empty() && !idle.more);
@@ -1188,7 +1201,7 @@ mod tests {
         assert_eq!(again, results);
         assert_eq!(store.cell_count().await.expect("count"), 4);
         let idle = store
-            .pull(&["ward-a".into()], &cursor, 100)
+            .pull(None, &["ward-a".into()], &cursor, 100)
             .await
             .expect("idle");
         assert!(idle.changes.is_empty());
@@ -1222,7 +1235,7 @@ mod tests {
             matches!(&results[1].outcome, OpOutcome::Superseded { winners, .. } if winners[0].value == json!(2))
         );
         let page = store
-            .pull(&["ward-a".into()], &Cursor::default(), 100)
+            .pull(None, &["ward-a".into()], &Cursor::default(), 100)
             .await
             .expect("pull");
         assert_eq!(page.changes.len(), 1);
@@ -1416,7 +1429,7 @@ mod tests {
             .await
             .expect("add");
         let early = store
-            .pull(&["ward-a".into()], &Cursor::default(), 100)
+            .pull(None, &["ward-a".into()], &Cursor::default(), 100)
             .await
             .expect("early")
             .cursor;
@@ -1438,25 +1451,25 @@ mod tests {
             .await
             .expect("remove");
         let late = store
-            .pull(&["ward-a".into()], &Cursor::default(), 100)
+            .pull(None, &["ward-a".into()], &Cursor::default(), 100)
             .await
             .expect("late")
             .cursor;
         assert_eq!(store.purge_tombstones(NOW).await.expect("purge"), 1);
         assert_eq!(store.cell_count().await.expect("count"), 1);
         let stale = store
-            .pull(&["ward-a".into()], &early, 100)
+            .pull(None, &["ward-a".into()], &early, 100)
             .await
             .expect("stale");
         assert!(stale.full_resync && stale.changes.is_empty());
         let fresh = store
-            .pull(&["ward-a".into()], &Cursor::default(), 100)
+            .pull(None, &["ward-a".into()], &Cursor::default(), 100)
             .await
             .expect("fresh");
         assert!(!fresh.full_resync);
         assert_eq!(fresh.changes.len(), 1);
         let current = store
-            .pull(&["ward-a".into()], &late, 100)
+            .pull(None, &["ward-a".into()], &late, 100)
             .await
             .expect("current");
         assert!(!current.full_resync && current.changes.is_empty());
@@ -1470,7 +1483,7 @@ mod tests {
             .await
             .expect("after");
         let next = store
-            .pull(&["ward-a".into()], &late, 100)
+            .pull(None, &["ward-a".into()], &late, 100)
             .await
             .expect("next");
         assert_eq!(next.cursor.position("ward-a"), late.position("ward-a") + 1);
@@ -1494,7 +1507,7 @@ mod tests {
             .collect();
         store.push(None, &ops, NOW).await.expect("push");
         let first = store
-            .pull(&["ward-a".into()], &Cursor::default(), 5000)
+            .pull(None, &["ward-a".into()], &Cursor::default(), 5000)
             .await
             .expect("first");
         assert!(first.more);
@@ -1504,7 +1517,7 @@ mod tests {
             first.changes.len()
         );
         let rest = store
-            .pull(&["ward-a".into()], &first.cursor, 5000)
+            .pull(None, &["ward-a".into()], &first.cursor, 5000)
             .await
             .expect("rest");
         assert!(!rest.more);

@@ -306,6 +306,7 @@ fn idle_sync<S: Storage>(
             loop {
                 let page = storage
                     .pull(
+                        None,
                         &[UNIT.to_string()],
                         &cursor,
                         steady_core::protocol::MAX_PULL_LIMIT,

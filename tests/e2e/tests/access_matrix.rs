@@ -271,12 +271,13 @@ fn stored<S: Backend>(c: &Cluster<S>) -> Stored {
     let mut cells = BTreeMap::new();
     let mut cursor = Cursor::default();
     loop {
-        let page = c
-            .rt
-            .block_on(
-                c.storage
-                    .pull(&["ward-a".to_string(), "ward-b".to_string()], &cursor, 5000),
-            )
+        let page =
+            c.rt.block_on(c.storage.pull(
+                None,
+                &["ward-a".to_string(), "ward-b".to_string()],
+                &cursor,
+                5000,
+            ))
             .expect("pull from the store");
         for ch in page.changes {
             for (field, item, value) in ch.change.cells() {

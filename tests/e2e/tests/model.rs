@@ -540,7 +540,7 @@ fn check_server_against_model(c: &Cluster<SqliteStorage>, wire: &Wire) {
     let mut cursor = Cursor::default();
     loop {
         let page =
-            c.rt.block_on(c.storage.pull(&[UNIT.to_string()], &cursor, 5000))
+            c.rt.block_on(c.storage.pull(None, &[UNIT.to_string()], &cursor, 5000))
                 .expect("pull");
         for ch in &page.changes {
             for (field, item, value) in ch.change.cells() {
