@@ -9,7 +9,9 @@
 # makes and drops one database per test) and STEADY_REQUIRE_POSTGRES=1 (so the PostgreSQL tests
 # fail rather than skip if the server is not there).
 # The cluster is for tests only: it listens on 127.0.0.1 alone, on a free port, trusts every
-# local connection, and runs with fsync off (its data is thrown away).
+# local connection, and runs with fsync off (its data is thrown away) unless
+# STEADY_PG_DURABLE=1 asks for PostgreSQL's durable defaults (the benchmarks do, so the
+# PostgreSQL back end is measured as it would run, against a SQLite store with synchronous=FULL).
 
 # The directory of the newest installed PostgreSQL's binaries (Debian keeps them off PATH).
 _steady_pg_bindir() {
@@ -71,15 +73,15 @@ steady_pg_start() {
     return 1
   fi
 
-  local port attempt started=""
+  local port attempt started="" speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "${STEADY_PG_DURABLE:-}" = 1 ] && speed=""
   port=$((20000 + RANDOM % 20000))
   for attempt in 1 2 3 4 5 6 7 8 9 10; do
     port=$((port + attempt))
     _steady_pg_port_free "$port" || continue
     if _steady_pg_as_owner "$bin/pg_ctl" -D "$STEADY_PG_DIR/data" -l "$STEADY_PG_DIR/server.log" \
         -w -t 60 start -o "-c listen_addresses=127.0.0.1 -p $port \
-        -c unix_socket_directories=$STEADY_PG_DIR -c max_connections=300 \
-        -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null; then
+        -c unix_socket_directories=$STEADY_PG_DIR -c max_connections=300 $speed" >/dev/null; then
       started=yes
       break
     fi
