@@ -26,6 +26,11 @@ pub const CARE_HOME: &str = "demo-oakfield";
 pub const WARD: &str = "demo-willow-ward";
 /// The demo organisation.
 pub const ORGANISATION: &str = "Northvale Care (demo)";
+/// The demo's web console lead (issue 9), with access to both units; their password is made
+/// afresh on every start and printed (`console::accounts::demo_lead`).
+pub const LEAD_EMAIL: &str = "lead@northvale.example";
+/// The demo lead's name.
+pub const LEAD_NAME: &str = "Dana Whitfield (demo lead)";
 
 /// The demo's two units.
 pub fn units() -> [Unit; 2] {

@@ -8,7 +8,9 @@
 //! runs against both.
 
 pub mod admin;
+pub mod console;
 pub mod demo;
+pub mod exchange;
 pub mod http;
 pub mod merge;
 pub mod records_log;

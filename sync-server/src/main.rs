@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use steady_core::clock::Timestamp;
 use steady_server::admin::{self, DEFAULT_ATTEMPTS, DEFAULT_VALID_HOURS};
+use steady_server::console::store::ConsoleStorage;
+use steady_server::console::{Console, ConsoleConfig, accounts};
 use steady_server::demo;
 use steady_server::http::{self, Limits, RateLimit, ServeConfig, TlsFiles};
 use steady_server::storage::postgres::PgStorage;
@@ -43,6 +45,11 @@ COMMANDS
   device list
   tombstones purge [--older-than-days 90]
       Delete old deletion markers; devices whose cursor is older resync in full.
+  lead add --email EMAIL --name NAME --unit UNIT [--unit ...] --password-stdin
+      Create a web console lead who may see those units; the password (at least 12
+      characters) is read as one line from standard input.
+  lead list
+  lead disable --email EMAIL
   verify
       Walk the record log (submitted incidents and addenda, hash-chained) and check every
       submitted incident against it; exit 1 naming the first break.
@@ -50,6 +57,11 @@ COMMANDS
       Seed an invented organisation (a care home and a mental health ward), issue an
       enrolment code (editor in the care home, reader on the ward), print it with its QR
       payload (for URL, default the listening address), and serve until Ctrl-C.
+      Also creates the console lead lead@northvale.example with a fresh password, printed.
+
+  serve and demo also serve the web console at /console. Its own replica lives in
+  --console-dir DIR (default DATA-DIR/console). With --database-url the console is on only
+  when --console-dir is given: give each server process a directory of its own.
 
 Logs are JSON lines on stderr (RUST_LOG sets the level; default info).
 ";
@@ -73,7 +85,12 @@ struct Args {
 }
 
 /// Options that take no value.
-const SWITCHES: &[&str] = &["allow-plain-http", "mental-health-unit", "help"];
+const SWITCHES: &[&str] = &[
+    "allow-plain-http",
+    "mental-health-unit",
+    "help",
+    "password-stdin",
+];
 
 impl Args {
     fn parse(raw: impl Iterator<Item = String>) -> Result<Args, Failure> {
@@ -235,7 +252,7 @@ async fn open_and_run(args: Args) -> Result<(), Failure> {
     }
 }
 
-async fn run<S: Storage>(storage: Arc<S>, args: &Args) -> Result<(), Failure> {
+async fn run<S: Storage + ConsoleStorage>(storage: Arc<S>, args: &Args) -> Result<(), Failure> {
     let words: Vec<&str> = args.words.iter().map(String::as_str).collect();
     match words.as_slice() {
         ["serve"] => serve(storage, args).await,
@@ -347,6 +364,36 @@ async fn run<S: Storage>(storage: Arc<S>, args: &Args) -> Result<(), Failure> {
             );
             Ok(())
         }
+        ["lead", "add"] => lead_add(storage.as_ref(), args).await,
+        ["lead", "list"] => {
+            args.only(&[])?;
+            for lead in storage.leads().await? {
+                let state = if lead.disabled {
+                    "disabled"
+                } else if lead.locked_until.is_some_and(|t| t > Timestamp::now()) {
+                    "locked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{}\t{state}",
+                    lead.email,
+                    lead.name,
+                    lead.units.join(",")
+                );
+            }
+            Ok(())
+        }
+        ["lead", "disable"] => {
+            args.only(&["email"])?;
+            let email = accounts::normalise_email(args.required("email")?);
+            if storage.lead_disable(&email, Timestamp::now()).await? {
+                println!("lead {email} disabled; their sessions have ended");
+                Ok(())
+            } else {
+                Err(Failure::Failed(format!("no lead {email}")))
+            }
+        }
         ["verify"] => {
             args.only(&[])?;
             let report = storage.verify_records().await?;
@@ -384,8 +431,59 @@ async fn run<S: Storage>(storage: Arc<S>, args: &Args) -> Result<(), Failure> {
     }
 }
 
+/// `lead add`: a web console account, password from standard input.
+async fn lead_add<S: ConsoleStorage>(storage: &S, args: &Args) -> Result<(), Failure> {
+    args.only(&["email", "name", "unit", "password-stdin"])?;
+    let email = args.required("email")?;
+    let name = args.required("name")?;
+    let units: Vec<String> = args.all("unit").into_iter().map(str::to_string).collect();
+    if units.is_empty() {
+        return Err(Failure::Usage("--unit UNIT is required".into()));
+    }
+    if !args.flag("password-stdin") {
+        return Err(Failure::Usage(
+            "--password-stdin is required (the password is never taken on the command line)".into(),
+        ));
+    }
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|e| Failure::Failed(format!("cannot read the password: {e}")))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    match accounts::add_lead(storage, email, name, password, &units, Timestamp::now()).await {
+        Ok(()) => {
+            println!(
+                "lead {} added with access to {}",
+                accounts::normalise_email(email),
+                units.join(", ")
+            );
+            Ok(())
+        }
+        Err(accounts::AccountError::Invalid(m)) => Err(Failure::Usage(m)),
+        Err(e) => Err(Failure::Failed(e.to_string())),
+    }
+}
+
+/// Where the console keeps its replica: `--console-dir`, else `DATA-DIR/console` on the
+/// embedded store. With `--database-url` there is no default (each server process needs a
+/// directory of its own, so it is given on purpose) and without one the console is off.
+fn console_dir(args: &Args) -> Option<PathBuf> {
+    match (args.get("console-dir"), args.get("database-url")) {
+        (Some(dir), _) => Some(PathBuf::from(dir)),
+        (None, Some(_)) => None,
+        (None, None) => {
+            Some(PathBuf::from(args.get("data-dir").unwrap_or("./steady-data")).join("console"))
+        }
+    }
+}
+
+/// Said when the console is off.
+const CONSOLE_OFF: &str =
+    "console: off (with --database-url, give each server process its own --console-dir DIR)";
+
 /// The options `serve` and `demo` share.
 const SERVE_OPTIONS: &[&str] = &[
+    "console-dir",
     "listen",
     "tls-cert",
     "tls-key",
@@ -427,15 +525,48 @@ fn serve_config(args: &Args) -> Result<ServeConfig, Failure> {
     })
 }
 
-async fn serve<S: Storage>(storage: Arc<S>, args: &Args) -> Result<(), Failure> {
+async fn open_console<S: Storage + ConsoleStorage>(
+    storage: &Arc<S>,
+    args: &Args,
+    bound: &http::BoundServer,
+    server_url: &str,
+) -> Result<Option<Arc<Console<S>>>, Failure> {
+    let Some(dir) = console_dir(args) else {
+        return Ok(None);
+    };
+    let config = ConsoleConfig::new(
+        dir,
+        !bound.local_addr().ip().is_loopback(),
+        server_url.to_string(),
+    );
+    Ok(Some(Console::open(storage.clone(), config).await?))
+}
+
+async fn serve<S: Storage + ConsoleStorage>(storage: Arc<S>, args: &Args) -> Result<(), Failure> {
     args.only(SERVE_OPTIONS)?;
     let bound = http::bind(serve_config(args)?).await?;
-    println!("steady-server listening on {}", bound.url());
-    bound.run(storage, http::shutdown_signal()).await?;
+    let url = bound.url();
+    let console = open_console(&storage, args, &bound, &url).await?;
+    println!("steady-server listening on {url}");
+    match console {
+        Some(console) => {
+            println!("console: {url}/console");
+            bound
+                .run_with_console(storage, console, http::shutdown_signal())
+                .await?;
+        }
+        None => {
+            println!("{CONSOLE_OFF}");
+            bound.run(storage, http::shutdown_signal()).await?;
+        }
+    }
     Ok(())
 }
 
-async fn run_demo<S: Storage>(storage: Arc<S>, args: &Args) -> Result<(), Failure> {
+async fn run_demo<S: Storage + ConsoleStorage>(
+    storage: Arc<S>,
+    args: &Args,
+) -> Result<(), Failure> {
     args.only(&[SERVE_OPTIONS, &["server-url"]].concat())?;
     let config = serve_config(args)?;
     let now = Timestamp::now();
@@ -452,6 +583,12 @@ async fn run_demo<S: Storage>(storage: Arc<S>, args: &Args) -> Result<(), Failur
     )
     .await?;
     let url = bound.url();
+    let console_url = args.get("server-url").unwrap_or(&url).to_string();
+    let console = open_console(&storage, args, &bound, &console_url).await?;
+    let lead = match console {
+        Some(_) => Some(accounts::demo_lead(storage.as_ref(), now).await?),
+        None => None,
+    };
     println!(
         "Steady demo: {} (invented people and places)",
         demo::ORGANISATION
@@ -473,6 +610,17 @@ async fn run_demo<S: Storage>(storage: Arc<S>, args: &Args) -> Result<(), Failur
         "  (valid until {}; Ctrl-C stops the server)",
         issued.expires_at
     );
-    bound.run(storage, http::shutdown_signal()).await?;
+    match (console, lead) {
+        (Some(console), Some((email, password))) => {
+            println!("console: {url}/console  {email} / {password}");
+            bound
+                .run_with_console(storage, console, http::shutdown_signal())
+                .await?;
+        }
+        _ => {
+            println!("{CONSOLE_OFF}");
+            bound.run(storage, http::shutdown_signal()).await?;
+        }
+    }
     Ok(())
 }

@@ -2239,7 +2239,10 @@ mod postgres_only {
             .await
             .unwrap()
             .get(0);
-        assert_eq!(version, 2, "001_initial and 002_record_log, once");
+        assert_eq!(
+            version, 3,
+            "001_initial, 002_record_log and 003_console, once"
+        );
         raw.batch_execute("UPDATE schema_version SET version = 99")
             .await
             .unwrap();

@@ -14,13 +14,12 @@ use steady_core::protocol::{
     EnrollRequest, EnrollResponse, HealthResponse, MAX_ID_BYTES, OpOutcome, PROTOCOL_VERSION,
     SyncRequest, SyncResponse,
 };
-use steady_core::units::UnitGrant;
 
 use super::body::read_json;
 use super::error::ApiError;
 use super::limits::{Limiters, Limits};
-use crate::admin;
 use crate::storage::{Cursor, NewDevice, Redeemed, Storage, hash_secret};
+use crate::{admin, exchange};
 
 /// What every handler shares.
 pub struct App<S> {
@@ -177,14 +176,17 @@ pub async fn sync<S: Storage>(
         })?,
     };
 
-    let now = Timestamp::now();
-    let results = app
-        .storage
-        .push(Some(&device.device_id), &req.push, now)
-        .await
-        .map_err(ApiError::internal)?;
+    let response = exchange::answer(
+        &*app.storage,
+        &device.device_id,
+        &req,
+        &cursor,
+        Timestamp::now(),
+    )
+    .await
+    .map_err(ApiError::internal)?;
     let (mut applied, mut superseded, mut rejected) = (0u64, 0u64, 0u64);
-    for r in &results {
+    for r in &response.results {
         match r.outcome {
             OpOutcome::Applied { .. } => applied += 1,
             OpOutcome::Superseded { .. } => superseded += 1,
@@ -195,51 +197,12 @@ pub async fn sync<S: Storage>(
     record("applied", applied);
     record("superseded", superseded);
     record("rejected", rejected);
-
-    // Grants are read after the push: the push itself checked each op against them.
-    let grants = app
-        .storage
-        .grants(&device.device_id)
-        .await
-        .map_err(ApiError::internal)?;
-    let mut active = Vec::new();
-    let mut ended_units = Vec::new();
-    for (grant, unit) in grants {
-        if grant.ends_at.is_some_and(|end| end <= now) {
-            ended_units.push(grant.unit_id);
-        } else {
-            active.push(UnitGrant {
-                unit_id: unit.unit_id,
-                organisation: unit.organisation,
-                name: unit.name,
-                mental_health_unit: unit.mental_health_unit,
-                role: grant.role,
-                ends_at: grant.ends_at,
-            });
-        }
-    }
-    let units: Vec<String> = active.iter().map(|g| g.unit_id.clone()).collect();
-    let page = app
-        .storage
-        .pull(Some(&device.device_id), &units, &cursor, req.pull_limit)
-        .await
-        .map_err(ApiError::internal)?;
-    record("pulled", page.changes.len() as u64);
-    record("more", page.more);
-    if page.full_resync {
+    record("pulled", response.changes.len() as u64);
+    record("more", response.more);
+    if response.full_resync {
         tracing::info!("cursor older than tombstone retention: full resync");
     }
-    Ok(Json(SyncResponse {
-        protocol: PROTOCOL_VERSION,
-        results,
-        changes: page.changes,
-        cursor: page.cursor.encode(),
-        more: page.more,
-        grants: active,
-        ended_units,
-        full_resync: page.full_resync,
-        server_time: now,
-    }))
+    Ok(Json(response))
 }
 
 /// Any other path: 404 with an error body.

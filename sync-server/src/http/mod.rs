@@ -187,6 +187,69 @@ fn router_with_limiters<S: Storage>(storage: Arc<S>, limits: Limits) -> (Router,
     (router, limiters)
 }
 
+/// The web console's routes with the server's per-address limit, timeout and request log.
+fn console_router<S: Storage + crate::console::store::ConsoleStorage>(
+    console: &Arc<crate::console::Console<S>>,
+    limiters: &Arc<Limiters>,
+    limits: &Limits,
+) -> Router {
+    console.router().layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(make_span)
+                    .on_request(())
+                    .on_response(on_response)
+                    .on_failure(()),
+            )
+            .layer(PropagateRequestIdLayer::x_request_id())
+            // No compression: a page holds the session's CSRF token next to text the request
+            // chose (a month, an email), which is what BREACH needs.
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::SERVICE_UNAVAILABLE,
+                limits.request_timeout,
+            ))
+            .layer(from_fn_with_state(limiters.clone(), limits::per_address)),
+    )
+}
+
+/// Starts a server with the web console over `storage` on 127.0.0.1, on a free port, in this
+/// process's tokio runtime; the console keeps its replica in `console_dir` and limits sign-ins
+/// per address to `sign_in_per_ip`. Returns the server and the console.
+pub async fn spawn_with_console_for_tests<S: Storage + crate::console::store::ConsoleStorage>(
+    storage: Arc<S>,
+    limits: Limits,
+    console_dir: PathBuf,
+    sign_in_per_ip: Option<RateLimit>,
+) -> Result<(TestServer, Arc<crate::console::Console<S>>), ServeError> {
+    let bound = bind(ServeConfig {
+        limits,
+        ..ServeConfig::loopback(SocketAddr::from(([127, 0, 0, 1], 0)))
+    })
+    .await?;
+    let addr = bound.local_addr();
+    let mut config = crate::console::ConsoleConfig::new(console_dir, false, bound.url());
+    config.sign_in_per_ip = sign_in_per_ip;
+    let console = crate::console::Console::open(storage.clone(), config)
+        .await
+        .map_err(|e| ServeError::Io(std::io::Error::other(e.to_string())))?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(
+        bound.run_with_console(storage, console.clone(), async move {
+            let _ = stopped.await;
+        }),
+    );
+    Ok((
+        TestServer {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        },
+        console,
+    ))
+}
+
 /// A listening socket, not yet serving: its address is known (useful with port 0) before
 /// the first request is accepted.
 pub struct BoundServer {
@@ -257,7 +320,34 @@ impl BoundServer {
         storage: Arc<S>,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        let (router, limiters) = router_with_limiters(storage, self.limits);
+        let (router, limiters) = router_with_limiters(storage, self.limits.clone());
+        self.serve_router(router, limiters, shutdown).await
+    }
+
+    // ---- Web console (issue 9): the sync API plus the console under /console. ----------------
+
+    /// Like [`BoundServer::run`], with the web console (`crate::console`) served under
+    /// `/console` on the same listener. The console's routes get the server's per-address limit,
+    /// timeout and request log, but not the API's JSON error bodies (they answer in HTML).
+    pub async fn run_with_console<S: Storage + crate::console::store::ConsoleStorage>(
+        self,
+        storage: Arc<S>,
+        console: Arc<crate::console::Console<S>>,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let (api, limiters) = router_with_limiters(storage, self.limits.clone());
+        let router = console_router(&console, &limiters, &self.limits).merge(api);
+        self.serve_router(router, limiters, shutdown).await
+    }
+
+    // ---- end of the web console's part ---------------------------------------------------------
+
+    async fn serve_router(
+        self,
+        router: Router,
+        limiters: Arc<Limiters>,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
         let housekeeping = tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {

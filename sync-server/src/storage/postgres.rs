@@ -64,6 +64,8 @@ pub const POOL_SIZE: usize = 16;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/001_initial.sql"),
     include_str!("../../migrations/postgres/002_record_log.sql"),
+    // The web console's leads, sessions and audit log (see src/console/store.rs).
+    include_str!("../../migrations/postgres/003_console.sql"),
 ];
 
 /// The schema version that added the record log: upgrading to it logs the incidents already
@@ -91,7 +93,7 @@ pub struct PgStorage {
 
 /// Maps a PostgreSQL error to a storage error by SQLSTATE and message, leaving out DETAIL
 /// (which may quote a row) so no personal data is logged.
-fn pg(e: tokio_postgres::Error) -> StorageError {
+pub(crate) fn pg(e: tokio_postgres::Error) -> StorageError {
     match e.as_db_error() {
         Some(db) => StorageError::Postgres(format!(
             "{} {}: {}",
@@ -248,7 +250,8 @@ impl PgStorage {
             .join("\n"))
     }
 
-    async fn client(&self) -> StorageResult<deadpool_postgres::Client> {
+    /// A pooled connection. (`pub(crate)`: the web console's tables, `console/store.rs`, use it.)
+    pub(crate) async fn client(&self) -> StorageResult<deadpool_postgres::Client> {
         self.pool.get().await.map_err(pool_err)
     }
 

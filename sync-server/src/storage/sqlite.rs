@@ -40,6 +40,8 @@ pub const DB_FILE: &str = "steady-server.db";
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/001_initial.sql"),
     include_str!("../../migrations/sqlite/002_record_log.sql"),
+    // The web console's leads, sessions and audit log (see src/console/store.rs).
+    include_str!("../../migrations/sqlite/003_console.sql"),
 ];
 
 /// The schema version that added the record log: upgrading to it logs the incidents already
@@ -167,8 +169,9 @@ impl SqliteStorage {
         &self.inner.path
     }
 
-    /// Runs `f` on the writer connection, on a blocking thread.
-    async fn write<T, F>(&self, f: F) -> StorageResult<T>
+    /// Runs `f` on the writer connection, on a blocking thread. (`pub(crate)`: the web
+    /// console's tables, `console/store.rs`, are written through it too.)
+    pub(crate) async fn write<T, F>(&self, f: F) -> StorageResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> StorageResult<T> + Send + 'static,
@@ -184,8 +187,8 @@ impl SqliteStorage {
         .map_err(|e| StorageError::Task(e.to_string()))?
     }
 
-    /// Runs `f` on a reader connection, on a blocking thread.
-    async fn read<T, F>(&self, f: F) -> StorageResult<T>
+    /// Runs `f` on a reader connection, on a blocking thread. (`pub(crate)`: see `write`.)
+    pub(crate) async fn read<T, F>(&self, f: F) -> StorageResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> StorageResult<T> + Send + 'static,

@@ -1,0 +1,1536 @@
+//! The console's pages and form handlers, one function per route.
+//!
+//! Each handler checks that the unit or record belongs to one of the lead's units (else 404),
+//! reads or writes through the console's replica (the core's domain API), writes the console
+//! audit entry, and renders with maud. POST handlers answer with a 303 to the page they came
+//! from (so a reload never repeats them), except issuing an enrolment code, whose answer is the
+//! code itself, shown once.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Form;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, NaiveDate, Utc};
+use maud::{Markup, PreEscaped, html};
+use serde::Deserialize;
+use steady_core::Store;
+use steady_core::clock::Timestamp;
+use steady_core::codes::{RestrictiveInterventionType, Role};
+use steady_core::incident::{Incident, IncidentStatus};
+use steady_core::people::ListItem;
+use steady_core::sheet::{SheetList, SheetText};
+
+use super::figures;
+use super::session::{self, Session};
+use super::store::ConsoleStorage;
+use super::views::{self, UnitNav, csrf, day, when};
+use super::{Console, ConsoleError, accounts};
+use crate::admin;
+use crate::storage::{GrantSpec, Storage, Unit};
+
+type St<S> = State<Arc<Console<S>>>;
+type Page = Result<Response, ConsoleError>;
+
+/// The title people read for each free-text field.
+pub fn text_title(field: SheetText) -> &'static str {
+    match field {
+        SheetText::LikedAndAdmired => "What people like and admire about me",
+        SheetText::ImportantToMe => "What's important to me",
+        SheetText::HowToSupportMe => "How best to support me",
+        SheetText::HowICommunicate => "How I communicate",
+        SheetText::HowToCommunicateWithMe => "How to communicate with me",
+        SheetText::WhenSettled => "What I'm like when settled",
+        SheetText::Routines => "Routines that keep me well",
+        SheetText::SensoryNeeds => "Sensory needs",
+        SheetText::LikesAndDislikes => "Likes and dislikes",
+        SheetText::WhatStaffShouldDo => "What staff should do in a crisis",
+        SheetText::WhoToCall => "Who to call",
+        SheetText::SupportAfterwards => "How to support me afterwards",
+        SheetText::HowIDebrief => "How I like to be debriefed",
+    }
+}
+
+/// The title people read for each list.
+pub fn list_title(list: SheetList) -> &'static str {
+    match list {
+        SheetList::Triggers => "Triggers",
+        SheetList::WarningSigns => "Early warning signs",
+        SheetList::WhatHelps => "What helps",
+        SheetList::WhatToAvoid => "What to avoid",
+        SheetList::Contraindications => "Contraindications",
+    }
+}
+
+const SAFETY_ALERTS: &str = "safety_alerts";
+const AUTHORISED: &str = "red.authorised_interventions";
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+fn html_page(markup: Markup) -> Response {
+    axum::response::Html(markup.into_string()).into_response()
+}
+
+/// The unit, if the lead may see it.
+async fn unit_for<S: Storage + ConsoleStorage>(
+    console: &Console<S>,
+    session: &Session,
+    unit_id: &str,
+) -> Result<Unit, ConsoleError> {
+    if !session.may_see(unit_id) {
+        return Err(ConsoleError::NotFound);
+    }
+    console
+        .storage
+        .units()
+        .await?
+        .into_iter()
+        .find(|u| u.unit_id == unit_id)
+        .ok_or(ConsoleError::NotFound)
+}
+
+/// The unit (of the lead's) that a person belongs to, found without recording a view.
+async fn person_unit<S: Storage + ConsoleStorage>(
+    console: &Console<S>,
+    session: &Session,
+    person_id: &str,
+) -> Result<Unit, ConsoleError> {
+    unit_holding(console, session, person_id, |s, unit, id| {
+        s.people(unit)
+            .is_ok_and(|people| people.iter().any(|p| p.id == id))
+    })
+    .await
+}
+
+/// The unit (of the lead's) that an incident belongs to, found without recording a view.
+async fn incident_unit<S: Storage + ConsoleStorage>(
+    console: &Console<S>,
+    session: &Session,
+    incident_id: &str,
+) -> Result<Unit, ConsoleError> {
+    unit_holding(console, session, incident_id, |s, unit, id| {
+        s.incidents(unit)
+            .is_ok_and(|list| list.iter().any(|i| i.id == id))
+    })
+    .await
+}
+
+/// The first of the lead's units for which `holds(store, unit, id)`; 404 when none does, so an
+/// id in another unit looks exactly like an id that does not exist.
+async fn unit_holding<S: Storage + ConsoleStorage>(
+    console: &Console<S>,
+    session: &Session,
+    id: &str,
+    holds: fn(&Store, &str, &str) -> bool,
+) -> Result<Unit, ConsoleError> {
+    let units = session.lead.units.clone();
+    let id = id.to_string();
+    let found = console
+        .replica
+        .read(move |s| Ok(units.into_iter().find(|unit| holds(s, unit, &id))))
+        .await?;
+    match found {
+        Some(unit) => unit_for(console, session, &unit).await,
+        None => Err(ConsoleError::NotFound),
+    }
+}
+
+/// Every incident of a unit, whole (drafts included).
+async fn unit_incidents<S: Storage + ConsoleStorage>(
+    console: &Console<S>,
+    unit_id: &str,
+) -> Result<Vec<Incident>, ConsoleError> {
+    let unit = unit_id.to_string();
+    Ok(console
+        .replica
+        .read(move |s| {
+            s.incidents(&unit)?
+                .iter()
+                .map(|summary| s.incident(&summary.id))
+                .collect()
+        })
+        .await?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in and sign-out
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+fn sign_in_markup(token: &str, failed: bool, email: &str) -> Markup {
+    views::bare(
+        "Sign in",
+        html! {
+            h1 { "Sign in" }
+            @if failed {
+                p class="error" role="alert" { "Email or password not recognised." }
+            }
+            form method="post" action="/console/sign-in" {
+                input type="hidden" name="csrf" value=(token);
+                label for="email" { "Email" }
+                input type="email" id="email" name="email" autocomplete="username" required value=(email);
+                label for="password" { "Password" }
+                input type="password" id="password" name="password" autocomplete="current-password" required;
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// `GET /console/sign-in`. A sign-in token already set (another tab) is kept, so every open
+/// sign-in form stays valid.
+pub async fn sign_in_form<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    headers: HeaderMap,
+) -> Page {
+    let existing = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| session::cookie_value(h, session::SIGN_IN_COOKIE))
+        .filter(|t| {
+            t.len() == 43
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_string);
+    let token = match existing {
+        Some(t) => t,
+        None => session::random_token().map_err(|e| ConsoleError::Internal(e.to_string()))?,
+    };
+    let cookie = session::set_cookie(
+        session::SIGN_IN_COOKIE,
+        &token,
+        console.config.secure_cookie,
+        Some(3600),
+    );
+    Ok(with_cookie(
+        html_page(sign_in_markup(&token, false, "")),
+        &cookie,
+    ))
+}
+
+/// `POST /console/sign-in` (the guard has checked the form's token and the address's rate).
+pub async fn sign_in<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Form(form): Form<SignInForm>,
+) -> Page {
+    let now = Timestamp::now();
+    let Some(lead) =
+        accounts::check_sign_in(console.storage.as_ref(), &form.email, &form.password, now).await?
+    else {
+        tracing::info!("console sign-in refused");
+        return Ok(html_page(sign_in_markup(
+            &form.csrf,
+            true,
+            form.email.trim(),
+        )));
+    };
+    let secret = session::random_token().map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    let csrf_token = session::random_token().map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    let hash = crate::storage::hash_secret(&secret);
+    console
+        .storage
+        .session_create(&super::store::NewSession {
+            session_hash: hash.clone(),
+            lead_id: lead.lead_id.clone(),
+            csrf_token: csrf_token.clone(),
+            created_at: now,
+            expires_at: Timestamp(now.0 + session::ABSOLUTE_MS),
+        })
+        .await?;
+    let s = Session {
+        hash,
+        lead,
+        csrf: csrf_token,
+    };
+    console
+        .audit(&s, "sign_in", "", "lead", &[&s.lead.lead_id], "")
+        .await?;
+    let secure = console.config.secure_cookie;
+    let response = see_other("/console");
+    let response = with_cookie(
+        response,
+        &session::set_cookie(session::COOKIE, &secret, secure, None),
+    );
+    Ok(with_cookie(
+        response,
+        &session::set_cookie(session::SIGN_IN_COOKIE, "", secure, Some(0)),
+    ))
+}
+
+/// `POST /console/sign-out`: the session is deleted on the server.
+pub async fn sign_out<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+) -> Page {
+    console
+        .storage
+        .session_delete(&s.hash, Timestamp::now())
+        .await?;
+    console
+        .audit(&s, "sign_out", "", "lead", &[&s.lead.lead_id], "")
+        .await?;
+    Ok(with_cookie(
+        see_other("/console/sign-in"),
+        &session::set_cookie(session::COOKIE, "", console.config.secure_cookie, Some(0)),
+    ))
+}
+
+/// `GET /console/static/console.css`.
+pub async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("static/console.css"),
+    )
+        .into_response()
+}
+
+/// Anything else under `/console`.
+pub async fn not_found() -> ConsoleError {
+    ConsoleError::NotFound
+}
+
+// ---------------------------------------------------------------------------------------------
+// Units and people
+
+/// `GET /console`: the lead's units.
+pub async fn units<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+) -> Page {
+    let units: Vec<Unit> = console
+        .storage
+        .units()
+        .await?
+        .into_iter()
+        .filter(|u| s.may_see(&u.unit_id))
+        .collect();
+    Ok(html_page(views::page(
+        "Your units",
+        &s,
+        None,
+        html! {
+            h1 { "Your units" }
+            @if units.is_empty() {
+                p { "No units yet. An operator adds them with steady-server lead add --unit." }
+            }
+            ul {
+                @for u in &units {
+                    li { a href={ "/console/units/" (u.unit_id) } { (u.name) } " (" (u.organisation) ")" }
+                }
+            }
+        },
+    )))
+}
+
+/// `GET /console/units/{unit}`.
+pub async fn unit<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+) -> Page {
+    let unit = unit_for(&console, &s, &unit_id).await?;
+    Ok(html_page(views::page(
+        &unit.name,
+        &s,
+        None,
+        html! {
+            h1 { (unit.name) }
+            p { (unit.organisation)
+                @if unit.mental_health_unit { " · mental health unit (Use of Force Act applies)" } }
+            nav aria-label="This unit" {
+                ul {
+                    li { a href={ "/console/units/" (unit.unit_id) "/people" } { "People" } }
+                    li { a href={ "/console/units/" (unit.unit_id) "/incidents" } { "Incidents" } }
+                    li { a href={ "/console/units/" (unit.unit_id) "/dashboard" } { "Dashboard" } }
+                    li { a href={ "/console/units/" (unit.unit_id) "/enrolment" } { "Enrolment" } }
+                    li { a href={ "/console/units/" (unit.unit_id) "/exports" } { "Exports" } }
+                }
+            }
+        },
+    )))
+}
+
+/// `GET /console/units/{unit}/people`.
+pub async fn people<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+) -> Page {
+    let unit = unit_for(&console, &s, &unit_id).await?;
+    let id = unit_id.clone();
+    let people = console.replica.read(move |st| st.people(&id)).await?;
+    console
+        .audit(&s, "view", &unit_id, "unit", &[&unit_id], "people list")
+        .await?;
+    Ok(html_page(views::page(
+        &format!("People, {}", unit.name),
+        &s,
+        Some(UnitNav {
+            id: &unit.unit_id,
+            name: &unit.name,
+        }),
+        html! {
+            h1 { "People" }
+            @if people.is_empty() { p { "Nobody yet." } }
+            ul {
+                @for p in &people {
+                    li {
+                        a href={ "/console/people/" (p.id) } { (p.display_name) }
+                        @if let Some(pref) = &p.preferred_name { " (" (pref) ")" }
+                        @if p.review_overdue { " · " strong { "review overdue" } }
+                    }
+                }
+            }
+            h2 { "Add person" }
+            form method="post" action={ "/console/units/" (unit.unit_id) "/people" } {
+                (csrf(&s))
+                label for="display_name" { "Display name" }
+                input type="text" id="display_name" name="display_name" required maxlength="100";
+                label for="preferred_name" { "Preferred name (optional)" }
+                input type="text" id="preferred_name" name="preferred_name" maxlength="100";
+                label for="local_identifier" { "Local identifier, e.g. hospital number (optional)" }
+                input type="text" id="local_identifier" name="local_identifier" maxlength="40";
+                button type="submit" { "Add person" }
+            }
+        },
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct NewPersonForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    preferred_name: String,
+    #[serde(default)]
+    local_identifier: String,
+}
+
+/// `POST /console/units/{unit}/people`.
+pub async fn add_person<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+    Form(form): Form<NewPersonForm>,
+) -> Page {
+    unit_for(&console, &s, &unit_id).await?;
+    let unit = unit_id.clone();
+    let id = console
+        .replica
+        .write(&s.lead.name, move |st| {
+            st.create_person(
+                &unit,
+                steady_core::people::NewPerson {
+                    display_name: form.display_name,
+                    preferred_name: Some(form.preferred_name),
+                    local_identifier: Some(form.local_identifier),
+                },
+            )
+        })
+        .await?;
+    console
+        .audit(&s, "create", &unit_id, "person", &[&id], "display_name")
+        .await?;
+    Ok(see_other(&format!("/console/people/{id}")))
+}
+
+#[derive(Deserialize)]
+pub struct Saved {
+    saved: Option<String>,
+}
+
+fn item_list(
+    s: &Session,
+    person_id: &str,
+    list_key: &str,
+    title: &str,
+    items: &[ListItem],
+) -> Markup {
+    let input_id = format!("add-{}", list_key.replace('.', "-"));
+    html! {
+        h3 { (title) }
+        @if items.is_empty() { p { "None recorded." } }
+        ul class="items" {
+            @for item in items {
+                li {
+                    (item.text) " "
+                    form method="post" action={ "/console/people/" (person_id) "/items/remove" } class="inline" {
+                        (csrf(s))
+                        input type="hidden" name="list" value=(list_key);
+                        input type="hidden" name="item_id" value=(item.id);
+                        button type="submit" class="secondary" aria-label={ "Remove from " (title) ": " (item.text) } { "Remove" }
+                    }
+                }
+            }
+        }
+        form method="post" action={ "/console/people/" (person_id) "/items" } {
+            (csrf(s))
+            input type="hidden" name="list" value=(list_key);
+            label for=(input_id) { "Add to " (title) }
+            input type="text" id=(input_id) name="text" required maxlength="500";
+            button type="submit" { "Add" }
+        }
+    }
+}
+
+/// `GET /console/people/{person}`: the amber card and the whole sheet, editable.
+pub async fn person<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(person_id): Path<String>,
+    Query(q): Query<Saved>,
+) -> Page {
+    let unit = person_unit(&console, &s, &person_id).await?;
+    let pid = person_id.clone();
+    let (card, sheet) = console
+        .replica
+        .read(move |st| Ok((st.amber_card(&pid)?, st.support_sheet(&pid)?)))
+        .await?;
+    console
+        .audit(
+            &s,
+            "view",
+            &unit.unit_id,
+            "person",
+            &[&person_id],
+            "amber card, sheet",
+        )
+        .await?;
+    let p = &sheet.person;
+    let section = |fields: &[SheetText]| -> Markup {
+        html! {
+            @for f in fields {
+                form method="post" action={ "/console/people/" (person_id) "/text" } {
+                    (csrf(&s))
+                    input type="hidden" name="field" value=(f.key());
+                    label for=(f.key()) { (text_title(*f)) }
+                    textarea id=(f.key()) name="text" maxlength="4000" { (sheet.text(*f)) }
+                    button type="submit" { "Save" }
+                }
+            }
+        }
+    };
+    let review = &sheet.review;
+    let next_default = day(Timestamp::now().plus_days(180));
+    Ok(html_page(views::page(
+        &p.display_name,
+        &s,
+        Some(UnitNav {
+            id: &unit.unit_id,
+            name: &unit.name,
+        }),
+        html! {
+            h1 { (p.display_name) @if let Some(pref) = &p.preferred_name { " (" (pref) ")" } }
+            @if q.saved.is_some() { p class="notice" role="status" { "Saved." } }
+            @if review.overdue { p class="error" { "This support sheet is overdue for review." } }
+            section class="amber" aria-labelledby="amber-h" {
+                h2 id="amber-h" { "Amber card: " (card.name) }
+                @for a in &card.safety_alerts { p class="alert" { strong { "Safety alert: " } (a.text) } }
+                h3 { "Early warning signs" }
+                ul { @for i in &card.warning_signs { li { (i.text) } } }
+                h3 { "What helps" }
+                ul { @for i in &card.what_helps { li { (i.text) } } }
+                h3 { "What to avoid" }
+                ul { @for i in &card.what_to_avoid { li { (i.text) } } }
+            }
+            p { a href={ "/console/people/" (person_id) "/subject-access" } { "Subject-access export (JSON)" } }
+            section class="sheet" {
+                h2 { "Safety alerts" }
+                (item_list(&s, &person_id, SAFETY_ALERTS, "Safety alerts", &p.safety_alerts))
+            }
+            section class="sheet" {
+                h2 { "About me" }
+                (section(&[SheetText::LikedAndAdmired, SheetText::ImportantToMe, SheetText::HowToSupportMe]))
+                h2 { "Communication" }
+                (section(&[SheetText::HowICommunicate, SheetText::HowToCommunicateWithMe]))
+            }
+            section class="sheet" {
+                h2 { "Green: calm" }
+                (section(&[SheetText::WhenSettled, SheetText::Routines, SheetText::SensoryNeeds, SheetText::LikesAndDislikes]))
+            }
+            section class="sheet" {
+                h2 { "Triggers" }
+                (item_list(&s, &person_id, SheetList::Triggers.key(), list_title(SheetList::Triggers), &sheet.triggers))
+            }
+            section class="sheet" {
+                h2 { "Amber: rising distress" }
+                (item_list(&s, &person_id, SheetList::WarningSigns.key(), list_title(SheetList::WarningSigns), &sheet.warning_signs))
+                (item_list(&s, &person_id, SheetList::WhatHelps.key(), list_title(SheetList::WhatHelps), &sheet.what_helps))
+                (item_list(&s, &person_id, SheetList::WhatToAvoid.key(), list_title(SheetList::WhatToAvoid), &sheet.what_to_avoid))
+            }
+            section class="sheet" {
+                h2 { "Red: crisis" }
+                (section(&[SheetText::WhatStaffShouldDo, SheetText::WhoToCall]))
+                h3 { "Restrictive interventions authorised in the care plan" }
+                @if sheet.authorised_interventions.is_empty() { p { "None authorised." } }
+                ul class="items" {
+                    @for a in &sheet.authorised_interventions {
+                        li {
+                            (a.intervention.code()) " " (a.intervention.label())
+                            @if !a.note.is_empty() { ": " (a.note) } " "
+                            form method="post" action={ "/console/people/" (person_id) "/items/remove" } class="inline" {
+                                (csrf(&s))
+                                input type="hidden" name="list" value=(AUTHORISED);
+                                input type="hidden" name="item_id" value=(a.id);
+                                button type="submit" class="secondary" aria-label={ "Remove authorised intervention " (a.intervention.label()) } { "Remove" }
+                            }
+                        }
+                    }
+                }
+                form method="post" action={ "/console/people/" (person_id) "/items" } {
+                    (csrf(&s))
+                    input type="hidden" name="list" value=(AUTHORISED);
+                    label for="intervention-type" { "Intervention type (MHSDS)" }
+                    select id="intervention-type" name="intervention" {
+                        @for t in RestrictiveInterventionType::ALL {
+                            option value=(t.code()) { (t.code()) " " (t.label()) }
+                        }
+                    }
+                    label for="intervention-note" { "Conditions and limits" }
+                    input type="text" id="intervention-note" name="text" maxlength="500";
+                    button type="submit" { "Add intervention" }
+                }
+                (item_list(&s, &person_id, SheetList::Contraindications.key(), list_title(SheetList::Contraindications), &sheet.contraindications))
+            }
+            section class="sheet" {
+                h2 { "Blue: recovery" }
+                (section(&[SheetText::SupportAfterwards, SheetText::HowIDebrief]))
+            }
+            section class="sheet" {
+                h2 { "Review" }
+                p {
+                    "Last reviewed: "
+                    @match review.last_reviewed_at { Some(t) => { (day(t)) } None => { "never" } }
+                    @if let Some(by) = &review.last_reviewed_by { " by " (by) }
+                    ". Review due: "
+                    @match review.due { Some(t) => { (day(t)) } None => { "not set" } }
+                    @if review.overdue { " (overdue)" } "."
+                }
+                form method="post" action={ "/console/people/" (person_id) "/review" } {
+                    (csrf(&s))
+                    label for="next_due" { "Next review due" }
+                    input type="date" id="next_due" name="next_due" required value=(next_default);
+                    button type="submit" { "Mark reviewed" }
+                }
+            }
+        },
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct TextForm {
+    field: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /console/people/{person}/text`.
+pub async fn save_text<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(person_id): Path<String>,
+    Form(form): Form<TextForm>,
+) -> Page {
+    let unit = person_unit(&console, &s, &person_id).await?;
+    let field = SheetText::ALL
+        .iter()
+        .copied()
+        .find(|f| f.key() == form.field)
+        .ok_or_else(|| ConsoleError::Invalid("no such field on a support sheet".into()))?;
+    let pid = person_id.clone();
+    console
+        .replica
+        .write(&s.lead.name, move |st| {
+            st.set_sheet_text(&pid, field, &form.text)
+        })
+        .await?;
+    console
+        .audit(
+            &s,
+            "change",
+            &unit.unit_id,
+            "sheet",
+            &[&person_id],
+            field.key(),
+        )
+        .await?;
+    Ok(see_other(&format!("/console/people/{person_id}?saved=1")))
+}
+
+#[derive(Deserialize)]
+pub struct ItemForm {
+    list: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    intervention: String,
+}
+
+/// `POST /console/people/{person}/items`: adds a safety alert, list item or authorised
+/// intervention.
+pub async fn add_item<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(person_id): Path<String>,
+    Form(form): Form<ItemForm>,
+) -> Page {
+    let unit = person_unit(&console, &s, &person_id).await?;
+    let pid = person_id.clone();
+    let list = form.list.clone();
+    if list == SAFETY_ALERTS {
+        console
+            .replica
+            .write(&s.lead.name, move |st| {
+                st.add_safety_alert(&pid, &form.text, None)
+            })
+            .await?;
+    } else if list == AUTHORISED {
+        let kind = RestrictiveInterventionType::from_code(&form.intervention)
+            .ok_or_else(|| ConsoleError::Invalid("choose an intervention type".into()))?;
+        console
+            .replica
+            .write(&s.lead.name, move |st| {
+                st.add_authorised_intervention(&pid, kind, &form.text)
+            })
+            .await?;
+    } else {
+        let which = SheetList::ALL
+            .iter()
+            .copied()
+            .find(|l| l.key() == list)
+            .ok_or_else(|| ConsoleError::Invalid("no such list on a support sheet".into()))?;
+        console
+            .replica
+            .write(&s.lead.name, move |st| {
+                st.add_sheet_item(&pid, which, &form.text, None)
+            })
+            .await?;
+    }
+    let entity = if list == SAFETY_ALERTS {
+        "person"
+    } else {
+        "sheet"
+    };
+    console
+        .audit(&s, "change", &unit.unit_id, entity, &[&person_id], &list)
+        .await?;
+    Ok(see_other(&format!("/console/people/{person_id}?saved=1")))
+}
+
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    list: String,
+    item_id: String,
+}
+
+/// `POST /console/people/{person}/items/remove`.
+pub async fn remove_item<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(person_id): Path<String>,
+    Form(form): Form<RemoveForm>,
+) -> Page {
+    let unit = person_unit(&console, &s, &person_id).await?;
+    let pid = person_id.clone();
+    let list = form.list.clone();
+    let item = form.item_id.clone();
+    if list == SAFETY_ALERTS {
+        console
+            .replica
+            .write(&s.lead.name, move |st| st.remove_safety_alert(&pid, &item))
+            .await?;
+    } else if list == AUTHORISED {
+        console
+            .replica
+            .write(&s.lead.name, move |st| {
+                st.remove_authorised_intervention(&pid, &item)
+            })
+            .await?;
+    } else {
+        let which = SheetList::ALL
+            .iter()
+            .copied()
+            .find(|l| l.key() == list)
+            .ok_or_else(|| ConsoleError::Invalid("no such list on a support sheet".into()))?;
+        console
+            .replica
+            .write(&s.lead.name, move |st| {
+                st.remove_sheet_item(&pid, which, &item)
+            })
+            .await?;
+    }
+    let entity = if list == SAFETY_ALERTS {
+        "person"
+    } else {
+        "sheet"
+    };
+    console
+        .audit(
+            &s,
+            "change",
+            &unit.unit_id,
+            entity,
+            &[&person_id],
+            &format!("{list} removed"),
+        )
+        .await?;
+    Ok(see_other(&format!("/console/people/{person_id}?saved=1")))
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    next_due: String,
+}
+
+fn parse_day(text: &str, field: &str) -> Result<NaiveDate, ConsoleError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| ConsoleError::Invalid(format!("{field}: give a date such as 2026-12-31")))
+}
+
+fn start_of(d: NaiveDate) -> Timestamp {
+    Timestamp(
+        d.and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp_millis())
+            .unwrap_or(0),
+    )
+}
+
+/// `POST /console/people/{person}/review`.
+pub async fn review<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(person_id): Path<String>,
+    Form(form): Form<ReviewForm>,
+) -> Page {
+    let unit = person_unit(&console, &s, &person_id).await?;
+    let due = start_of(parse_day(&form.next_due, "Next review due")?);
+    let pid = person_id.clone();
+    console
+        .replica
+        .write(&s.lead.name, move |st| st.mark_sheet_reviewed(&pid, due))
+        .await?;
+    console
+        .audit(
+            &s,
+            "change",
+            &unit.unit_id,
+            "sheet",
+            &[&person_id],
+            "review",
+        )
+        .await?;
+    Ok(see_other(&format!("/console/people/{person_id}?saved=1")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enrolment
+
+fn qr_svg(payload: &str) -> Result<String, ConsoleError> {
+    let code = qrcode::QrCode::new(payload.as_bytes())
+        .map_err(|e| ConsoleError::Internal(format!("QR code: {e}")))?;
+    let width = code.width();
+    let colors = code.to_colors();
+    let quiet = 4;
+    let size = width + 2 * quiet;
+    let mut path = String::new();
+    for (i, c) in colors.iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            let (x, y) = (i % width + quiet, i / width + quiet);
+            path.push_str(&format!("M{x} {y}h1v1h-1z"));
+        }
+    }
+    Ok(format!(
+        "<svg class=\"qr\" role=\"img\" aria-label=\"QR code for the enrolment code\" \
+         xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size} {size}\" \
+         shape-rendering=\"crispEdges\"><rect width=\"{size}\" height=\"{size}\" fill=\"#fff\"/>\
+         <path fill=\"#000\" d=\"{path}\"/></svg>"
+    ))
+}
+
+struct Issued {
+    code: String,
+    link: String,
+    expires_at: Timestamp,
+    qr: String,
+}
+
+async fn enrolment_page<S: Storage + ConsoleStorage>(
+    console: &Console<S>,
+    s: &Session,
+    unit: &Unit,
+    issued: Option<Issued>,
+) -> Page {
+    let devices = console.storage.unit_devices(&unit.unit_id).await?;
+    let now = Timestamp::now();
+    Ok(html_page(views::page(
+        &format!("Enrolment, {}", unit.name),
+        s,
+        Some(UnitNav {
+            id: &unit.unit_id,
+            name: &unit.name,
+        }),
+        html! {
+            h1 { "Enrolment" }
+            @if let Some(i) = &issued {
+                section aria-labelledby="issued-h" class="notice" {
+                    h2 id="issued-h" { "New code" }
+                    p { "Type this code on the phone, or scan the QR code. It works once, until " (when(i.expires_at)) "." }
+                    p class="code" data-testid="enrolment-code" { (i.code) }
+                    p { "QR payload: " code data-testid="enrolment-url" { (i.link) } }
+                    (PreEscaped(&i.qr))
+                }
+            }
+            h2 { "New enrolment code" }
+            form method="post" action={ "/console/units/" (unit.unit_id) "/enrolment" } {
+                (csrf(s))
+                label for="role" { "Role" }
+                select id="role" name="role" {
+                    option value="editor" { "editor" }
+                    option value="reader" { "reader" }
+                }
+                label for="grant_ends" { "Grant ends" }
+                input type="date" id="grant_ends" name="grant_ends";
+                button type="submit" { "Create code" }
+            }
+            h2 { "Devices" }
+            @if devices.is_empty() { p { "No devices enrolled in this unit." } }
+            @else {
+                table {
+                    caption { "Devices with access to " (unit.name) }
+                    thead { tr { th scope="col" { "Device" } th scope="col" { "Role" } th scope="col" { "Enrolled" } th scope="col" { "Access" } th scope="col" { "Actions" } } }
+                    tbody {
+                        @for d in &devices {
+                            @let ended = d.ends_at.is_some_and(|e| e <= now);
+                            tr {
+                                th scope="row" { (d.device.label) }
+                                td { (d.role.as_str()) }
+                                td { (when(d.device.enrolled_at)) }
+                                td {
+                                    @if let Some(r) = d.device.revoked_at { "Revoked " (when(r)) }
+                                    @else if let Some(e) = d.ends_at { @if ended { "Ended " } @else { "Ends " } (when(e)) }
+                                    @else { "Active" }
+                                }
+                                td {
+                                    @if d.device.revoked_at.is_none() {
+                                        @if !ended {
+                                            form method="post" action={ "/console/units/" (unit.unit_id) "/devices/end-grant" } class="inline" {
+                                                (csrf(s))
+                                                input type="hidden" name="device_id" value=(d.device.device_id);
+                                                button type="submit" class="secondary" { "End grant" }
+                                            }
+                                        }
+                                        form method="post" action={ "/console/units/" (unit.unit_id) "/devices/revoke" } class="inline" {
+                                            (csrf(s))
+                                            input type="hidden" name="device_id" value=(d.device.device_id);
+                                            button type="submit" class="danger" { "Revoke device" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )))
+}
+
+/// `GET /console/units/{unit}/enrolment`.
+pub async fn enrolment<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+) -> Page {
+    let unit = unit_for(&console, &s, &unit_id).await?;
+    console
+        .audit(&s, "view", &unit_id, "unit", &[&unit_id], "devices")
+        .await?;
+    enrolment_page(&console, &s, &unit, None).await
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    role: String,
+    #[serde(default)]
+    grant_ends: String,
+}
+
+/// `POST /console/units/{unit}/enrolment`: issues a code through the same path as the CLI.
+pub async fn issue_code<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+    Form(form): Form<CodeForm>,
+) -> Page {
+    let unit = unit_for(&console, &s, &unit_id).await?;
+    let role = match Role::parse(&form.role) {
+        Some(r @ (Role::Reader | Role::Editor)) => r,
+        _ => {
+            return Err(ConsoleError::Invalid(
+                "Role: choose editor or reader".into(),
+            ));
+        }
+    };
+    let ends_at = if form.grant_ends.trim().is_empty() {
+        None
+    } else {
+        let d = parse_day(&form.grant_ends, "Grant ends")?;
+        // The grant runs to the end of the day given.
+        let end = start_of(d).plus_days(1);
+        if end <= Timestamp::now() {
+            return Err(ConsoleError::Invalid(
+                "Grant ends: must be today or later".into(),
+            ));
+        }
+        Some(end)
+    };
+    let issued = admin::issue_code(
+        console.storage.as_ref(),
+        vec![GrantSpec {
+            unit_id: unit_id.clone(),
+            role,
+            ends_at,
+        }],
+        Duration::from_secs(u64::from(admin::DEFAULT_VALID_HOURS) * 3600),
+        admin::DEFAULT_ATTEMPTS,
+        Timestamp::now(),
+    )
+    .await
+    .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    let code_id = issued
+        .code
+        .split('-')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    console
+        .audit(
+            &s,
+            "issue_code",
+            &unit_id,
+            "enrolment_code",
+            &[&code_id],
+            role.as_str(),
+        )
+        .await?;
+    let link = admin::enrolment_link(&console.config.server_url, &issued.code);
+    let qr = qr_svg(&link)?;
+    enrolment_page(
+        &console,
+        &s,
+        &unit,
+        Some(Issued {
+            code: issued.code,
+            link,
+            expires_at: issued.expires_at,
+            qr,
+        }),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct DeviceForm {
+    device_id: String,
+}
+
+async fn device_in_unit<S: Storage + ConsoleStorage>(
+    console: &Console<S>,
+    unit_id: &str,
+    device_id: &str,
+) -> Result<(), ConsoleError> {
+    let devices = console.storage.unit_devices(unit_id).await?;
+    if devices.iter().any(|d| d.device.device_id == device_id) {
+        Ok(())
+    } else {
+        Err(ConsoleError::NotFound)
+    }
+}
+
+/// `POST /console/units/{unit}/devices/end-grant`.
+pub async fn end_grant<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+    Form(form): Form<DeviceForm>,
+) -> Page {
+    unit_for(&console, &s, &unit_id).await?;
+    device_in_unit(&console, &unit_id, &form.device_id).await?;
+    console
+        .storage
+        .end_grant(&form.device_id, &unit_id, Timestamp::now())
+        .await?;
+    console
+        .audit(&s, "end_grant", &unit_id, "device", &[&form.device_id], "")
+        .await?;
+    Ok(see_other(&format!("/console/units/{unit_id}/enrolment")))
+}
+
+/// `POST /console/units/{unit}/devices/revoke`.
+pub async fn revoke<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+    Form(form): Form<DeviceForm>,
+) -> Page {
+    unit_for(&console, &s, &unit_id).await?;
+    device_in_unit(&console, &unit_id, &form.device_id).await?;
+    console
+        .storage
+        .revoke_device(&form.device_id, Timestamp::now())
+        .await?;
+    console
+        .audit(&s, "revoke", &unit_id, "device", &[&form.device_id], "")
+        .await?;
+    Ok(see_other(&format!("/console/units/{unit_id}/enrolment")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Incidents
+
+/// `GET /console/units/{unit}/incidents`.
+pub async fn incidents<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+) -> Page {
+    let unit = unit_for(&console, &s, &unit_id).await?;
+    let id = unit_id.clone();
+    let list = console.replica.read(move |st| st.incidents(&id)).await?;
+    console
+        .audit(&s, "view", &unit_id, "unit", &[&unit_id], "incident list")
+        .await?;
+    Ok(html_page(views::page(
+        &format!("Incidents, {}", unit.name),
+        &s,
+        Some(UnitNav {
+            id: &unit.unit_id,
+            name: &unit.name,
+        }),
+        html! {
+            h1 { "Incidents" }
+            @if list.is_empty() { p { "No incidents recorded." } }
+            @else {
+                table {
+                    caption { "Incidents in " (unit.name) ", newest first" }
+                    thead { tr { th scope="col" { "When" } th scope="col" { "About" } th scope="col" { "Status" } th scope="col" { "Use of force" } th scope="col" { "Tags" } } }
+                    tbody {
+                        @for i in &list {
+                            tr {
+                                td { a href={ "/console/incidents/" (i.id) } { (when(i.occurred_at)) } }
+                                td { (i.about) }
+                                td { @match i.status { IncidentStatus::Submitted => "Submitted", IncidentStatus::Draft => "Draft" } }
+                                td { @if i.use_of_force { "Yes" } @else { "No" } }
+                                td { (i.tags.iter().map(|t| t.label()).collect::<Vec<_>>().join(", ")) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )))
+}
+
+fn yes_no(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "Yes",
+        Some(false) => "No",
+        None => "Not recorded",
+    }
+}
+
+/// `GET /console/incidents/{incident}`.
+pub async fn incident<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(incident_id): Path<String>,
+) -> Page {
+    let unit = incident_unit(&console, &s, &incident_id).await?;
+    let iid = incident_id.clone();
+    let (i, missing) = console
+        .replica
+        .read(move |st| Ok((st.incident(&iid)?, st.missing_use_of_force_items(&iid)?)))
+        .await?;
+    let mut ids: Vec<&str> = vec![&incident_id];
+    if let Some(p) = &i.person_id {
+        ids.push(p);
+    }
+    console
+        .audit(&s, "view", &unit.unit_id, "incident", &ids, "incident")
+        .await?;
+    let submitted = i.status == IncidentStatus::Submitted;
+    let debrief = |d: &Option<steady_core::incident::Debrief>| -> Markup {
+        html! {
+            @match d {
+                Some(d) if d.held => { "Held" @if !d.note.is_empty() { ": " (d.note) } }
+                Some(d) => { "Not held" @if !d.note.is_empty() { ": " (d.note) } }
+                None => { "Not recorded" }
+            }
+        }
+    };
+    Ok(html_page(views::page(
+        "Incident",
+        &s,
+        Some(UnitNav {
+            id: &unit.unit_id,
+            name: &unit.name,
+        }),
+        html! {
+            h1 { "Incident, " (when(i.occurred_at)) }
+            p { strong { "Status: " } @if submitted { "Submitted" @if let Some(t) = i.submitted_at { " " (when(t)) } } @else { "Draft" } }
+            dl {
+                dt { "About" }
+                dd { @if let Some(n) = &i.person_name { (n) } @else if let Some(u) = &i.unidentified_person { (u) } @else { "Not recorded" } }
+                dt { "Recorded by" } dd { (i.recorded_by) }
+                dt { "Note" } dd { (i.note) }
+                dt { "Place" } dd { (i.place.as_deref().unwrap_or("Not recorded")) }
+                dt { "Tags" } dd { (i.tags.iter().map(|t| t.label()).collect::<Vec<_>>().join(", ")) }
+                dt { "Outcome" } dd { (i.outcome.as_deref().unwrap_or("Not recorded")) }
+            }
+            h2 { "Use of force" }
+            @if i.use_of_force.is_empty() { p { "None recorded." } }
+            @else {
+                table {
+                    caption { "Restrictive interventions" }
+                    thead { tr { th scope="col" { "MHSDS type" } th scope="col" { "Reason" } th scope="col" { "Start" } th scope="col" { "End" } th scope="col" { "In care plan" } } }
+                    tbody {
+                        @for u in &i.use_of_force {
+                            tr {
+                                td { (u.intervention.code()) " " (u.intervention.label()) }
+                                td { @if let Some(r) = u.reason { (r.code()) " " (r.label()) } @else { "Not recorded" } }
+                                td { @if let Some(t) = u.started_at { (when(t)) } @else { "Not recorded" } }
+                                td { @if let Some(t) = u.ended_at { (when(t)) } @else { "Running or not recorded" } }
+                                td { (yes_no(u.in_care_plan)) }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "Completeness (Mental Health Units (Use of Force) Act 2018, s.6(5))" }
+            @if i.use_of_force.is_empty() { p { "No use of force: s.6(5) does not apply." } }
+            @else if missing.is_empty() { p class="notice" { "Complete: every item (a) to (p) is recorded." } }
+            @else {
+                p class="error" { "Missing " (missing.len()) " of 16 items:" }
+                ul { @for m in &missing { li { "(" (m.letter()) ") " (m.description()) } } }
+            }
+            h2 { "Debriefs" }
+            dl {
+                dt { "With the person" } dd { (debrief(&i.debrief_person)) }
+                dt { "With staff" } dd { (debrief(&i.debrief_staff)) }
+            }
+            h2 { "Addenda" }
+            @if i.addenda.is_empty() { p { "None." } }
+            @for a in &i.addenda {
+                article {
+                    p { strong { (a.author) } ", " (a.job_title) ", " (when(a.at)) }
+                    p { "Reason: " (a.reason) }
+                    p { (a.text) }
+                }
+            }
+            @if submitted {
+                h2 { "Add addendum" }
+                form method="post" action={ "/console/incidents/" (incident_id) "/addenda" } {
+                    (csrf(&s))
+                    label for="reason" { "Reason" }
+                    input type="text" id="reason" name="reason" required maxlength="500" value="Review by a lead";
+                    label for="addendum" { "Addendum" }
+                    textarea id="addendum" name="text" required maxlength="4000" {}
+                    button type="submit" { "Add addendum" }
+                }
+            } @else {
+                p { "Addenda are added once the incident is submitted; until then the person who recorded it completes the draft." }
+            }
+        },
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct AddendumForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /console/incidents/{incident}/addenda`.
+pub async fn add_addendum<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(incident_id): Path<String>,
+    Form(form): Form<AddendumForm>,
+) -> Page {
+    let unit = incident_unit(&console, &s, &incident_id).await?;
+    let iid = incident_id.clone();
+    let item = console
+        .replica
+        .write(&s.lead.name, move |st| {
+            st.add_addendum(&iid, &form.reason, &form.text)
+        })
+        .await?;
+    console
+        .audit(
+            &s,
+            "addendum",
+            &unit.unit_id,
+            "incident",
+            &[&incident_id],
+            &item,
+        )
+        .await?;
+    Ok(see_other(&format!("/console/incidents/{incident_id}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dashboard and exports
+
+#[derive(Deserialize)]
+pub struct MonthQuery {
+    month: Option<String>,
+}
+
+/// `GET /console/units/{unit}/dashboard?month=YYYY-MM`.
+pub async fn dashboard<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+    Query(q): Query<MonthQuery>,
+) -> Page {
+    let unit = unit_for(&console, &s, &unit_id).await?;
+    let today = Utc::now().date_naive();
+    let month = q
+        .month
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or_else(|| format!("{:04}-{:02}", today.year(), today.month()));
+    let incidents = unit_incidents(&console, &unit_id).await?;
+    let now = Timestamp::now();
+    let current = figures::month_figures(&incidents, &month, now)
+        .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
+    let trend = figures::monthly_trend(&incidents, &month, 12, now)
+        .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
+    console
+        .audit(
+            &s,
+            "view",
+            &unit_id,
+            "unit",
+            &[&unit_id],
+            &format!("dashboard {month}"),
+        )
+        .await?;
+    let fragment = figures::render_dashboard_tables_and_charts(&current, &trend);
+    Ok(html_page(views::page(
+        &format!("Dashboard, {}", unit.name),
+        &s,
+        Some(UnitNav {
+            id: &unit.unit_id,
+            name: &unit.name,
+        }),
+        html! {
+            h1 { "Dashboard" }
+            form method="get" action={ "/console/units/" (unit.unit_id) "/dashboard" } {
+                label for="month" { "Month (YYYY-MM)" }
+                input type="text" id="month" name="month" value=(month) pattern="[0-9]{4}-[0-9]{2}" inputmode="numeric";
+                button type="submit" { "Show" }
+            }
+            div class="charts" { (PreEscaped(fragment)) }
+        },
+    )))
+}
+
+/// `GET /console/units/{unit}/exports`.
+pub async fn exports<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+) -> Page {
+    let unit = unit_for(&console, &s, &unit_id).await?;
+    let id = unit_id.clone();
+    let people = console.replica.read(move |st| st.people(&id)).await?;
+    console
+        .audit(&s, "view", &unit_id, "unit", &[&unit_id], "exports")
+        .await?;
+    let today = Utc::now().date_naive();
+    let from = today - chrono::Duration::days(90);
+    Ok(html_page(views::page(
+        &format!("Exports, {}", unit.name),
+        &s,
+        Some(UnitNav {
+            id: &unit.unit_id,
+            name: &unit.name,
+        }),
+        html! {
+            h1 { "Exports" }
+            h2 { "Restrictive interventions" }
+            p {
+                a href={ "/console/units/" (unit.unit_id) "/exports/restrictive-interventions.csv?from=" (from) "&to=" (today) } { "Restrictive interventions (CSV)" }
+                " — the last 90 days, one row per use of force, MHSDS-coded."
+            }
+            form method="get" action={ "/console/units/" (unit.unit_id) "/exports/restrictive-interventions.csv" } {
+                label for="from" { "From" }
+                input type="date" id="from" name="from" required value=(from);
+                label for="to" { "To" }
+                input type="date" id="to" name="to" required value=(today);
+                button type="submit" { "Download CSV" }
+            }
+            h2 { "Subject-access exports" }
+            p { "Everything held about one person: their record, support sheet, incidents, and the audit history." }
+            ul {
+                @for p in &people {
+                    li { a href={ "/console/people/" (p.id) "/subject-access" } { "Subject access: " (p.display_name) } }
+                }
+            }
+        },
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct RangeQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /console/units/{unit}/exports/restrictive-interventions.csv?from=&to=`.
+pub async fn interventions_csv<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+    Query(q): Query<RangeQuery>,
+) -> Page {
+    let unit = unit_for(&console, &s, &unit_id).await?;
+    // Without dates: the last 90 days, as the exports page offers.
+    let today = Utc::now().date_naive();
+    let from = match q.from.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(t) => parse_day(t, "from")?,
+        None => today - chrono::Duration::days(90),
+    };
+    let to = match q.to.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(t) => parse_day(t, "to")?,
+        None => today,
+    };
+    if to < from {
+        return Err(ConsoleError::Invalid("to: must not be before from".into()));
+    }
+    let incidents = unit_incidents(&console, &unit_id).await?;
+    let ids: Vec<&str> = incidents
+        .iter()
+        .filter(|i| !i.use_of_force.is_empty())
+        .map(|i| i.id.as_str())
+        .collect();
+    console
+        .audit(
+            &s,
+            "export",
+            &unit_id,
+            "incident",
+            &ids,
+            &format!("restrictive interventions CSV {from} to {to}"),
+        )
+        .await?;
+    let csv = figures::restrictive_interventions_csv(&unit_id, &unit.name, &incidents, from, to);
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    let disposition =
+        format!("attachment; filename=\"restrictive-interventions-{unit_id}-{from}-{to}.csv\"");
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok((StatusCode::OK, headers, csv).into_response())
+}
+
+/// `GET /console/people/{person}/subject-access`: everything held about one person, as JSON.
+pub async fn subject_access<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(person_id): Path<String>,
+) -> Page {
+    let unit = person_unit(&console, &s, &person_id).await?;
+    let pid = person_id.clone();
+    let unit_id = unit.unit_id.clone();
+    let (person, sheet, incidents, core_audit) = console
+        .replica
+        .read(move |st| {
+            let person = st.person(&pid)?;
+            let sheet = st.support_sheet(&pid)?;
+            let mut incidents = Vec::new();
+            for summary in st.incidents(&unit_id)? {
+                let i = st.incident(&summary.id)?;
+                if i.person_id.as_deref() == Some(pid.as_str()) {
+                    incidents.push(i);
+                }
+            }
+            let mut ids: BTreeSet<String> = BTreeSet::from([pid.clone()]);
+            ids.extend(incidents.iter().map(|i| i.id.clone()));
+            let mut trail = Vec::new();
+            for id in &ids {
+                trail.extend(st.audit_trail_for(id)?);
+            }
+            trail.sort_by_key(|e| e.seq);
+            Ok((person, sheet, incidents, trail))
+        })
+        .await?;
+    let mut ids: Vec<String> = vec![person_id.clone()];
+    ids.extend(incidents.iter().map(|i| i.id.clone()));
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    console
+        .audit(
+            &s,
+            "export",
+            &unit.unit_id,
+            "person",
+            &id_refs,
+            "subject access",
+        )
+        .await?;
+    let console_audit = console.storage.console_audit_about(&ids).await?;
+    let document = serde_json::json!({
+        "export": "subject access",
+        "generated_at": Timestamp::now(),
+        "generated_by_lead": s.lead.lead_id,
+        "unit": { "unit_id": unit.unit_id, "name": unit.name, "organisation": unit.organisation },
+        "person": person,
+        "support_sheet": sheet,
+        "incidents": incidents,
+        "audit_trail": core_audit,
+        "console_audit": console_audit,
+        "notes": "audit_trail is the console replica's own trail (devices keep theirs on the device); \
+                  console_audit lists which lead viewed, changed or exported these records in the console.",
+    });
+    let body = serde_json::to_string_pretty(&document)
+        .map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"subject-access-{person_id}.json\""
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok((StatusCode::OK, headers, body).into_response())
+}
