@@ -1,9 +1,12 @@
-//! The words and codes of the core's fixed lists, for the apps to show: each list's labels live
-//! once, in the core (`steady_core::codes`, `s65`); these functions hand them over.
+//! The words and codes of the core's fixed lists, for the apps to show, and the prone-hold rule
+//! the apps alert on: each lives once, in the core (`steady_core::codes`, `s65`, `incident`);
+//! these functions hand them over.
 
+use steady_core::clock::Timestamp;
 use steady_core::codes::{
     DeescalationStep, IncidentTag, RestrictiveInterventionReason, RestrictiveInterventionType, Role,
 };
+use steady_core::incident::UseOfForce;
 use steady_core::s65::S65Item;
 
 /// The MHSDS code of a restrictive intervention type ("01" for prone, ...).
@@ -58,4 +61,18 @@ pub fn s65_item_letter(item: S65Item) -> String {
 #[uniffi::export]
 pub fn s65_item_description(item: S65Item) -> String {
     item.description().to_string()
+}
+
+/// Whether a use of force is a prone hold that has lasted (or, still running at `now`, is
+/// lasting) more than 10 minutes: the core's rule, reported separately and alerted on.
+#[uniffi::export]
+pub fn prone_hold_over_ten_minutes(entry: UseOfForce, now: Timestamp) -> bool {
+    entry.prone_over_ten_minutes(now)
+}
+
+/// When a running prone hold passes 10 minutes (schedule the alert for then when the hold
+/// starts); `None` when it is not a prone hold, has not started, or has ended.
+#[uniffi::export]
+pub fn prone_hold_alert_at(entry: UseOfForce) -> Option<Timestamp> {
+    entry.prone_alert_at()
 }

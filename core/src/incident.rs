@@ -115,9 +115,22 @@ impl UseOfForce {
         self.intervention.is_prone()
             && self
                 .started_at
-                .is_some_and(|s| self.ended_at.unwrap_or(now).0 - s.0 > 10 * 60_000)
+                .is_some_and(|s| self.ended_at.unwrap_or(now).0 - s.0 > PRONE_HOLD_LIMIT_MS)
+    }
+
+    /// When a running prone hold passes the limit: the moment the app alerts staff (schedule it
+    /// when the hold starts). `None` when this is not a prone hold, has not started, or has ended.
+    pub fn prone_alert_at(&self) -> Option<Timestamp> {
+        match (self.intervention.is_prone(), self.started_at, self.ended_at) {
+            (true, Some(start), None) => Some(Timestamp(start.0 + PRONE_HOLD_LIMIT_MS + 1)),
+            _ => None,
+        }
     }
 }
+
+/// How long a prone hold may last before it is reported separately (and staff are alerted):
+/// 10 minutes, in milliseconds.
+pub const PRONE_HOLD_LIMIT_MS: i64 = 10 * 60_000;
 
 /// Whether a post-incident debrief was held, and a note (why not, or what came of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -815,5 +828,46 @@ fn uses(incident_id: &str) -> ListEdit<'_> {
         kind: EntityKind::Incident,
         entity_id: incident_id,
         list: USE_OF_FORCE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::RestrictiveInterventionType;
+
+    fn hold(intervention: RestrictiveInterventionType, ended_at: Option<Timestamp>) -> UseOfForce {
+        UseOfForce {
+            id: "uof-1".into(),
+            intervention,
+            reason: None,
+            started_at: Some(Timestamp(1_000_000)),
+            ended_at,
+            in_care_plan: None,
+            how_force_was_used: String::new(),
+            staff: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_prone_hold_alerts_at_the_first_moment_it_is_over_ten_minutes() {
+        let running = hold(RestrictiveInterventionType::PhysicalProne, None);
+        let at = running
+            .prone_alert_at()
+            .expect("a running prone hold alerts");
+        assert!(running.prone_over_ten_minutes(at));
+        assert!(!running.prone_over_ten_minutes(Timestamp(at.0 - 1)));
+        assert_eq!(at.0 - 1_000_000, PRONE_HOLD_LIMIT_MS + 1);
+
+        // Ended, or not prone: nothing to alert on, though an ended long hold is still reported.
+        let ended = hold(
+            RestrictiveInterventionType::PhysicalProne,
+            Some(Timestamp(at.0 + 60_000)),
+        );
+        assert_eq!(ended.prone_alert_at(), None);
+        assert!(ended.prone_over_ten_minutes(Timestamp(i64::MAX)));
+        let seated = hold(RestrictiveInterventionType::PhysicalSeated, None);
+        assert_eq!(seated.prone_alert_at(), None);
+        assert!(!seated.prone_over_ten_minutes(Timestamp(at.0 + 3_600_000)));
     }
 }
