@@ -1,11 +1,25 @@
-"""Parses generated Swift with tree-sitter-swift and fails on any syntax error.
+"""Parses Swift with tree-sitter-swift and fails on any syntax error; loads the iOS app's project
+and property-list files and fails on any that is malformed.
 
-This is the only check the Swift bindings get on a machine without a Swift compiler: it proves
-each file is syntactically whole Swift (no ERROR or MISSING node), not that it type-checks.
+This is the only check the Swift bindings and the iOS app get on a machine without a Swift
+compiler: it proves each Swift file is syntactically whole (no ERROR or MISSING node), not that
+it type-checks; and that `project.yml` is YAML (a mapping), each `.plist`, `.entitlements` and
+`.xcprivacy` a property list (a dictionary) and each `.json` JSON.
 
-    python check_swift.py FILE.swift [...]
+    python check_swift.py [--bindings DIR] FILE.swift|project.yml|FILE.plist|... [...]
+
+With `--bindings DIR` (the generated bindings, also among the files), every other Swift file's
+calls into the core are checked against them, since nothing compiles them here: a call
+`$0.name(...)` / `store.name(...)` of a `SteadyStore` method must use exactly its argument labels,
+and a call of a generated record's initialiser must use its labels in order with every one that
+has no default. A mismatch fails the file like a syntax error.
+
+The last line is `swift-parse: N passed, M failed`, N and M counting files of every kind.
 """
 
+import json
+import os
+import plistlib
 import re
 import sys
 
@@ -53,27 +67,274 @@ def problems(tree):
         stack.extend(node.children)
 
 
-def main(paths):
+PLIST_SUFFIXES = (".plist", ".entitlements", ".xcprivacy")
+
+
+def load_other(path):
+    """Loads a non-Swift file by its kind; returns a description, or raises with the reason."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if path.endswith((".yml", ".yaml")):
+        import yaml  # PyYAML, installed by check-swift.sh beside tree-sitter
+
+        loaded = yaml.safe_load(data)
+        if not isinstance(loaded, dict):
+            raise ValueError("the top level is not a mapping")
+        if path.endswith("project.yml"):
+            # XcodeGen's own minimum: a name and targets, each with a type and a platform.
+            targets = loaded.get("targets")
+            if not loaded.get("name") or not isinstance(targets, dict) or not targets:
+                raise ValueError("an XcodeGen project needs `name` and `targets`")
+            for name, target in targets.items():
+                if (
+                    not isinstance(target, dict)
+                    or not target.get("type")
+                    or not target.get("platform")
+                ):
+                    raise ValueError(f"target {name} needs `type` and `platform`")
+        return f"YAML, {len(loaded)} top-level keys"
+    if path.endswith(PLIST_SUFFIXES):
+        loaded = plistlib.loads(data)
+        if not isinstance(loaded, dict):
+            raise ValueError("the top level is not a dictionary")
+        return f"property list, {len(loaded)} keys"
+    if path.endswith(".json"):
+        json.loads(data)
+        return "JSON"
+    raise ValueError("not a kind of file this check knows")
+
+
+def self_check_loaders():
+    """The loaders must be able to fail too: broken YAML and plist have to show up."""
+    import yaml
+
+    refused = 0
+    for loader, broken in (
+        (yaml.safe_load, b"name: [unclosed\n"),
+        (plistlib.loads, b'<?xml version="1.0"?><plist><dict><key>a</key></plist>'),
+    ):
+        try:
+            loader(broken)
+        except Exception:  # noqa: BLE001 - any failure to load is what we want here
+            refused += 1
+    return refused == 2
+
+
+class BindingsApi:
+    """The `SteadyStore` methods and record initialisers of the generated bindings."""
+
+    def __init__(self):
+        self.store_methods = {}  # name -> [labels]
+        self.records = {}  # name -> [(label, has_default)]
+
+    def learn(self, tree):
+        stack = [tree.root_node]
+        while stack:
+            node = stack.pop()
+            if node.type == "class_declaration":
+                name = child_text(node, "type_identifier")
+                body = first_child(node, "class_body")
+                if body is not None and name == "SteadyStore":
+                    for member in body.children:
+                        if member.type == "function_declaration" and has_modifier(
+                            member, "open"
+                        ):
+                            method = child_text(member, "simple_identifier")
+                            self.store_methods[method] = [
+                                label for label, _ in parameters(member)
+                            ]
+                elif body is not None and name and declares(node, "Equatable"):
+                    for member in body.children:
+                        if member.type == "init_declaration" and has_modifier(
+                            member, "public"
+                        ):
+                            self.records[name] = parameters(member)
+            stack.extend(node.children)
+
+    def problems(self, tree):
+        """Yields (line, message) for every call that does not match the bindings."""
+        stack = [tree.root_node]
+        while stack:
+            node = stack.pop()
+            stack.extend(node.children)
+            if node.type != "call_expression" or not node.children:
+                continue
+            callee, suffix = node.children[0], first_child(node, "call_suffix")
+            arguments = (
+                first_child(suffix, "value_arguments") if suffix is not None else None
+            )
+            if arguments is None:
+                continue
+            used = []
+            for argument in arguments.children:
+                if argument.type == "value_argument":
+                    label = first_child(argument, "value_argument_label")
+                    used.append(label.text.decode() if label is not None else None)
+            line = node.start_point[0] + 1
+            if callee.type == "navigation_expression" and callee.children:
+                receiver = callee.children[0].text.decode()
+                suffix_node = first_child(callee, "navigation_suffix")
+                method = (
+                    child_text(suffix_node, "simple_identifier")
+                    if suffix_node is not None
+                    else None
+                )
+                if receiver in ("$0", "store") and method in self.store_methods:
+                    expected = self.store_methods[method]
+                    if used != expected:
+                        yield (
+                            line,
+                            f"SteadyStore.{method}({signature(expected)}) called as {method}({signature(used)})",
+                        )
+            elif (
+                callee.type == "simple_identifier"
+                and callee.text.decode() in self.records
+            ):
+                name = callee.text.decode()
+                spec = self.records[name]
+                labels = [label for label, _ in spec]
+                remaining = iter(labels)
+                in_order = None not in used and all(
+                    label in remaining for label in used
+                )
+                missing = [
+                    label
+                    for label, default in spec
+                    if not default and label not in used
+                ]
+                if not in_order or missing:
+                    yield (
+                        line,
+                        (
+                            f"{name}({signature(labels)}) called as {name}({signature(used)})"
+                            + (f"; missing {', '.join(missing)}" if missing else "")
+                        ),
+                    )
+
+
+def first_child(node, kind):
+    for child in node.children:
+        if child.type == kind:
+            return child
+    return None
+
+
+def child_text(node, kind):
+    child = first_child(node, kind)
+    return child.text.decode() if child is not None else None
+
+
+def has_modifier(node, word):
+    modifiers = first_child(node, "modifiers")
+    return modifiers is not None and word in modifiers.text.decode().split()
+
+
+def declares(node, protocol):
+    return any(
+        child.type == "inheritance_specifier" and child.text.decode() == protocol
+        for child in node.children
+    )
+
+
+def parameters(declaration):
+    """[(label, has_default)] of a function or initialiser declaration."""
+    found = []
+    children = declaration.children
+    for i, child in enumerate(children):
+        if child.type == "parameter":
+            names = [
+                c.text.decode() for c in child.children if c.type == "simple_identifier"
+            ]
+            label = names[0] if names else "_"
+            default = i + 1 < len(children) and children[i + 1].type == "="
+            found.append((None if label == "_" else label, default))
+    return found
+
+
+def signature(labels):
+    return "".join(f"{label or '_'}:" for label in labels)
+
+
+def self_check_api(parser, api):
+    """The API check must be able to fail: a known method with a wrong label has to show up."""
+    if not api.store_methods or not api.records:
+        return False
+    method = next(name for name, labels in api.store_methods.items() if labels)
+    broken = f"let x = try $0.{method}(wrongLabel: 1)\n".encode()
+    return bool(list(api.problems(parser.parse(broken))))
+
+
+def main(argv):
+    bindings = None
+    paths = list(argv)
+    if len(paths) >= 2 and paths[0] == "--bindings":
+        bindings = os.path.normpath(paths[1])
+        paths = paths[2:]
     parser = Parser(Language(tree_sitter_swift.language()))
     # The check must be able to fail: broken Swift has to show up as a problem.
     if not list(problems(parser.parse(b"func broken( {\n"))):
         print("swift-parse: the parser accepted broken Swift; the check proves nothing")
         return 1
+    if any(not p.endswith(".swift") for p in paths) and not self_check_loaders():
+        print("swift-parse: a loader accepted a broken file; the check proves nothing")
+        return 1
+    api = None
+    if bindings is not None:
+        api = BindingsApi()
+        for path in paths:
+            if (
+                path.endswith(".swift")
+                and os.path.dirname(os.path.normpath(path)) == bindings
+            ):
+                with open(path, encoding="utf-8") as f:
+                    api.learn(parser.parse(normalise(f.read())[0].encode("utf-8")))
+        if not self_check_api(parser, api):
+            print(
+                "swift-parse: no SteadyStore methods or records found in the bindings, or the API check cannot fail"
+            )
+            return 1
+        print(
+            f"api  {len(api.store_methods)} SteadyStore methods and {len(api.records)} record "
+            "initialisers learnt from the bindings; calls elsewhere are checked against them"
+        )
     failed = 0
     for path in paths:
+        if not path.endswith(".swift"):
+            try:
+                what = load_other(path)
+            except Exception as e:  # noqa: BLE001 - every failure to load fails the file
+                failed += 1
+                print(
+                    f"FAIL {path}: {type(e).__name__}: {' '.join(str(e).split())[:200]}"
+                )
+            else:
+                print(f"ok   {path} ({what})")
+            continue
         with open(path, encoding="utf-8") as f:
             text, rewritten = normalise(f.read())
         source = text.encode("utf-8")
         tree = parser.parse(source)
         found = list(problems(tree))
         lines = source.count(b"\n")
+        calls = []
+        if api is not None and os.path.dirname(os.path.normpath(path)) != bindings:
+            calls = sorted(api.problems(tree))
         if found:
             failed += 1
             print(f"FAIL {path}: {len(found)} syntax problem(s)")
             for kind, row, col, text in found[:20]:
                 print(f"  {kind} at {row}:{col}: {text!r}")
+        elif calls:
+            failed += 1
+            print(
+                f"FAIL {path}: {len(calls)} call(s) that do not match the generated bindings"
+            )
+            for row, message in calls[:20]:
+                print(f"  line {row}: {message}")
         else:
-            print(f"ok   {path} ({lines} lines; {rewritten} known grammar gaps rewritten)")
+            print(
+                f"ok   {path} ({lines} lines; {rewritten} known grammar gaps rewritten)"
+            )
     passed = len(paths) - failed
     print(f"swift-parse: {passed} passed, {failed} failed")
     return 1 if failed or not paths else 0

@@ -1,0 +1,130 @@
+// People: the unit's people, found instantly offline as the user types (names, safety alerts;
+// triggers and warning signs through the core's search), each with their safety alerts, a flag
+// when their sheet's review is overdue and a badge when changes wait to sync. Tap 1 of the
+// two-tap path to a person's amber card.
+
+import SteadyCore
+import SteadyKit
+import SwiftUI
+
+struct PeopleView: View {
+    @Environment(SyncModel.self) private var sync
+    @State private var model: PeopleModel
+    @State private var search = ""
+    private let session: AppSession
+
+    init(session: AppSession) {
+        self.session = session
+        _model = State(initialValue: PeopleModel(session: session))
+    }
+
+    var body: some View {
+        List {
+            if let unit = session.selectedUnit, !unit.active {
+                Section {
+                    Label("Your placement in this unit has ended. Its data leaves this phone once everything is synced.",
+                          systemImage: "clock.badge.xmark")
+                        .foregroundStyle(.secondary)
+                }
+            }
+            ForEach(model.shown) { row in
+                NavigationLink(value: PeopleRoute.person(row.id)) {
+                    PersonRow(row: row)
+                }
+            }
+        }
+        .overlay {
+            if model.shown.isEmpty && !model.loading {
+                if search.isEmpty {
+                    ContentUnavailableView("No people yet", systemImage: "person.2",
+                                           description: Text("People appear after the first sync."))
+                } else {
+                    ContentUnavailableView.search(text: search)
+                }
+            }
+        }
+        .searchable(text: $search, prompt: "Name, alert, trigger or sign")
+        .onChange(of: search) { _, text in model.search(text) }
+        .navigationTitle(session.selectedUnit?.grant.name ?? "People")
+        .navigationDestination(for: PeopleRoute.self) { route in
+            switch route {
+            case let .person(id):
+                PersonView(session: session, personId: id)
+            case let .checklist(personId):
+                ChecklistView(session: session, personId: personId)
+            }
+        }
+        .toolbar {
+            ToolbarItem(placement: .topBarLeading) { UnitPicker() }
+            ToolbarItem(placement: .topBarTrailing) {
+                NavigationLink(value: PeopleRoute.checklist(personId: nil)) {
+                    Label("Checklist", systemImage: "checklist")
+                }
+            }
+        }
+        .refreshable {
+            await sync.syncNow()
+            await model.load()
+        }
+        .task(id: session.selectedUnitId) { await model.load() }
+        .problemAlert($model.problem)
+    }
+}
+
+/// Where the people tab navigates.
+enum PeopleRoute: Hashable {
+    case person(String)
+    case checklist(personId: String?)
+}
+
+/// One person: name, safety alerts, overdue flag, pending badge.
+private struct PersonRow: View {
+    let row: PersonRowState
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 4) {
+            HStack(alignment: .firstTextBaseline) {
+                Text(row.name).font(.headline)
+                Spacer()
+                if let badge = row.pendingBadge { PendingBadge(text: badge) }
+            }
+            ForEach(row.safetyAlerts, id: \.self) { alert in
+                Label(alert, systemImage: "exclamationmark.triangle.fill")
+                    .font(.subheadline)
+                    .foregroundStyle(.red)
+            }
+            if row.reviewOverdue {
+                Badge(text: "Review overdue", color: .orange)
+            }
+        }
+        .padding(.vertical, 4)
+        .frame(minHeight: 44)
+        .accessibilityElement(children: .ignore)
+        .accessibilityLabel(row.accessibilityLabel)
+        .accessibilityAddTraits(.isButton)
+    }
+}
+
+/// Chooses the unit in use when the device has more than one.
+struct UnitPicker: View {
+    @Environment(AppSession.self) private var session
+
+    var body: some View {
+        if session.units.count > 1 {
+            Menu {
+                Picker("Unit", selection: Binding(
+                    get: { session.selectedUnitId },
+                    set: { session.select(unitId: $0) }
+                )) {
+                    ForEach(session.units, id: \.grant.unitId) { unit in
+                        Text(unit.active ? unit.grant.name : "\(unit.grant.name) (ended)")
+                            .tag(Optional(unit.grant.unitId))
+                    }
+                }
+            } label: {
+                Label("Unit", systemImage: "building.2")
+            }
+            .accessibilityLabel("Choose unit")
+        }
+    }
+}

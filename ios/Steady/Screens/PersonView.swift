@@ -1,0 +1,289 @@
+// A person: the amber card first — safety alerts, early warning signs, what helps, what to
+// avoid — then the whole support sheet by section (about me, communication, green, triggers,
+// amber, red, blue, review). Editors and leads edit in place; readers see the same screen
+// without the edit controls. Tap 2 of the two-tap path.
+
+import SteadyCore
+import SteadyKit
+import SwiftUI
+
+struct PersonView: View {
+    @Environment(Router.self) private var router
+    @State private var model: PersonModel
+    @State private var editing: SheetEdit?
+    @State private var confirmingReview = false
+
+    init(session: AppSession, personId: String) {
+        _model = State(initialValue: PersonModel(session: session, personId: personId))
+    }
+
+    var body: some View {
+        List {
+            if let card = model.card {
+                AmberCardSections(card: card, canEdit: model.canEdit, edit: { editing = $0 },
+                                  removeAlert: { id in Task { await model.removeSafetyAlert(id) } })
+                Section {
+                    NavigationLink(value: PeopleRoute.checklist(personId: model.personId)) {
+                        Label("Check warning signs", systemImage: "checklist").frame(minHeight: 44)
+                    }
+                    Button {
+                        router.requestCapture(personId: model.personId)
+                    } label: {
+                        Label("Record an incident", systemImage: "square.and.pencil").frame(minHeight: 44)
+                    }
+                }
+            } else {
+                ProgressView()
+            }
+            ForEach(model.sections) { section in
+                SheetSectionView(section: section, canEdit: model.canEdit, edit: { editing = $0 }) { action in
+                    Task { await perform(action) }
+                }
+            }
+            if let review = model.review(format: TimeText.date) {
+                Section("Review") {
+                    Label(review.text, systemImage: review.overdue ? "exclamationmark.circle.fill" : "calendar")
+                        .foregroundStyle(review.overdue ? Color.orange : Color.primary)
+                    if model.canEdit {
+                        Button("Mark reviewed today") { confirmingReview = true }
+                            .frame(minHeight: 44)
+                    }
+                }
+            }
+        }
+        .navigationTitle(model.card?.name ?? "")
+        .task { await model.load() }
+        .refreshable { await model.load() }
+        .sheet(item: $editing) { edit in
+            TextEditSheet(edit: edit) { text in
+                Task { await save(edit, text: text) }
+            }
+        }
+        .confirmationDialog("Next review due in", isPresented: $confirmingReview, titleVisibility: .visible) {
+            ForEach([3, 6, 12], id: \.self) { months in
+                Button("\(months) months") { Task { await model.markReviewed(nextDueInMonths: months) } }
+            }
+        }
+        .problemAlert($model.problem)
+    }
+
+    private func save(_ edit: SheetEdit, text: String) async {
+        switch edit.target {
+        case let .text(field): await model.setText(field, to: text)
+        case let .newItem(list): await model.addItem(list, text: text)
+        case let .item(list, itemId): await model.editItem(list, itemId: itemId, text: text)
+        case .newAlert: await model.addSafetyAlert(text)
+        }
+    }
+
+    private func perform(_ action: SheetAction) async {
+        switch action {
+        case let .remove(list, itemId): await model.removeItem(list, itemId: itemId)
+        case let .moveUp(list, itemId): await model.moveItemUp(list, itemId: itemId)
+        case let .removeIntervention(itemId): await model.removeIntervention(itemId)
+        }
+    }
+}
+
+/// What an edit sheet changes.
+struct SheetEdit: Identifiable {
+    enum Target {
+        case text(SheetText)
+        case newItem(SheetList)
+        case item(SheetList, itemId: String)
+        case newAlert
+    }
+
+    let id = UUID()
+    let title: String
+    let initial: String
+    let target: Target
+}
+
+/// A one-tap change to a list.
+enum SheetAction {
+    case remove(SheetList, itemId: String)
+    case moveUp(SheetList, itemId: String)
+    case removeIntervention(String)
+}
+
+/// The amber card: four sections on an amber ground, safety alerts first.
+private struct AmberCardSections: View {
+    let card: AmberCardState
+    let canEdit: Bool
+    let edit: (SheetEdit) -> Void
+    let removeAlert: (String) -> Void
+
+    var body: some View {
+        Section {
+            if card.reviewOverdue {
+                Label("This support sheet is overdue for review.", systemImage: "exclamationmark.circle.fill")
+                    .foregroundStyle(.orange)
+            }
+            if card.safetyAlerts.isEmpty {
+                Text("No safety alerts recorded.").foregroundStyle(.secondary)
+            }
+            ForEach(card.safetyAlerts, id: \.id) { alert in
+                Label(alert.text, systemImage: "exclamationmark.triangle.fill")
+                    .font(.headline)
+                    .foregroundStyle(.red)
+                    .swipeActions {
+                        if canEdit {
+                            Button("Remove", role: .destructive) { removeAlert(alert.id) }
+                        }
+                    }
+            }
+            if canEdit {
+                Button("Add safety alert") {
+                    edit(SheetEdit(title: "Safety alert", initial: "", target: .newAlert))
+                }
+                .frame(minHeight: 44)
+            }
+        } header: {
+            Text("Safety alerts").font(.headline)
+        }
+        .listRowBackground(Color.red.opacity(0.12))
+
+        amberList("Early warning signs", card.warningSigns, list: .warningSigns, icon: "eye.fill")
+        amberList("What helps", card.whatHelps, list: .whatHelps, icon: "checkmark.circle.fill")
+        amberList("What to avoid", card.whatToAvoid, list: .whatToAvoid, icon: "xmark.octagon.fill")
+    }
+
+    private func amberList(_ title: String, _ items: [ListItem], list: SheetList, icon: String) -> some View {
+        Section {
+            if items.isEmpty {
+                Text("None recorded.").foregroundStyle(.secondary)
+            }
+            ForEach(items, id: \.id) { item in
+                BulletRow(text: item.text, systemImage: icon, color: .orange)
+                    .font(.body)
+            }
+        } header: {
+            Text(title).font(.headline)
+        }
+        .listRowBackground(Color.orange.opacity(0.15))
+    }
+}
+
+/// One section of the sheet, with edit controls for editors.
+private struct SheetSectionView: View {
+    let section: SheetSection
+    let canEdit: Bool
+    let edit: (SheetEdit) -> Void
+    let act: (SheetAction) -> Void
+
+    var body: some View {
+        Section {
+            ForEach(section.entries) { entry in
+                switch entry {
+                case let .text(field, heading, text):
+                    VStack(alignment: .leading, spacing: 4) {
+                        Text(heading).font(.subheadline.weight(.semibold)).foregroundStyle(.secondary)
+                        Text(text.isEmpty ? "Not recorded." : text)
+                            .foregroundStyle(text.isEmpty ? Color.secondary : Color.primary)
+                    }
+                    .frame(maxWidth: .infinity, minHeight: 44, alignment: .leading)
+                    .contentShape(Rectangle())
+                    .accessibilityElement(children: .combine)
+                    .onTapGesture {
+                        if canEdit { edit(SheetEdit(title: heading, initial: text, target: .text(field))) }
+                    }
+                    .accessibilityAddTraits(canEdit ? .isButton : [])
+                    .accessibilityHint(canEdit ? "Double-tap to edit" : "")
+                case let .list(list, heading, items):
+                    Text(heading).font(.subheadline.weight(.semibold)).foregroundStyle(.secondary)
+                    if items.isEmpty {
+                        Text("None recorded.").foregroundStyle(.secondary)
+                    }
+                    ForEach(items, id: \.id) { item in
+                        BulletRow(text: item.text)
+                            .frame(minHeight: 44)
+                            .swipeActions {
+                                if canEdit {
+                                    Button("Remove", role: .destructive) { act(.remove(list, itemId: item.id)) }
+                                    Button("Edit") {
+                                        edit(SheetEdit(title: heading, initial: item.text, target: .item(list, itemId: item.id)))
+                                    }
+                                    Button("Move up") { act(.moveUp(list, itemId: item.id)) }
+                                }
+                            }
+                    }
+                    if canEdit {
+                        Button("Add to \(heading.lowercased())") {
+                            edit(SheetEdit(title: heading, initial: "", target: .newItem(list)))
+                        }
+                        .frame(minHeight: 44)
+                    }
+                case let .interventions(heading, items):
+                    Text(heading).font(.subheadline.weight(.semibold)).foregroundStyle(.secondary)
+                    if items.isEmpty {
+                        Text("None authorised.").foregroundStyle(.secondary)
+                    }
+                    ForEach(items, id: \.id) { item in
+                        VStack(alignment: .leading) {
+                            Text("\(item.intervention.code) \(item.intervention.label)")
+                            if !item.note.isEmpty {
+                                Text(item.note).font(.footnote).foregroundStyle(.secondary)
+                            }
+                        }
+                        .accessibilityElement(children: .combine)
+                        .swipeActions {
+                            if canEdit {
+                                Button("Remove", role: .destructive) { act(.removeIntervention(item.id)) }
+                            }
+                        }
+                    }
+                }
+            }
+        } header: {
+            Text(section.title).font(.headline)
+        }
+        .listRowBackground(tint(section.band))
+    }
+
+    private func tint(_ band: SheetBand) -> Color? {
+        switch band {
+        case .neutral, .review, .triggers: return nil
+        case .green: return Color.green.opacity(0.12)
+        case .amber: return Color.orange.opacity(0.15)
+        case .red: return Color.red.opacity(0.12)
+        case .blue: return Color.blue.opacity(0.12)
+        }
+    }
+}
+
+/// Edits one text: a field, a list item, a new item or a safety alert.
+private struct TextEditSheet: View {
+    let edit: SheetEdit
+    let onSave: (String) -> Void
+    @State private var text: String
+    @Environment(\.dismiss) private var dismiss
+
+    init(edit: SheetEdit, onSave: @escaping (String) -> Void) {
+        self.edit = edit
+        self.onSave = onSave
+        _text = State(initialValue: edit.initial)
+    }
+
+    var body: some View {
+        NavigationStack {
+            Form {
+                TextField(edit.title, text: $text, axis: .vertical)
+                    .lineLimit(3...12)
+            }
+            .navigationTitle(edit.title)
+            .navigationBarTitleDisplayMode(.inline)
+            .toolbar {
+                ToolbarItem(placement: .cancellationAction) {
+                    Button("Cancel") { dismiss() }
+                }
+                ToolbarItem(placement: .confirmationAction) {
+                    Button("Save") {
+                        onSave(text)
+                        dismiss()
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+// The completion form of a draft incident: what the user edits after the quick capture, and
+// the `IncidentDetails` that saves only what changed (the core leaves `nil` fields as they are,
+// so an untouched field is never overwritten by a stale copy from another device).
+//
+// Answers that may be unknown are tri-state (`nil`: not answered yet) because the s.6(5)
+// completeness check in the core counts an unanswered item as missing.
+
+import Foundation
+import SteadyCore
+
+/// A draft incident's details as being edited.
+public struct IncidentForm: Equatable, Sendable {
+    /// When it happened.
+    public var occurredAt: Timestamp
+    /// The short note.
+    public var note: String
+    /// Where it happened.
+    public var place: String
+    /// The person's own "what helps" strategies ticked (their text).
+    public var ownStrategies: Set<String>
+    /// General de-escalation steps ticked.
+    public var generalSteps: Set<DeescalationStep>
+    /// Anything else tried.
+    public var otherDeescalation: String
+    /// Anyone not unit staff involved in the use of force.
+    public var nonStaffInvolved: Bool?
+    /// Why they were.
+    public var nonStaffReason: String
+    /// The person's mental disorder, if known.
+    public var mentalDisorder: String
+    /// Relevant characteristics.
+    public var relevantCharacteristics: String
+    /// Learning disability or autism.
+    public var learningDisabilityOrAutism: Bool?
+    /// Injuries to the person.
+    public var injuriesPerson: String
+    /// Injuries to staff.
+    public var injuriesStaff: String
+    /// Injuries to others.
+    public var injuriesOthers: String
+    /// The outcome.
+    public var outcome: String
+    /// Death or serious injury.
+    public var deathOrSeriousInjury: Bool?
+    /// Post-incident review with the person held.
+    public var debriefPersonHeld: Bool?
+    /// Why not, or a summary.
+    public var debriefPersonNote: String
+    /// Post-incident review with staff held.
+    public var debriefStaffHeld: Bool?
+    /// Why not, or a summary.
+    public var debriefStaffNote: String
+    /// People named in the care plan were told.
+    public var notificationSent: Bool?
+
+    /// The form filled from `incident`.
+    public init(_ incident: Incident) {
+        occurredAt = incident.occurredAt
+        note = incident.note
+        place = incident.place ?? ""
+        ownStrategies = Set(incident.deescalation.ownStrategies)
+        generalSteps = Set(incident.deescalation.generalSteps)
+        otherDeescalation = incident.deescalation.other ?? ""
+        nonStaffInvolved = incident.nonStaffInvolved
+        nonStaffReason = incident.nonStaffReason ?? ""
+        mentalDisorder = incident.mentalDisorder ?? ""
+        relevantCharacteristics = incident.relevantCharacteristics ?? ""
+        learningDisabilityOrAutism = incident.learningDisabilityOrAutism
+        injuriesPerson = incident.injuriesPerson ?? ""
+        injuriesStaff = incident.injuriesStaff ?? ""
+        injuriesOthers = incident.injuriesOthers ?? ""
+        outcome = incident.outcome ?? ""
+        deathOrSeriousInjury = incident.deathOrSeriousInjury
+        debriefPersonHeld = incident.debriefPerson?.held
+        debriefPersonNote = incident.debriefPerson?.note ?? ""
+        debriefStaffHeld = incident.debriefStaff?.held
+        debriefStaffNote = incident.debriefStaff?.note ?? ""
+        notificationSent = incident.notificationSent
+    }
+
+    /// The details that differ from `incident`, each other field `nil` (left as it is); `nil`
+    /// when nothing changed. A cleared text is sent as "" (the core clears it). Ticked own
+    /// strategies are saved in `whatHelps` order (the person's list), then any no longer on it.
+    public func changes(from incident: Incident, whatHelps: [String] = []) -> IncidentDetails? {
+        let base = IncidentForm(incident)
+        if self == base { return nil }
+        func text(_ new: String, _ old: String) -> String? {
+            new == old ? nil : new.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        func flag(_ new: Bool?, _ old: Bool?) -> Bool? {
+            new == old ? nil : new
+        }
+        func debrief(_ held: Bool?, _ note: String, _ oldHeld: Bool?, _ oldNote: String) -> Debrief? {
+            guard let held, held != oldHeld || note != oldNote else { return nil }
+            return Debrief(held: held, note: note.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        var deescalation: Deescalation?
+        if ownStrategies != base.ownStrategies || generalSteps != base.generalSteps
+            || otherDeescalation != base.otherDeescalation {
+            let other = otherDeescalation.trimmingCharacters(in: .whitespacesAndNewlines)
+            deescalation = Deescalation(
+                ownStrategies: whatHelps.filter { ownStrategies.contains($0) }
+                    + ownStrategies.subtracting(whatHelps).sorted(),
+                generalSteps: DeescalationStep.all.filter { generalSteps.contains($0) },
+                other: other.isEmpty ? nil : other
+            )
+        }
+        return IncidentDetails(
+            occurredAt: occurredAt == base.occurredAt ? nil : occurredAt,
+            note: text(note, base.note),
+            place: text(place, base.place),
+            deescalation: deescalation,
+            nonStaffInvolved: flag(nonStaffInvolved, base.nonStaffInvolved),
+            nonStaffReason: text(nonStaffReason, base.nonStaffReason),
+            mentalDisorder: text(mentalDisorder, base.mentalDisorder),
+            relevantCharacteristics: text(relevantCharacteristics, base.relevantCharacteristics),
+            learningDisabilityOrAutism: flag(learningDisabilityOrAutism, base.learningDisabilityOrAutism),
+            injuriesPerson: text(injuriesPerson, base.injuriesPerson),
+            injuriesStaff: text(injuriesStaff, base.injuriesStaff),
+            injuriesOthers: text(injuriesOthers, base.injuriesOthers),
+            outcome: text(outcome, base.outcome),
+            deathOrSeriousInjury: flag(deathOrSeriousInjury, base.deathOrSeriousInjury),
+            debriefPerson: debrief(debriefPersonHeld, debriefPersonNote, base.debriefPersonHeld, base.debriefPersonNote),
+            debriefStaff: debrief(debriefStaffHeld, debriefStaffNote, base.debriefStaffHeld, base.debriefStaffNote),
+            notificationSent: flag(notificationSent, base.notificationSent)
+        )
+    }
+}
+
+/// The quick capture as it is being tapped in: unit, optional person or a description of
+/// someone unknown, tags, note.
+public struct CaptureDraft: Equatable, Sendable {
+    /// The unit.
+    public var unitId: String?
+    /// A known person.
+    public var personId: String?
+    /// A description of someone not known by name ("man ~40, roadside").
+    public var unidentifiedPerson: String
+    /// Tags tapped.
+    public var tags: Set<IncidentTag>
+    /// The note typed.
+    public var note: String
+    /// When it happened (the first tap).
+    public var occurredAt: Timestamp
+
+    /// A draft started at `now` in `unitId`, about `personId` if given.
+    public init(unitId: String?, personId: String? = nil, now: Timestamp) {
+        self.unitId = unitId
+        self.personId = personId
+        unidentifiedPerson = ""
+        tags = []
+        note = ""
+        occurredAt = now
+    }
+
+    /// The note to save: what was typed or, when nothing was (the three-tap path: button, tag,
+    /// save), the tapped tags' words, so the record says what happened.
+    public var noteToSave: String {
+        let typed = note.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !typed.isEmpty { return typed }
+        return IncidentTag.all.filter { tags.contains($0) }.map(\.label).joined(separator: ", ")
+    }
+
+    /// Ready to save: a unit, and a note or at least one tag.
+    public var canSave: Bool {
+        unitId != nil && !noteToSave.isEmpty
+    }
+
+    /// The core's `QuickCapture`, or `nil` when not ready.
+    public var capture: QuickCapture? {
+        guard let unitId, canSave else { return nil }
+        let description = unidentifiedPerson.trimmingCharacters(in: .whitespacesAndNewlines)
+        return QuickCapture(
+            unitId: unitId,
+            note: noteToSave,
+            personId: personId,
+            unidentifiedPerson: personId == nil && !description.isEmpty ? description : nil,
+            tags: IncidentTag.all.filter { tags.contains($0) },
+            occurredAt: occurredAt
+        )
+    }
+}

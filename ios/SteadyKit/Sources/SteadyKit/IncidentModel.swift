@@ -1,0 +1,231 @@
+// Completing, submitting and adding to one incident: the details form, de-escalation (the
+// person's own "what helps" first), use-of-force entries with running timers and the prone
+// 10-minute alert, the list of s.6(5) items still missing (the core's), submission, and addenda
+// once submitted.
+//
+// The prone alert is twofold: a local notification scheduled for the moment a running prone
+// hold will pass 10 minutes (so it sounds even if the phone is locked or the app is in the
+// background), and an in-app alert when the screen's once-a-second `tick()` finds it past. The
+// notification carries no personal data: it is shown on the lock screen.
+
+import Foundation
+import Observation
+import SteadyCore
+
+/// Schedules and cancels the prone-hold local notification (UserNotifications in the app; a
+/// recorder in the tests).
+public protocol ProneAlertScheduling: Sendable {
+    /// Schedules the alert for the entry `entryId` at `at` (epoch ms).
+    func schedule(entryId: String, at: Timestamp) async
+    /// Cancels the alert for `entryId` (the hold ended or was removed).
+    func cancel(entryId: String) async
+}
+
+/// State and actions of the incident screen.
+@MainActor
+@Observable
+public final class IncidentModel {
+    /// The incident's id.
+    public let incidentId: String
+    /// The incident as last loaded.
+    public private(set) var incident: Incident?
+    /// The details being edited (drafts only).
+    public var form: IncidentForm?
+    /// The incident as it was when the form was filled: edits are measured against it, so a
+    /// field changed on another device meanwhile is not overwritten by the form's stale copy.
+    private var formBase: Incident?
+    /// The person's own "what helps", to tick first.
+    public private(set) var whatHelps: [ListItem] = []
+    /// The s.6(5) items still missing (the core's list; empty when no force was used).
+    public private(set) var missing: [S65Item] = []
+    /// The unit is a mental health unit: missing items block submission (elsewhere, advice).
+    public private(set) var missingBlocksSubmission = false
+    /// Timers at the last tick.
+    public private(set) var board = ForceTimerBoard(entries: [], now: 0, title: { _ in "" })
+    /// The in-app prone alert is showing.
+    public var showingProneAlert = false
+    /// Advice returned by a submission outside a mental health unit.
+    public private(set) var submitAdvice: [S65Item] = []
+    /// Saving or submitting now.
+    public private(set) var busy = false
+    /// The last problem, to show.
+    public var problem: UserProblem?
+
+    private let session: AppSession
+    private let alerts: ProneAlertScheduling
+    private var ledger = ProneAlertLedger()
+
+    /// The model for `incidentId`; `alerts` schedules the prone notification.
+    public init(session: AppSession, incidentId: String, alerts: ProneAlertScheduling) {
+        self.session = session
+        self.incidentId = incidentId
+        self.alerts = alerts
+    }
+
+    /// Submitted: only addenda from now on.
+    public var isSubmitted: Bool { incident?.status == .submitted }
+
+    /// Unsaved edits in the form.
+    public var hasUnsavedChanges: Bool {
+        guard let formBase, let form else { return false }
+        return form.changes(from: formBase, whatHelps: whatHelps.map(\.text)) != nil
+    }
+
+    /// Loads the incident, the person's strategies and the missing items.
+    public func load() async {
+        guard let core = session.core else { return }
+        let id = incidentId
+        do {
+            let incident = try await core.call { try $0.incident(incidentId: id) }
+            self.incident = incident
+            if incident.status == .draft {
+                if form == nil {
+                    form = IncidentForm(incident)
+                    formBase = incident
+                }
+            } else {
+                form = nil
+                formBase = nil
+            }
+            if let personId = incident.personId {
+                let card = try? await core.call { try $0.amberCard(personId: personId) }
+                whatHelps = card?.whatHelps ?? []
+            }
+            missing = try await core.call { try $0.missingUseOfForceItems(incidentId: id) }
+            let unit = session.units.first(where: { $0.grant.unitId == incident.unitId })
+            missingBlocksSubmission = unit?.grant.mentalHealthUnit ?? false
+            tick()
+            await scheduleAlerts()
+        } catch {
+            problem = await session.handle(error)
+        }
+    }
+
+    /// Saves what changed in the form. Returns whether it is saved (or nothing changed).
+    @discardableResult
+    public func saveDetails() async -> Bool {
+        guard let core = session.core, let formBase, let form else { return true }
+        guard let details = form.changes(from: formBase, whatHelps: whatHelps.map(\.text)) else { return true }
+        let id = incidentId
+        busy = true
+        defer { busy = false }
+        do {
+            try await core.call { try $0.updateIncident(incidentId: id, details: details) }
+            self.form = nil
+            await load()
+            return true
+        } catch {
+            problem = await session.handle(error)
+            return false
+        }
+    }
+
+    /// Adds a use of force of `type`, its timer started now, with the staff member using the
+    /// device as the first member of staff involved.
+    public func addUseOfForce(_ type: RestrictiveInterventionType, startNow: Bool = true) async {
+        var staff: [StaffMember] = []
+        if let me = session.staff { staff.append(me) }
+        let entry = UseOfForce(
+            intervention: type, startedAt: startNow ? session.clock.now() : nil,
+            inCarePlan: nil, staff: staff
+        )
+        let id = incidentId
+        await change { _ = try $0.addUseOfForce(incidentId: id, entry: entry) }
+    }
+
+    /// Starts an entry's timer now.
+    public func start(_ entry: UseOfForce) async {
+        await update(entry.started(at: session.clock.now()))
+    }
+
+    /// Stops an entry's timer now.
+    public func stop(_ entry: UseOfForce) async {
+        await update(entry.ended(at: session.clock.now()))
+        await alerts.cancel(entryId: entry.id)
+    }
+
+    /// Replaces an entry (reason, in care plan, how force was used, staff).
+    public func update(_ entry: UseOfForce) async {
+        let id = incidentId
+        await change { try $0.updateUseOfForce(incidentId: id, entry: entry) }
+    }
+
+    /// Removes an entry.
+    public func remove(_ entry: UseOfForce) async {
+        let id = incidentId
+        let entryId = entry.id
+        await change { try $0.removeUseOfForce(incidentId: id, entryId: entryId) }
+        await alerts.cancel(entryId: entryId)
+    }
+
+    /// Recomputes the timers at the clock's now and raises the in-app alert for a prone hold
+    /// that has just passed 10 minutes. The screen calls it once a second.
+    public func tick() {
+        let entries = incident?.useOfForce ?? []
+        board = ForceTimerBoard(entries: entries, now: session.clock.now(), title: { $0.intervention.label })
+        if !ledger.newAlerts(on: board).isEmpty {
+            showingProneAlert = true
+            Log.ui.notice("prone hold passed 10 minutes")
+        }
+    }
+
+    /// Saves the form, then submits. Outside a mental health unit, missing s.6(5) items come
+    /// back as advice; inside one the core refuses and the missing list is shown.
+    @discardableResult
+    public func submit() async -> Bool {
+        guard await saveDetails(), let core = session.core else { return false }
+        let id = incidentId
+        busy = true
+        defer { busy = false }
+        do {
+            let outcome = try await core.call { try $0.submitIncident(incidentId: id) }
+            submitAdvice = outcome.advice
+            for entry in incident?.useOfForce ?? [] {
+                await alerts.cancel(entryId: entry.id)
+            }
+            await load()
+            return true
+        } catch {
+            problem = await session.handle(error)
+            missing = (try? await core.call { try $0.missingUseOfForceItems(incidentId: id) }) ?? missing
+            return false
+        }
+    }
+
+    /// Adds an addendum to the submitted incident.
+    @discardableResult
+    public func addAddendum(reason: String, text: String) async -> Bool {
+        guard let core = session.core else { return false }
+        let id = incidentId
+        do {
+            _ = try await core.call { try $0.addAddendum(incidentId: id, reason: reason, text: text) }
+            await load()
+            return true
+        } catch {
+            problem = await session.handle(error)
+            return false
+        }
+    }
+
+    private func change(_ work: @escaping @Sendable (SteadyStore) throws -> Void) async {
+        // Unsaved details first, so a reload cannot drop them.
+        guard await saveDetails(), let core = session.core else { return }
+        do {
+            try await core.call(work)
+        } catch {
+            problem = await session.handle(error)
+        }
+        await load()
+    }
+
+    private func scheduleAlerts() async {
+        let now = session.clock.now()
+        for entry in incident?.useOfForce ?? [] {
+            if let at = entry.proneAlertAt, at > now {
+                await alerts.schedule(entryId: entry.id, at: at)
+            } else {
+                await alerts.cancel(entryId: entry.id)
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+// The people screen's model: the unit's people with their safety alerts, pending-sync badges
+// and overdue-review flags; instant offline search as the user types (a filter over the loaded
+// list at every keystroke, plus the core's full-text search over triggers and warning signs).
+
+import Foundation
+import Observation
+import SteadyCore
+
+/// State and actions of the people screen.
+@MainActor
+@Observable
+public final class PeopleModel {
+    /// Every person of the unit.
+    public private(set) var all: [PersonRowState] = []
+    /// What the user typed.
+    public private(set) var query = ""
+    /// The people shown: filtered by the query.
+    public private(set) var shown: [PersonRowState] = []
+    /// Loading for the first time.
+    public private(set) var loading = false
+    /// The last problem, to show.
+    public var problem: UserProblem?
+
+    private let session: AppSession
+    private var searchTask: Task<Void, Never>?
+
+    /// The model for `session`.
+    public init(session: AppSession) {
+        self.session = session
+    }
+
+    /// Loads the people of the unit in use.
+    public func load() async {
+        guard let core = session.core, let unitId = session.selectedUnitId else {
+            all = []
+            shown = []
+            return
+        }
+        loading = all.isEmpty
+        defer { loading = false }
+        do {
+            let people = try await core.call { try $0.people(unitId: unitId) }
+            all = people.map(PersonRowState.init)
+            search(query)
+        } catch {
+            problem = await session.handle(error)
+        }
+    }
+
+    /// Filters at once, then adds the core's full-text hits (triggers, warning signs) when they
+    /// arrive; a newer keystroke cancels an older search.
+    public func search(_ text: String) {
+        query = text
+        let local = filterPeople(all, query: text)
+        shown = local
+        searchTask?.cancel()
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.count >= 2, let core = session.core else { return }
+        let unitId = session.selectedUnitId
+        searchTask = Task { [weak self] in
+            guard let hits = try? await core.call({ try $0.searchPeople(text: trimmed, limit: 50) }),
+                  !Task.isCancelled, let self
+            else { return }
+            let inUnit = hits.filter { $0.unitId == unitId }
+            self.shown = mergeSearch(local: local, all: self.all, hits: inUnit)
+        }
+    }
+}
