@@ -386,7 +386,7 @@ pub fn render_dashboard_tables_and_charts(
     let month = escape(&month_name(&current.month));
     let _ = write!(
         html,
-        "<table data-testid=\"month-figures\">\n<caption>Restrictive practice figures, {month}</caption>\n\
+        "<table data-testid=\"month-figures\">\n<caption>Restrictive practice figures, {month} (incidents by their time in UTC)</caption>\n\
          <thead><tr><th scope=\"col\">Figure</th><th scope=\"col\">{month}</th></tr></thead>\n<tbody>\n"
     );
     for figure in &FIGURES {
@@ -1077,7 +1077,9 @@ mod tests {
             .find("<table data-testid=\"month-figures\">")
             .expect("table");
         let table = &html[table_start..table_start + html[table_start..].find("</table>").unwrap()];
-        assert!(table.contains("<caption>Restrictive practice figures, November 2026</caption>"));
+        assert!(table.contains(
+            "<caption>Restrictive practice figures, November 2026 (incidents by their time in UTC)</caption>"
+        ));
         for (name, value) in [
             ("Incidents", "1"),
             ("Successful de-escalations", "0"),
