@@ -1,0 +1,233 @@
+// The app's navigation: Navigation Compose routes to each screen, each screen's ViewModel made
+// over the one session, and the QR scanner launched for enrolment. Android-only glue: the
+// screens and ViewModels it wires are the plain ones the JVM checks compile and render.
+package app.steady.android.platform
+
+import androidx.activity.compose.rememberLauncherForActivityResult
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.lifecycle.viewmodel.compose.viewModel
+import androidx.navigation.NavHostController
+import androidx.navigation.NavType
+import androidx.navigation.compose.NavHost
+import androidx.navigation.compose.composable
+import androidx.navigation.compose.rememberNavController
+import androidx.navigation.navArgument
+import app.steady.android.state.CaptureViewModel
+import app.steady.android.state.ChecklistViewModel
+import app.steady.android.state.EnrolViewModel
+import app.steady.android.state.GuidanceViewModel
+import app.steady.android.state.IncidentViewModel
+import app.steady.android.state.IncidentsViewModel
+import app.steady.android.state.PeopleViewModel
+import app.steady.android.state.PersonViewModel
+import app.steady.android.state.SteadySession
+import app.steady.android.state.SyncViewModel
+import app.steady.android.ui.CaptureEvents
+import app.steady.android.ui.CaptureScreen
+import app.steady.android.ui.ChecklistScreen
+import app.steady.android.ui.EnrolScreen
+import app.steady.android.ui.GuidanceScreen
+import app.steady.android.ui.IncidentEvents
+import app.steady.android.ui.IncidentScreen
+import app.steady.android.ui.IncidentsScreen
+import app.steady.android.ui.PeopleScreen
+import app.steady.android.ui.PersonEvents
+import app.steady.android.ui.PersonScreen
+import app.steady.android.ui.SyncEvents
+import app.steady.android.ui.SyncScreen
+import app.steady.android.ui.TopDestination
+import com.journeyapps.barcodescanner.ScanContract
+import com.journeyapps.barcodescanner.ScanOptions
+
+/** Where the app starts: enrolment, people, or (from the shortcut) quick capture. */
+enum class Start { ENROL, PEOPLE, CAPTURE }
+
+private fun NavHostController.top(d: TopDestination) =
+    navigate(
+        when (d) {
+            TopDestination.PEOPLE -> "people"
+            TopDestination.INCIDENTS -> "incidents"
+            TopDestination.GUIDANCE -> "guidance"
+            TopDestination.SYNC -> "sync"
+        },
+    ) {
+        popUpTo("people")
+        launchSingleTop = true
+    }
+
+/** The whole app over [session]. [onSignedOut]: the store is gone; start again. */
+@Composable
+fun SteadyApp(
+    session: SteadySession,
+    start: Start,
+    onSignedOut: () -> Unit,
+) {
+    val nav = rememberNavController()
+    // The shortcut opens Quick capture once, not every time People comes back into view.
+    var shortcutHandled by rememberSaveable { mutableStateOf(false) }
+    val capture = { person: String?, unit: String? ->
+        nav.navigate("capture?person=${person.orEmpty()}&unit=${unit.orEmpty()}")
+    }
+    NavHost(nav, startDestination = if (start == Start.ENROL) "enrol" else "people") {
+        composable("enrol") {
+            val vm = viewModel { EnrolViewModel(session) }
+            val state by vm.state.collectAsStateWithLifecycle()
+            val scanner = rememberLauncherForActivityResult(ScanContract()) { result -> result.contents?.let(vm::onScanned) }
+            LaunchedEffect(state.enrolled) {
+                if (state.enrolled) nav.navigate("people") { popUpTo("enrol") { inclusive = true } }
+            }
+            EnrolScreen(
+                state,
+                vm::onServerChange,
+                vm::onCodeChange,
+                vm::onStaffNameChange,
+                vm::onJobTitleChange,
+                onScan = {
+                    scanner.launch(
+                        ScanOptions()
+                            .setDesiredBarcodeFormats(ScanOptions.QR_CODE)
+                            .setPrompt("Scan the enrolment QR code from your lead")
+                            .setBeepEnabled(false)
+                            .setOrientationLocked(false),
+                    )
+                },
+                onEnrol = vm::onEnrol,
+            )
+        }
+        composable("people") {
+            val vm = viewModel { PeopleViewModel(session) }
+            val state by vm.state.collectAsStateWithLifecycle()
+            LaunchedEffect(Unit) {
+                if (start == Start.CAPTURE && !shortcutHandled) {
+                    shortcutHandled = true
+                    capture(null, null)
+                }
+            }
+            PeopleScreen(
+                state,
+                vm::onQueryChange,
+                vm::onSelectUnit,
+                onOpenPerson = { nav.navigate("person/$it") },
+                onCapture = { capture(null, state.selectedUnitId) },
+                onNavigate = { nav.top(it) },
+            )
+        }
+        composable("person/{id}", listOf(navArgument("id") { type = NavType.StringType })) { entry ->
+            val id = entry.arguments?.getString("id").orEmpty()
+            val vm = viewModel { PersonViewModel(session, id) }
+            val state by vm.state.collectAsStateWithLifecycle()
+            PersonScreen(
+                state,
+                PersonEvents(
+                    onBack = { nav.popBackStack() },
+                    onCapture = { capture(id, state.unitId) },
+                    onChecklist = { nav.navigate("checklist/${state.unitId}/$id") },
+                    onToggleEditing = vm::onToggleEditing,
+                    onTextChange = vm::onTextChange,
+                    onNewItemChange = vm::onNewItemChange,
+                    onAddItem = vm::onAddItem,
+                    onRemoveItem = vm::onRemoveItem,
+                ),
+            )
+        }
+        composable("checklist/{unit}/{person}") { entry ->
+            val unit = entry.arguments?.getString("unit").orEmpty()
+            val person = entry.arguments?.getString("person")
+            val vm = viewModel { ChecklistViewModel(session, unit, person) }
+            val state by vm.state.collectAsStateWithLifecycle()
+            ChecklistScreen(state, { nav.popBackStack() }, vm::onSelectTemplate, vm::onToggle, vm::onScore)
+        }
+        composable(
+            "capture?person={person}&unit={unit}",
+            listOf(
+                navArgument("person") { defaultValue = "" },
+                navArgument("unit") { defaultValue = "" },
+            ),
+        ) { entry ->
+            val person = entry.arguments?.getString("person")?.ifEmpty { null }
+            val unit = entry.arguments?.getString("unit")?.ifEmpty { null }
+            val vm = viewModel { CaptureViewModel(session, unit, person) }
+            val state by vm.state.collectAsStateWithLifecycle()
+            CaptureScreen(
+                state,
+                CaptureEvents(
+                    onBack = { nav.popBackStack() },
+                    onSelectUnit = vm::onSelectUnit,
+                    onSelectPerson = vm::onSelectPerson,
+                    onUnidentifiedChange = vm::onUnidentifiedChange,
+                    onToggleTag = vm::onToggleTag,
+                    onNoteChange = vm::onNoteChange,
+                    onSave = vm::onSave,
+                    onComplete = { id -> nav.navigate("incident/$id") { popUpTo("people") } },
+                ),
+            )
+        }
+        composable("incident/{id}") { entry ->
+            val id = entry.arguments?.getString("id").orEmpty()
+            val vm = viewModel { IncidentViewModel(session, id) }
+            val state by vm.state.collectAsStateWithLifecycle()
+            IncidentScreen(
+                state,
+                IncidentEvents(
+                    onBack = { nav.popBackStack() },
+                    onNoteChange = vm::onNoteChange,
+                    onPlaceChange = vm::onPlaceChange,
+                    onToggleOwnStrategy = vm::onToggleOwnStrategy,
+                    onToggleStep = vm::onToggleStep,
+                    onStartForce = vm::onStartForce,
+                    onStopForce = vm::onStopForce,
+                    onInCarePlan = vm::onInCarePlan,
+                    onReasonChange = vm::onReasonChange,
+                    onHowForceChange = vm::onHowForceChange,
+                    onStaffChange = vm::onStaffChange,
+                    onInjuriesChange = vm::onInjuriesChange,
+                    onOutcomeChange = vm::onOutcomeChange,
+                    onDebriefChange = vm::onDebriefChange,
+                    onSubmit = vm::onSubmit,
+                    onAddendumReasonChange = vm::onAddendumReasonChange,
+                    onAddendumTextChange = vm::onAddendumTextChange,
+                    onAddAddendum = vm::onAddAddendum,
+                ),
+            )
+        }
+        composable("incidents") {
+            val vm = viewModel { IncidentsViewModel(session) }
+            val state by vm.state.collectAsStateWithLifecycle()
+            IncidentsScreen(
+                state,
+                onOpen = { nav.navigate("incident/$it") },
+                onCapture = { capture(null, null) },
+                onNavigate = { nav.top(it) },
+                onDiscardQuarantined = vm::onDiscardQuarantined,
+                onDismissConflict = vm::onDismissConflict,
+            )
+        }
+        composable("guidance") {
+            val vm = viewModel { GuidanceViewModel(session) }
+            val state by vm.state.collectAsStateWithLifecycle()
+            GuidanceScreen(state, vm::onQueryChange, vm::onToggle, onCapture = { capture(null, null) }, onNavigate = { nav.top(it) })
+        }
+        composable("sync") {
+            val vm = viewModel { SyncViewModel(session) }
+            val state by vm.state.collectAsStateWithLifecycle()
+            LaunchedEffect(state.signedOut) { if (state.signedOut) onSignedOut() }
+            SyncScreen(
+                state,
+                SyncEvents(
+                    onSyncNow = vm::onSyncNow,
+                    onSignOut = vm::onSignOutRequested,
+                    onSignOutConfirmed = vm::onSignOutConfirmed,
+                    onSignOutCancelled = vm::onSignOutCancelled,
+                    onCapture = { capture(null, null) },
+                    onNavigate = { nav.top(it) },
+                ),
+            )
+        }
+    }
+}

@@ -1,0 +1,119 @@
+// The one activity: hides its content from screenshots and recents (personal data), opens the
+// store off the main thread, follows the system's dark or light setting, and starts at
+// enrolment, the people list, or quick capture when launched from the app shortcut.
+package app.steady.android.platform
+
+import android.content.Intent
+import android.os.Bundle
+import androidx.activity.ComponentActivity
+import androidx.activity.compose.setContent
+import androidx.activity.enableEdgeToEdge
+import androidx.compose.foundation.isSystemInDarkTheme
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.heightIn
+import androidx.compose.foundation.layout.padding
+import androidx.compose.material3.Button
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.Surface
+import androidx.compose.material3.Text
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.lifecycleScope
+import app.steady.android.state.SteadySession
+import app.steady.android.state.errorText
+import app.steady.android.ui.theme.SteadyTheme
+import app.steady.core.SteadyException
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
+
+/** Steady's activity. */
+class MainActivity : ComponentActivity() {
+    private var session by mutableStateOf<SteadySession?>(null)
+    private var start by mutableStateOf(Start.PEOPLE)
+    private var problem by mutableStateOf<String?>(null)
+    private var unreadable by mutableStateOf(false)
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        hidePersonalData()
+        enableEdgeToEdge()
+        openStore(intent)
+        setContent {
+            SteadyTheme(dark = isSystemInDarkTheme()) {
+                val open = session
+                if (open != null) {
+                    SteadyApp(open, start, onSignedOut = { recreate() })
+                } else {
+                    Surface(Modifier.fillMaxSize()) {
+                        Column(
+                            Modifier.fillMaxSize().padding(24.dp),
+                            verticalArrangement = Arrangement.spacedBy(16.dp, Alignment.CenterVertically),
+                        ) {
+                            Text(problem ?: "Opening Steady…", style = MaterialTheme.typography.titleMedium)
+                            if (problem != null && !unreadable) {
+                                Button(onClick = {
+                                    problem = null
+                                    openStore(intent)
+                                }, modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp)) {
+                                    Text("Try again")
+                                }
+                            }
+                            if (unreadable) {
+                                Button(onClick = {
+                                    (application as SteadyApplication).resetUnreadableStore()
+                                    recreate()
+                                }, modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp)) {
+                                    Text("Delete the unreadable data and enrol again")
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    override fun onNewIntent(intent: Intent) {
+        super.onNewIntent(intent)
+        if (intent.action == ACTION_CAPTURE) {
+            setIntent(intent)
+            recreate()
+        }
+    }
+
+    private fun openStore(intent: Intent?) {
+        lifecycleScope.launch {
+            try {
+                val opened = withContext(Dispatchers.IO) { (application as SteadyApplication).session() }
+                val enrolled = withContext(Dispatchers.IO) { opened.store.syncStatus().enrolled }
+                start =
+                    when {
+                        !enrolled -> Start.ENROL
+                        intent?.action == ACTION_CAPTURE -> Start.CAPTURE
+                        else -> Start.PEOPLE
+                    }
+                session = opened
+            } catch (e: SteadyException.WrongKey) {
+                // The Keystore entry was reset: this store can never be read again.
+                problem = errorText(e) + " Android reset this device's key, so Steady's data here cannot be read."
+                unreadable = true
+            } catch (e: Exception) {
+                // KeyUnavailable before the first unlock (try again after unlocking), Storage...
+                problem = errorText(e)
+            }
+        }
+    }
+
+    companion object {
+        /** The app shortcut's action: open straight on Quick capture. */
+        const val ACTION_CAPTURE = "app.steady.android.CAPTURE"
+    }
+}

@@ -1,0 +1,402 @@
+// Completing an incident after the quick capture: de-escalation (the person's own "what helps"
+// first, then the general steps), use of force with running timers and the prone-hold alert,
+// staff, injuries, outcome, debriefs; submit, showing the s.6(5) items still missing; addenda
+// once it is locked. Text is saved through the core a moment after typing stops.
+package app.steady.android.state
+
+import androidx.lifecycle.viewModelScope
+import app.steady.core.SteadyException
+import app.steady.core.deescalationStepLabel
+import app.steady.core.interventionCode
+import app.steady.core.interventionLabel
+import app.steady.core.model.Debrief
+import app.steady.core.model.Deescalation
+import app.steady.core.model.DeescalationStep
+import app.steady.core.model.Incident
+import app.steady.core.model.IncidentDetails
+import app.steady.core.model.IncidentStatus
+import app.steady.core.model.RestrictiveInterventionReason
+import app.steady.core.model.RestrictiveInterventionType
+import app.steady.core.model.StaffMember
+import app.steady.core.model.UseOfForce
+import app.steady.core.reasonCode
+import app.steady.core.reasonLabel
+import app.steady.core.s65ItemDescription
+import app.steady.core.s65ItemLetter
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.isActive
+import kotlinx.coroutines.launch
+
+/**
+ * Reads "Name, job title" lines into staff members; the error names the first line that is not
+ * in that shape. Blank lines are ignored.
+ */
+fun parseStaffLines(text: String): Pair<List<StaffMember>, String?> {
+    val staff = mutableListOf<StaffMember>()
+    text.lines().map { it.trim() }.filter { it.isNotEmpty() }.forEachIndexed { i, line ->
+        val comma = line.indexOf(',')
+        val name = if (comma > 0) line.substring(0, comma).trim() else ""
+        val title = if (comma > 0) line.substring(comma + 1).trim() else ""
+        if (name.isEmpty() || title.isEmpty()) {
+            return staff to "Line ${i + 1}: write the name, a comma, then the job title"
+        }
+        staff += StaffMember(name, title)
+    }
+    return staff to null
+}
+
+/** State and events of the incident screen. [ticker]: refresh the timers every second. */
+class IncidentViewModel(
+    session: SteadySession,
+    private val incidentId: String,
+    saveDelayMillis: Long = 600,
+    ticker: Boolean = true,
+) : SessionViewModel(session) {
+    private val mutable = MutableStateFlow(IncidentUiState(id = incidentId))
+
+    /** What the screen shows. */
+    val state: StateFlow<IncidentUiState> = mutable.asStateFlow()
+
+    private val saver = DraftSaver(session.persistScope, saveDelayMillis)
+
+    @Volatile private var entries: List<UseOfForce> = emptyList()
+
+    @Volatile private var ownHelps: List<String> = emptyList()
+
+    @Volatile private var staffDrafts: Map<String, String> = emptyMap()
+
+    init {
+        io { load() }
+        if (ticker) {
+            viewModelScope.launch {
+                while (isActive) {
+                    delay(1000)
+                    if (entries.any { isRunning(it) }) tick()
+                }
+            }
+        }
+    }
+
+    override fun showMessage(text: String) = mutable.update { it.copy(message = text, loading = false) }
+
+    private fun load() {
+        val store = session.store
+        val incident = store.incident(incidentId)
+        val unit = store.units().firstOrNull { it.grant.unitId == incident.unitId }
+        ownHelps =
+            incident.personId?.let { pid ->
+                runCatching { store.amberCard(pid).whatHelps.map { it.text } }.getOrNull()
+            } ?: emptyList()
+        entries = incident.useOfForce
+        val missing =
+            if (incident.status == IncidentStatus.DRAFT) store.missingUseOfForceItems(incidentId) else emptyList()
+        mutable.update { s -> fromIncident(s, incident, unit?.grant?.mentalHealthUnit ?: false, missing) }
+    }
+
+    private fun fromIncident(
+        s: IncidentUiState,
+        i: Incident,
+        mentalHealthUnit: Boolean,
+        missing: List<app.steady.core.model.S65Item>,
+    ): IncidentUiState {
+        val own = (ownHelps + i.deescalation.ownStrategies).distinct()
+        return s.copy(
+            about = i.personName ?: i.unidentifiedPerson ?: "Person not recorded",
+            occurredAtLabel = session.labels.dayTime(i.occurredAt),
+            recordedBy = i.recordedBy,
+            submitted = i.status == IncidentStatus.SUBMITTED,
+            submittedLabel = i.submittedAt?.let { "Submitted ${session.labels.dayTime(it)}" },
+            mentalHealthUnit = mentalHealthUnit,
+            note = if (s.loading) i.note else s.note,
+            place = if (s.loading) i.place.orEmpty() else s.place,
+            ownStrategies = own.map { StrategyUi(it, it, it in i.deescalation.ownStrategies) },
+            generalSteps =
+                DeescalationStep.entries.map {
+                    StrategyUi(it.name, deescalationStepLabel(it), it in i.deescalation.generalSteps)
+                },
+            useOfForce = forceRows(),
+            interventionChoices = RestrictiveInterventionType.entries.map { it to "${interventionCode(it)} ${interventionLabel(it)}" },
+            reasonChoices = RestrictiveInterventionReason.entries.map { it to "${reasonCode(it)} ${reasonLabel(it)}" },
+            injuriesPerson = if (s.loading) i.injuriesPerson.orEmpty() else s.injuriesPerson,
+            injuriesStaff = if (s.loading) i.injuriesStaff.orEmpty() else s.injuriesStaff,
+            injuriesOthers = if (s.loading) i.injuriesOthers.orEmpty() else s.injuriesOthers,
+            outcome = if (s.loading) i.outcome.orEmpty() else s.outcome,
+            debriefPersonHeld = i.debriefPerson?.held,
+            debriefPersonNote = if (s.loading) i.debriefPerson?.note.orEmpty() else s.debriefPersonNote,
+            debriefStaffHeld = i.debriefStaff?.held,
+            debriefStaffNote = if (s.loading) i.debriefStaff?.note.orEmpty() else s.debriefStaffNote,
+            missing = missing.map { MissingItemUi(s65ItemLetter(it), s65ItemDescription(it)) },
+            addenda = i.addenda.map { AddendumUi(it.author, session.labels.dayTime(it.at), it.reason, it.text) },
+            proneAlert = entries.any { proneHoldAlert(it, session.clock.nowMillis()) },
+            loading = false,
+        )
+    }
+
+    private fun forceRows(): List<ForceEntryUi> {
+        val now = session.clock.nowMillis()
+        return entries.map { e ->
+            val staffText = staffDrafts[e.id] ?: e.staff.joinToString("\n") { "${it.name}, ${it.jobTitle}" }
+            ForceEntryUi(
+                id = e.id,
+                typeLabel = "${interventionCode(e.intervention)} ${interventionLabel(e.intervention)}",
+                reason = e.reason,
+                reasonLabel = e.reason?.let { "${reasonCode(it)} ${reasonLabel(it)}" },
+                startedLabel =
+                    e.startedAt?.let {
+                        "Started ${session.labels.time(it)}" +
+                            (e.endedAt?.let { end -> ", ended ${session.labels.time(end)}" } ?: "")
+                    },
+                elapsedLabel = elapsedMillis(e, now)?.let { session.labels.duration(it) },
+                running = isRunning(e),
+                proneAlert = proneHoldAlert(e, now),
+                proneOverTen = proneHoldOverTen(e, now),
+                inCarePlan = e.inCarePlan,
+                staffText = staffText,
+                staffError = parseStaffLines(staffText).second,
+                howForceWasUsed = e.howForceWasUsed,
+            )
+        }
+    }
+
+    /** Refreshes the running timers and the prone-hold alert (every second while one runs). */
+    fun tick() {
+        val now = session.clock.nowMillis()
+        mutable.update { it.copy(useOfForce = forceRows(), proneAlert = entries.any { e -> proneHoldAlert(e, now) }) }
+    }
+
+    private fun reloadAfter(block: () -> Unit) =
+        io {
+            block()
+            session.changed()
+            load()
+        }
+
+    private fun saveDetails(
+        key: String,
+        details: () -> IncidentDetails,
+    ) {
+        mutable.update { it.copy(savedLabel = null) }
+        saver.schedule(key) {
+            attempt {
+                session.store.updateIncident(incidentId, details())
+                session.changed()
+                mutable.update { it.copy(savedLabel = "Saved on this device at ${session.labels.time(session.clock.nowMillis())}") }
+            }
+        }
+    }
+
+    /** The note changed. */
+    fun onNoteChange(text: String) {
+        mutable.update { it.copy(note = text) }
+        if (text.isNotBlank()) saveDetails("note") { IncidentDetails(note = text) }
+    }
+
+    /** The place changed. */
+    fun onPlaceChange(text: String) {
+        mutable.update { it.copy(place = text) }
+        saveDetails("place") { IncidentDetails(place = text) }
+    }
+
+    /** An injuries field changed: "person", "staff" or "others". */
+    fun onInjuriesChange(
+        who: String,
+        text: String,
+    ) {
+        mutable.update {
+            when (who) {
+                "person" -> it.copy(injuriesPerson = text)
+                "staff" -> it.copy(injuriesStaff = text)
+                else -> it.copy(injuriesOthers = text)
+            }
+        }
+        saveDetails("injuries:$who") {
+            when (who) {
+                "person" -> IncidentDetails(injuriesPerson = text)
+                "staff" -> IncidentDetails(injuriesStaff = text)
+                else -> IncidentDetails(injuriesOthers = text)
+            }
+        }
+    }
+
+    /** The outcome changed. */
+    fun onOutcomeChange(text: String) {
+        mutable.update { it.copy(outcome = text) }
+        saveDetails("outcome") { IncidentDetails(outcome = text) }
+    }
+
+    /** A debrief: with the person (`person = true`) or with staff; held or not, and a note. */
+    fun onDebriefChange(
+        person: Boolean,
+        held: Boolean,
+        note: String,
+    ) {
+        mutable.update {
+            if (person) {
+                it.copy(debriefPersonHeld = held, debriefPersonNote = note)
+            } else {
+                it.copy(debriefStaffHeld = held, debriefStaffNote = note)
+            }
+        }
+        val d = Debrief(held, note)
+        saveDetails(if (person) "debrief:person" else "debrief:staff") {
+            if (person) IncidentDetails(debriefPerson = d) else IncidentDetails(debriefStaff = d)
+        }
+    }
+
+    private fun deescalationNow(s: IncidentUiState) =
+        Deescalation(
+            ownStrategies = s.ownStrategies.filter { it.ticked }.map { it.key },
+            generalSteps = s.generalSteps.filter { it.ticked }.map { DeescalationStep.valueOf(it.key) },
+        )
+
+    /** One of the person's own strategies was ticked or unticked. */
+    fun onToggleOwnStrategy(key: String) {
+        mutable.update { s -> s.copy(ownStrategies = s.ownStrategies.map { if (it.key == key) it.copy(ticked = !it.ticked) else it }) }
+        val d = deescalationNow(mutable.value)
+        saveDetails("deescalation") { IncidentDetails(deescalation = d) }
+    }
+
+    /** A general de-escalation step was ticked or unticked. */
+    fun onToggleStep(key: String) {
+        mutable.update { s -> s.copy(generalSteps = s.generalSteps.map { if (it.key == key) it.copy(ticked = !it.ticked) else it }) }
+        val d = deescalationNow(mutable.value)
+        saveDetails("deescalation") { IncidentDetails(deescalation = d) }
+    }
+
+    /** A restrictive intervention starts now: its timer runs; the user is the first staff member. */
+    fun onStartForce(
+        type: RestrictiveInterventionType,
+        reason: RestrictiveInterventionReason?,
+    ) = reloadAfter {
+        val me = session.store.staffMember()
+        session.store.addUseOfForce(
+            incidentId,
+            UseOfForce(intervention = type, reason = reason, startedAt = session.clock.nowMillis(), staff = listOf(me)),
+        )
+    }
+
+    /** The intervention ended now. */
+    fun onStopForce(entryId: String) =
+        reloadAfter {
+            val e = entries.first { it.id == entryId }
+            session.store.updateUseOfForce(incidentId, e.copy(endedAt = session.clock.nowMillis()))
+        }
+
+    /** Why the intervention was used (MHSDS reason). */
+    fun onReasonChange(
+        entryId: String,
+        reason: RestrictiveInterventionReason,
+    ) = reloadAfter {
+        val e = entries.first { it.id == entryId }
+        session.store.updateUseOfForce(incidentId, e.copy(reason = reason))
+    }
+
+    /** Whether this intervention is in the person's care plan. */
+    fun onInCarePlan(
+        entryId: String,
+        inPlan: Boolean,
+    ) = reloadAfter {
+        val e = entries.first { it.id == entryId }
+        session.store.updateUseOfForce(incidentId, e.copy(inCarePlan = inPlan))
+    }
+
+    /** How force was used, in words. */
+    fun onHowForceChange(
+        entryId: String,
+        text: String,
+    ) {
+        entries = entries.map { if (it.id == entryId) it.copy(howForceWasUsed = text) else it }
+        mutable.update { it.copy(useOfForce = forceRows()) }
+        saver.schedule("force:$entryId:how") {
+            attempt {
+                entries.firstOrNull { it.id == entryId }?.let { session.store.updateUseOfForce(incidentId, it) }
+                session.changed()
+            }
+        }
+    }
+
+    /** The staff involved in an intervention, one "Name, job title" a line. */
+    fun onStaffChange(
+        entryId: String,
+        text: String,
+    ) {
+        staffDrafts = staffDrafts + (entryId to text)
+        val (staff, error) = parseStaffLines(text)
+        if (error == null) entries = entries.map { if (it.id == entryId) it.copy(staff = staff) else it }
+        mutable.update { it.copy(useOfForce = forceRows()) }
+        if (error != null) return
+        saver.schedule("force:$entryId:staff") {
+            attempt {
+                entries.firstOrNull { it.id == entryId }?.let { session.store.updateUseOfForce(incidentId, it) }
+                session.changed()
+            }
+        }
+    }
+
+    /** Submit: everything waiting is saved first; a refusal shows the s.6(5) items still missing. */
+    fun onSubmit() {
+        session.persistScope.launch {
+            saver.flush()
+            saver.exclusive {
+                attempt {
+                    try {
+                        val outcome = session.store.submitIncident(incidentId)
+                        val advice = outcome.advice.joinToString(", ") { "(${s65ItemLetter(it)})" }
+                        mutable.update {
+                            it.copy(
+                                message =
+                                    if (outcome.advice.isEmpty()) {
+                                        "Submitted. It is locked now; add an addendum to correct it."
+                                    } else {
+                                        "Submitted. Advice: items $advice of s.6(5) are not recorded."
+                                    },
+                            )
+                        }
+                    } catch (e: SteadyException.Validation) {
+                        val missing = session.store.missingUseOfForceItems(incidentId)
+                        mutable.update {
+                            it.copy(
+                                missing = missing.map { m -> MissingItemUi(s65ItemLetter(m), s65ItemDescription(m)) },
+                                message = "Not submitted: ${missing.size} required s.6(5) item(s) missing.",
+                            )
+                        }
+                        return@attempt
+                    }
+                    session.changed()
+                    session.device.requestSync()
+                    load()
+                }
+            }
+        }
+    }
+
+    /** The addendum's reason changed. */
+    fun onAddendumReasonChange(text: String) = mutable.update { it.copy(addendumReason = text) }
+
+    /** The addendum's text changed. */
+    fun onAddendumTextChange(text: String) = mutable.update { it.copy(addendumText = text) }
+
+    /** Adds the addendum (after submission; nothing already recorded changes). */
+    fun onAddAddendum() {
+        val s = mutable.value
+        if (s.addendumReason.isBlank() || s.addendumText.isBlank()) {
+            mutable.update { it.copy(message = "Give a reason and the text of the addendum") }
+            return
+        }
+        reloadAfter {
+            session.store.addAddendum(incidentId, s.addendumReason.trim(), s.addendumText.trim())
+            mutable.update { it.copy(addendumReason = "", addendumText = "", message = "Addendum added") }
+        }
+    }
+
+    /** Saves what is waiting now (the screen is closing). */
+    fun flush() {
+        session.persistScope.launch { saver.flush() }
+    }
+
+    override fun onCleared() = flush()
+}

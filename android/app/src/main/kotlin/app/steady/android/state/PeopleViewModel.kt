@@ -1,0 +1,104 @@
+// People: the device's units and their people, searched offline as the user types, with the
+// pending-sync badge and the overdue-review flag.
+package app.steady.android.state
+
+import app.steady.core.model.Role
+import app.steady.core.roleLabel
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.update
+
+/** State and events of the People screen. */
+class PeopleViewModel(
+    session: SteadySession,
+) : SessionViewModel(session) {
+    private val mutable = MutableStateFlow(PeopleUiState())
+
+    /** What the screen shows. */
+    val state: StateFlow<PeopleUiState> = mutable.asStateFlow()
+
+    /** Every active unit's people, by unit id: search hits are shown from here. */
+    @Volatile private var everyone: Map<String, List<PersonRow>> = emptyMap()
+
+    init {
+        reloadOnChange { load() }
+    }
+
+    override fun showMessage(text: String) = mutable.update { it.copy(message = text, loading = false) }
+
+    private fun load() {
+        val store = session.store
+        val units =
+            store.units().map { u ->
+                UnitRow(
+                    id = u.grant.unitId,
+                    name = u.grant.name,
+                    organisation = u.grant.organisation,
+                    roleLabel = roleLabel(u.grant.role),
+                    active = u.active,
+                    pendingChanges = u.pendingChanges.toInt(),
+                    endsLabel =
+                        u.grant.endsAt?.let {
+                            (if (u.active) "Access ends " else "Access ended ") + session.labels.dayTime(it)
+                        },
+                )
+            }
+        everyone =
+            units.filter { it.active }.associate { u ->
+                u.id to store.people(u.id).map { personRow(it) }
+            }
+        val status = store.syncStatus()
+        mutable.update { s ->
+            val selected =
+                s.selectedUnitId?.takeIf { id -> units.any { it.id == id } }
+                    ?: units.firstOrNull { it.active }?.id
+                    ?: units.firstOrNull()?.id
+            s.copy(
+                units = units,
+                selectedUnitId = selected,
+                pendingSync = status.pending.toInt(),
+                problems = (status.quarantined + status.conflicts).toInt(),
+                loading = false,
+            )
+        }
+        applyQuery()
+    }
+
+    /** What the list shows for the current unit and search text. */
+    private fun applyQuery() {
+        val s = mutable.value
+        val query = s.query.trim()
+        val rows =
+            if (query.isEmpty()) {
+                everyone[s.selectedUnitId].orEmpty()
+            } else {
+                val unitNames = s.units.associate { it.id to it.name }
+                session.store.searchPeople(query, 50u).mapNotNull { hit ->
+                    val row = everyone[hit.unitId]?.firstOrNull { it.id == hit.personId } ?: return@mapNotNull null
+                    if (hit.unitId == s.selectedUnitId) row else row.copy(unitName = unitNames[hit.unitId])
+                }
+            }
+        mutable.update { if (it.query == s.query && it.selectedUnitId == s.selectedUnitId) it.copy(people = rows) else it }
+    }
+
+    /** The search text changed: results follow at once, from the device's own index. */
+    fun onQueryChange(text: String) {
+        mutable.update { it.copy(query = text) }
+        io { applyQuery() }
+    }
+
+    /** Another unit was picked. */
+    fun onSelectUnit(unitId: String) {
+        mutable.update { it.copy(selectedUnitId = unitId, query = "") }
+        io { applyQuery() }
+    }
+
+    /** The role this device holds in a unit. */
+    fun roleIn(unitId: String): Role? =
+        session.store
+            .units()
+            .firstOrNull { it.grant.unitId == unitId }
+            ?.grant
+            ?.role
+}

@@ -1,0 +1,67 @@
+// The open store and what every ViewModel shares: the clock, the dispatcher for blocking core
+// calls, a scope for saves that must outlive a screen, and the few things only the platform can
+// do (schedule sync, forget the key). Plain Kotlin: the Android glue fills [DeviceHooks] in;
+// the JVM tests use their own.
+package app.steady.android.state
+
+import app.steady.core.SteadyStore
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.update
+
+/** What only the platform can do for the session. */
+interface DeviceHooks {
+    /** Ask for a sync soon (WorkManager, on any network). */
+    fun requestSync()
+
+    /** After sign-out or revocation: cancel scheduled syncs and delete the store's key. */
+    fun forgetDevice()
+}
+
+/**
+ * One open store for the app's lifetime. Every core call blocks, so ViewModels run them on [io];
+ * saves run in [persistScope], which is not cancelled when a screen closes, so typed text that
+ * was on its way to the store still arrives.
+ */
+class SteadySession(
+    /** The device's encrypted store. */
+    val store: SteadyStore,
+    /** What the platform does for us. */
+    val device: DeviceHooks,
+    /** Now, for timers and "occurred at". */
+    val clock: Clock = SystemClock,
+    /** Times in words, in the device's zone. */
+    val labels: TimeLabels = TimeLabels(),
+    /** Where blocking core calls run (never the main thread). */
+    val io: CoroutineDispatcher = Dispatchers.IO,
+    /** Saves that must finish even if the screen that asked has gone. */
+    val persistScope: CoroutineScope = CoroutineScope(SupervisorJob() + io),
+) {
+    private val revisionFlow = MutableStateFlow(0L)
+
+    /** Bumped after every local write and sync, so open screens reload what they show. */
+    val revision: StateFlow<Long> = revisionFlow.asStateFlow()
+
+    /** Tell open screens something changed in the store. */
+    fun changed() {
+        revisionFlow.update { it + 1 }
+    }
+
+    /** The server this device enrolled with, if any. */
+    fun serverUrl(): String? = store.syncStatus().serverUrl
+
+    /**
+     * Sign out: the store's files are deleted and the key forgotten. Nothing on the device can
+     * read the old data afterwards; the next user enrols again.
+     */
+    fun signOut() {
+        store.wipe()
+        device.forgetDevice()
+        changed()
+    }
+}

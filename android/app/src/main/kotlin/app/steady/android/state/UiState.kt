@@ -1,0 +1,341 @@
+// The plain state every screen draws: immutable data classes with display-ready strings, made by
+// the ViewModels from the core's records. Screens are functions of these and of event lambdas
+// only, which is what lets the JVM checks render them with synthetic data.
+package app.steady.android.state
+
+import app.steady.core.model.BandLevel
+import app.steady.core.model.DeescalationStep
+import app.steady.core.model.IncidentTag
+import app.steady.core.model.RestrictiveInterventionReason
+import app.steady.core.model.RestrictiveInterventionType
+import app.steady.core.model.SheetList
+import app.steady.core.model.SheetText
+
+/** Enrolment: the server, the one-time code, and who is using the device. */
+data class EnrolUiState(
+    val serverUrl: String = "",
+    val code: String = "",
+    val staffName: String = "",
+    val jobTitle: String = "",
+    val serverError: String? = null,
+    val codeError: String? = null,
+    val staffError: String? = null,
+    /** A problem that belongs to no one field (no network, a refused code...). */
+    val message: String? = null,
+    val busy: Boolean = false,
+    /** Enrolled: the app moves on to People. */
+    val enrolled: Boolean = false,
+)
+
+/** One unit on the device, as the unit picker shows it. */
+data class UnitRow(
+    val id: String,
+    val name: String,
+    val organisation: String,
+    val roleLabel: String,
+    val active: Boolean,
+    val pendingChanges: Int,
+    /** "Access ends Fri 27 Nov, 20:00" for a placement, else null. */
+    val endsLabel: String?,
+)
+
+/** One person in a list. */
+data class PersonRow(
+    val id: String,
+    /** The name they like to be called. */
+    val name: String,
+    /** Their full name when it differs, or their local identifier. */
+    val detail: String?,
+    val safetyAlerts: List<String>,
+    val reviewOverdue: Boolean,
+    val pendingChanges: Int,
+    /** The unit's name, shown for search hits from another unit. */
+    val unitName: String? = null,
+)
+
+/** People: the units, their people, and the search box. */
+data class PeopleUiState(
+    val units: List<UnitRow> = emptyList(),
+    val selectedUnitId: String? = null,
+    val query: String = "",
+    val people: List<PersonRow> = emptyList(),
+    /** Changes on this device waiting to reach the server. */
+    val pendingSync: Int = 0,
+    /** Changes the server refused or edits that lost, waiting for the user. */
+    val problems: Int = 0,
+    val loading: Boolean = true,
+    val message: String? = null,
+)
+
+/** One item of a sheet list. */
+data class ItemUi(
+    val id: String,
+    val text: String,
+)
+
+/** The amber card: what a worker needs when someone's distress is rising. */
+data class AmberUi(
+    val safetyAlerts: List<ItemUi> = emptyList(),
+    val warningSigns: List<ItemUi> = emptyList(),
+    val whatHelps: List<ItemUi> = emptyList(),
+    val whatToAvoid: List<ItemUi> = emptyList(),
+)
+
+/** The colour family of a sheet section (traffic-light plan plus one-page profile). */
+enum class SectionTone { ABOUT, COMMUNICATION, GREEN, TRIGGERS, AMBER, RED, BLUE, REVIEW }
+
+/** One text field of a sheet section. */
+data class SheetTextUi(
+    /** The field, or null for a read-only line (the review dates). */
+    val field: SheetText?,
+    val label: String,
+    val text: String,
+)
+
+/** One list of a sheet section. */
+data class SheetListUi(
+    /** The list, or null for a read-only list (authorised interventions). */
+    val list: SheetList?,
+    val label: String,
+    val items: List<ItemUi>,
+)
+
+/** One section of the whole sheet. */
+data class SheetSectionUi(
+    val tone: SectionTone,
+    val title: String,
+    val texts: List<SheetTextUi> = emptyList(),
+    val lists: List<SheetListUi> = emptyList(),
+)
+
+/** Person: the amber card first, then the sheet by section. */
+data class PersonUiState(
+    val personId: String = "",
+    /** The person's unit (for Quick capture and the checklist opened from here). */
+    val unitId: String = "",
+    val name: String = "",
+    val detail: String? = null,
+    val amber: AmberUi = AmberUi(),
+    val sections: List<SheetSectionUi> = emptyList(),
+    val reviewOverdue: Boolean = false,
+    val reviewLine: String = "",
+    /** This device may edit (editor or lead in the person's unit, access active). */
+    val canEdit: Boolean = false,
+    val editing: Boolean = false,
+    /** Text typed into the "add" box of each list while editing. */
+    val newItems: Map<SheetList, String> = emptyMap(),
+    val pendingChanges: Int = 0,
+    val loading: Boolean = true,
+    val message: String? = null,
+)
+
+/** A checklist the user can pick. */
+data class TemplateChoice(
+    val id: String,
+    val name: String,
+)
+
+/** One cue of a checklist, ticked or not. */
+data class CheckItemUi(
+    val id: String,
+    val text: String,
+    val checked: Boolean,
+)
+
+/** The scored result of a checklist run. */
+data class ChecklistResultUi(
+    val score: Int,
+    val maxScore: Int,
+    val level: BandLevel,
+    val levelLabel: String,
+    val guidance: String,
+    /** The person's own strategies, shown for a moderate or high band. */
+    val whatHelps: List<String>,
+    val whatToAvoid: List<String>,
+)
+
+/** Checklist: pick STAMP or the person's own warning signs, tick, score. */
+data class ChecklistUiState(
+    val personName: String? = null,
+    val templates: List<TemplateChoice> = emptyList(),
+    val selectedTemplateId: String? = null,
+    val items: List<CheckItemUi> = emptyList(),
+    val result: ChecklistResultUi? = null,
+    val source: String = "",
+    val licence: String = "",
+    val message: String? = null,
+)
+
+/** A choice in a picker (a unit or a person). */
+data class Choice(
+    val id: String,
+    val label: String,
+)
+
+/** An incident tag, with its words, selected or not. */
+data class TagChoice(
+    val tag: IncidentTag,
+    val label: String,
+    val selected: Boolean,
+)
+
+/** Quick capture: unit, optional person or description, tags, note — save. */
+data class CaptureUiState(
+    val units: List<Choice> = emptyList(),
+    val unitId: String? = null,
+    val people: List<Choice> = emptyList(),
+    val personId: String? = null,
+    val unidentifiedPerson: String = "",
+    val tags: List<TagChoice> = emptyList(),
+    val note: String = "",
+    /** When it happened: the moment capture was opened. */
+    val occurredAtLabel: String = "",
+    /** The draft in the core, once anything was saved. */
+    val draftId: String? = null,
+    /** "Saved on this device 03:12" once the core holds it. */
+    val savedLabel: String? = null,
+    val done: Boolean = false,
+    val message: String? = null,
+) {
+    /** Save needs a unit and a note or at least one tag. */
+    val canSave: Boolean get() = unitId != null && (note.isNotBlank() || tags.any { it.selected })
+}
+
+/** A de-escalation strategy or step, ticked or not. */
+data class StrategyUi(
+    val key: String,
+    val label: String,
+    val ticked: Boolean,
+)
+
+/** One use-of-force entry with its running timer. */
+data class ForceEntryUi(
+    val id: String,
+    val typeLabel: String,
+    val reason: RestrictiveInterventionReason?,
+    val reasonLabel: String?,
+    val startedLabel: String?,
+    val elapsedLabel: String?,
+    val running: Boolean,
+    /** A prone hold still running past 10 minutes. */
+    val proneAlert: Boolean,
+    /** A prone hold that passed 10 minutes (running or ended). */
+    val proneOverTen: Boolean,
+    val inCarePlan: Boolean?,
+    /** "Name, job title" per line. */
+    val staffText: String,
+    val staffError: String? = null,
+    val howForceWasUsed: String,
+)
+
+/** An s.6(5) item still missing. */
+data class MissingItemUi(
+    val letter: String,
+    val description: String,
+)
+
+/** An addendum after submission. */
+data class AddendumUi(
+    val author: String,
+    val atLabel: String,
+    val reason: String,
+    val text: String,
+)
+
+/** Completing an incident: detail after the quick capture; submit; addenda. */
+data class IncidentUiState(
+    val id: String = "",
+    val about: String = "",
+    val occurredAtLabel: String = "",
+    val recordedBy: String = "",
+    val submitted: Boolean = false,
+    val submittedLabel: String? = null,
+    val mentalHealthUnit: Boolean = false,
+    val note: String = "",
+    val place: String = "",
+    val ownStrategies: List<StrategyUi> = emptyList(),
+    val generalSteps: List<StrategyUi> = emptyList(),
+    val useOfForce: List<ForceEntryUi> = emptyList(),
+    val interventionChoices: List<Pair<RestrictiveInterventionType, String>> = emptyList(),
+    val reasonChoices: List<Pair<RestrictiveInterventionReason, String>> = emptyList(),
+    val injuriesPerson: String = "",
+    val injuriesStaff: String = "",
+    val injuriesOthers: String = "",
+    val outcome: String = "",
+    val debriefPersonHeld: Boolean? = null,
+    val debriefPersonNote: String = "",
+    val debriefStaffHeld: Boolean? = null,
+    val debriefStaffNote: String = "",
+    val missing: List<MissingItemUi> = emptyList(),
+    val addenda: List<AddendumUi> = emptyList(),
+    val addendumReason: String = "",
+    val addendumText: String = "",
+    /** A prone hold past 10 minutes is running: shown above everything. */
+    val proneAlert: Boolean = false,
+    val savedLabel: String? = null,
+    val message: String? = null,
+    val loading: Boolean = true,
+)
+
+/** One incident in the list. */
+data class IncidentRow(
+    val id: String,
+    val about: String,
+    val whenLabel: String,
+    val tags: List<String>,
+    val useOfForce: Boolean,
+    val waitingToSync: Boolean,
+    val submitted: Boolean,
+)
+
+/** A change the server refused, or an edit that lost: what and why. */
+data class ProblemRow(
+    val id: String,
+    val title: String,
+    val reason: String,
+)
+
+/** Incidents: drafts, waiting to sync, submitted; problems with reasons. */
+data class IncidentsUiState(
+    val drafts: List<IncidentRow> = emptyList(),
+    val waiting: List<IncidentRow> = emptyList(),
+    val submitted: List<IncidentRow> = emptyList(),
+    val quarantined: List<ProblemRow> = emptyList(),
+    val conflicts: List<ProblemRow> = emptyList(),
+    val loading: Boolean = true,
+    val message: String? = null,
+)
+
+/** One guidance card. */
+data class GuidanceCardUi(
+    val id: String,
+    val title: String,
+    val body: String,
+    val tags: List<String>,
+)
+
+/** Guidance: the unit's cards, offline. */
+data class GuidanceUiState(
+    val query: String = "",
+    val cards: List<GuidanceCardUi> = emptyList(),
+    val expandedId: String? = null,
+    val loading: Boolean = true,
+)
+
+/** Sync and settings. */
+data class SyncUiState(
+    val enrolled: Boolean = false,
+    val server: String? = null,
+    val staffLine: String = "",
+    val deviceId: String = "",
+    val lastSuccessLabel: String = "Never",
+    val lastAttemptLabel: String = "Never",
+    val pending: Int = 0,
+    val quarantined: Int = 0,
+    val conflicts: Int = 0,
+    val lastError: String? = null,
+    val syncing: Boolean = false,
+    val confirmingSignOut: Boolean = false,
+    val signedOut: Boolean = false,
+    val message: String? = null,
+)

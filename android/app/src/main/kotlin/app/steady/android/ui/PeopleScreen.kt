@@ -1,0 +1,154 @@
+// People: pick the unit, search as you type (offline), tap a person. Each row shows safety
+// alerts first, and flags a review that is overdue or changes waiting to sync.
+package app.steady.android.ui
+
+import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.FlowRow
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.heightIn
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.Search
+import androidx.compose.material.icons.filled.Warning
+import androidx.compose.material3.Card
+import androidx.compose.material3.CardDefaults
+import androidx.compose.material3.FilterChip
+import androidx.compose.material3.Icon
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.semantics.Role
+import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.text.font.FontWeight
+import androidx.compose.ui.unit.dp
+import app.steady.android.state.PeopleUiState
+import app.steady.android.state.PersonRow
+import app.steady.android.ui.theme.LocalSteadyColors
+
+/** The People screen. */
+@Composable
+fun PeopleScreen(
+    state: PeopleUiState,
+    onQueryChange: (String) -> Unit,
+    onSelectUnit: (String) -> Unit,
+    onOpenPerson: (String) -> Unit,
+    onCapture: () -> Unit,
+    onNavigate: (TopDestination) -> Unit,
+) {
+    SteadyScaffold(
+        title = "People",
+        onCapture = onCapture,
+        current = TopDestination.PEOPLE,
+        onNavigate = onNavigate,
+        actions = {
+            if (state.pendingSync > 0) {
+                Pill(
+                    "${state.pendingSync} to sync",
+                    MaterialTheme.colorScheme.tertiaryContainer,
+                    MaterialTheme.colorScheme.onTertiaryContainer,
+                )
+            }
+        },
+    ) {
+        if (state.units.size > 1) {
+            item {
+                FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+                    state.units.forEach { u ->
+                        FilterChip(
+                            selected = u.id == state.selectedUnitId,
+                            onClick = { onSelectUnit(u.id) },
+                            label = { Text(if (u.active) u.name else "${u.name} (ended)") },
+                            modifier = Modifier.heightIn(min = 48.dp),
+                        )
+                    }
+                }
+            }
+        }
+        state.units.firstOrNull { it.id == state.selectedUnitId }?.let { u ->
+            item {
+                Text(
+                    listOfNotNull(u.organisation, u.roleLabel, u.endsLabel).joinToString(" · "),
+                    style = MaterialTheme.typography.bodyMedium,
+                    color = MaterialTheme.colorScheme.onSurfaceVariant,
+                )
+            }
+        }
+        item {
+            OutlinedTextField(
+                value = state.query,
+                onValueChange = onQueryChange,
+                leadingIcon = { Icon(Icons.Filled.Search, contentDescription = null) },
+                label = { Text("Search names, alerts, triggers, signs") },
+                singleLine = true,
+                modifier = Modifier.fillMaxWidth(),
+            )
+        }
+        if (state.problems > 0) {
+            item { MessageStrip("${state.problems} change(s) need your attention: see Incidents.") }
+        }
+        state.message?.let { item { MessageStrip(it) } }
+        if (!state.loading && state.people.isEmpty()) {
+            item {
+                Text(
+                    if (state.query.isBlank()) "No people in this unit on this device yet." else "No one matches \"${state.query}\".",
+                    style = MaterialTheme.typography.bodyLarge,
+                )
+            }
+        }
+        items(state.people, key = { it.id }) { person -> PersonCard(person, onOpenPerson) }
+    }
+}
+
+@Composable
+private fun PersonCard(
+    person: PersonRow,
+    onOpen: (String) -> Unit,
+) {
+    val steady = LocalSteadyColors.current
+    Card(
+        modifier =
+            Modifier
+                .fillMaxWidth()
+                .heightIn(min = 56.dp)
+                .clickable(role = Role.Button, onClickLabel = "Open ${person.name}'s card") { onOpen(person.id) },
+        colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.surfaceVariant),
+    ) {
+        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
+            Text(person.name, style = MaterialTheme.typography.titleLarge, fontWeight = FontWeight.SemiBold)
+            val detail = listOfNotNull(person.detail, person.unitName).joinToString(" · ")
+            if (detail.isNotEmpty()) Text(detail, style = MaterialTheme.typography.bodyMedium)
+            person.safetyAlerts.forEach { alert ->
+                Row(
+                    verticalAlignment = Alignment.Top,
+                    horizontalArrangement = Arrangement.spacedBy(6.dp),
+                    modifier = Modifier.semantics(mergeDescendants = true) { contentDescription = "Safety alert: $alert" },
+                ) {
+                    Icon(Icons.Filled.Warning, contentDescription = null, tint = steady.alert)
+                    Text(alert, style = MaterialTheme.typography.bodyLarge, fontWeight = FontWeight.Bold, color = steady.alert)
+                }
+            }
+            if (person.reviewOverdue || person.pendingChanges > 0) {
+                FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                    if (person.reviewOverdue) {
+                        Pill("Review overdue", MaterialTheme.colorScheme.errorContainer, MaterialTheme.colorScheme.onErrorContainer)
+                    }
+                    if (person.pendingChanges > 0) {
+                        Pill(
+                            "${person.pendingChanges} to sync",
+                            MaterialTheme.colorScheme.tertiaryContainer,
+                            MaterialTheme.colorScheme.onTertiaryContainer,
+                        )
+                    }
+                }
+            }
+        }
+    }
+}

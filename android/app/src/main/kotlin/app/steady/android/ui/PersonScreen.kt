@@ -1,0 +1,172 @@
+// Person: the amber card first — safety alerts, early warning signs, what helps, what to
+// avoid — then the whole sheet by section. Editors edit in place; readers read.
+package app.steady.android.ui
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.FlowRow
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.heightIn
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.Delete
+import androidx.compose.material.icons.filled.Warning
+import androidx.compose.material3.Icon
+import androidx.compose.material3.IconButton
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.Surface
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.text.font.FontWeight
+import androidx.compose.ui.unit.dp
+import app.steady.android.state.PersonUiState
+import app.steady.android.state.SectionTone
+import app.steady.android.state.SheetSectionUi
+import app.steady.android.ui.theme.LocalSteadyColors
+import app.steady.core.model.SheetList
+import app.steady.core.model.SheetText
+
+/** Events of the Person screen. */
+data class PersonEvents(
+    val onBack: () -> Unit = {},
+    val onCapture: () -> Unit = {},
+    val onChecklist: () -> Unit = {},
+    val onToggleEditing: () -> Unit = {},
+    val onTextChange: (SheetText, String) -> Unit = { _, _ -> },
+    val onNewItemChange: (SheetList, String) -> Unit = { _, _ -> },
+    val onAddItem: (SheetList) -> Unit = {},
+    val onRemoveItem: (SheetList, String) -> Unit = { _, _ -> },
+)
+
+/** The Person screen. */
+@Composable
+fun PersonScreen(
+    state: PersonUiState,
+    events: PersonEvents,
+) {
+    val steady = LocalSteadyColors.current
+    SteadyScaffold(
+        title = state.name.ifEmpty { "Person" },
+        onBack = events.onBack,
+        onCapture = events.onCapture,
+        actions = {
+            if (state.canEdit) {
+                TextButton(onClick = events.onToggleEditing) { Text(if (state.editing) "Done" else "Edit") }
+            }
+        },
+    ) {
+        state.detail?.let { item { Text(it, style = MaterialTheme.typography.bodyMedium) } }
+        // 1. Safety alerts, always first.
+        items(state.amber.safetyAlerts, key = { "alert-" + it.id }) { alert ->
+            Surface(
+                color = steady.alert,
+                contentColor = steady.onAlert,
+                shape = MaterialTheme.shapes.medium,
+                modifier = Modifier.fillMaxWidth().semantics { contentDescription = "Safety alert: ${alert.text}" },
+            ) {
+                Row(
+                    Modifier.fillMaxWidth().heightIn(min = 48.dp).padding(horizontal = 12.dp, vertical = 8.dp),
+                    verticalAlignment = Alignment.CenterVertically,
+                    horizontalArrangement = Arrangement.spacedBy(8.dp),
+                ) {
+                    Icon(Icons.Filled.Warning, contentDescription = null)
+                    Text(alert.text, style = MaterialTheme.typography.titleMedium, fontWeight = FontWeight.Bold)
+                }
+            }
+        }
+        // 2. The amber card.
+        item {
+            SectionCard("Amber card", steady.amber, steady.onAmber) {
+                Heading("Early warning signs")
+                Bullets(state.amber.warningSigns.map { it.text })
+                Heading("What helps")
+                Bullets(state.amber.whatHelps.map { it.text })
+                Heading("What to avoid")
+                Bullets(state.amber.whatToAvoid.map { it.text })
+            }
+        }
+        item {
+            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                OutlinedButton(onClick = events.onChecklist, modifier = Modifier.heightIn(min = 48.dp)) { Text("Run a checklist") }
+                if (state.reviewOverdue) {
+                    Pill("Review overdue", MaterialTheme.colorScheme.errorContainer, MaterialTheme.colorScheme.onErrorContainer)
+                }
+                if (state.pendingChanges > 0) {
+                    Pill(
+                        "${state.pendingChanges} to sync",
+                        MaterialTheme.colorScheme.tertiaryContainer,
+                        MaterialTheme.colorScheme.onTertiaryContainer,
+                    )
+                }
+            }
+        }
+        state.message?.let { item { MessageStrip(it) } }
+        if (!state.canEdit && !state.loading) {
+            item {
+                Text("Read only: your role in this unit cannot change support sheets.", style = MaterialTheme.typography.bodyMedium)
+            }
+        }
+        // 3. The whole sheet by section.
+        items(state.sections, key = { it.tone.name }) { section -> SheetSection(section, state, events) }
+    }
+}
+
+@Composable
+private fun toneColors(tone: SectionTone): Pair<Color, Color> {
+    val steady = LocalSteadyColors.current
+    val scheme = MaterialTheme.colorScheme
+    return when (tone) {
+        SectionTone.GREEN -> steady.green to steady.onGreen
+        SectionTone.AMBER -> steady.amber to steady.onAmber
+        SectionTone.RED -> steady.red to steady.onRed
+        SectionTone.BLUE -> steady.blue to steady.onBlue
+        SectionTone.TRIGGERS -> scheme.tertiaryContainer to scheme.onTertiaryContainer
+        else -> scheme.surfaceVariant to scheme.onSurfaceVariant
+    }
+}
+
+@Composable
+private fun SheetSection(
+    section: SheetSectionUi,
+    state: PersonUiState,
+    events: PersonEvents,
+) {
+    val (container, content) = toneColors(section.tone)
+    SectionCard(section.title, container, content) {
+        section.texts.forEach { t ->
+            val field = t.field
+            if (state.editing && field != null) {
+                Field(t.label, t.text, { events.onTextChange(field, it) })
+            } else {
+                Text(t.label, style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+                Text(t.text.ifBlank { "Not written yet" }, style = MaterialTheme.typography.bodyLarge)
+            }
+        }
+        section.lists.forEach { l ->
+            Text(l.label, style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+            val list = l.list
+            if (state.editing && list != null) {
+                l.items.forEach { item ->
+                    Row(verticalAlignment = Alignment.CenterVertically) {
+                        Text(item.text, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.weight(1f))
+                        IconButton(onClick = { events.onRemoveItem(list, item.id) }) {
+                            Icon(Icons.Filled.Delete, contentDescription = "Remove ${item.text}")
+                        }
+                    }
+                }
+                Field("Add to ${l.label.lowercase()}", state.newItems[list].orEmpty(), { events.onNewItemChange(list, it) })
+                TextButton(onClick = { events.onAddItem(list) }, modifier = Modifier.heightIn(min = 48.dp)) { Text("Add") }
+            } else {
+                Bullets(l.items.map { it.text })
+            }
+        }
+    }
+}

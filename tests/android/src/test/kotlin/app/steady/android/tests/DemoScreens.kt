@@ -1,0 +1,180 @@
+// The screens of the app, each built from the state its real ViewModel makes over the demo
+// organisation's data (pulled from a real steady-server), for the render and accessibility checks.
+package app.steady.android.tests
+
+import androidx.compose.runtime.Composable
+import androidx.compose.ui.ImageComposeScene
+import androidx.compose.ui.unit.Density
+import app.steady.android.state.CaptureViewModel
+import app.steady.android.state.ChecklistViewModel
+import app.steady.android.state.EnrolViewModel
+import app.steady.android.state.GuidanceViewModel
+import app.steady.android.state.IncidentViewModel
+import app.steady.android.state.IncidentsViewModel
+import app.steady.android.state.PRONE_ALERT_AFTER_MS
+import app.steady.android.state.PeopleViewModel
+import app.steady.android.state.PersonViewModel
+import app.steady.android.state.ProblemRow
+import app.steady.android.state.SyncViewModel
+import app.steady.android.ui.CaptureEvents
+import app.steady.android.ui.CaptureScreen
+import app.steady.android.ui.ChecklistScreen
+import app.steady.android.ui.EnrolScreen
+import app.steady.android.ui.GuidanceScreen
+import app.steady.android.ui.IncidentEvents
+import app.steady.android.ui.IncidentScreen
+import app.steady.android.ui.IncidentsScreen
+import app.steady.android.ui.PeopleScreen
+import app.steady.android.ui.PersonEvents
+import app.steady.android.ui.PersonScreen
+import app.steady.android.ui.SyncEvents
+import app.steady.android.ui.SyncScreen
+import app.steady.android.ui.theme.SteadyTheme
+import app.steady.core.model.IncidentTag
+import app.steady.core.model.QuickCapture
+import app.steady.core.model.RestrictiveInterventionReason
+import app.steady.core.model.RestrictiveInterventionType
+import app.steady.core.model.Role
+import org.jetbrains.skia.EncodedImageFormat
+import org.jetbrains.skia.Image
+import org.junit.jupiter.api.AfterAll
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.DynamicTest
+import org.junit.jupiter.api.TestFactory
+import org.junit.jupiter.api.TestInstance
+import java.io.File
+
+/** The screens, each from a ViewModel over real data, as the app would show them. */
+fun demoScreens(devices: MutableList<Device>): List<Pair<String, @Composable () -> Unit>> {
+    useTestMain()
+    val editor = Device().join(OAKFIELD, Role.EDITOR, "Jo Bell", "Senior support worker").also { devices += it }
+    val reader = Device().join(WILLOW, Role.READER, "Chris Lee", "Bank healthcare assistant").also { devices += it }
+    val s = editor.session
+
+    val enrol = EnrolViewModel(Device().also { devices += it }.session)
+    enrol.onServerChange("http://sync.northvale.example")
+    enrol.onCodeChange("K7Q")
+    enrol.onStaffNameChange("Jo Bell")
+    enrol.validate()
+
+    val people = PeopleViewModel(s)
+    val peopleSearch = PeopleViewModel(s).apply { onQueryChange("pacing") }
+    val sam = PersonViewModel(s, "$OAKFIELD-p01")
+    val samEditing = PersonViewModel(s, "$OAKFIELD-p02").apply { onToggleEditing() }
+    val wardReader = PersonViewModel(reader.session, "$WILLOW-p01")
+    val checklist =
+        ChecklistViewModel(s, OAKFIELD, "$OAKFIELD-p01").apply {
+            state.value.items
+                .take(2)
+                .forEach { onToggle(it.id) }
+            onScore()
+        }
+    val capture =
+        CaptureViewModel(s, OAKFIELD, "$OAKFIELD-p01", saveDelayMillis = 0).apply {
+            onToggleTag(IncidentTag.VERBAL_AGGRESSION)
+            onToggleTag(IncidentTag.DAMAGE_TO_PROPERTY)
+            onNoteChange("Threw a mug in the dining room after the fire alarm test; no one hurt.")
+        }
+    val captured =
+        s.store.captureIncident(
+            QuickCapture(
+                unitId = OAKFIELD,
+                personId = "$OAKFIELD-p03",
+                note = "Hit out at staff during personal care",
+                tags = listOf(IncidentTag.PHYSICAL_AGGRESSION_TO_STAFF),
+                occurredAt = editor.clock.nowMillis(),
+            ),
+        )
+    val incident =
+        IncidentViewModel(s, captured, saveDelayMillis = 0, ticker = false).apply {
+            state.value.ownStrategies
+                .take(1)
+                .forEach { onToggleOwnStrategy(it.key) }
+            onToggleStep("GIVE_SPACE")
+            onStartForce(RestrictiveInterventionType.PHYSICAL_PRONE, null)
+            onReasonChange(
+                state.value.useOfForce
+                    .single()
+                    .id,
+                RestrictiveInterventionReason.PREVENT_VIOLENCE_TO_OTHERS,
+            )
+            editor.clock.advance(PRONE_ALERT_AFTER_MS + 42_000)
+            tick()
+        }
+    val submittedId =
+        s.store.captureIncident(
+            QuickCapture(
+                unitId = OAKFIELD,
+                note = "Left the building without staff; found at the bus stop",
+                tags = listOf(IncidentTag.ABSCONDING),
+                unidentifiedPerson = null,
+                personId = "$OAKFIELD-p05",
+            ),
+        )
+    s.store.updateIncident(
+        submittedId,
+        app.steady.core.model.IncidentDetails(
+            place = "Bus stop on Mill Lane",
+            injuriesPerson = "None",
+            outcome = "Walked back with two staff; settled by 16:00 with a cup of tea",
+        ),
+    )
+    s.store.submitIncident(submittedId)
+    s.store.addAddendum(submittedId, "Time corrected", "Found at 15:40, not 15:10.")
+    val submitted = IncidentViewModel(s, submittedId, ticker = false)
+    val incidents = IncidentsViewModel(s)
+    val guidance =
+        GuidanceViewModel(s).apply {
+            state.value.cards
+                .firstOrNull()
+                ?.let { onToggle(it.id) }
+        }
+    val sync = SyncViewModel(s)
+    val signOut = SyncViewModel(reader.session).apply { onSignOutRequested() }
+
+    return listOf(
+        "01-enrol" to {
+            EnrolScreen(enrol.state.value, {}, {}, {}, {}, onScan = {}, onEnrol = {})
+        },
+        "02-people" to { PeopleScreen(people.state.value, {}, {}, {}, {}, {}) },
+        "03-people-search" to { PeopleScreen(peopleSearch.state.value, {}, {}, {}, {}, {}) },
+        "04-person-editor" to { PersonScreen(sam.state.value, PersonEvents()) },
+        "05-person-editing" to { PersonScreen(samEditing.state.value, PersonEvents()) },
+        "06-person-reader" to { PersonScreen(wardReader.state.value, PersonEvents()) },
+        "07-checklist" to { ChecklistScreen(checklist.state.value, {}, {}, {}, {}) },
+        "08-capture" to { CaptureScreen(capture.state.value, CaptureEvents()) },
+        "09-incident-prone-alert" to { IncidentScreen(incident.state.value, IncidentEvents()) },
+        "10-incident-submitted" to { IncidentScreen(submitted.state.value, IncidentEvents()) },
+        "11-incidents" to {
+            // The demo has no refused changes or lost edits; two synthetic ones show how they read.
+            IncidentsScreen(
+                incidents.state.value.copy(
+                    quarantined =
+                        listOf(
+                            ProblemRow(
+                                "op-1",
+                                "A change to sheet was refused",
+                                "Your role in Willow Ward does not allow editing support sheets.",
+                            ),
+                        ),
+                    conflicts =
+                        listOf(
+                            ProblemRow(
+                                "7",
+                                "Your edit of what helps lost to a later change",
+                                "Changed elsewhere at Mon 23 Nov, 03:12. Your value is kept here.",
+                            ),
+                        ),
+                ),
+                {},
+                {},
+                {},
+                {},
+                {},
+            )
+        },
+        "12-guidance" to { GuidanceScreen(guidance.state.value, {}, {}, {}, {}) },
+        "13-sync" to { SyncScreen(sync.state.value, SyncEvents()) },
+        "14-sign-out" to { SyncScreen(signOut.state.value, SyncEvents()) },
+    )
+}
