@@ -106,11 +106,12 @@ impl Record {
 /// Loads a record's rows, or `None` if this device has never seen it.
 pub(crate) fn load(conn: &Connection, kind: EntityKind, id: &str) -> Result<Option<Record>> {
     let head = conn
-        .query_row(
+        .prepare_cached(
             "SELECT unit_id, locked FROM entities WHERE entity = ?1 AND entity_id = ?2",
-            (kind.as_str(), id),
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)),
-        )
+        )?
+        .query_row((kind.as_str(), id), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+        })
         .optional()?;
     let Some((unit_id, locked)) = head else {
         return Ok(None);
@@ -254,11 +255,10 @@ impl<'a> Writer<'a> {
         self.ensure_entity(op.entity, &op.entity_id, &op.unit_id)?;
         self.clock.observe(&op.stamp);
         self.clock_moved = true;
-        let locked: bool = self.tx.query_row(
-            "SELECT locked FROM entities WHERE entity = ?1 AND entity_id = ?2",
-            (op.entity.as_str(), &op.entity_id),
-            |r| r.get(0),
-        )?;
+        let locked: bool = self
+            .tx
+            .prepare_cached("SELECT locked FROM entities WHERE entity = ?1 AND entity_id = ?2")?
+            .query_row((op.entity.as_str(), &op.entity_id), |r| r.get(0))?;
         let addendum = matches!(&op.change, Change::Item { list, .. } if list == ADDENDA_LIST);
         if locked && !addendum {
             // A locked record cannot take them. The server sends one only when its copy of a
@@ -287,12 +287,11 @@ impl<'a> Writer<'a> {
     pub fn lock(&mut self, kind: EntityKind, entity_id: &str) -> Result<()> {
         let unit: Option<String> = self
             .tx
-            .query_row(
+            .prepare_cached(
                 "UPDATE entities SET locked = 1 WHERE entity = ?1 AND entity_id = ?2 AND locked = 0 \
                  RETURNING unit_id",
-                (kind.as_str(), entity_id),
-                |r| r.get(0),
-            )
+            )?
+            .query_row((kind.as_str(), entity_id), |r| r.get(0))
             .optional()?;
         if let (Some(unit), EntityKind::Incident) = (unit, kind) {
             seal::seal_incident(self.tx, entity_id, &unit)?;
