@@ -477,6 +477,18 @@ fn console_dir(args: &Args) -> Option<PathBuf> {
     }
 }
 
+/// Prints a status line of a running server. A server whose standard output has been closed
+/// (a supervisor that read the first line and went away) must keep serving, so a failed write
+/// is ignored rather than panicking as `println!` does.
+macro_rules! announce {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, $($arg)*);
+        let _ = out.flush();
+    }};
+}
+
 /// Said when the console is off.
 const CONSOLE_OFF: &str =
     "console: off (with --database-url, give each server process its own --console-dir DIR)";
@@ -547,16 +559,16 @@ async fn serve<S: Storage + ConsoleStorage>(storage: Arc<S>, args: &Args) -> Res
     let bound = http::bind(serve_config(args)?).await?;
     let url = bound.url();
     let console = open_console(&storage, args, &bound, &url).await?;
-    println!("steady-server listening on {url}");
+    announce!("steady-server listening on {url}");
     match console {
         Some(console) => {
-            println!("console: {url}/console");
+            announce!("console: {url}/console");
             bound
                 .run_with_console(storage, console, http::shutdown_signal())
                 .await?;
         }
         None => {
-            println!("{CONSOLE_OFF}");
+            announce!("{CONSOLE_OFF}");
             bound.run(storage, http::shutdown_signal()).await?;
         }
     }
@@ -589,36 +601,39 @@ async fn run_demo<S: Storage + ConsoleStorage>(
         Some(_) => Some(accounts::demo_lead(storage.as_ref(), now).await?),
         None => None,
     };
-    println!(
+    announce!(
         "Steady demo: {} (invented people and places)",
         demo::ORGANISATION
     );
-    println!(
+    announce!(
         "  units:          Oakfield House (care home, editor), Willow Ward (mental health ward, reader)"
     );
-    println!(
+    announce!(
         "  data:           {} people, {} guidance cards ({} operations, {} cells written now)",
-        seeded.people, seeded.guidance_cards, seeded.operations, seeded.cells_written
+        seeded.people,
+        seeded.guidance_cards,
+        seeded.operations,
+        seeded.cells_written
     );
-    println!("  listening on {url}");
-    println!("  enrolment code: {}", issued.code);
-    println!(
+    announce!("  listening on {url}");
+    announce!("  enrolment code: {}", issued.code);
+    announce!(
         "  QR payload:     {}",
         admin::enrolment_link(&url, &issued.code)
     );
-    println!(
+    announce!(
         "  (valid until {}; Ctrl-C stops the server)",
         issued.expires_at
     );
     match (console, lead) {
         (Some(console), Some((email, password))) => {
-            println!("console: {url}/console  {email} / {password}");
+            announce!("console: {url}/console  {email} / {password}");
             bound
                 .run_with_console(storage, console, http::shutdown_signal())
                 .await?;
         }
         _ => {
-            println!("{CONSOLE_OFF}");
+            announce!("{CONSOLE_OFF}");
             bound.run(storage, http::shutdown_signal()).await?;
         }
     }

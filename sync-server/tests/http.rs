@@ -1455,3 +1455,45 @@ async fn the_demo_data_reads_on_a_device_as_the_app_shows_it() {
     .expect("device");
     server.stop().await.expect("stop");
 }
+
+/// A supervisor may read the server's first line and close the pipe, or never read it: the
+/// server must go on serving. (The benchmark harness closed it after one line, and the
+/// `println!` of the next status line killed the server.) Here the pipe is closed before the
+/// server writes anything, so every status line meets a closed pipe.
+#[tokio::test]
+async fn a_server_whose_stdout_was_closed_keeps_serving() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_steady-server"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        match client().get(format!("{url}/v1/health")).send().await {
+            Ok(response) => break response.status(),
+            Err(_) if Instant::now() < deadline => {
+                assert!(
+                    child.try_wait().expect("status").is_none(),
+                    "the server died when its stdout was closed"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("the server never answered: {e}"),
+        }
+    };
+    assert_eq!(status, StatusCode::OK);
+    assert!(child.try_wait().expect("status").is_none(), "still running");
+    child.kill().expect("kill");
+    let _ = child.wait();
+}
