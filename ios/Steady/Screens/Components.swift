@@ -1,6 +1,7 @@
 // Small views shared by the screens: the quick capture button, badges, the yes/no/not answered
-// picker, a full-screen message, and the problem alert. Text uses text styles only (Dynamic
-// Type); colours are system colours (dark mode); tappable things are at least 44 points.
+// picker, a field's error message, a full-screen message, and the problem alert. Text uses
+// text styles only (Dynamic Type); colours are system colours (dark mode); tappable things are
+// at least 44 points.
 
 import SteadyCore
 import SteadyKit
@@ -98,6 +99,21 @@ struct TriStatePicker: View {
         }
         .pickerStyle(.menu)
         .frame(minHeight: 44)
+    }
+}
+
+/// The core's message for a refused field, shown under it (nothing when there is none).
+/// VoiceOver announces it when it appears, so a refused save is never silent.
+struct FieldError: View {
+    let message: String?
+
+    var body: some View {
+        if let message {
+            Label(message, systemImage: "exclamationmark.circle.fill")
+                .font(.footnote)
+                .foregroundStyle(.red)
+                .onAppear { AccessibilityNotification.Announcement(message).post() }
+        }
     }
 }
 

@@ -3,6 +3,9 @@
 // minutes raises an alert in the app and a local notification), staff, injuries, outcome,
 // debriefs, notifications; then submission with the list of s.6(5) items still missing. A
 // submitted incident is read-only, with its addenda and a way to add one.
+//
+// When it happened is changed in its own sheet (a date picker limited to the past, laid out
+// for large text) and saved through the core on Save, apart from the rest of the form.
 
 import SteadyCore
 import SteadyKit
@@ -90,10 +93,7 @@ private struct DraftSections: View {
     var body: some View {
         if let form = Binding($model.form) {
             Section("Summary") {
-                DatePicker("When", selection: Binding(
-                    get: { form.wrappedValue.occurredAt.date },
-                    set: { form.wrappedValue.occurredAt = $0.timestamp }
-                ), in: ...Date())
+                OccurredAtRow(model: model, occurredAt: form.wrappedValue.occurredAt)
                 TextField("What happened", text: form.note, axis: .vertical).lineLimit(2...8)
                 TextField("Where", text: form.place)
             }
@@ -147,6 +147,108 @@ private struct DraftSections: View {
                 if on { set.wrappedValue.insert(value) } else { set.wrappedValue.remove(value) }
             }
         )
+    }
+}
+
+/// When it happened, as a row that opens the change sheet (drafts only).
+private struct OccurredAtRow: View {
+    let model: IncidentModel
+    let occurredAt: Timestamp
+    @State private var changing = false
+    @Environment(\.dynamicTypeSize) private var typeSize
+
+    var body: some View {
+        Button {
+            model.clearFieldErrors()
+            changing = true
+        } label: {
+            let layout = typeSize.isAccessibilitySize
+                ? AnyLayout(VStackLayout(alignment: .leading, spacing: 4))
+                : AnyLayout(HStackLayout(alignment: .firstTextBaseline))
+            layout {
+                Text("When").foregroundStyle(Color.primary)
+                if !typeSize.isAccessibilitySize { Spacer() }
+                Text(TimeText.dateTime(occurredAt))
+                    .foregroundStyle(Color.accentColor)
+                    .multilineTextAlignment(typeSize.isAccessibilitySize ? .leading : .trailing)
+            }
+            .frame(maxWidth: .infinity, minHeight: 44, alignment: .leading)
+            .contentShape(Rectangle())
+        }
+        .disabled(model.busy)
+        .accessibilityElement(children: .ignore)
+        .accessibilityLabel("When it happened: \(TimeText.dateTime(occurredAt))")
+        .accessibilityHint("Double-tap to change")
+        .accessibilityAddTraits(.isButton)
+        .sheet(isPresented: $changing, onDismiss: { model.clearFieldErrors() }) {
+            OccurredAtSheet(model: model, initial: occurredAt)
+        }
+    }
+}
+
+/// Changes when it happened: a date and time no later than now, saved through the core at
+/// once on Save. With large text the calendar gives way to a date and a time picker stacked
+/// under their own labels, so nothing is clipped.
+private struct OccurredAtSheet: View {
+    let model: IncidentModel
+    private let latest: Date
+    @State private var date: Date
+    @State private var saving = false
+    @Environment(\.dismiss) private var dismiss
+    @Environment(\.dynamicTypeSize) private var typeSize
+
+    init(model: IncidentModel, initial: Timestamp) {
+        self.model = model
+        let latest = model.latestOccurredAt.date
+        self.latest = latest
+        _date = State(initialValue: min(initial.date, latest))
+    }
+
+    private var error: String? { model.fieldErrors[IncidentModel.occurredAtField] }
+
+    var body: some View {
+        NavigationStack {
+            Form {
+                Section {
+                    if typeSize.isAccessibilitySize {
+                        VStack(alignment: .leading, spacing: 8) {
+                            Text("Date").font(.headline)
+                            DatePicker("Date", selection: $date, in: ...latest, displayedComponents: .date)
+                                .labelsHidden()
+                                .datePickerStyle(.compact)
+                            Text("Time").font(.headline)
+                            DatePicker("Time", selection: $date, in: ...latest, displayedComponents: .hourAndMinute)
+                                .labelsHidden()
+                                .datePickerStyle(.compact)
+                        }
+                        .frame(minHeight: 44)
+                    } else {
+                        DatePicker("When it happened", selection: $date, in: ...latest,
+                                   displayedComponents: [.date, .hourAndMinute])
+                            .datePickerStyle(.graphical)
+                    }
+                    FieldError(message: error)
+                } footer: {
+                    Text("Up to now, not later. Saved when you tap Save; the rest of the form is kept as it is.")
+                }
+            }
+            .navigationTitle("When it happened")
+            .navigationBarTitleDisplayMode(.inline)
+            .toolbar {
+                ToolbarItem(placement: .cancellationAction) { Button("Cancel") { dismiss() } }
+                ToolbarItem(placement: .confirmationAction) {
+                    Button("Save") {
+                        saving = true
+                        Task {
+                            let result = await model.changeOccurredAt(date.timestamp)
+                            saving = false
+                            if result != .invalid { dismiss() }
+                        }
+                    }
+                    .disabled(saving)
+                }
+            }
+        }
     }
 }
 

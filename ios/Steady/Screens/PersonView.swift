@@ -1,6 +1,8 @@
 // A person: the amber card first — safety alerts, early warning signs, what helps, what to
 // avoid — then the whole support sheet by section (about me, communication, green, triggers,
-// amber, red, blue, review). Editors and leads edit in place; readers see the same screen
+// amber, red, blue, review). Editors and leads edit in place — safety alerts, the person's
+// names and identifier, the sheet's texts and lists — each saved through the core at once,
+// a refused field's message shown under it in the edit sheet; readers see the same screen
 // without the edit controls. Tap 2 of the two-tap path.
 
 import SteadyCore
@@ -12,6 +14,8 @@ struct PersonView: View {
     @State private var model: PersonModel
     @State private var editing: SheetEdit?
     @State private var confirmingReview = false
+    @State private var editingDetails: DetailsEdit?
+    @State private var removingAlert: ListItem?
 
     init(session: AppSession, personId: String) {
         _model = State(initialValue: PersonModel(session: session, personId: personId))
@@ -21,7 +25,7 @@ struct PersonView: View {
         List {
             if let card = model.card {
                 AmberCardSections(card: card, canEdit: model.canEdit, edit: { editing = $0 },
-                                  removeAlert: { id in Task { await model.removeSafetyAlert(id) } })
+                                  removeAlert: { removingAlert = $0 })
                 Section {
                     NavigationLink(value: PeopleRoute.checklist(personId: model.personId)) {
                         Label("Check warning signs", systemImage: "checklist").frame(minHeight: 44)
@@ -30,6 +34,12 @@ struct PersonView: View {
                         router.requestCapture(personId: model.personId)
                     } label: {
                         Label("Record an incident", systemImage: "square.and.pencil").frame(minHeight: 44)
+                    }
+                }
+                DetailsSection(person: model.person, canEdit: model.canEdit) {
+                    if let form = model.detailsForm {
+                        model.clearFieldErrors()
+                        editingDetails = DetailsEdit(form: form)
                     }
                 }
             } else {
@@ -54,10 +64,22 @@ struct PersonView: View {
         .navigationTitle(model.card?.name ?? "")
         .task { await model.load() }
         .refreshable { await model.load() }
-        .sheet(item: $editing) { edit in
-            TextEditSheet(edit: edit) { text in
-                Task { await save(edit, text: text) }
+        .sheet(item: $editing, onDismiss: { model.clearFieldErrors() }) { edit in
+            TextEditSheet(edit: edit, model: model) { text in
+                await save(edit, text: text)
             }
+        }
+        .sheet(item: $editingDetails, onDismiss: { model.clearFieldErrors() }) { edit in
+            PersonDetailsSheet(form: edit.form, model: model)
+        }
+        .confirmationDialog("Remove this safety alert?", isPresented: Binding(
+            get: { removingAlert != nil }, set: { if !$0 { removingAlert = nil } }
+        ), titleVisibility: .visible, presenting: removingAlert) { alert in
+            Button("Remove", role: .destructive) {
+                Task { await model.removeSafetyAlert(alert.id) }
+            }
+        } message: { alert in
+            Text("\u{201C}\(alert.text)\u{201D} will no longer show on the amber card, on this or any other device.")
         }
         .confirmationDialog("Next review due in", isPresented: $confirmingReview, titleVisibility: .visible) {
             ForEach([3, 6, 12], id: \.self) { months in
@@ -67,12 +89,12 @@ struct PersonView: View {
         .problemAlert($model.problem)
     }
 
-    private func save(_ edit: SheetEdit, text: String) async {
+    private func save(_ edit: SheetEdit, text: String) async -> EditResult {
         switch edit.target {
-        case let .text(field): await model.setText(field, to: text)
-        case let .newItem(list): await model.addItem(list, text: text)
-        case let .item(list, itemId): await model.editItem(list, itemId: itemId, text: text)
-        case .newAlert: await model.addSafetyAlert(text)
+        case let .text(field): return await model.setText(field, to: text)
+        case let .newItem(list): return await model.addItem(list, text: text)
+        case let .item(list, itemId): return await model.editItem(list, itemId: itemId, text: text)
+        case .newAlert: return await model.addSafetyAlert(text)
         }
     }
 
@@ -100,6 +122,12 @@ struct SheetEdit: Identifiable {
     let target: Target
 }
 
+/// The person's details being edited.
+struct DetailsEdit: Identifiable {
+    let id = UUID()
+    let form: PersonDetailsForm
+}
+
 /// A one-tap change to a list.
 enum SheetAction {
     case remove(SheetList, itemId: String)
@@ -112,7 +140,7 @@ private struct AmberCardSections: View {
     let card: AmberCardState
     let canEdit: Bool
     let edit: (SheetEdit) -> Void
-    let removeAlert: (String) -> Void
+    let removeAlert: (ListItem) -> Void
 
     var body: some View {
         Section {
@@ -127,9 +155,15 @@ private struct AmberCardSections: View {
                 Label(alert.text, systemImage: "exclamationmark.triangle.fill")
                     .font(.headline)
                     .foregroundStyle(.red)
+                    .frame(minHeight: 44)
                     .swipeActions {
                         if canEdit {
-                            Button("Remove", role: .destructive) { removeAlert(alert.id) }
+                            Button("Remove", role: .destructive) { removeAlert(alert) }
+                        }
+                    }
+                    .accessibilityActions {
+                        if canEdit {
+                            Button("Remove safety alert") { removeAlert(alert) }
                         }
                     }
             }
@@ -252,24 +286,35 @@ private struct SheetSectionView: View {
     }
 }
 
-/// Edits one text: a field, a list item, a new item or a safety alert.
+/// Edits one text: a field, a list item, a new item or a safety alert. Saved through the core
+/// before it closes; a refused text keeps it open with the core's message under the field.
 private struct TextEditSheet: View {
     let edit: SheetEdit
-    let onSave: (String) -> Void
+    let model: PersonModel
+    let onSave: (String) async -> EditResult
     @State private var text: String
+    @State private var saving = false
     @Environment(\.dismiss) private var dismiss
 
-    init(edit: SheetEdit, onSave: @escaping (String) -> Void) {
+    init(edit: SheetEdit, model: PersonModel, onSave: @escaping (String) async -> EditResult) {
         self.edit = edit
+        self.model = model
         self.onSave = onSave
         _text = State(initialValue: edit.initial)
     }
 
+    /// The one field of this sheet, so whatever the core refused belongs to it.
+    private var error: String? { model.fieldErrors.values.sorted().first }
+
     var body: some View {
         NavigationStack {
             Form {
-                TextField(edit.title, text: $text, axis: .vertical)
-                    .lineLimit(3...12)
+                Section {
+                    TextField(edit.title, text: $text, axis: .vertical)
+                        .lineLimit(3...12)
+                        .accessibilityHint(error ?? "")
+                    FieldError(message: error)
+                }
             }
             .navigationTitle(edit.title)
             .navigationBarTitleDisplayMode(.inline)
@@ -279,11 +324,97 @@ private struct TextEditSheet: View {
                 }
                 ToolbarItem(placement: .confirmationAction) {
                     Button("Save") {
-                        onSave(text)
-                        dismiss()
+                        saving = true
+                        Task {
+                            let result = await onSave(text)
+                            saving = false
+                            if result != .invalid { dismiss() }
+                        }
                     }
+                    .disabled(saving)
                 }
             }
+        }
+    }
+}
+
+/// The person's names and identifier, with an edit button for editors.
+private struct DetailsSection: View {
+    let person: Person?
+    let canEdit: Bool
+    let edit: () -> Void
+
+    var body: some View {
+        if let person {
+            Section {
+                LabeledContent("Recorded name", value: person.displayName)
+                LabeledContent("Preferred name", value: person.preferredName ?? "Not recorded")
+                LabeledContent("Local identifier", value: person.localIdentifier ?? "Not recorded")
+                if canEdit {
+                    Button("Edit details", action: edit).frame(minHeight: 44)
+                }
+            } header: {
+                Text("Details").font(.headline)
+            }
+        }
+    }
+}
+
+/// Edits the person's recorded name, preferred name and local identifier (`updatePerson`).
+/// Only what changed is saved; the core's message for a refused field shows under it.
+private struct PersonDetailsSheet: View {
+    let model: PersonModel
+    @State private var form: PersonDetailsForm
+    @State private var saving = false
+    @Environment(\.dismiss) private var dismiss
+
+    init(form: PersonDetailsForm, model: PersonModel) {
+        self.model = model
+        _form = State(initialValue: form)
+    }
+
+    var body: some View {
+        NavigationStack {
+            Form {
+                field("Recorded name", text: $form.displayName, key: PersonField.displayName,
+                      footer: "Required. As in the person's records.")
+                    .textContentType(.name)
+                field("Preferred name", text: $form.preferredName, key: PersonField.preferredName,
+                      footer: "What they like to be called; shown first. Leave empty for none.")
+                field("Local identifier", text: $form.localIdentifier, key: PersonField.localIdentifier,
+                      footer: "A room or local record number. Leave empty for none.")
+                    .autocorrectionDisabled()
+                    .textInputAutocapitalization(.never)
+            }
+            .navigationTitle("Details")
+            .navigationBarTitleDisplayMode(.inline)
+            .toolbar {
+                ToolbarItem(placement: .cancellationAction) { Button("Cancel") { dismiss() } }
+                ToolbarItem(placement: .confirmationAction) {
+                    Button("Save") {
+                        saving = true
+                        Task {
+                            let result = await model.updateDetails(form)
+                            saving = false
+                            if result != .invalid { dismiss() }
+                        }
+                    }
+                    .disabled(saving)
+                }
+            }
+        }
+    }
+
+    private func field(_ title: String, text: Binding<String>, key: String, footer: String) -> some View {
+        Section {
+            TextField(title, text: text)
+                .accessibilityLabel(title)
+                .accessibilityHint(model.fieldErrors[key] ?? "")
+            FieldError(message: model.fieldErrors[key])
+        } header: {
+            Text(title)
+        } footer: {
+            Text(footer)
         }
     }
 }

@@ -7,6 +7,10 @@
 // hold will pass 10 minutes (so it sounds even if the phone is locked or the app is in the
 // background), and an in-app alert when the screen's once-a-second `tick()` finds it past. The
 // notification carries no personal data: it is shown on the lock screen.
+//
+// When it happened is changed on its own and saved at once (`changeOccurredAt`), not with the
+// rest of the form: it may only move into the past (the core takes any time, so the model
+// checks), and only while the incident is a draft.
 
 import Foundation
 import Observation
@@ -50,6 +54,11 @@ public final class IncidentModel {
     public private(set) var busy = false
     /// The last problem, to show.
     public var problem: UserProblem?
+    /// Messages by field name (`IncidentModel.occurredAtField`) from the last change of time.
+    public private(set) var fieldErrors: [String: String] = [:]
+
+    /// The core's field name for when it happened.
+    public static let occurredAtField = "occurred_at"
 
     private let session: AppSession
     private let alerts: ProneAlertScheduling
@@ -118,6 +127,57 @@ public final class IncidentModel {
             problem = await session.handle(error)
             return false
         }
+    }
+
+    /// The latest time it may have happened: now, on the session's clock.
+    public var latestOccurredAt: Timestamp { session.clock.now() }
+
+    /// Forgets the messages of a change that was cancelled.
+    public func clearFieldErrors() {
+        fieldErrors = [:]
+    }
+
+    /// Changes when it happened, saved through the core at once (`updateIncident` with only
+    /// `occurredAt`). Refused without a call when the time is in the future (`.invalid`, the
+    /// message in `fieldErrors`) or the incident is submitted (`.failed`, with a problem that
+    /// offers an addendum). Other unsaved edits in the form stay as they are.
+    @discardableResult
+    public func changeOccurredAt(_ occurredAt: Timestamp) async -> EditResult {
+        fieldErrors = [:]
+        problem = nil
+        guard let core = session.core else { return .failed }
+        guard occurredAt <= session.clock.now() else {
+            fieldErrors[Self.occurredAtField] = "When it happened can't be in the future."
+            return .invalid
+        }
+        if let incident {
+            guard incident.status == .draft else {
+                problem = UserProblem(SteadyError.Locked(record: "incident"))
+                return .failed
+            }
+            if occurredAt == incident.occurredAt { return .saved }
+        }
+        let id = incidentId
+        let details = IncidentDetails(occurredAt: occurredAt)
+        busy = true
+        defer { busy = false }
+        do {
+            try await core.call { try $0.updateIncident(incidentId: id, details: details) }
+        } catch {
+            let found = await session.handle(error)
+            if let field = found.field {
+                fieldErrors[field] = found.message
+                return .invalid
+            }
+            problem = found
+            return .failed
+        }
+        // Saved: the form and its base both hold the new time, so the form's next save does
+        // not send it again and its other unsaved edits are kept.
+        form?.occurredAt = occurredAt
+        formBase = formBase?.with(occurredAt: occurredAt)
+        await load()
+        return .saved
     }
 
     /// Adds a use of force of `type`, its timer started now, with the staff member using the
@@ -227,5 +287,23 @@ public final class IncidentModel {
                 await alerts.cancel(entryId: entry.id)
             }
         }
+    }
+}
+
+extension Incident {
+    /// This incident with `occurredAt` changed (the generated record's fields are constants).
+    func with(occurredAt: Timestamp) -> Incident {
+        Incident(
+            id: id, unitId: unitId, status: status, occurredAt: occurredAt, recordedBy: recordedBy,
+            personId: personId, personName: personName, unidentifiedPerson: unidentifiedPerson,
+            note: note, tags: tags, place: place, deescalation: deescalation,
+            useOfForce: useOfForce, nonStaffInvolved: nonStaffInvolved, nonStaffReason: nonStaffReason,
+            mentalDisorder: mentalDisorder, relevantCharacteristics: relevantCharacteristics,
+            learningDisabilityOrAutism: learningDisabilityOrAutism,
+            injuriesPerson: injuriesPerson, injuriesStaff: injuriesStaff, injuriesOthers: injuriesOthers,
+            outcome: outcome, deathOrSeriousInjury: deathOrSeriousInjury, debriefPerson: debriefPerson,
+            debriefStaff: debriefStaff, notificationSent: notificationSent, submittedAt: submittedAt,
+            addenda: addenda
+        )
     }
 }

@@ -1,6 +1,12 @@
 // The person screen's model: the amber card first (it loads on its own, so it shows in the
 // time of one small query even on a slow phone), then the whole support sheet; edits for
 // editors and leads, each a single core call that reloads the sheet afterwards.
+//
+// Who may edit is decided by the grant of the person's own unit (not the unit picked on the
+// People tab), and the core checks the role again on every write, so a reader is refused even
+// if a control slipped through. Edits with their own sheet (the person's details, a safety
+// alert) put the core's `Validation` answer into `fieldErrors` under the core's field name, so
+// the sheet shows it next to the field and stays open.
 
 import Foundation
 import Observation
@@ -18,6 +24,8 @@ public final class PersonModel {
     public private(set) var sheet: SupportSheet?
     /// The last problem, to show (validation problems carry their field).
     public var problem: UserProblem?
+    /// Messages by the core's field name (`PersonField`), from the last edit's `Validation`.
+    public private(set) var fieldErrors: [String: String] = [:]
 
     private let session: AppSession
 
@@ -27,8 +35,25 @@ public final class PersonModel {
         self.personId = personId
     }
 
-    /// The device may edit this sheet (editor or lead in an active unit).
-    public var canEdit: Bool { session.canEditSheets }
+    /// The device may edit this person (editor or lead with an active grant for the person's
+    /// unit). False until the sheet has loaded: readers never see an edit control.
+    public var canEdit: Bool {
+        guard let unitId = sheet?.person.unitId,
+              let unit = session.units.first(where: { $0.grant.unitId == unitId }), unit.active
+        else { return false }
+        return unit.grant.role.canEditSheets
+    }
+
+    /// The person's record (names, identifier), once the sheet has loaded.
+    public var person: Person? { sheet?.person }
+
+    /// A form for the person's details, filled from the loaded record.
+    public var detailsForm: PersonDetailsForm? { person.map(PersonDetailsForm.init) }
+
+    /// Forgets the messages of a sheet that was cancelled.
+    public func clearFieldErrors() {
+        fieldErrors = [:]
+    }
 
     /// The sections of the sheet, in order.
     public var sections: [SheetSection] { sheet?.sections ?? [] }
@@ -53,21 +78,24 @@ public final class PersonModel {
     }
 
     /// Sets a text field (empty clears it).
-    public func setText(_ field: SheetText, to text: String) async {
+    @discardableResult
+    public func setText(_ field: SheetText, to text: String) async -> EditResult {
         let id = personId
-        await edit { try $0.setSheetText(personId: id, field: field, text: text) }
+        return await edit(showsFields: true) { try $0.setSheetText(personId: id, field: field, text: text) }
     }
 
     /// Adds an item at the end of a list.
-    public func addItem(_ list: SheetList, text: String) async {
+    @discardableResult
+    public func addItem(_ list: SheetList, text: String) async -> EditResult {
         let id = personId
-        await edit { _ = try $0.addSheetItem(personId: id, list: list, text: text, before: nil) }
+        return await edit(showsFields: true) { _ = try $0.addSheetItem(personId: id, list: list, text: text, before: nil) }
     }
 
     /// Changes an item's text.
-    public func editItem(_ list: SheetList, itemId: String, text: String) async {
+    @discardableResult
+    public func editItem(_ list: SheetList, itemId: String, text: String) async -> EditResult {
         let id = personId
-        await edit { try $0.editSheetItem(personId: id, list: list, itemId: itemId, text: text) }
+        return await edit(showsFields: true) { try $0.editSheetItem(personId: id, list: list, itemId: itemId, text: text) }
     }
 
     /// Removes an item.
@@ -86,16 +114,41 @@ public final class PersonModel {
         await edit { try $0.moveSheetItem(personId: id, list: list, itemId: itemId, before: before) }
     }
 
-    /// Adds a safety alert at the end.
-    public func addSafetyAlert(_ text: String) async {
+    /// Adds a safety alert at the end, saved at once. An empty or over-long text comes back
+    /// from the core under `PersonField.safetyAlert`.
+    @discardableResult
+    public func addSafetyAlert(_ text: String) async -> EditResult {
         let id = personId
-        await edit { _ = try $0.addSafetyAlert(personId: id, text: text, before: nil) }
+        return await edit(showsFields: true) { _ = try $0.addSafetyAlert(personId: id, text: text, before: nil) }
     }
 
-    /// Removes a safety alert.
-    public func removeSafetyAlert(_ alertId: String) async {
+    /// Removes a safety alert, saved at once.
+    @discardableResult
+    public func removeSafetyAlert(_ alertId: String) async -> EditResult {
         let id = personId
-        await edit { try $0.removeSafetyAlert(personId: id, alertId: alertId) }
+        return await edit { try $0.removeSafetyAlert(personId: id, alertId: alertId) }
+    }
+
+    /// Saves what changed in the person's details (`updatePerson`), at once. The core's
+    /// `Validation` lands in `fieldErrors` under `PersonField` names.
+    @discardableResult
+    public func updateDetails(_ form: PersonDetailsForm) async -> EditResult {
+        guard let person else { return .failed }
+        guard let change = form.change(from: person) else {
+            fieldErrors = [:]
+            return .saved
+        }
+        return await save(change)
+    }
+
+    /// Sends `change` to the core (`updatePerson`), then reloads.
+    func save(_ change: PersonDetailsChange) async -> EditResult {
+        let id = personId
+        return await edit(showsFields: true) {
+            try $0.updatePerson(personId: id, displayName: change.displayName,
+                                preferredName: change.preferredName,
+                                localIdentifier: change.localIdentifier)
+        }
     }
 
     /// Records an authorised restrictive intervention.
@@ -119,14 +172,26 @@ public final class PersonModel {
         await edit { try $0.markSheetReviewed(personId: id, nextDue: nextDue) }
     }
 
-    private func edit(_ change: @escaping @Sendable (SteadyStore) throws -> Void) async {
-        guard let core = session.core else { return }
+    /// Runs one write, then reloads. With `showsFields` (the edit has a sheet that shows
+    /// `fieldErrors`) a `Validation` answer goes next to its field; otherwise into `problem`.
+    @discardableResult
+    private func edit(showsFields: Bool = false,
+                      _ change: @escaping @Sendable (SteadyStore) throws -> Void) async -> EditResult {
+        guard let core = session.core else { return .failed }
         problem = nil
+        fieldErrors = [:]
         do {
             try await core.call(change)
-            await load()
         } catch {
-            problem = await session.handle(error)
+            let found = await session.handle(error)
+            if showsFields, let field = found.field {
+                fieldErrors[field] = found.message
+                return .invalid
+            }
+            problem = found
+            return .failed
         }
+        await load()
+        return .saved
     }
 }

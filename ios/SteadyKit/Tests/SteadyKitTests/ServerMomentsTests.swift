@@ -63,6 +63,60 @@ final class ServerMomentsTests: XCTestCase {
         XCTAssertEqual(card.safetyAlerts.map(\.text), first.safetyAlerts)
         XCTAssertEqual(person.sections.count, 7)
 
+        // An editor in the care home: safety alerts and the person's details, each saved at once.
+        let core = try XCTUnwrap(session.core)
+        let editorUnit = try XCTUnwrap(session.units.first { $0.active && $0.grant.role.canEditSheets },
+                                       "the demo code makes this device an editor in one unit")
+        let editorUnitId = editorUnit.grant.unitId
+        let editorPeople = try await core.call { try $0.people(unitId: editorUnitId) }
+        let someone = try XCTUnwrap(editorPeople.first)
+        let editing = PersonModel(session: session, personId: someone.id)
+        await editing.load()
+        XCTAssertTrue(editing.canEdit)
+        let alertText = "Test alert: walks with a frame"
+        let added = await editing.addSafetyAlert(alertText)
+        XCTAssertEqual(added, .saved, String(describing: editing.problem))
+        let alert = try XCTUnwrap(editing.card?.safetyAlerts.first { $0.text == alertText })
+        let emptyAlert = await editing.addSafetyAlert("  ")
+        XCTAssertEqual(emptyAlert, .invalid)
+        XCTAssertNotNil(editing.fieldErrors[PersonField.safetyAlert])
+        let removed = await editing.removeSafetyAlert(alert.id)
+        XCTAssertEqual(removed, .saved)
+        XCTAssertFalse(editing.card?.safetyAlerts.contains { $0.id == alert.id } ?? true)
+
+        let original = try XCTUnwrap(editing.person)
+        var details = try XCTUnwrap(editing.detailsForm)
+        details.preferredName = "Test preferred"
+        let renamed = await editing.updateDetails(details)
+        XCTAssertEqual(renamed, .saved)
+        XCTAssertEqual(editing.person?.preferredName, "Test preferred")
+        XCTAssertEqual(editing.person?.displayName, original.displayName)
+        details = try XCTUnwrap(editing.detailsForm)
+        details.displayName = ""
+        let unnamed = await editing.updateDetails(details)
+        XCTAssertEqual(unnamed, .invalid)
+        XCTAssertNotNil(editing.fieldErrors[PersonField.displayName])
+        XCTAssertEqual(editing.person?.displayName, original.displayName, "nothing was saved")
+        details = PersonDetailsForm(original)
+        let restored = await editing.updateDetails(details)
+        XCTAssertEqual(restored, .saved)
+        XCTAssertEqual(editing.person?.preferredName, original.preferredName)
+
+        // A reader on the ward: no edit controls, and the core refuses a write anyway.
+        if let readerUnit = session.units.first(where: { $0.active && !$0.grant.role.canEditSheets }) {
+            let readerUnitId = readerUnit.grant.unitId
+            let readerPeople = try await core.call { try $0.people(unitId: readerUnitId) }
+            let patient = try XCTUnwrap(readerPeople.first)
+            let reading = PersonModel(session: session, personId: patient.id)
+            await reading.load()
+            XCTAssertNotNil(reading.sheet)
+            XCTAssertFalse(reading.canEdit)
+            let refused = await reading.addSafetyAlert(alertText)
+            XCTAssertEqual(refused, .failed)
+            XCTAssertEqual(reading.problem?.action, ProblemAction.none)
+            XCTAssertEqual(reading.card?.safetyAlerts.map(\.text), patient.safetyAlerts)
+        }
+
         // HEMS crew with no signal: three taps, a durable draft, then a sync.
         let capture = CaptureModel(session: session)
         capture.toggle(.nearMiss)
@@ -76,6 +130,18 @@ final class ServerMomentsTests: XCTestCase {
         let alerts = RecordingProneAlerts()
         let incident = IncidentModel(session: session, incidentId: incidentId, alerts: alerts)
         await incident.load()
+
+        // When it happened: earlier is saved at once, later than now is refused.
+        let earlier = clock.now() - 5 * 60_000
+        let moved = await incident.changeOccurredAt(earlier)
+        XCTAssertEqual(moved, .saved, String(describing: incident.problem))
+        XCTAssertEqual(incident.incident?.occurredAt, earlier)
+        XCTAssertEqual(incident.form?.occurredAt, earlier)
+        XCTAssertFalse(incident.hasUnsavedChanges, "the form does not send it again")
+        let future = await incident.changeOccurredAt(clock.now() + 60_000)
+        XCTAssertEqual(future, .invalid)
+        XCTAssertEqual(incident.incident?.occurredAt, earlier)
+
         await incident.addUseOfForce(.physicalProne)
         let entry = try XCTUnwrap(incident.incident?.useOfForce.first)
         XCTAssertEqual(alerts.pending[entry.id], clock.now() + 10 * 60_000 + 1)

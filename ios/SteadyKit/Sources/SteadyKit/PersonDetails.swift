@@ -1,0 +1,78 @@
+// The person's own details as an editor changes them on the person screen: recorded name,
+// preferred name and local identifier. Only what changed is sent (the core leaves a `nil`
+// field as it is), so a name changed on another device meanwhile is not overwritten by this
+// form's stale copy; a cleared optional field is sent as "" (the core clears it). The core
+// checks lengths and the required name and answers `Validation` with the field's name, which
+// the screen shows next to that field.
+
+import Foundation
+import SteadyCore
+
+/// The core's field names for a person's details (the `field` of a `Validation` error).
+public enum PersonField {
+    /// The recorded name (required).
+    public static let displayName = "display_name"
+    /// The name they like to be called.
+    public static let preferredName = "preferred_name"
+    /// A local identifier (room number, NHS number held locally).
+    public static let localIdentifier = "local_identifier"
+    /// A safety alert's text.
+    public static let safetyAlert = "safety_alert"
+}
+
+/// What changed in a person's details: `nil` leaves a field as it is.
+public struct PersonDetailsChange: Equatable, Sendable {
+    /// The new recorded name.
+    public let displayName: String?
+    /// The new preferred name ("" clears it).
+    public let preferredName: String?
+    /// The new local identifier ("" clears it).
+    public let localIdentifier: String?
+}
+
+/// A person's details as being edited.
+public struct PersonDetailsForm: Equatable, Sendable {
+    /// The recorded name.
+    public var displayName: String
+    /// The name they like to be called (empty: none).
+    public var preferredName: String
+    /// A local identifier (empty: none).
+    public var localIdentifier: String
+
+    /// The form filled from `person`.
+    public init(_ person: Person) {
+        displayName = person.displayName
+        preferredName = person.preferredName ?? ""
+        localIdentifier = person.localIdentifier ?? ""
+    }
+
+    /// The fields that differ from `person`, trimmed; `nil` when nothing changed. An emptied
+    /// recorded name is still sent, so the core's "must not be empty" lands next to it.
+    public func change(from person: Person) -> PersonDetailsChange? {
+        let base = PersonDetailsForm(person)
+        func changed(_ new: String, _ old: String) -> String? {
+            let trimmed = new.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed == old ? nil : trimmed
+        }
+        let change = PersonDetailsChange(
+            displayName: changed(displayName, base.displayName),
+            preferredName: changed(preferredName, base.preferredName),
+            localIdentifier: changed(localIdentifier, base.localIdentifier)
+        )
+        if change.displayName == nil, change.preferredName == nil, change.localIdentifier == nil {
+            return nil
+        }
+        return change
+    }
+}
+
+/// How an edit that has its own sheet ended: the sheet closes unless the input was refused.
+public enum EditResult: Equatable, Sendable {
+    /// Saved through the core (or nothing to save).
+    case saved
+    /// The core (or the model's own check) refused a field: its message is in `fieldErrors`;
+    /// keep the sheet open so it can be corrected.
+    case invalid
+    /// Any other problem: it is in `problem`, shown once the sheet has closed.
+    case failed
+}
