@@ -133,6 +133,14 @@ fun SteadyApp(
                     onNewItemChange = vm::onNewItemChange,
                     onAddItem = vm::onAddItem,
                     onRemoveItem = vm::onRemoveItem,
+                    onDisplayNameChange = vm::onDisplayNameChange,
+                    onPreferredNameChange = vm::onPreferredNameChange,
+                    onLocalIdentifierChange = vm::onLocalIdentifierChange,
+                    onNewAlertChange = vm::onNewAlertChange,
+                    onAddAlert = vm::onAddAlert,
+                    onRemoveAlertRequest = vm::onRemoveAlertRequest,
+                    onRemoveAlertConfirm = vm::onRemoveAlertConfirm,
+                    onRemoveAlertCancel = vm::onRemoveAlertCancel,
                 ),
             )
         }
@@ -193,6 +201,7 @@ fun SteadyApp(
                     onAddendumReasonChange = vm::onAddendumReasonChange,
                     onAddendumTextChange = vm::onAddendumTextChange,
                     onAddAddendum = vm::onAddAddendum,
+                    onShiftOccurredAt = vm::onShiftOccurredAt,
                 ),
             )
         }

@@ -49,6 +49,9 @@ fun parseStaffLines(text: String): Pair<List<StaffMember>, String?> {
     return staff to null
 }
 
+/** How far back the "earlier" steps may move an incident's time: a week. */
+const val MAX_BACKDATE_MS: Long = 7L * 24 * 60 * 60 * 1000
+
 /** State and events of the incident screen. [ticker]: refresh the timers every second. */
 class IncidentViewModel(
     session: SteadySession,
@@ -107,6 +110,7 @@ class IncidentViewModel(
         return s.copy(
             about = i.personName ?: i.unidentifiedPerson ?: "Person not recorded",
             occurredAtLabel = session.labels.dayTime(i.occurredAt),
+            occurredAt = i.occurredAt,
             recordedBy = i.recordedBy,
             submitted = i.status == IncidentStatus.SUBMITTED,
             submittedLabel = i.submittedAt?.let { "Submitted ${session.labels.dayTime(it)}" },
@@ -186,6 +190,48 @@ class IncidentViewModel(
                 session.changed()
                 mutable.update { it.copy(savedLabel = "Saved on this device at ${session.labels.time(session.clock.nowMillis())}") }
             }
+        }
+    }
+
+    /**
+     * Moves when it happened by [deltaMillis] (negative: earlier), saved through the core at
+     * once: staff often record after the event. Refused, with the reason shown by the time,
+     * when it would be in the future, more than [MAX_BACKDATE_MS] before now, or once submitted.
+     */
+    fun onShiftOccurredAt(deltaMillis: Long) {
+        val s = mutable.value
+        if (s.loading) return
+        if (s.submitted) {
+            mutable.update { it.copy(occurredAtError = "Submitted: the time is locked. Add an addendum to correct it.") }
+            return
+        }
+        val now = session.clock.nowMillis()
+        val next = s.occurredAt + deltaMillis
+        val error =
+            when {
+                next > now -> "It cannot be later than now (${session.labels.time(now)})."
+                next < now - MAX_BACKDATE_MS -> "It cannot be more than 7 days ago."
+                else -> null
+            }
+        if (error != null) {
+            mutable.update { it.copy(occurredAtError = error) }
+            return
+        }
+        mutable.update {
+            it.copy(occurredAt = next, occurredAtLabel = session.labels.dayTime(next), occurredAtError = null, savedLabel = null)
+        }
+        io {
+            try {
+                session.store.updateIncident(incidentId, IncidentDetails(occurredAt = next))
+            } catch (e: SteadyException) {
+                // Not saved (e.g. submitted on another device meanwhile): show the stored time again.
+                mutable.update { it.copy(occurredAtError = errorText(e)) }
+                load()
+                return@io
+            }
+            mutable.update { it.copy(savedLabel = "Saved on this device at ${session.labels.time(session.clock.nowMillis())}") }
+            session.changed()
+            load()
         }
     }
 

@@ -1,8 +1,11 @@
 // Person: the amber card first (safety alerts, early warning signs, what helps, what to avoid),
-// then the whole sheet by section. Editors and leads edit in place; each change is saved
-// through the core a moment after typing stops, and at once when editing ends.
+// then the whole sheet by section. Editors and leads edit in place — the sheet, the safety
+// alerts and the person's names; each change is saved through the core a moment after typing
+// stops, and at once when editing ends. A value the core refuses stays on screen, with the
+// core's reason next to the field, so nothing typed is lost.
 package app.steady.android.state
 
+import app.steady.core.SteadyException
 import app.steady.core.model.Role
 import app.steady.core.model.SheetList
 import app.steady.core.model.SheetText
@@ -77,7 +80,12 @@ class PersonViewModel(
                 } else {
                     sections
                 }
+            // While editing, the name fields keep what is typed (it may be refused and still shown).
+            val keepNames = s.editing && canEdit
             s.copy(
+                displayName = if (keepNames) s.displayName else person.displayName,
+                preferredName = if (keepNames) s.preferredName else person.preferredName.orEmpty(),
+                localIdentifier = if (keepNames) s.localIdentifier else person.localIdentifier.orEmpty(),
                 unitId = person.unitId,
                 detail =
                     listOfNotNull(
@@ -96,13 +104,125 @@ class PersonViewModel(
 
     /** Editing on or off. Turning it off saves whatever is still waiting. */
     fun onToggleEditing() {
-        val wasEditing = mutable.value.editing
-        mutable.update { it.copy(editing = !it.editing && it.canEdit, newItems = emptyMap()) }
+        val now = mutable.value
+        val wasEditing = now.editing
+        if (wasEditing && listOfNotNull(now.displayNameError, now.preferredNameError, now.localIdentifierError).isNotEmpty()) {
+            // Leaving now would drop what was typed: the refused value is not stored.
+            mutable.update { it.copy(message = "A name was not saved: correct it (the reason is under the field), then Done.") }
+            return
+        }
+        mutable.update {
+            it.copy(
+                editing = !it.editing && it.canEdit,
+                newItems = emptyMap(),
+                confirmRemoveAlertId = null,
+            )
+        }
         if (wasEditing) {
             session.persistScope.launch {
                 saver.flush()
                 session.changed()
             }
+        }
+    }
+
+    /** Refuses an edit on a read-only device; true when editing may go on. */
+    private fun editable(): Boolean {
+        val s = mutable.value
+        if (s.canEdit && s.editing) return true
+        if (!s.canEdit) showMessage("Read only: your role in this unit cannot change this person's details.")
+        return false
+    }
+
+    /**
+     * Saves one of the names through the core under [key]; a refusal is shown next to its field
+     * (by [setError]) and the typed text stays.
+     */
+    private fun saveName(
+        key: String,
+        setError: (PersonUiState, String?) -> PersonUiState,
+        save: () -> Unit,
+    ) {
+        saver.schedule(key) {
+            attempt {
+                try {
+                    save()
+                } catch (e: SteadyException.Validation) {
+                    mutable.update { setError(it, errorText(e)) }
+                    return@attempt
+                }
+                mutable.update { setError(it, null) }
+                session.changed()
+            }
+        }
+    }
+
+    /** The display name (the name as recorded) was edited: shown at once, saved after a pause. */
+    fun onDisplayNameChange(text: String) {
+        if (!editable()) return
+        mutable.update { it.copy(displayName = text) }
+        saveName("name:display", { s, e -> s.copy(displayNameError = e) }) {
+            session.store.updatePerson(personId, text, null, null)
+        }
+    }
+
+    /** What they like to be called was edited; empty clears it. */
+    fun onPreferredNameChange(text: String) {
+        if (!editable()) return
+        mutable.update { it.copy(preferredName = text) }
+        saveName("name:preferred", { s, e -> s.copy(preferredNameError = e) }) {
+            session.store.updatePerson(personId, null, text, null)
+        }
+    }
+
+    /** The organisation's identifier was edited; empty clears it. */
+    fun onLocalIdentifierChange(text: String) {
+        if (!editable()) return
+        mutable.update { it.copy(localIdentifier = text) }
+        saveName("name:identifier", { s, e -> s.copy(localIdentifierError = e) }) {
+            session.store.updatePerson(personId, null, null, text)
+        }
+    }
+
+    /** The new safety alert's box changed. */
+    fun onNewAlertChange(text: String) = mutable.update { it.copy(newAlert = text, newAlertError = null) }
+
+    /**
+     * Adds the typed safety alert at the end of the person's alerts, through the core at once.
+     * A refusal (empty, too long) is shown under the box and the text stays.
+     */
+    fun onAddAlert() {
+        if (!editable()) return
+        val text = mutable.value.newAlert
+        io {
+            try {
+                session.store.addSafetyAlert(personId, text, null)
+            } catch (e: SteadyException.Validation) {
+                mutable.update { it.copy(newAlertError = errorText(e)) }
+                return@io
+            }
+            mutable.update { it.copy(newAlert = if (it.newAlert == text) "" else it.newAlert, newAlertError = null) }
+            session.changed()
+        }
+    }
+
+    /** "Remove" on a safety alert: asks to confirm first (an alert is too important to lose to a slip). */
+    fun onRemoveAlertRequest(alertId: String) {
+        if (!editable()) return
+        mutable.update { it.copy(confirmRemoveAlertId = alertId) }
+    }
+
+    /** The removal was not wanted. */
+    fun onRemoveAlertCancel() = mutable.update { it.copy(confirmRemoveAlertId = null) }
+
+    /** The removal was confirmed: the alert is removed through the core at once. */
+    fun onRemoveAlertConfirm() {
+        if (!editable()) return
+        val id = mutable.value.confirmRemoveAlertId ?: return
+        mutable.update { it.copy(confirmRemoveAlertId = null) }
+        io {
+            session.store.removeSafetyAlert(personId, id)
+            session.changed()
         }
     }
 

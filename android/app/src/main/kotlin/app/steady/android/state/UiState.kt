@@ -124,6 +124,24 @@ data class PersonUiState(
     val editing: Boolean = false,
     /** Text typed into the "add" box of each list while editing. */
     val newItems: Map<SheetList, String> = emptyMap(),
+    /** The name as recorded, as typed while editing (saved through the core as typed). */
+    val displayName: String = "",
+    /** What they like to be called, as typed ("" when none). */
+    val preferredName: String = "",
+    /** The organisation's identifier, as typed ("" when none). */
+    val localIdentifier: String = "",
+    /** The core's reason for refusing the typed display name, shown under the field. */
+    val displayNameError: String? = null,
+    /** The core's reason for refusing the typed preferred name. */
+    val preferredNameError: String? = null,
+    /** The core's reason for refusing the typed identifier. */
+    val localIdentifierError: String? = null,
+    /** The safety alert being typed. */
+    val newAlert: String = "",
+    /** The core's reason for refusing the typed safety alert, shown under its field. */
+    val newAlertError: String? = null,
+    /** The safety alert waiting for "Remove" to be confirmed, if any. */
+    val confirmRemoveAlertId: String? = null,
     val pendingChanges: Int = 0,
     val loading: Boolean = true,
     val message: String? = null,
@@ -247,6 +265,10 @@ data class IncidentUiState(
     val id: String = "",
     val about: String = "",
     val occurredAtLabel: String = "",
+    /** When it happened (epoch milliseconds), changed with the "earlier" steps while a draft. */
+    val occurredAt: Long = 0,
+    /** Why the last change of the time was refused (e.g. it would be in the future). */
+    val occurredAtError: String? = null,
     val recordedBy: String = "",
     val submitted: Boolean = false,
     val submittedLabel: String? = null,

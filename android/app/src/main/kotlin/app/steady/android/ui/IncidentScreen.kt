@@ -26,6 +26,7 @@ import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.Role
+import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
@@ -57,7 +58,50 @@ data class IncidentEvents(
     val onAddendumReasonChange: (String) -> Unit = {},
     val onAddendumTextChange: (String) -> Unit = {},
     val onAddAddendum: () -> Unit = {},
+    /** Moves when it happened by the given milliseconds (negative: earlier). */
+    val onShiftOccurredAt: (Long) -> Unit = {},
 )
+
+/** The steps offered for "when it happened": label, what TalkBack reads, milliseconds. */
+private val timeSteps =
+    listOf(
+        Triple("−5 min", "5 minutes earlier", -5 * 60_000L),
+        Triple("−15 min", "15 minutes earlier", -15 * 60_000L),
+        Triple("−1 h", "1 hour earlier", -60 * 60_000L),
+        Triple("+5 min", "5 minutes later", 5 * 60_000L),
+    )
+
+/** When it happened, with steps to move it: staff often record after the event. */
+@Composable
+private fun OccurredAtControl(
+    state: IncidentUiState,
+    events: IncidentEvents,
+) {
+    Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
+        Text("When it happened", style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+        Text(
+            state.occurredAtLabel,
+            style = MaterialTheme.typography.titleMedium,
+            modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite },
+        )
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+            timeSteps.forEach { (label, spoken, millis) ->
+                OutlinedButton(
+                    onClick = { events.onShiftOccurredAt(millis) },
+                    modifier = Modifier.heightIn(min = 48.dp).semantics { contentDescription = "Make the time $spoken" },
+                ) { Text(label) }
+            }
+        }
+        state.occurredAtError?.let {
+            Text(
+                it,
+                color = MaterialTheme.colorScheme.error,
+                style = MaterialTheme.typography.bodyMedium,
+                modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite },
+            )
+        }
+    }
+}
 
 /** The most used interventions, offered as one-tap starts (the rest are in the full list). */
 private val quickStarts =
@@ -102,6 +146,7 @@ fun IncidentScreen(
                 state.savedLabel?.let { Text(it, style = MaterialTheme.typography.bodyMedium) }
             }
         }
+        if (!state.submitted && !state.loading) item { OccurredAtControl(state, events) }
         state.message?.let { item { MessageStrip(it) } }
         if (state.submitted) {
             item { Heading("What was recorded") }

@@ -1,8 +1,10 @@
 // Person: the amber card first — safety alerts, early warning signs, what helps, what to
-// avoid — then the whole sheet by section. Editors edit in place; readers read.
+// avoid — then the whole sheet by section. Editors edit in place (safety alerts, names, the
+// sheet); readers read.
 package app.steady.android.ui
 
 import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
@@ -12,6 +14,8 @@ import androidx.compose.foundation.lazy.items
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Delete
 import androidx.compose.material.icons.filled.Warning
+import androidx.compose.material3.Button
+import androidx.compose.material3.ButtonDefaults
 import androidx.compose.material3.Icon
 import androidx.compose.material3.IconButton
 import androidx.compose.material3.MaterialTheme
@@ -27,6 +31,7 @@ import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
+import app.steady.android.state.ItemUi
 import app.steady.android.state.PersonUiState
 import app.steady.android.state.SectionTone
 import app.steady.android.state.SheetSectionUi
@@ -44,6 +49,14 @@ data class PersonEvents(
     val onNewItemChange: (SheetList, String) -> Unit = { _, _ -> },
     val onAddItem: (SheetList) -> Unit = {},
     val onRemoveItem: (SheetList, String) -> Unit = { _, _ -> },
+    val onDisplayNameChange: (String) -> Unit = {},
+    val onPreferredNameChange: (String) -> Unit = {},
+    val onLocalIdentifierChange: (String) -> Unit = {},
+    val onNewAlertChange: (String) -> Unit = {},
+    val onAddAlert: () -> Unit = {},
+    val onRemoveAlertRequest: (String) -> Unit = {},
+    val onRemoveAlertConfirm: () -> Unit = {},
+    val onRemoveAlertCancel: () -> Unit = {},
 )
 
 /** The Person screen. */
@@ -65,20 +78,12 @@ fun PersonScreen(
     ) {
         state.detail?.let { item { Text(it, style = MaterialTheme.typography.bodyMedium) } }
         // 1. Safety alerts, always first.
-        items(state.amber.safetyAlerts, key = { "alert-" + it.id }) { alert ->
-            Surface(
-                color = steady.alert,
-                contentColor = steady.onAlert,
-                shape = MaterialTheme.shapes.medium,
-                modifier = Modifier.fillMaxWidth().semantics { contentDescription = "Safety alert: ${alert.text}" },
-            ) {
-                Row(
-                    Modifier.fillMaxWidth().heightIn(min = 48.dp).padding(horizontal = 12.dp, vertical = 8.dp),
-                    verticalAlignment = Alignment.CenterVertically,
-                    horizontalArrangement = Arrangement.spacedBy(8.dp),
-                ) {
-                    Icon(Icons.Filled.Warning, contentDescription = null)
-                    Text(alert.text, style = MaterialTheme.typography.titleMedium, fontWeight = FontWeight.Bold)
+        items(state.amber.safetyAlerts, key = { "alert-" + it.id }) { alert -> SafetyAlertRow(alert, state, events) }
+        if (state.editing) {
+            item {
+                Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
+                    Field("New safety alert", state.newAlert, events.onNewAlertChange, error = state.newAlertError)
+                    Button(onClick = events.onAddAlert, modifier = Modifier.heightIn(min = 48.dp)) { Text("Add safety alert") }
                 }
             }
         }
@@ -114,8 +119,97 @@ fun PersonScreen(
                 Text("Read only: your role in this unit cannot change support sheets.", style = MaterialTheme.typography.bodyMedium)
             }
         }
+        if (state.editing) {
+            item {
+                SectionCard("Name and identifier", MaterialTheme.colorScheme.surfaceVariant, MaterialTheme.colorScheme.onSurfaceVariant) {
+                    Field(
+                        "Name as recorded",
+                        state.displayName,
+                        events.onDisplayNameChange,
+                        error = state.displayNameError,
+                        singleLine = true,
+                    )
+                    Field(
+                        "Likes to be called (optional)",
+                        state.preferredName,
+                        events.onPreferredNameChange,
+                        error = state.preferredNameError,
+                        singleLine = true,
+                    )
+                    Field(
+                        "Local identifier (optional)",
+                        state.localIdentifier,
+                        events.onLocalIdentifierChange,
+                        error = state.localIdentifierError,
+                        singleLine = true,
+                    )
+                }
+            }
+        }
         // 3. The whole sheet by section.
         items(state.sections, key = { it.tone.name }) { section -> SheetSection(section, state, events) }
+    }
+}
+
+/** One safety alert, prominent; while editing, "Remove" and its confirmation. */
+@Composable
+private fun SafetyAlertRow(
+    alert: ItemUi,
+    state: PersonUiState,
+    events: PersonEvents,
+) {
+    val steady = LocalSteadyColors.current
+    Column {
+        Surface(
+            color = steady.alert,
+            contentColor = steady.onAlert,
+            shape = MaterialTheme.shapes.medium,
+            modifier = Modifier.fillMaxWidth().semantics { contentDescription = "Safety alert: ${alert.text}" },
+        ) {
+            Row(
+                Modifier.fillMaxWidth().heightIn(min = 48.dp).padding(horizontal = 12.dp, vertical = 8.dp),
+                verticalAlignment = Alignment.CenterVertically,
+                horizontalArrangement = Arrangement.spacedBy(8.dp),
+            ) {
+                Icon(Icons.Filled.Warning, contentDescription = null)
+                Text(
+                    alert.text,
+                    style = MaterialTheme.typography.titleMedium,
+                    fontWeight = FontWeight.Bold,
+                    modifier = Modifier.weight(1f),
+                )
+                if (state.editing && state.confirmRemoveAlertId != alert.id) {
+                    IconButton(onClick = { events.onRemoveAlertRequest(alert.id) }) {
+                        Icon(Icons.Filled.Delete, contentDescription = "Remove safety alert: ${alert.text}")
+                    }
+                }
+            }
+        }
+        if (state.editing && state.confirmRemoveAlertId == alert.id) {
+            // The question on its own line, the buttons below: at large font sizes a shared row
+            // squeezed the question into a column of broken words.
+            Text(
+                "Remove this safety alert?",
+                style = MaterialTheme.typography.bodyLarge,
+                modifier = Modifier.fillMaxWidth().padding(top = 4.dp),
+            )
+            Row(
+                Modifier.fillMaxWidth(),
+                verticalAlignment = Alignment.CenterVertically,
+                horizontalArrangement = Arrangement.spacedBy(8.dp, Alignment.End),
+            ) {
+                TextButton(onClick = events.onRemoveAlertCancel, modifier = Modifier.heightIn(min = 48.dp)) { Text("Keep") }
+                Button(
+                    onClick = events.onRemoveAlertConfirm,
+                    colors =
+                        ButtonDefaults.buttonColors(
+                            containerColor = MaterialTheme.colorScheme.error,
+                            contentColor = MaterialTheme.colorScheme.onError,
+                        ),
+                    modifier = Modifier.heightIn(min = 48.dp),
+                ) { Text("Remove") }
+            }
+        }
     }
 }
 

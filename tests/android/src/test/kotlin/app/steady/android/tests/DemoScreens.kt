@@ -122,6 +122,35 @@ fun demoScreens(devices: MutableList<Device>): List<Pair<String, @Composable () 
     s.store.submitIncident(submittedId)
     s.store.addAddendum(submittedId, "Time corrected", "Found at 15:40, not 15:10.")
     val submitted = IncidentViewModel(s, submittedId, ticker = false)
+    // Editing alerts and names: an empty alert and an emptied name refused next to their fields,
+    // and the first alert waiting for "Remove" to be confirmed. Nothing here reaches the store.
+    val alertsAndNames =
+        PersonViewModel(s, "$OAKFIELD-p04", saveDelayMillis = 0).apply {
+            onToggleEditing()
+            onNewAlertChange(" ")
+            onAddAlert()
+            onDisplayNameChange("")
+            state.value.amber.safetyAlerts
+                .firstOrNull()
+                ?.let { onRemoveAlertRequest(it.id) }
+        }
+    // Recorded after the event: moved 45 minutes earlier, then a step into the future refused.
+    val lateId =
+        s.store.captureIncident(
+            QuickCapture(
+                unitId = OAKFIELD,
+                personId = "$OAKFIELD-p06",
+                note = "Kicked the door of the quiet room",
+                tags = listOf(IncidentTag.DAMAGE_TO_PROPERTY),
+                occurredAt = editor.clock.nowMillis(),
+            ),
+        )
+    val lateTime =
+        IncidentViewModel(s, lateId, saveDelayMillis = 0, ticker = false).apply {
+            onShiftOccurredAt(-60 * 60_000L)
+            onShiftOccurredAt(15 * 60_000L)
+            onShiftOccurredAt(60 * 60_000L)
+        }
     val incidents = IncidentsViewModel(s)
     val guidance =
         GuidanceViewModel(s).apply {
@@ -176,5 +205,7 @@ fun demoScreens(devices: MutableList<Device>): List<Pair<String, @Composable () 
         "12-guidance" to { GuidanceScreen(guidance.state.value, {}, {}, {}, {}) },
         "13-sync" to { SyncScreen(sync.state.value, SyncEvents()) },
         "14-sign-out" to { SyncScreen(signOut.state.value, SyncEvents()) },
+        "15-person-alerts-names" to { PersonScreen(alertsAndNames.state.value, PersonEvents()) },
+        "16-incident-time" to { IncidentScreen(lateTime.state.value, IncidentEvents()) },
     )
 }

@@ -476,4 +476,196 @@ class ViewModelsTest {
             assertThrows<SteadyException.Storage> { d.store.people(OAKFIELD) }
         }
     }
+
+    @Test
+    fun `editors add and remove safety alerts at once, an empty one is refused by the field, readers cannot`() {
+        Device().join(OAKFIELD, Role.EDITOR).use { d ->
+            val id = "$OAKFIELD-p01"
+            val vm = PersonViewModel(d.session, id, saveDelayMillis = 0)
+            val before =
+                d.store
+                    .amberCard(id)
+                    .safetyAlerts
+                    .map { it.text }
+            vm.onToggleEditing()
+
+            vm.onNewAlertChange("   ")
+            vm.onAddAlert()
+            assertEquals("Must not be empty", vm.state.value.newAlertError)
+            assertEquals("   ", vm.state.value.newAlert, "the typed text stays")
+            assertEquals(
+                before,
+                d.store
+                    .amberCard(id)
+                    .safetyAlerts
+                    .map { it.text },
+            )
+
+            vm.onNewAlertChange("Allergic to penicillin")
+            assertNull(vm.state.value.newAlertError)
+            vm.onAddAlert()
+            // Saved through the core at once, last in the list, still ahead of the amber card.
+            assertEquals(
+                before + "Allergic to penicillin",
+                d.store
+                    .amberCard(id)
+                    .safetyAlerts
+                    .map { it.text },
+            )
+            assertEquals(
+                before + "Allergic to penicillin",
+                vm.state.value.amber.safetyAlerts
+                    .map { it.text },
+            )
+            assertEquals("", vm.state.value.newAlert)
+
+            val added =
+                vm.state.value.amber.safetyAlerts
+                    .last()
+            vm.onRemoveAlertRequest(added.id)
+            assertEquals(added.id, vm.state.value.confirmRemoveAlertId)
+            vm.onRemoveAlertCancel()
+            assertEquals(
+                before + "Allergic to penicillin",
+                d.store
+                    .amberCard(id)
+                    .safetyAlerts
+                    .map { it.text },
+                "Keep keeps it",
+            )
+            vm.onRemoveAlertRequest(added.id)
+            vm.onRemoveAlertConfirm()
+            assertEquals(
+                before,
+                d.store
+                    .amberCard(id)
+                    .safetyAlerts
+                    .map { it.text },
+            )
+            assertEquals(
+                before,
+                vm.state.value.amber.safetyAlerts
+                    .map { it.text },
+            )
+            assertNull(vm.state.value.confirmRemoveAlertId)
+        }
+        Device().join(WILLOW, Role.READER).use { reader ->
+            val id = "$WILLOW-p01"
+            val vm = PersonViewModel(reader.session, id, saveDelayMillis = 0)
+            val before = reader.store.amberCard(id).safetyAlerts
+            vm.onNewAlertChange("Not for a reader")
+            vm.onAddAlert()
+            vm.onRemoveAlertRequest(before.first().id)
+            vm.onRemoveAlertConfirm()
+            assertEquals(before, reader.store.amberCard(id).safetyAlerts)
+            assertNull(vm.state.value.confirmRemoveAlertId)
+            assertTrue(
+                vm.state.value.message
+                    .orEmpty()
+                    .startsWith("Read only"),
+                vm.state.value.toString(),
+            )
+            // And the core refuses a reader too, whatever the screen does.
+            assertThrows<SteadyException.NotAllowed> { reader.store.addSafetyAlert(id, "Not for a reader", null) }
+            assertThrows<SteadyException.NotAllowed> { reader.store.removeSafetyAlert(id, before.first().id) }
+        }
+    }
+
+    @Test
+    fun `editors change a person's names as typed, a refused name stays with the core's reason, readers cannot`() {
+        Device().join(OAKFIELD, Role.EDITOR).use { d ->
+            val id = "$OAKFIELD-p02"
+            val vm = PersonViewModel(d.session, id, saveDelayMillis = 0)
+            val original = d.store.supportSheet(id).person
+            assertEquals(original.displayName, vm.state.value.displayName)
+            vm.onToggleEditing()
+
+            vm.onDisplayNameChange("Alexandra Moss")
+            vm.onLocalIdentifierChange("OAK-0042")
+            var person = d.store.supportSheet(id).person
+            assertEquals("Alexandra Moss", person.displayName)
+            assertEquals("OAK-0042", person.localIdentifier)
+            assertEquals(original.preferredName, person.preferredName)
+
+            vm.onDisplayNameChange("  ")
+            assertEquals("Must not be empty", vm.state.value.displayNameError)
+            assertEquals("  ", vm.state.value.displayName, "the typed text stays on screen")
+            assertEquals(
+                "Alexandra Moss",
+                d.store
+                    .supportSheet(id)
+                    .person.displayName,
+                "the refused name is not stored",
+            )
+            vm.onToggleEditing()
+            assertTrue(vm.state.value.editing, "Done waits until the refused name is corrected")
+
+            vm.onPreferredNameChange("x".repeat(101))
+            assertEquals("Must be at most 100 characters (is 101)", vm.state.value.preferredNameError)
+            vm.onPreferredNameChange("")
+            assertNull(vm.state.value.preferredNameError)
+            vm.onDisplayNameChange("Alex Moss")
+            assertNull(vm.state.value.displayNameError)
+            person = d.store.supportSheet(id).person
+            assertEquals("Alex Moss", person.displayName)
+            assertNull(person.preferredName, "an empty preferred name clears it")
+            vm.onToggleEditing()
+            assertFalse(vm.state.value.editing)
+            assertEquals("Alex Moss", vm.state.value.name, "with no preferred name the title is the recorded name")
+            assertEquals("Alex Moss", vm.state.value.displayName)
+        }
+        Device().join(WILLOW, Role.READER).use { reader ->
+            val id = "$WILLOW-p01"
+            val vm = PersonViewModel(reader.session, id, saveDelayMillis = 0)
+            val before = reader.store.supportSheet(id).person
+            vm.onDisplayNameChange("Changed by a reader")
+            assertEquals(before, reader.store.supportSheet(id).person)
+            assertEquals(before.displayName, vm.state.value.displayName)
+            assertThrows<SteadyException.NotAllowed> { reader.store.updatePerson(id, "Changed by a reader", null, null) }
+        }
+    }
+
+    @Test
+    fun `the time of a draft incident moves earlier, never into the future, and is locked once submitted`() {
+        Device().join(OAKFIELD, Role.EDITOR).use { d ->
+            val taken = d.clock.nowMillis()
+            val id = d.store.captureIncident(QuickCapture(unitId = OAKFIELD, note = "Shouting in the lounge", occurredAt = taken))
+            val vm = IncidentViewModel(d.session, id, saveDelayMillis = 0, ticker = false)
+            assertEquals(taken, vm.state.value.occurredAt)
+
+            vm.onShiftOccurredAt(-15 * 60_000L)
+            vm.onShiftOccurredAt(-60 * 60_000L)
+            assertEquals(taken - 75 * 60_000L, d.store.incident(id).occurredAt, "saved through the core at once")
+            assertEquals(taken - 75 * 60_000L, vm.state.value.occurredAt)
+            assertEquals(d.session.labels.dayTime(taken - 75 * 60_000L), vm.state.value.occurredAtLabel)
+            assertNull(vm.state.value.occurredAtError)
+
+            vm.onShiftOccurredAt(5 * 60_000L)
+            assertEquals(taken - 70 * 60_000L, d.store.incident(id).occurredAt)
+            // 75 minutes later would be 5 minutes from now: the future.
+            vm.onShiftOccurredAt(75 * 60_000L)
+            assertEquals(taken - 70 * 60_000L, d.store.incident(id).occurredAt)
+            assertEquals(taken - 70 * 60_000L, vm.state.value.occurredAt)
+            assertTrue(
+                vm.state.value.occurredAtError
+                    .orEmpty()
+                    .startsWith("It cannot be later than now"),
+            )
+            vm.onShiftOccurredAt(-8L * 24 * 60 * 60_000L)
+            assertEquals("It cannot be more than 7 days ago.", vm.state.value.occurredAtError)
+            assertEquals(taken - 70 * 60_000L, d.store.incident(id).occurredAt)
+
+            d.store.submitIncident(id)
+            val locked = IncidentViewModel(d.session, id, ticker = false)
+            assertTrue(locked.state.value.submitted)
+            locked.onShiftOccurredAt(-5 * 60_000L)
+            assertEquals(taken - 70 * 60_000L, d.store.incident(id).occurredAt)
+            assertNotNull(locked.state.value.occurredAtError)
+            // The first screen was open when it was submitted: the core refuses, the stored time comes back.
+            vm.onShiftOccurredAt(-5 * 60_000L)
+            assertEquals(taken - 70 * 60_000L, d.store.incident(id).occurredAt)
+            assertEquals(taken - 70 * 60_000L, vm.state.value.occurredAt)
+            assertEquals("This incident is submitted and locked. Add an addendum instead.", vm.state.value.occurredAtError)
+        }
+    }
 }
