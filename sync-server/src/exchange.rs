@@ -20,22 +20,7 @@ pub async fn answer<S: Storage>(
 ) -> StorageResult<SyncResponse> {
     let results = storage.push(Some(device_id), &req.push, now).await?;
     // Grants are read after the push: the push itself checked each op against them.
-    let mut active = Vec::new();
-    let mut ended_units = Vec::new();
-    for (grant, unit) in storage.grants(device_id).await? {
-        if grant.ends_at.is_some_and(|end| end <= now) {
-            ended_units.push(grant.unit_id);
-        } else {
-            active.push(UnitGrant {
-                unit_id: unit.unit_id,
-                organisation: unit.organisation,
-                name: unit.name,
-                mental_health_unit: unit.mental_health_unit,
-                role: grant.role,
-                ends_at: grant.ends_at,
-            });
-        }
-    }
+    let (active, ended_units) = grants_in_force(storage, device_id, now).await?;
     let units: Vec<String> = active.iter().map(|g| g.unit_id.clone()).collect();
     let page = storage
         .pull(Some(device_id), &units, cursor, req.pull_limit)
@@ -51,4 +36,30 @@ pub async fn answer<S: Storage>(
         full_resync: page.full_resync,
         server_time: now,
     })
+}
+
+/// A device's grants in force at `now`, each with its unit as the device sees it, and the
+/// units whose grant has ended.
+pub async fn grants_in_force<S: Storage>(
+    storage: &S,
+    device_id: &str,
+    now: Timestamp,
+) -> StorageResult<(Vec<UnitGrant>, Vec<String>)> {
+    let mut active = Vec::new();
+    let mut ended = Vec::new();
+    for (grant, unit) in storage.grants(device_id).await? {
+        if grant.ends_at.is_some_and(|end| end <= now) {
+            ended.push(grant.unit_id);
+        } else {
+            active.push(UnitGrant {
+                unit_id: unit.unit_id,
+                organisation: unit.organisation,
+                name: unit.name,
+                mental_health_unit: unit.mental_health_unit,
+                role: grant.role,
+                ends_at: grant.ends_at,
+            });
+        }
+    }
+    Ok((active, ended))
 }

@@ -25,7 +25,6 @@ use steady_core::clock::Timestamp;
 use steady_core::protocol::{
     EnrollRequest, EnrollResponse, PROTOCOL_VERSION, SyncRequest, SyncResponse,
 };
-use steady_core::units::UnitGrant;
 use steady_core::{StaffMember, Store, StoreKey, Transport, TransportError};
 
 use super::store::ConsoleStorage;
@@ -92,23 +91,10 @@ impl<S: Storage + ConsoleStorage> Transport for Bound<'_, S> {
                 .console_device_ensure(&req.device_id, &hash_secret(&secret), DEVICE_LABEL, now)
                 .await
                 .map_err(internal)?;
-            let grants = self
-                .inner
-                .storage
-                .grants(&req.device_id)
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .filter(|(g, _)| g.ends_at.is_none_or(|end| end > now))
-                .map(|(g, unit)| UnitGrant {
-                    unit_id: unit.unit_id,
-                    organisation: unit.organisation,
-                    name: unit.name,
-                    mental_health_unit: unit.mental_health_unit,
-                    role: g.role,
-                    ends_at: g.ends_at,
-                })
-                .collect();
+            let (grants, _ended) =
+                crate::exchange::grants_in_force(self.inner.storage.as_ref(), &req.device_id, now)
+                    .await
+                    .map_err(internal)?;
             Ok(EnrollResponse {
                 protocol: PROTOCOL_VERSION,
                 device_token: "in-process".into(),
