@@ -8,9 +8,6 @@ package app.steady.android.state
 import app.steady.core.model.UseOfForce
 import app.steady.core.proneHoldOverTenMinutes
 
-/** How long a prone hold may run before the alert: 10 minutes (for timers and tests; the rule is the core's). */
-const val PRONE_ALERT_AFTER_MS: Long = 10 * 60 * 1000
-
 /** How long the entry has run (to its end, or to [now] while running); null before it starts. */
 fun elapsedMillis(
     entry: UseOfForce,

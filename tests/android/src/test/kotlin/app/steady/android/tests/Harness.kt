@@ -24,6 +24,12 @@ import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
 import java.util.concurrent.atomic.AtomicLong
 
+/**
+ * The prone-hold limit, for moving the tests' clocks: 10 minutes. The rule itself is the
+ * core's (`proneHoldOverTenMinutes`); the app does not restate it.
+ */
+const val PRONE_ALERT_AFTER_MS: Long = 10 * 60 * 1000
+
 /** A key provider over fixed bytes, standing in for the Android Keystore. */
 class FixedKey(
     private val key: ByteArray,

@@ -3,7 +3,6 @@
 package app.steady.android.tests
 
 import app.steady.android.state.EnrolmentLink
-import app.steady.android.state.PRONE_ALERT_AFTER_MS
 import app.steady.android.state.TimeLabels
 import app.steady.android.state.checkEnrolmentCode
 import app.steady.android.state.checkServerAddress

@@ -7,7 +7,6 @@ import app.steady.android.state.ChecklistViewModel
 import app.steady.android.state.EnrolViewModel
 import app.steady.android.state.IncidentViewModel
 import app.steady.android.state.IncidentsViewModel
-import app.steady.android.state.PRONE_ALERT_AFTER_MS
 import app.steady.android.state.PeopleViewModel
 import app.steady.android.state.PersonViewModel
 import app.steady.android.state.SyncViewModel
