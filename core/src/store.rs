@@ -380,6 +380,7 @@ fn open_connection(
     if !existing {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
+    sqlcipher_ready()?;
     let conn = Connection::open_with_flags(path, flags)?;
     // Until the file is accepted, closing must not checkpoint a WAL into it.
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
@@ -387,6 +388,36 @@ fn open_connection(
         .map_err(|e| classify_open_error(e, key_known))?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     Ok(conn)
+}
+
+unsafe extern "C" {
+    /// SQLCipher's own set-up (providers, private heap), built into the bundled library. It
+    /// takes SQLite's main mutex and returns at once when already done.
+    fn sqlcipher_extra_init(arg: *const std::ffi::c_char) -> std::ffi::c_int;
+}
+
+/// Makes sure SQLCipher is set up before a connection is keyed. SQLite marks itself
+/// initialised before it runs SQLCipher's set-up, so on a cold start a second thread opening a
+/// store (the app's sync beside its UI, the server's storage beside its console) could key its
+/// connection first and be refused with a misleading "PRAGMA key" error. Running the set-up
+/// here, under SQLite's mutex, closes that window; once done it costs one mutex round trip.
+fn sqlcipher_ready() -> Result<()> {
+    // SAFETY: both functions take no pointers we own (a null argument is what SQLite itself
+    // passes), are safe to call from any thread and are idempotent.
+    let rc = unsafe {
+        match rusqlite::ffi::sqlite3_initialize() {
+            rusqlite::ffi::SQLITE_OK => sqlcipher_extra_init(std::ptr::null()),
+            rc => rc,
+        }
+    };
+    if rc == rusqlite::ffi::SQLITE_OK {
+        Ok(())
+    } else {
+        Err(Error::from(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rc),
+            Some("SQLCipher could not be set up".into()),
+        )))
+    }
 }
 
 /// SQLCipher answers "not a database" both for a wrong key and for a damaged first page; the
