@@ -14,8 +14,8 @@
 //! after submission, an incident unlocked, or a locked incident the log never saw.
 //!
 //! Cost: only submitted incidents and their addenda are logged — a handful of rows per
-//! submission, written inside the push's transaction (which already holds the single writer on
-//! SQLite and the push lock on PostgreSQL, so the chain has one head). Ordinary edits, sheets
+//! submission, written inside the push's transaction (under the single writer on SQLite and the
+//! record-log lock on PostgreSQL, so the chain has one head). Ordinary edits, sheets
 //! and captures add nothing. A tombstone purge may delete a logged cell whose value was `null`;
 //! the check allows that (a tombstone carries no content).
 //!

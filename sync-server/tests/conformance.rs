@@ -1908,16 +1908,19 @@ async fn an_idle_pull_reads_nothing_however_much_is_stored<B: Backend>(b: B) {
 /// The cursor trap under load: several handles ("server processes"), many writers, readers
 /// pulling all the while. Every reader must end with every written cell exactly once. One round
 /// catches a missing push lock about half the time (measured by deleting the lock), so three
-/// rounds run, each in its own unit; the PostgreSQL-only test below forces the race instead.
+/// rounds run, each in two units of its own with batches that mix them (so pushes take several
+/// unit locks at once); the PostgreSQL-only tests below force the race instead.
 async fn concurrent_writers_never_make_a_reader_skip_or_repeat_a_change<B: Backend>(b: B) {
     const PROCESSES: usize = 4;
     const ROUNDS: usize = 3;
     let store = b.store();
     let mut grants = Vec::new();
     for round in 0..ROUNDS {
-        let id = format!("trap-{round}");
-        store.create_unit(&unit(&id, &id)).await.unwrap();
-        grants.push(id);
+        for half in ["a", "b"] {
+            let id = format!("trap-{round}-{half}");
+            store.create_unit(&unit(&id, &id)).await.unwrap();
+            grants.push(id);
+        }
     }
     let grant_specs: Vec<(&str, Role, Option<Timestamp>)> = grants
         .iter()
@@ -1928,14 +1931,16 @@ async fn concurrent_writers_never_make_a_reader_skip_or_repeat_a_change<B: Backe
     for _ in 1..PROCESSES {
         handles.push(b.another().await);
     }
-    for (round, unit_id) in grants.iter().enumerate() {
-        trap_round(&handles, unit_id, round as u64).await;
+    for (round, units) in grants.chunks(2).enumerate() {
+        trap_round(&handles, units, round as u64).await;
     }
 }
 
-/// One round of the test above, in `unit_id`: 16 writers spread over the handles push about
-/// 2,000 operations (4,000 cells) in random small batches while 3 readers pull.
-async fn trap_round<S: Storage>(handles: &[Arc<S>], unit_id: &str, round: u64) {
+/// One round of the test above, over `units`: 16 writers spread over the handles push about
+/// 2,000 operations (4,000 cells) in random small batches, each operation in one of the units
+/// in turn, while 3 readers pull them all.
+async fn trap_round<S: Storage>(handles: &[Arc<S>], units: &[String], round: u64) {
+    let name = units.join("+");
     const WRITERS_PER_HANDLE: usize = 4;
     const OPS_PER_WRITER: usize = 125;
     const READERS: usize = 3;
@@ -1945,7 +1950,8 @@ async fn trap_round<S: Storage>(handles: &[Arc<S>], unit_id: &str, round: u64) {
     for (p, handle) in handles.iter().enumerate() {
         for w in 0..WRITERS_PER_HANDLE {
             let handle = handle.clone();
-            let unit_id = unit_id.to_string();
+            let units = units.to_vec();
+            let name = name.clone();
             writers.push(tokio::spawn(async move {
                 let mut rng =
                     Rng(0x9E37_79B9_7F4A_7C15 ^ ((round * 1000) + (p * 31 + w) as u64 + 1));
@@ -1962,12 +1968,13 @@ async fn trap_round<S: Storage>(handles: &[Arc<S>], unit_id: &str, round: u64) {
                                 .iter()
                                 .map(|(k, v)| (k.as_str(), v.clone()))
                                 .collect();
-                            let id = format!("{unit_id}-p{p}-w{w}-{i}");
+                            let unit_id = &units[i % units.len()];
+                            let id = format!("{name}-p{p}-w{w}-{i}");
                             fields(
                                 &id,
                                 EntityKind::Sheet,
                                 &id,
-                                &unit_id,
+                                unit_id,
                                 &refs,
                                 Hlc {
                                     wall_ms: NOW.0 - 1_000_000 + i as i64,
@@ -1999,10 +2006,9 @@ async fn trap_round<S: Storage>(handles: &[Arc<S>], unit_id: &str, round: u64) {
     for r in 0..READERS {
         let handle = handles[r % handles.len()].clone();
         let done = done.clone();
-        let unit_id = unit_id.to_string();
+        let units = units.to_vec();
         readers.push(tokio::spawn(async move {
             let mut rng = Rng(0xD1B5_4A32_D192_ED03 ^ (round * 1000 + r as u64 + 7));
-            let ward = vec![unit_id.clone()];
             let mut cursor = Cursor::default();
             let mut seen: HashMap<(String, String), u32> = HashMap::new();
             let mut pulls = 0u32;
@@ -2011,13 +2017,15 @@ async fn trap_round<S: Storage>(handles: &[Arc<S>], unit_id: &str, round: u64) {
                 // after that point reaches everything committed.
                 let finished = done.load(Ordering::SeqCst);
                 let limit = 1 + rng.below(40) as u32;
-                let page = handle.pull(None, &ward, &cursor, limit).await.unwrap();
+                let page = handle.pull(None, &units, &cursor, limit).await.unwrap();
                 pulls += 1;
                 assert!(!page.full_resync);
-                assert!(
-                    page.cursor.position(&unit_id) >= cursor.position(&unit_id),
-                    "a cursor never goes back"
-                );
+                for unit_id in &units {
+                    assert!(
+                        page.cursor.position(unit_id) >= cursor.position(unit_id),
+                        "a cursor never goes back"
+                    );
+                }
                 for (entity_id, field, ..) in cells_of(&page.changes) {
                     *seen.entry((entity_id, field)).or_default() += 1;
                 }
@@ -2062,7 +2070,7 @@ async fn trap_round<S: Storage>(handles: &[Arc<S>], unit_id: &str, round: u64) {
         );
     }
     eprintln!(
-        "{unit_id}: {} ops ({} cells) from {} writers on {} handles, {READERS} readers: {:?}",
+        "{name}: {} ops ({} cells) from {} writers on {} handles, {READERS} readers: {:?}",
         handles.len() * WRITERS_PER_HANDLE * OPS_PER_WRITER,
         expected.len(),
         handles.len() * WRITERS_PER_HANDLE,
@@ -2154,6 +2162,85 @@ mod postgres_only {
             .unwrap();
         let ids: Vec<&str> = after.changes.iter().map(|c| c.entity_id.as_str()).collect();
         assert_eq!(ids, ["a", "b"], "A's seq, allocated first, arrives first");
+    }
+
+    /// Pushes to different units do not wait for each other: push A, held open at its commit
+    /// point in ward-a, holds back neither a push to ward-b nor that unit's readers; a tombstone
+    /// purge (which needs every push out of the way) does wait for A. Then A arrives in ward-a.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_push_held_open_in_one_unit_does_not_hold_back_another_unit() {
+        let Some(b) = PgBackend::fresh().await else {
+            return;
+        };
+        let store = b.store();
+        with_units(&*store).await;
+        let both = units(&["ward-a", "ward-b"]);
+
+        let reached = Arc::new(Notify::new());
+        let release = Arc::new(Notify::new());
+        let mut held = PgStorage::connect(&b.url).await.unwrap();
+        let hook: BeforeCommit = {
+            let (reached, release) = (reached.clone(), release.clone());
+            Arc::new(move || {
+                let (reached, release) = (reached.clone(), release.clone());
+                Box::pin(async move {
+                    reached.notify_one();
+                    release.notified().await;
+                })
+            })
+        };
+        held.set_before_commit(Some(hook));
+        let held = Arc::new(held);
+        let a = tokio::spawn({
+            let held = held.clone();
+            async move { held.push(None, &[op("a", 1)], NOW).await.unwrap() }
+        });
+        reached.notified().await;
+
+        let other = b.another().await;
+        let in_ward_b = fields(
+            "b",
+            EntityKind::Incident,
+            "b",
+            "ward-b",
+            &[("note", json!(2))],
+            stamp(NOW.0 - 998, "server"),
+        );
+        let pushed =
+            tokio::time::timeout(Duration::from_secs(10), other.push(None, &[in_ward_b], NOW))
+                .await
+                .expect("a push to ward-b does not wait for ward-a's open push")
+                .unwrap();
+        assert!(applied(&pushed[0]));
+        let reader = b.another().await;
+        let page = reader
+            .pull(None, &both, &Cursor::default(), 100)
+            .await
+            .unwrap();
+        let ids: Vec<&str> = page.changes.iter().map(|c| c.entity_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["b"],
+            "ward-b's change is there; ward-a's is not committed yet"
+        );
+
+        let purge = tokio::spawn({
+            let other = other.clone();
+            async move { other.purge_tombstones(NOW).await.unwrap() }
+        });
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(!purge.is_finished(), "a purge waits for the push in flight");
+
+        release.notify_one();
+        assert!(applied(&a.await.unwrap()[0]));
+        assert_eq!(purge.await.unwrap(), 0);
+        let after = reader.pull(None, &both, &page.cursor, 100).await.unwrap();
+        let ids: Vec<&str> = after.changes.iter().map(|c| c.entity_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["a"],
+            "A, committed later with a lower seq, is not skipped"
+        );
     }
 
     /// The control experiment for the test above: a writer that allocates a seq *without* the

@@ -10,25 +10,31 @@
 //! **The cursor trap, and how this back end avoids it.** Change sequence numbers come from one
 //! sequence (`cell_seq`, CACHE 1). With several writers, a transaction could take seq 10,
 //! another take seq 11 and commit first; a pull in between would return 11, move the cursor to
-//! 11 and never see 10. Here every push (and every tombstone purge) takes the
-//! transaction-scoped advisory lock [`PUSH_LOCK`] (`pg_advisory_xact_lock`) *before* it reads
-//! what it merges against or allocates any seq, and holds it until it commits. So:
-//! 1. pushes run one at a time between taking the lock and committing, whatever process or pool
-//!    they come from (advisory locks are per database, not per connection pool);
+//! 11 and never see 10. A device's cursor is a position *per unit*, so what must hold is that
+//! within one unit seqs become visible in the order they were allocated. Here every push takes,
+//! *before* it reads what it merges against or allocates any seq, and holds until it commits:
+//! [`PUSH_LOCK`] in shared mode, then the exclusive advisory lock of every unit its operations
+//! name ([`unit_lock_keys`], taken in one sorted order so two pushes cannot deadlock). So:
+//! 1. pushes to one unit run one at a time between taking the lock and committing, whatever
+//!    process or pool they come from (advisory locks are per database, not per connection);
+//!    pushes to different units run side by side and share their commits' flushes;
 //! 2. PostgreSQL makes a transaction's commit visible before it releases its locks, so the
-//!    next holder — and any snapshot taken after that holder commits — sees every earlier
-//!    holder's writes;
-//! 3. therefore seqs are allocated in commit order: when a pull's snapshot contains seq n, it
-//!    contains every committed seq below n, and the only seqs it can miss are ones that will
-//!    never exist (rolled back) or that will be allocated above everything it saw.
+//!    next holder of a unit's lock — and any snapshot taken after that holder commits — sees
+//!    every earlier holder's writes;
+//! 3. therefore a unit's seqs are allocated in commit order: when a pull's snapshot contains
+//!    seq n of a unit, it contains every committed seq of that unit below n, and the only ones
+//!    it can miss will never exist (rolled back) or will be allocated above everything it saw.
 //!
-//! A pull is a single statement (one snapshot) that also reads the tombstone horizon, so a purge
-//! committing mid-pull cannot hide a tombstone without also raising `full_resync`. The lock also
-//! makes the merge itself safe: what a push read cannot change before it writes, so two devices
-//! editing one field at once cannot both "win". The price is that pushes to one database are
-//! serialised for the few round trips between lock and commit; pulls never take the lock.
-//! `tests/conformance.rs` proves the guarantee with concurrent pools and with a push held open
-//! at its commit point.
+//! A record's unit never changes and the merge refuses an operation whose unit differs from
+//! the record's, so every cell a push writes is in a unit it holds. A tombstone purge takes
+//! [`PUSH_LOCK`] exclusively: it waits for every push in flight and holds new ones back. A
+//! pull is a single statement (one snapshot) that also reads the tombstone horizon, so a purge
+//! committing mid-pull cannot hide a tombstone without also raising `full_resync`. The unit
+//! locks also make the merge itself safe: what a push read cannot change before it writes, so
+//! two devices editing one field at once cannot both "win". Appending to the record log takes
+//! [`RECORD_LOG_LOCK`] last, so the log's hash chain has one head. Pulls never take a lock.
+//! `tests/conformance.rs` proves the guarantee with concurrent pools, with a push held open at
+//! its commit point, and that a held push in one unit does not hold back another unit.
 //!
 //! Errors are reported by SQLSTATE and message only, never PostgreSQL's DETAIL (which can quote
 //! a row's values), so no personal data reaches the logs.
@@ -42,6 +48,7 @@ use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::Role;
 use steady_core::protocol::{EntityKind, OpOutcome, OpResult, Operation};
@@ -76,10 +83,32 @@ const RECORD_LOG_VERSION: i32 = 2;
 /// processes starting together migrate once.
 const MIGRATION_LOCK: i64 = 0x0053_7465_6164_7901;
 
-/// Advisory lock key every push and purge holds from before its reads until it commits: the
-/// cursor-trap guarantee (module doc). Public only so the conformance suite can hold it by hand.
+/// Advisory lock key every push holds shared, and a tombstone purge exclusively, from before
+/// its reads until it commits (module doc). Public only so the conformance suite can hold it
+/// by hand.
 #[doc(hidden)]
 pub const PUSH_LOCK: i64 = 0x0053_7465_6164_7902;
+
+/// The first key of a unit's push lock (`pg_advisory_xact_lock(int4, int4)`, whose keys are a
+/// space apart from the single-key locks above); the second is [`unit_lock_key`].
+const UNIT_LOCK_CLASS: i32 = 0x5374;
+
+/// Advisory lock key held while appending to the record log, so its chain has one head.
+const RECORD_LOG_LOCK: i64 = 0x0053_7465_6164_7903;
+
+/// A unit's push-lock key: the first four bytes of its id's SHA-256. Two units that share a key
+/// only share a lock (pushes to them wait for each other), which is safe.
+fn unit_lock_key(unit_id: &str) -> i32 {
+    let digest = Sha256::digest(unit_id.as_bytes());
+    i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
+}
+
+/// The unit locks a push takes, each once, in ascending order: every push takes its locks in
+/// the same order, so two pushes naming the same units cannot deadlock.
+fn unit_lock_keys(ops: &[Operation]) -> Vec<i32> {
+    let keys: BTreeSet<i32> = ops.iter().map(|op| unit_lock_key(&op.unit_id)).collect();
+    keys.into_iter().collect()
+}
 
 /// A test hook run inside a push after its writes and before its commit.
 #[doc(hidden)]
@@ -136,6 +165,10 @@ fn counter(c: i64) -> StorageResult<u32> {
 }
 
 const SELECT_LOCK: &str = "SELECT pg_advisory_xact_lock($1::int8)";
+
+const SELECT_LOCK_SHARED: &str = "SELECT pg_advisory_xact_lock_shared($1::int8)";
+
+const SELECT_UNIT_LOCK: &str = "SELECT pg_advisory_xact_lock($1::int4, $2::int4)";
 
 const SELECT_GRANTS: &str = "SELECT unit_id, role, ends_at FROM grants WHERE device_id = $1";
 
@@ -381,8 +414,9 @@ async fn load_known(
     Ok(known)
 }
 
-/// Writes a plan: answers, new records, locks, and cells with fresh seqs. Runs under
-/// [`PUSH_LOCK`], so the seqs allocated here are above every seq already committed.
+/// Writes a plan: answers, new records, locks, and cells with fresh seqs. Runs under the locks
+/// of the plan's units, so the seqs allocated here are above every seq of those units already
+/// committed.
 async fn write_plan(
     tx: &deadpool_postgres::Transaction<'_>,
     plan: &Plan,
@@ -544,8 +578,8 @@ async fn log_cells(
     rows.iter().map(log_cell).collect()
 }
 
-/// Appends cells to the record log, chained after its last row (under the push lock, so the
-/// chain has one head).
+/// Appends cells to the record log, chained after its last row (under [`RECORD_LOG_LOCK`],
+/// held to commit, so the chain has one head).
 async fn append_log(
     tx: &deadpool_postgres::Transaction<'_>,
     cells: Vec<LogEntry>,
@@ -554,6 +588,9 @@ async fn append_log(
     if cells.is_empty() {
         return Ok(());
     }
+    tx.execute(SELECT_LOCK, &[&RECORD_LOG_LOCK])
+        .await
+        .map_err(pg)?;
     let last = tx
         .query_opt(
             "SELECT seq, hash FROM record_log ORDER BY seq DESC LIMIT 1",
@@ -899,9 +936,15 @@ impl Storage for PgStorage {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg)?;
         // First, before reading anything: the cursor-trap guarantee and a stable merge
-        // (module doc).
-        let lock = tx.prepare_cached(SELECT_LOCK).await.map_err(pg)?;
-        tx.execute(&lock, &[&PUSH_LOCK]).await.map_err(pg)?;
+        // (module doc). Shared push lock, then each unit's lock in ascending key order.
+        let shared = tx.prepare_cached(SELECT_LOCK_SHARED).await.map_err(pg)?;
+        tx.execute(&shared, &[&PUSH_LOCK]).await.map_err(pg)?;
+        let unit_lock = tx.prepare_cached(SELECT_UNIT_LOCK).await.map_err(pg)?;
+        for key in unit_lock_keys(ops) {
+            tx.execute(&unit_lock, &[&UNIT_LOCK_CLASS, &key])
+                .await
+                .map_err(pg)?;
+        }
         let grants = async {
             let Some(device_id) = device_id else {
                 return StorageResult::Ok(Vec::new());
@@ -1070,7 +1113,8 @@ impl Storage for PgStorage {
     async fn purge_tombstones(&self, before: Timestamp) -> StorageResult<u64> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg)?;
-        // Under the push lock: no push is between reading a tombstone and overwriting it.
+        // The push lock, exclusively: no push is between reading a tombstone and overwriting
+        // it, and none is in flight with a seq below the horizon this sets.
         tx.execute(SELECT_LOCK, &[&PUSH_LOCK]).await.map_err(pg)?;
         let row = tx
             .query_one(
