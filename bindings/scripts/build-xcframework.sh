@@ -16,6 +16,9 @@ fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 out=target/ios
+# Where cargo puts what it builds (a shared CARGO_TARGET_DIR is honoured); the XCFramework and
+# Swift sources always go to target/ios, where the Xcode project looks for them.
+cargo_target=${CARGO_TARGET_DIR:-$root/target}
 targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios)
 rustup target add "${targets[@]}"
 for t in "${targets[@]}"; do
@@ -24,16 +27,16 @@ done
 
 rm -rf "$out"
 mkdir -p "$out/simulator" "$out/Headers" "$out/Sources/SteadyCore"
-lipo -create target/aarch64-apple-ios-sim/release/libsteady_ffi.a \
-  target/x86_64-apple-ios/release/libsteady_ffi.a -output "$out/simulator/libsteady_ffi.a"
+lipo -create "$cargo_target"/aarch64-apple-ios-sim/release/libsteady_ffi.a \
+  "$cargo_target"/x86_64-apple-ios/release/libsteady_ffi.a -output "$out/simulator/libsteady_ffi.a"
 
-STEADY_FFI_LIBRARY=target/aarch64-apple-ios/release/libsteady_ffi.a \
+STEADY_FFI_LIBRARY="$cargo_target"/aarch64-apple-ios/release/libsteady_ffi.a \
   bash bindings/scripts/generate-swift.sh "$out/generated"
 cp "$out"/generated/*.h "$out/generated/module.modulemap" "$out/Headers/"
 cp "$out"/generated/*.swift "$out/Sources/SteadyCore/"
 
 xcodebuild -create-xcframework \
-  -library target/aarch64-apple-ios/release/libsteady_ffi.a -headers "$out/Headers" \
+  -library "$cargo_target"/aarch64-apple-ios/release/libsteady_ffi.a -headers "$out/Headers" \
   -library "$out/simulator/libsteady_ffi.a" -headers "$out/Headers" \
   -output "$out/SteadyCoreFFI.xcframework"
 echo "Built $out/SteadyCoreFFI.xcframework and $out/Sources/SteadyCore"
