@@ -14,7 +14,7 @@
 //! within one unit seqs become visible in the order they were allocated. Here every push takes,
 //! *before* it reads what it merges against or allocates any seq, and holds until it commits:
 //! [`PUSH_LOCK`] in shared mode, then the exclusive advisory lock of every unit its operations
-//! name ([`unit_lock_keys`], taken in one sorted order so two pushes cannot deadlock). So:
+//! name (`unit_lock_keys`, taken in one sorted order so two pushes cannot deadlock). So:
 //! 1. pushes to one unit run one at a time between taking the lock and committing, whatever
 //!    process or pool they come from (advisory locks are per database, not per connection);
 //!    pushes to different units run side by side and share their commits' flushes;
@@ -26,13 +26,16 @@
 //!    it can miss will never exist (rolled back) or will be allocated above everything it saw.
 //!
 //! A record's unit never changes and the merge refuses an operation whose unit differs from
-//! the record's, so every cell a push writes is in a unit it holds. A tombstone purge takes
-//! [`PUSH_LOCK`] exclusively: it waits for every push in flight and holds new ones back. A
-//! pull is a single statement (one snapshot) that also reads the tombstone horizon, so a purge
-//! committing mid-pull cannot hide a tombstone without also raising `full_resync`. The unit
-//! locks also make the merge itself safe: what a push read cannot change before it writes, so
-//! two devices editing one field at once cannot both "win". Appending to the record log takes
-//! [`RECORD_LOG_LOCK`] last, so the log's hash chain has one head. Pulls never take a lock.
+//! the record's, so every cell a push writes is in a unit it holds. (Two pushes creating one
+//! new record id in two different units at once: the later one fails on the `entities` key,
+//! is answered with a server error, and when retried is refused as naming the wrong unit.) A
+//! tombstone purge takes [`PUSH_LOCK`] exclusively: it waits for every push in flight and
+//! holds new ones back. A pull is a single statement (one snapshot) that also reads the
+//! tombstone horizon, so a purge committing mid-pull cannot hide a tombstone without also
+//! raising `full_resync`. The unit locks also make the merge itself safe: what a push read
+//! cannot change before it writes, so two devices editing one field at once cannot both "win".
+//! Appending to the record log takes `RECORD_LOG_LOCK` last, so the log's hash chain has one
+//! head. Pulls never take a lock.
 //! `tests/conformance.rs` proves the guarantee with concurrent pools, with a push held open at
 //! its commit point, and that a held push in one unit does not hold back another unit.
 //!
