@@ -713,6 +713,14 @@ async fn a_console_edit_reaches_a_phone_and_a_phones_incident_reaches_the_consol
     assert!(
         html.contains(&format!("/console/incidents/{incident_id}")) && html.contains("Submitted")
     );
+    // The draft with a standing hold and no staff named shows, in the list, what s.6(5) still
+    // lacks: (h), the staff who used force.
+    let lacking = html
+        .split("s.6(5) missing ")
+        .nth(1)
+        .and_then(|rest| rest.split("</strong>").next())
+        .unwrap_or_else(|| panic!("no s.6(5) gap in the list: {html}"));
+    assert!(lacking.contains("(h)"), "{lacking}");
     let (status, html) = lead.get(&format!("/console/incidents/{incident_id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(

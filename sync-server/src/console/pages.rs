@@ -22,6 +22,7 @@ use steady_core::clock::Timestamp;
 use steady_core::codes::{RestrictiveInterventionType, Role};
 use steady_core::incident::{Incident, IncidentStatus};
 use steady_core::people::ListItem;
+use steady_core::s65::S65Item;
 use steady_core::sheet::{SheetList, SheetText};
 
 use super::figures;
@@ -1118,7 +1119,25 @@ pub async fn incidents<S: Storage + ConsoleStorage>(
 ) -> Page {
     let unit = unit_for(&console, &s, &unit_id).await?;
     let id = unit_id.clone();
-    let list = console.replica.read(move |st| st.incidents(&id)).await?;
+    // With each use of force, the s.6(5) items it lacks, by the core's own rule: a submitted
+    // record that is incomplete (advice outside mental health units, or a modified client)
+    // shows in the list, not only on its own page.
+    let list = console
+        .replica
+        .read(move |st| {
+            st.incidents(&id)?
+                .into_iter()
+                .map(|i| {
+                    let missing = if i.use_of_force {
+                        st.missing_use_of_force_items(&i.id)?
+                    } else {
+                        Vec::new()
+                    };
+                    Ok((i, missing))
+                })
+                .collect::<steady_core::Result<Vec<_>>>()
+        })
+        .await?;
     console
         .audit(&s, "view", &unit_id, "unit", &[&unit_id], "incident list")
         .await?;
@@ -1137,12 +1156,16 @@ pub async fn incidents<S: Storage + ConsoleStorage>(
                     caption { "Incidents in " (unit.name) ", newest first" }
                     thead { tr { th scope="col" { "When" } th scope="col" { "About" } th scope="col" { "Status" } th scope="col" { "Use of force" } th scope="col" { "Tags" } } }
                     tbody {
-                        @for i in &list {
+                        @for (i, missing) in &list {
                             tr {
                                 td { a href={ "/console/incidents/" (i.id) } { (when(i.occurred_at)) } }
                                 td { (i.about) }
                                 td { @match i.status { IncidentStatus::Submitted => "Submitted", IncidentStatus::Draft => "Draft" } }
-                                td { @if i.use_of_force { "Yes" } @else { "No" } }
+                                td {
+                                    @if !i.use_of_force { "No" }
+                                    @else if missing.is_empty() { "Yes; s.6(5) complete" }
+                                    @else { "Yes; " strong { "s.6(5) missing " (S65Item::letters(missing)) } }
+                                }
                                 td { (i.tags.iter().map(|t| t.label()).collect::<Vec<_>>().join(", ")) }
                             }
                         }
