@@ -2297,6 +2297,25 @@ mod postgres_only {
         assert!(applied(&waiting.await.unwrap()[0]));
     }
 
+    /// Every pooled connection plans its statements once and never JIT-compiles them (an idle
+    /// sync stays flat in data size: `docs/benchmarks.md`), and the `options` a database URL
+    /// carries are kept, not replaced.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn pooled_connections_plan_once_never_jit_and_keep_the_urls_options() {
+        let Some(b) = PgBackend::fresh().await else {
+            return;
+        };
+        let separator = if b.url.contains('?') { '&' } else { '?' };
+        let url = format!("{}{separator}options=-c%20statement_timeout%3D12345", b.url);
+        let store = PgStorage::connect(&url).await.unwrap();
+        assert_eq!(
+            store.setting("plan_cache_mode").await.unwrap(),
+            "force_generic_plan"
+        );
+        assert_eq!(store.setting("jit").await.unwrap(), "off");
+        assert_eq!(store.setting("statement_timeout").await.unwrap(), "12345ms");
+    }
+
     /// Server processes starting together migrate once; a newer schema is refused untouched.
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn processes_starting_together_migrate_once_and_a_newer_schema_is_refused() {
