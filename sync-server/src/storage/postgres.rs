@@ -79,6 +79,9 @@ pub const POOL_SIZE: usize = 16;
 ///   ~1.5× one at 10,000; planned once, the same index seeks run at both sizes.
 /// - `jit=off`: those generic estimates can pass `jit_above_cost`, and compiling a pull that
 ///   then reads three index pages took 8 ms.
+///
+/// A statement added here whose best plan depends on its parameters' values (a range over a
+/// skewed column, say) would be planned blind: check its generic plan with `EXPLAIN`.
 const SESSION_OPTIONS: &str = "-c plan_cache_mode=force_generic_plan -c jit=off";
 
 /// The schema upgrades, in order: entry `i` takes the schema from version `i` to `i + 1`.
