@@ -2085,6 +2085,7 @@ async fn trap_round<S: Storage>(handles: &[Arc<S>], units: &[String], round: u64
 mod postgres_only {
     use steady_server::storage::postgres::{BeforeCommit, PUSH_LOCK};
     use tokio::sync::Notify;
+    use tokio::task::JoinHandle;
 
     use super::*;
 
@@ -2097,6 +2098,31 @@ mod postgres_only {
             &[("note", json!(value))],
             stamp(NOW.0 - 1000 + value, "server"),
         )
+    }
+
+    /// Starts pushing `op` from a pool of its own that stops after its writes, before its
+    /// commit; returns once it is there, with the push and the signal that lets it commit.
+    async fn push_held_at_commit(
+        b: &PgBackend,
+        op: Operation,
+    ) -> (JoinHandle<Vec<OpResult>>, Arc<Notify>) {
+        let reached = Arc::new(Notify::new());
+        let release = Arc::new(Notify::new());
+        let mut held = PgStorage::connect(&b.url).await.unwrap();
+        let hook: BeforeCommit = {
+            let (reached, release) = (reached.clone(), release.clone());
+            Arc::new(move || {
+                let (reached, release) = (reached.clone(), release.clone());
+                Box::pin(async move {
+                    reached.notify_one();
+                    release.notified().await;
+                })
+            })
+        };
+        held.set_before_commit(Some(hook));
+        let push = tokio::spawn(async move { held.push(None, &[op], NOW).await.unwrap() });
+        reached.notified().await;
+        (push, release)
     }
 
     /// The cursor trap, forced: push A stops after writing (its seq allocated, not committed);
@@ -2117,26 +2143,7 @@ mod postgres_only {
             .unwrap()
             .cursor;
 
-        let reached = Arc::new(Notify::new());
-        let release = Arc::new(Notify::new());
-        let mut held = PgStorage::connect(&b.url).await.unwrap();
-        let hook: BeforeCommit = {
-            let (reached, release) = (reached.clone(), release.clone());
-            Arc::new(move || {
-                let (reached, release) = (reached.clone(), release.clone());
-                Box::pin(async move {
-                    reached.notify_one();
-                    release.notified().await;
-                })
-            })
-        };
-        held.set_before_commit(Some(hook));
-        let held = Arc::new(held);
-        let a = tokio::spawn({
-            let held = held.clone();
-            async move { held.push(None, &[op("a", 1)], NOW).await.unwrap() }
-        });
-        reached.notified().await;
+        let (a, release) = push_held_at_commit(&b, op("a", 1)).await;
 
         let other = b.another().await;
         let b_push = tokio::spawn({
@@ -2176,26 +2183,7 @@ mod postgres_only {
         with_units(&*store).await;
         let both = units(&["ward-a", "ward-b"]);
 
-        let reached = Arc::new(Notify::new());
-        let release = Arc::new(Notify::new());
-        let mut held = PgStorage::connect(&b.url).await.unwrap();
-        let hook: BeforeCommit = {
-            let (reached, release) = (reached.clone(), release.clone());
-            Arc::new(move || {
-                let (reached, release) = (reached.clone(), release.clone());
-                Box::pin(async move {
-                    reached.notify_one();
-                    release.notified().await;
-                })
-            })
-        };
-        held.set_before_commit(Some(hook));
-        let held = Arc::new(held);
-        let a = tokio::spawn({
-            let held = held.clone();
-            async move { held.push(None, &[op("a", 1)], NOW).await.unwrap() }
-        });
-        reached.notified().await;
+        let (a, release) = push_held_at_commit(&b, op("a", 1)).await;
 
         let other = b.another().await;
         let in_ward_b = fields(
