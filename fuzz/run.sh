@@ -6,7 +6,7 @@
 # instead: the same target bodies (fuzz/src/lib.rs) as #[test]s over every corpus file and
 # generated inputs (sync-server/tests/fuzz_targets.rs).
 # A crash is copied to fuzz/regressions/<target>/, which the stable tests replay on every CI
-# run: commit it with the fix.
+# run: commit it with the fix. STEADY_FUZZ_FREE_BUILD=1 deletes the fuzz build afterwards.
 set -euo pipefail
 cd "$(dirname "$0")"
 budget=${1:-20}
@@ -53,4 +53,16 @@ for target in "${targets[@]}"; do
     done
   fi
 done
+if [ "${STEADY_FUZZ_FREE_BUILD:-}" = 1 ]; then
+  # tests/run sets this: the sanitised build (2–3 GB) is needed by no later step, and CI's disk
+  # is small. cargo fuzz builds for the host triple explicitly, so that folder is its alone; in
+  # its own target folder (no CARGO_TARGET_DIR) the host-side build scripts go too.
+  host=$(rustc -vV | sed -n 's/^host: //p')
+  if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+    rm -rf "${CARGO_TARGET_DIR:?}/$host"
+  else
+    rm -rf "target/$host" target/release
+  fi
+  echo "fuzz/run.sh: freed the fuzz build ($host)"
+fi
 exit $status
