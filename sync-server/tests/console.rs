@@ -340,6 +340,7 @@ both_back_ends!(
     a_copied_cookie_stops_working_after_sign_out,
     another_units_ids_are_not_found,
     a_console_edit_reaches_a_phone_and_a_phones_incident_reaches_the_console,
+    a_long_incident_list_comes_in_pages_and_names_every_incomplete_use_of_force,
     sign_in_attempts_beyond_the_per_address_limit_get_429,
 );
 
@@ -818,6 +819,130 @@ async fn a_console_edit_reaches_a_phone_and_a_phones_incident_reaches_the_consol
     );
     // Nothing of the content is in the console audit log.
     assert!(!json.contains("\"detail\": \"Reviewed with the team\""));
+}
+
+/// How many incidents the phone records for the paging test: two full pages and five more.
+const MANY_INCIDENTS: usize = 205;
+
+async fn a_long_incident_list_comes_in_pages_and_names_every_incomplete_use_of_force<
+    S: Storage + ConsoleStorage,
+>(
+    f: Fixture<S>,
+) {
+    let lead = f
+        .sign_in("home@example.org", PASSWORD)
+        .await
+        .expect("signed in");
+    let csrf = lead.csrf().await;
+    let (status, html) = lead
+        .post(
+            &format!("/console/units/{HOME}/enrolment"),
+            &[("csrf", &csrf), ("role", "reader")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let at = html.find("data-testid=\"enrolment-code\">").expect("code") + 29;
+    let code = html[at..].split('<').next().expect("code").to_string();
+
+    // A year on a busy unit, shortened: a phone records MANY_INCIDENTS incidents a minute apart
+    // (ids[0] the newest). One old one, on the second page, has a hold with no staff named.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = f.server.url();
+    let (ids, incomplete) = tokio::task::spawn_blocking(move || {
+        let store = Store::open(
+            dir.path().join("phone.db"),
+            &StoreKey::from_bytes(&[9; 32]).expect("key"),
+        )
+        .expect("phone store");
+        store
+            .set_staff_member(StaffMember {
+                name: "Alex Morgan".into(),
+                job_title: "Support worker".into(),
+            })
+            .expect("staff");
+        let transport = HttpTransport::new(&url).expect("transport");
+        store.enroll(&transport, &code).expect("enrolled");
+        let newest = Timestamp::now().plus_minutes(-1);
+        let mut ids = Vec::new();
+        for i in 0..MANY_INCIDENTS {
+            let id = store
+                .capture_incident(QuickCapture {
+                    unit_id: HOME.into(),
+                    note: format!("Synthetic incident {i}"),
+                    occurred_at: Some(newest.plus_minutes(-(i as i64))),
+                    ..QuickCapture::default()
+                })
+                .expect("capture");
+            ids.push(id);
+        }
+        let incomplete = ids[150].clone();
+        let start = newest.plus_minutes(-150);
+        store
+            .add_use_of_force(
+                &incomplete,
+                UseOfForce {
+                    id: String::new(),
+                    intervention: RestrictiveInterventionType::PhysicalStanding,
+                    reason: Some(RestrictiveInterventionReason::PreventAccidentalSeriousSelfInjury),
+                    started_at: Some(start),
+                    ended_at: Some(start.plus_minutes(2)),
+                    in_care_plan: Some(true),
+                    how_force_was_used: "Standing hold".into(),
+                    staff: vec![],
+                },
+            )
+            .expect("use of force");
+        store.sync(&transport).expect("sync");
+        (ids, incomplete)
+    })
+    .await
+    .expect("phone");
+    let link = |id: &str| format!("href=\"/console/incidents/{id}\"");
+    let base = format!("/console/units/{HOME}/incidents");
+
+    // Page 1: the hundred newest, a way to older ones, and the incomplete hold named although
+    // its row is on page 2.
+    let (status, html) = lead.get(&base).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Showing 1–100 of 205"), "{html}");
+    for (i, id) in ids.iter().enumerate() {
+        if *id != incomplete {
+            assert_eq!(html.contains(&link(id)), i < 100, "incident {i} on page 1");
+        }
+    }
+    let alert = &html[html.find("data-testid=\"s65-incomplete\"").expect("alert")..];
+    assert!(alert.starts_with("data-testid=\"s65-incomplete\"><p><strong>1 use of force"));
+    assert!(alert.contains(&link(&incomplete)), "{alert}");
+    assert!(html.contains(&format!("href=\"{base}?page=2\" rel=\"next\"")));
+    assert!(!html.contains("rel=\"prev\""));
+
+    // Page 2 shows the hold's own row with its gap.
+    let (_, html) = lead.get(&format!("{base}?page=2")).await;
+    assert!(html.contains("Showing 101–200 of 205"), "{html}");
+    let row = &html[html.rfind(&link(&incomplete)).expect("row")..];
+    assert!(row.contains("s.6(5) missing "), "{row}");
+
+    // The last page, also where a page past the end lands.
+    for asked in ["3", "99"] {
+        let (status, html) = lead.get(&format!("{base}?page={asked}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Showing 201–205 of 205"), "{html}");
+        for (i, id) in ids.iter().enumerate() {
+            if *id != incomplete {
+                assert_eq!(html.contains(&link(id)), i >= 200, "incident {i} on page 3");
+            }
+        }
+        assert!(html.contains(&format!("href=\"{base}?page=2\" rel=\"prev\"")));
+        assert!(!html.contains("rel=\"next\""));
+    }
+    for bad in ["0", "-1", "two"] {
+        let (status, html) = lead.get(&format!("{base}?page={bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "page={bad}");
+        assert!(
+            html.contains("page must be a whole number from 1"),
+            "{html}"
+        );
+    }
 }
 
 async fn sign_in_attempts_beyond_the_per_address_limit_get_429<S: Storage + ConsoleStorage>(

@@ -1111,36 +1111,84 @@ pub async fn revoke<S: Storage + ConsoleStorage>(
 // ---------------------------------------------------------------------------------------------
 // Incidents
 
-/// `GET /console/units/{unit}/incidents`.
+/// How many incidents a page of the incident list shows: a busy ward records thousands a year,
+/// and one page of them all would be slow to send and hard to read.
+pub const INCIDENTS_PER_PAGE: usize = 100;
+
+/// How many incomplete uses of force a long incident list names above its first row.
+const INCOMPLETE_LISTED: usize = 20;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+/// The page asked for: 1 when absent; a clear refusal when not a whole number from 1.
+fn page_number(asked: Option<&str>) -> Result<usize, ConsoleError> {
+    match asked.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(1),
+        Some(p) => p.parse::<usize>().ok().filter(|&n| n >= 1).ok_or_else(|| {
+            ConsoleError::Invalid(format!("page must be a whole number from 1, not {p:?}"))
+        }),
+    }
+}
+
+/// `GET /console/units/{unit}/incidents?page=N`: newest first, [`INCIDENTS_PER_PAGE`] a page; a
+/// page past the last shows the last.
 pub async fn incidents<S: Storage + ConsoleStorage>(
     State(console): St<S>,
     Extension(s): Extension<Session>,
     Path(unit_id): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> Page {
+    let asked = page_number(q.page.as_deref())?;
     let unit = unit_for(&console, &s, &unit_id).await?;
     let id = unit_id.clone();
     // With each use of force, the s.6(5) items it lacks, by the core's own rule: a submitted
     // record that is incomplete (advice outside mental health units, or a modified client)
-    // shows in the list, not only on its own page.
-    let list = console
+    // shows in the list, not only on its own page, and every page names the incomplete ones of
+    // the whole unit, so paging cannot hide one.
+    let (total, page, pages, list, incomplete) = console
         .replica
         .read(move |st| {
-            st.incidents(&id)?
+            let mut all = Vec::new();
+            for i in st.incidents(&id)? {
+                let missing = if i.use_of_force {
+                    st.missing_use_of_force_items(&i.id)?
+                } else {
+                    Vec::new()
+                };
+                all.push((i, missing));
+            }
+            let incomplete: Vec<_> = all
+                .iter()
+                .filter(|(_, missing)| !missing.is_empty())
+                .map(|(i, _)| (i.id.clone(), i.occurred_at))
+                .collect();
+            let total = all.len();
+            let pages = total.div_ceil(INCIDENTS_PER_PAGE).max(1);
+            let page = asked.min(pages);
+            let shown: Vec<_> = all
                 .into_iter()
-                .map(|i| {
-                    let missing = if i.use_of_force {
-                        st.missing_use_of_force_items(&i.id)?
-                    } else {
-                        Vec::new()
-                    };
-                    Ok((i, missing))
-                })
-                .collect::<steady_core::Result<Vec<_>>>()
+                .skip((page - 1) * INCIDENTS_PER_PAGE)
+                .take(INCIDENTS_PER_PAGE)
+                .collect();
+            Ok((total, page, pages, shown, incomplete))
         })
         .await?;
     console
-        .audit(&s, "view", &unit_id, "unit", &[&unit_id], "incident list")
+        .audit(
+            &s,
+            "view",
+            &unit_id,
+            "unit",
+            &[&unit_id],
+            &format!("incident list page {page}"),
+        )
         .await?;
+    let first = (page - 1) * INCIDENTS_PER_PAGE + 1;
+    let last = first + list.len().saturating_sub(1);
+    let link = |n: usize| format!("/console/units/{}/incidents?page={n}", unit.unit_id);
     Ok(html_page(views::page(
         &format!("Incidents, {}", unit.name),
         &s,
@@ -1150,8 +1198,22 @@ pub async fn incidents<S: Storage + ConsoleStorage>(
         }),
         html! {
             h1 { "Incidents" }
+            @if pages > 1 && !incomplete.is_empty() {
+                div class="alert" role="note" data-testid="s65-incomplete" {
+                    p { strong { (incomplete.len()) " use" @if incomplete.len() > 1 { "s" } " of force in this unit lack" @if incomplete.len() == 1 { "s" } " s.6(5) items:" } }
+                    ul {
+                        @for (id, at) in incomplete.iter().take(INCOMPLETE_LISTED) {
+                            li { a href={ "/console/incidents/" (id) } { (when(*at)) } }
+                        }
+                        @if incomplete.len() > INCOMPLETE_LISTED { li { "and " (incomplete.len() - INCOMPLETE_LISTED) " more" } }
+                    }
+                }
+            }
             @if list.is_empty() { p { "No incidents recorded." } }
             @else {
+                @if pages > 1 {
+                    p data-testid="incident-range" { "Showing " (first) "–" (last) " of " (total) ", newest first (page " (page) " of " (pages) ")." }
+                }
                 table {
                     caption { "Incidents in " (unit.name) ", newest first" }
                     thead { tr { th scope="col" { "When" } th scope="col" { "About" } th scope="col" { "Status" } th scope="col" { "Use of force" } th scope="col" { "Tags" } } }
@@ -1169,6 +1231,12 @@ pub async fn incidents<S: Storage + ConsoleStorage>(
                                 td { (i.tags.iter().map(|t| t.label()).collect::<Vec<_>>().join(", ")) }
                             }
                         }
+                    }
+                }
+                @if pages > 1 {
+                    nav aria-label="Incident pages" class="pages" {
+                        @if page > 1 { a href=(link(page - 1)) rel="prev" { "Newer incidents" } }
+                        @if page < pages { a href=(link(page + 1)) rel="next" { "Older incidents" } }
                     }
                 }
             }
