@@ -1118,6 +1118,8 @@ pub const INCIDENTS_PER_PAGE: usize = 100;
 /// How many incomplete uses of force a long incident list names above its first row.
 const INCOMPLETE_LISTED: usize = 20;
 
+/// `?page=N` of the incident list, parsed by [`page_number`] so a bad value gets the console's
+/// own refusal page.
 #[derive(Deserialize)]
 pub struct PageQuery {
     page: Option<String>,
