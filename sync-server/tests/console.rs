@@ -18,6 +18,7 @@ use steady_core::codes::{IncidentTag, Role};
 use steady_core::codes::{RestrictiveInterventionReason, RestrictiveInterventionType};
 use steady_core::incident::{QuickCapture, UseOfForce};
 use steady_core::sheet::SheetText;
+use steady_core::units::UnitGrant;
 use steady_core::{HttpTransport, StaffMember, Store, StoreKey};
 use steady_server::console::accounts;
 use steady_server::console::store::ConsoleStorage;
@@ -293,6 +294,21 @@ impl<S: Storage + ConsoleStorage> Browser<'_, S> {
         csrf_in(&html).expect("csrf")
     }
 
+    /// Issues an enrolment code for `role` in `unit` through the enrolment page, as a lead does.
+    async fn enrolment_code(&self, unit: &str, role: &str) -> String {
+        let csrf = self.csrf().await;
+        let (status, html) = self
+            .post(
+                &format!("/console/units/{unit}/enrolment"),
+                &[("csrf", &csrf), ("role", role)],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(html.contains("aria-label=\"QR code for the enrolment code\""));
+        let at = html.find("data-testid=\"enrolment-code\">").expect("code") + 29;
+        html[at..].split('<').next().expect("code").to_string()
+    }
+
     async fn post(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
         let mut r = self.f.http.post(self.f.url(path)).form_body(form);
         if let Some(c) = &self.cookie {
@@ -461,6 +477,42 @@ async fn person_named<S: Storage + ConsoleStorage>(
     to.trim_start_matches("/console/people/").to_string()
 }
 
+/// A phone: the core's own engine over HTTP, enrolled with `code` (call off the async runtime).
+fn enrolled_phone(
+    dir: &std::path::Path,
+    url: &str,
+    code: &str,
+) -> (Store, HttpTransport, Vec<UnitGrant>) {
+    let store = Store::open(
+        dir.join("phone.db"),
+        &StoreKey::from_bytes(&[7; 32]).expect("key"),
+    )
+    .expect("phone store");
+    store
+        .set_staff_member(StaffMember {
+            name: "Alex Morgan".into(),
+            job_title: "Support worker".into(),
+        })
+        .expect("staff");
+    let transport = HttpTransport::new(url).expect("transport");
+    let grants = store.enroll(&transport, code).expect("enrolled");
+    (store, transport, grants)
+}
+
+/// A three-minute standing hold from `start`, with every s.6(5) item but (h): no staff named.
+fn standing_hold_with_no_staff_named(start: Timestamp) -> UseOfForce {
+    UseOfForce {
+        id: String::new(),
+        intervention: RestrictiveInterventionType::PhysicalStanding,
+        reason: Some(RestrictiveInterventionReason::PreventAccidentalSeriousSelfInjury),
+        started_at: Some(start),
+        ended_at: Some(start.plus_minutes(3)),
+        in_care_plan: Some(true),
+        how_force_was_used: "Two staff, standing hold".into(),
+        staff: vec![],
+    }
+}
+
 async fn forged_forms_are_refused_and_change_nothing<S: Storage + ConsoleStorage>(f: Fixture<S>) {
     let lead = f
         .sign_in("home@example.org", PASSWORD)
@@ -627,35 +679,14 @@ async fn a_console_edit_reaches_a_phone_and_a_phones_incident_reaches_the_consol
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     // The enrolment page issues a code through the existing path.
-    let (status, html) = lead
-        .post(
-            &format!("/console/units/{HOME}/enrolment"),
-            &[("csrf", &csrf), ("role", "editor")],
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let at = html.find("data-testid=\"enrolment-code\">").expect("code") + 29;
-    let code = html[at..].split('<').next().expect("code").to_string();
-    assert!(html.contains("aria-label=\"QR code for the enrolment code\""));
+    let code = lead.enrolment_code(HOME, "editor").await;
 
     // A phone: the core's own engine over HTTP.
     let dir = tempfile::tempdir().expect("tempdir");
     let url = f.server.url();
     let person_id = person.clone();
     let incident_id = tokio::task::spawn_blocking(move || {
-        let store = Store::open(
-            dir.path().join("phone.db"),
-            &StoreKey::from_bytes(&[7; 32]).expect("key"),
-        )
-        .expect("phone store");
-        store
-            .set_staff_member(StaffMember {
-                name: "Alex Morgan".into(),
-                job_title: "Support worker".into(),
-            })
-            .expect("staff");
-        let transport = HttpTransport::new(&url).expect("transport");
-        let grants = store.enroll(&transport, &code).expect("enrolled");
+        let (store, transport, grants) = enrolled_phone(dir.path(), &url, &code);
         assert_eq!(grants[0].role, Role::Editor);
         store.sync(&transport).expect("sync");
         let card = store.amber_card(&person_id).expect("card");
@@ -687,20 +718,10 @@ async fn a_console_edit_reaches_a_phone_and_a_phones_incident_reaches_the_consol
                 ..QuickCapture::default()
             })
             .expect("capture");
-        let start = Timestamp::now().plus_minutes(-5);
         store
             .add_use_of_force(
                 &held,
-                UseOfForce {
-                    id: String::new(),
-                    intervention: RestrictiveInterventionType::PhysicalStanding,
-                    reason: Some(RestrictiveInterventionReason::PreventAccidentalSeriousSelfInjury),
-                    started_at: Some(start),
-                    ended_at: Some(start.plus_minutes(3)),
-                    in_care_plan: Some(true),
-                    how_force_was_used: "Two staff, standing hold".into(),
-                    staff: vec![],
-                },
+                standing_hold_with_no_staff_named(Timestamp::now().plus_minutes(-5)),
             )
             .expect("use of force");
         store.sync(&transport).expect("sync");
@@ -833,35 +854,14 @@ async fn a_long_incident_list_comes_in_pages_and_names_every_incomplete_use_of_f
         .sign_in("home@example.org", PASSWORD)
         .await
         .expect("signed in");
-    let csrf = lead.csrf().await;
-    let (status, html) = lead
-        .post(
-            &format!("/console/units/{HOME}/enrolment"),
-            &[("csrf", &csrf), ("role", "reader")],
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let at = html.find("data-testid=\"enrolment-code\">").expect("code") + 29;
-    let code = html[at..].split('<').next().expect("code").to_string();
+    let code = lead.enrolment_code(HOME, "reader").await;
 
     // A year on a busy unit, shortened: a phone records MANY_INCIDENTS incidents a minute apart
     // (ids[0] the newest). One old one, on the second page, has a hold with no staff named.
     let dir = tempfile::tempdir().expect("tempdir");
     let url = f.server.url();
     let (ids, incomplete) = tokio::task::spawn_blocking(move || {
-        let store = Store::open(
-            dir.path().join("phone.db"),
-            &StoreKey::from_bytes(&[9; 32]).expect("key"),
-        )
-        .expect("phone store");
-        store
-            .set_staff_member(StaffMember {
-                name: "Alex Morgan".into(),
-                job_title: "Support worker".into(),
-            })
-            .expect("staff");
-        let transport = HttpTransport::new(&url).expect("transport");
-        store.enroll(&transport, &code).expect("enrolled");
+        let (store, transport, _) = enrolled_phone(dir.path(), &url, &code);
         let newest = Timestamp::now().plus_minutes(-1);
         let mut ids = Vec::new();
         for i in 0..MANY_INCIDENTS {
@@ -876,20 +876,10 @@ async fn a_long_incident_list_comes_in_pages_and_names_every_incomplete_use_of_f
             ids.push(id);
         }
         let incomplete = ids[150].clone();
-        let start = newest.plus_minutes(-150);
         store
             .add_use_of_force(
                 &incomplete,
-                UseOfForce {
-                    id: String::new(),
-                    intervention: RestrictiveInterventionType::PhysicalStanding,
-                    reason: Some(RestrictiveInterventionReason::PreventAccidentalSeriousSelfInjury),
-                    started_at: Some(start),
-                    ended_at: Some(start.plus_minutes(2)),
-                    in_care_plan: Some(true),
-                    how_force_was_used: "Standing hold".into(),
-                    staff: vec![],
-                },
+                standing_hold_with_no_staff_named(newest.plus_minutes(-150)),
             )
             .expect("use of force");
         store.sync(&transport).expect("sync");
