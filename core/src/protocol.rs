@@ -30,6 +30,20 @@ pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 pub const MAX_FIELDS_PER_OP: usize = 64;
 /// The longest id (op, entity, unit, item, device) or field name, in bytes.
 pub const MAX_ID_BYTES: usize = 64;
+/// The deepest a field's or item's JSON value may nest (the deepest record value, a use of force
+/// with its staff list, nests three deep; the rest is room for a newer peer, not for a parser
+/// bomb that other devices would then be sent).
+pub const MAX_VALUE_DEPTH: usize = 8;
+/// The latest instant any timestamp or stamp on the wire may name: 2100-01-01T00:00:00Z. No
+/// record of this service can be dated later; the server clamps stamps far closer than this.
+pub const MAX_WIRE_TIME_MS: i64 = 4_102_444_800_000;
+/// The largest counter of a stamp. A device's counter counts the changes it makes within one
+/// millisecond (or within the minute a fast clock is clamped to): a million is beyond any real
+/// device, and small enough that no stamp can be pinned at the top of the range.
+pub const MAX_HLC_COUNTER: u32 = 1_000_000;
+/// The largest magnitude of any number in a value: 2^53, the integers that JavaScript, Kotlin's
+/// `Double` and Swift's `Double` hold exactly. Nothing a record holds is larger.
+pub const MAX_WIRE_NUMBER: f64 = 9_007_199_254_740_992.0;
 
 /// The kinds of replicated record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -173,6 +187,59 @@ fn id_ok(at: &str, what: &str, id: &str) -> Result<(), ProtocolError> {
     Ok(())
 }
 
+/// Whether a field or object key names an instant: `occurred_at`, `started_at`, an addendum's
+/// `at`, a sheet's `review.due`. Every timestamp the core writes is named so.
+fn names_a_time(key: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    last == "at" || last == "due" || last.ends_with("_at")
+}
+
+/// Checks one value of a change: nesting no deeper than [`MAX_VALUE_DEPTH`], every number
+/// within [`MAX_WIRE_NUMBER`], and every instant (see [`names_a_time`]) null or a whole number of
+/// milliseconds from 1970 to [`MAX_WIRE_TIME_MS`]. `key` is the field or object key holding it.
+fn check_value(path: &str, key: &str, value: &Value, depth: usize) -> Result<(), ProtocolError> {
+    let refuse = |rule: String| {
+        Err(ProtocolError {
+            field: path.to_string(),
+            rule,
+        })
+    };
+    if depth > MAX_VALUE_DEPTH {
+        return refuse(format!("nests deeper than {MAX_VALUE_DEPTH} levels"));
+    }
+    if names_a_time(key) {
+        let in_range = value.is_null()
+            || value
+                .as_i64()
+                .is_some_and(|ms| (0..=MAX_WIRE_TIME_MS).contains(&ms));
+        if !in_range {
+            return refuse(format!(
+                "an instant: null or whole milliseconds since 1970, 0 to {MAX_WIRE_TIME_MS}"
+            ));
+        }
+        return Ok(());
+    }
+    match value {
+        Value::Number(n) => {
+            if n.as_f64().is_none_or(|x| x.abs() > MAX_WIRE_NUMBER) {
+                return refuse(format!("numbers must be within ±{MAX_WIRE_NUMBER}"));
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_value(&format!("{path}[{i}]"), "", item, depth + 1)?;
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                check_value(&format!("{path}.{k}"), k, v, depth + 1)?;
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
+    }
+    Ok(())
+}
+
 impl Operation {
     /// Checks the operation's shape; `at` prefixes the field named in an error.
     pub fn validate(&self, at: &str) -> Result<(), ProtocolError> {
@@ -180,10 +247,18 @@ impl Operation {
         id_ok(at, "entity_id", &self.entity_id)?;
         id_ok(at, "unit_id", &self.unit_id)?;
         id_ok(at, "stamp.device", &self.stamp.device)?;
-        if self.stamp.wall_ms < 0 {
+        if !(0..=MAX_WIRE_TIME_MS).contains(&self.stamp.wall_ms) {
             return Err(ProtocolError {
                 field: format!("{at}.stamp.wall_ms"),
-                rule: "must not be negative".into(),
+                rule: format!(
+                    "must be 0 to {MAX_WIRE_TIME_MS} (milliseconds since 1970, before 2100)"
+                ),
+            });
+        }
+        if self.stamp.counter > MAX_HLC_COUNTER {
+            return Err(ProtocolError {
+                field: format!("{at}.stamp.counter"),
+                rule: format!("must be 0 to {MAX_HLC_COUNTER}"),
             });
         }
         let cells = self.change.cells();
@@ -198,6 +273,7 @@ impl Operation {
             if let Change::Item { .. } = self.change {
                 id_ok(at, "change.item_id", item)?;
             }
+            check_value(&format!("{at}.change.{field}"), field, value, 1)?;
             let size = serde_json::to_vec(value)
                 .map(|v| v.len())
                 .unwrap_or(usize::MAX);
@@ -428,6 +504,8 @@ pub struct ErrorBody {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn op() -> Operation {
@@ -476,6 +554,123 @@ mod tests {
             pull_limit: 10,
         };
         assert_eq!(wrong_version.validate().unwrap_err().field, "protocol");
+    }
+
+    fn with_field(name: &str, value: Value) -> Operation {
+        Operation {
+            change: Change::Fields(BTreeMap::from([(name.to_string(), value)])),
+            ..op()
+        }
+    }
+
+    #[test]
+    fn an_incident_time_no_incident_can_have_is_refused() {
+        // The input fuzz/regressions/protocol_decode/crash-occurred-at-float-1e66.json found:
+        // an occurred_at of 1.7e66, sent as an integer literal that only a float can hold.
+        let found = r#"{"protocol":1,"cursor":"v1:ward-a=1'42","pull_limit":1000,"push":[{"op_id":"0193a","entity":"incident","entity_id":"0193b","unit_id":"ward-a","change":{"fields":{"note":"Synthetic","status":"draft","occurred_at":1666666666666666666666666666666666666666666666666666666795424400000}},"stamp":{"wall_ms":1795424400000,"counter":0,"device":"0f4c"}}]}"#;
+        let request: SyncRequest = serde_json::from_str(found).unwrap();
+        let refused = request.validate().unwrap_err();
+        assert_eq!(refused.field, "push[0].change.occurred_at");
+        assert!(refused.rule.contains("milliseconds"), "{}", refused.rule);
+
+        for bad in [
+            json!(1.5e12),
+            json!(-1),
+            json!(MAX_WIRE_TIME_MS + 1),
+            json!("2026-12-03T10:00:00Z"),
+            json!(true),
+        ] {
+            let err = with_field("occurred_at", bad.clone())
+                .validate("op")
+                .unwrap_err();
+            assert_eq!(err.field, "op.change.occurred_at", "{bad}");
+        }
+        for good in [
+            json!(1_795_424_400_000_i64),
+            json!(0),
+            json!(MAX_WIRE_TIME_MS),
+            Value::Null,
+        ] {
+            with_field("occurred_at", good).validate("op").unwrap();
+        }
+        // Inside items too: a use of force's start, an addendum's time, a sheet's review date.
+        let item = Operation {
+            change: Change::Item {
+                list: "use_of_force".into(),
+                item_id: "f1".into(),
+                value: json!({"pos": 1.0, "started_at": 1e300, "staff": []}),
+            },
+            ..op()
+        };
+        assert_eq!(
+            item.validate("op").unwrap_err().field,
+            "op.change.use_of_force.started_at"
+        );
+        let addendum = Operation {
+            change: Change::Item {
+                list: ADDENDA_LIST.into(),
+                item_id: "a1".into(),
+                value: json!({"at": 12.25, "text": "t"}),
+            },
+            ..op()
+        };
+        assert_eq!(
+            addendum.validate("op").unwrap_err().field,
+            "op.change.addenda.at"
+        );
+        assert!(with_field("review.due", json!(-5)).validate("op").is_err());
+    }
+
+    #[test]
+    fn absurd_numbers_and_stamps_are_refused() {
+        let huge = with_field("pos", json!(1e66));
+        assert_eq!(huge.validate("op").unwrap_err().field, "op.change.pos");
+        with_field("pos", json!(-2.5)).validate("op").unwrap();
+
+        let mut far = op();
+        far.stamp.wall_ms = MAX_WIRE_TIME_MS + 1;
+        assert_eq!(far.validate("op").unwrap_err().field, "op.stamp.wall_ms");
+        let mut negative = op();
+        negative.stamp.wall_ms = -1;
+        assert_eq!(
+            negative.validate("op").unwrap_err().field,
+            "op.stamp.wall_ms"
+        );
+        let mut pinned = op();
+        pinned.stamp.counter = u32::MAX;
+        assert_eq!(pinned.validate("op").unwrap_err().field, "op.stamp.counter");
+        pinned.stamp.counter = MAX_HLC_COUNTER;
+        pinned.validate("op").unwrap();
+    }
+
+    #[test]
+    fn a_value_nested_past_what_any_record_needs_is_refused() {
+        let mut deep = json!("leaf");
+        for _ in 0..MAX_VALUE_DEPTH {
+            deep = json!([deep]);
+        }
+        let err = with_field("note", deep.clone()).validate("op").unwrap_err();
+        assert_eq!(err.field.split('[').next(), Some("op.change.note"));
+        assert!(err.rule.contains("nests deeper"), "{}", err.rule);
+        // One level less is accepted.
+        let fits = deep.as_array().unwrap()[0].clone();
+        with_field("note", fits).validate("op").unwrap();
+    }
+
+    #[test]
+    fn a_float_survives_the_wire_exactly() {
+        // serde_json's float_roundtrip: what a device sends is what others are sent.
+        for text in [
+            "0.1",
+            "1.7976931348623157e308",
+            "123456789.12345679",
+            "5e-324",
+            "1666666666666666666666666666666666666666666666666666666795424400000",
+        ] {
+            let v: Value = serde_json::from_str(text).unwrap();
+            let again: Value = serde_json::from_str(&serde_json::to_string(&v).unwrap()).unwrap();
+            assert_eq!(v, again, "{text}");
+        }
     }
 
     #[test]
