@@ -12,6 +12,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::protocol::{MAX_HLC_COUNTER, MAX_WIRE_TIME_MS};
+
 /// A wall-clock instant: milliseconds since the Unix epoch, UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -117,19 +119,32 @@ impl HybridClock {
         }
     }
 
-    /// The next stamp, given the physical time `now`: never earlier than the last one.
+    /// The next stamp, given the physical time `now`: always later than the last one. The
+    /// counter never saturates: past [`MAX_HLC_COUNTER`] the clock steps its wall part one
+    /// millisecond on instead, which still sorts after every stamp before it (a saturated
+    /// counter would issue the same stamp twice, and the second change would tie with the
+    /// first).
     pub fn tick(&mut self, now: Timestamp) -> Hlc {
         if now.0 > self.wall_ms {
             self.wall_ms = now.0;
             self.counter = 0;
+        } else if self.counter >= MAX_HLC_COUNTER {
+            self.wall_ms += 1;
+            self.counter = 0;
         } else {
-            self.counter = self.counter.saturating_add(1);
+            self.counter += 1;
         }
         self.stamp()
     }
 
-    /// Takes in a stamp seen from elsewhere, so the next local stamp sorts after it.
+    /// Takes in a stamp seen from elsewhere, so the next local stamp sorts after it. A stamp
+    /// outside what the protocol allows (a wall time past [`MAX_WIRE_TIME_MS`], a counter past
+    /// [`MAX_HLC_COUNTER`], written before the server bounded them) is not adopted: one such
+    /// stamp must not carry this device's clock to the end of time.
     pub fn observe(&mut self, seen: &Hlc) {
+        if !(0..=MAX_WIRE_TIME_MS).contains(&seen.wall_ms) || seen.counter > MAX_HLC_COUNTER {
+            return;
+        }
         match seen.wall_ms.cmp(&self.wall_ms) {
             Ordering::Greater => {
                 self.wall_ms = seen.wall_ms;
@@ -180,6 +195,40 @@ mod tests {
         clock.observe(&remote);
         let next = clock.tick(Timestamp(2_000));
         assert!(next > remote);
+    }
+
+    #[test]
+    fn the_counter_never_saturates_and_no_stamp_repeats() {
+        let mut clock = HybridClock::resume("dev-a".into(), 1_000, MAX_HLC_COUNTER - 1);
+        let a = clock.tick(Timestamp(1_000));
+        let b = clock.tick(Timestamp(1_000));
+        let c = clock.tick(Timestamp(1_000));
+        assert!(a < b && b < c, "{a:?} {b:?} {c:?}");
+        assert_eq!((a.wall_ms, a.counter), (1_000, MAX_HLC_COUNTER));
+        assert_eq!((b.wall_ms, b.counter), (1_001, 0));
+        assert_eq!((c.wall_ms, c.counter), (1_001, 1));
+    }
+
+    #[test]
+    fn an_absurd_stamp_seen_from_elsewhere_is_not_adopted() {
+        let mut clock = HybridClock::resume("dev-a".into(), 1_000, 0);
+        for absurd in [
+            Hlc {
+                wall_ms: 1_000,
+                counter: u32::MAX,
+                device: "old".into(),
+            },
+            Hlc {
+                wall_ms: i64::MAX,
+                counter: 0,
+                device: "old".into(),
+            },
+        ] {
+            clock.observe(&absurd);
+        }
+        assert_eq!(clock.state(), (1_000, 0));
+        let next = clock.tick(Timestamp(2_000));
+        assert_eq!((next.wall_ms, next.counter), (2_000, 0));
     }
 
     #[test]
