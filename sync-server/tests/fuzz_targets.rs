@@ -1,8 +1,14 @@
-//! The fuzz targets on stable, on every CI run: each corpus file (`fuzz/corpus/<target>/`, the
-//! committed seeds and any crashers kept in `fuzz/regressions/<target>/`) and a few thousand
-//! inputs made by mutating them (bit flips, cuts, splices, random bytes) go through the same
-//! target bodies cargo-fuzz runs (`fuzz/src/lib.rs`). `fuzz/run.sh` runs the real fuzzer on
-//! nightly; `STEADY_FUZZ_ITERATIONS=1000000` makes this fallback longer.
+//! The fuzz targets on stable, on every CI run, deterministically.
+//!
+//! - Every committed input replays: each file of `fuzz/corpus/<target>/` (the seeds) and of
+//!   `fuzz/regressions/<target>/` (every input that ever crashed a target, committed with its
+//!   fix, kept for ever) goes through the same target body cargo-fuzz runs (`fuzz/src/lib.rs`).
+//! - Then a fixed number of inputs made by mutating them (bit flips, cuts, splices, random
+//!   bytes) from a fixed seed: the same inputs on every run, so CI passes or fails for a reason.
+//!
+//! Exploring is for the long modes: `STEADY_FUZZ_SEED=random STEADY_FUZZ_ITERATIONS=1000000`
+//! here, or the real fuzzer on nightly (`bash fuzz/run.sh 600`). Either writes what crashes to
+//! `fuzz/regressions/<target>/`, for a developer to commit with the fix.
 
 #[path = "../../fuzz/src/lib.rs"]
 mod targets;
@@ -13,7 +19,7 @@ fn iterations() -> usize {
     std::env::var("STEADY_FUZZ_ITERATIONS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(3000)
+        .unwrap_or(20_000)
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -72,59 +78,115 @@ fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
     data
 }
 
-fn run(target: &str, f: fn(&[u8])) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
-    let mut seeds = Vec::new();
-    for dir in [
-        root.join("corpus").join(target),
-        root.join("regressions").join(target),
-    ] {
-        for file in files(&dir) {
+/// The seed of the generated inputs: fixed unless `STEADY_FUZZ_SEED` names another (a number,
+/// or `random` for a fresh one, printed so a find can be replayed).
+fn seed() -> u64 {
+    match std::env::var("STEADY_FUZZ_SEED").as_deref() {
+        Ok("random") => {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("time")
+                .as_nanos() as u64
+                | 1
+        }
+        Ok(n) => {
+            n.parse::<u64>()
+                .expect("STEADY_FUZZ_SEED: a number or `random`")
+                | 1
+        }
+        Err(_) => 0x5eed_57ead1,
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
+}
+
+/// Every committed input of `target`: its corpus, then its regressions.
+fn committed(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for dir in ["corpus", "regressions"] {
+        for file in files(&root().join(dir).join(target)) {
             let data = std::fs::read(&file).expect("read corpus file");
-            f(&data);
-            seeds.push(data);
+            out.push((file, data));
         }
     }
-    assert!(!seeds.is_empty(), "no corpus for {target}");
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("time")
-        .as_nanos() as u64
-        | 1;
+    out
+}
+
+/// Replays every committed input; a panic names the file.
+fn replay(target: &str, f: fn(&[u8])) -> usize {
+    let inputs = committed(target);
+    assert!(!inputs.is_empty(), "no corpus for {target}");
+    for (file, data) in &inputs {
+        if std::panic::catch_unwind(|| f(data)).is_err() {
+            panic!("{target} panicked on committed input {}", file.display());
+        }
+    }
+    inputs.len()
+}
+
+fn explore(target: &str, f: fn(&[u8])) {
+    let seeds: Vec<Vec<u8>> = committed(target).into_iter().map(|(_, d)| d).collect();
+    let seed = seed();
     let mut rng = Rng(seed);
     let n = iterations();
-    for _ in 0..n {
+    for i in 0..n {
         let data = mutate(&mut rng, &seeds);
         let outcome = std::panic::catch_unwind(|| f(&data));
         if outcome.is_err() {
-            let dir = root.join("regressions").join(target);
+            let dir = root().join("regressions").join(target);
             let _ = std::fs::create_dir_all(&dir);
-            let path = dir.join(format!("crash-{seed:x}"));
+            let path = dir.join(format!("crash-{seed:x}-{i}"));
             let _ = std::fs::write(&path, &data);
             panic!(
-                "{target} panicked on {} bytes (seed {seed}); kept as {}",
+                "{target} panicked on generated input {i} ({} bytes, seed {seed}); kept as {}: \
+                 commit it with the fix",
                 data.len(),
                 path.display()
             );
         }
     }
     println!(
-        "{target}: {} corpus files and {n} generated inputs (seed {seed})",
+        "{target}: {} committed inputs and {n} generated inputs (seed {seed})",
         seeds.len()
     );
 }
 
 #[test]
+fn protocol_decode_replays_every_committed_input() {
+    replay("protocol_decode", targets::protocol_decode);
+}
+
+#[test]
+fn sync_plan_replays_every_committed_input() {
+    replay("sync_plan", targets::sync_plan);
+}
+
+#[test]
+fn checklist_import_replays_every_committed_input() {
+    replay("checklist_import", targets::checklist_import);
+}
+
+#[test]
+fn the_regression_of_an_absurd_occurred_at_is_kept() {
+    // The input a 15-second CI fuzz run found (issue 13): kept, and replayed above.
+    let kept = root().join("regressions/protocol_decode/crash-occurred-at-float-1e66.json");
+    let data = std::fs::read(&kept).expect("the regression input is committed");
+    targets::protocol_decode(&data);
+}
+
+#[test]
 fn protocol_decode() {
-    run("protocol_decode", targets::protocol_decode);
+    explore("protocol_decode", targets::protocol_decode);
 }
 
 #[test]
 fn sync_plan() {
-    run("sync_plan", targets::sync_plan);
+    explore("sync_plan", targets::sync_plan);
 }
 
 #[test]
 fn checklist_import() {
-    run("checklist_import", targets::checklist_import);
+    explore("checklist_import", targets::checklist_import);
 }
