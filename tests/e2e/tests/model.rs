@@ -731,11 +731,24 @@ fn cases() -> u32 {
         .unwrap_or(64)
 }
 
+/// The same sequences on every run unless `PROPTEST_RNG_SEED` names another seed (a number, or
+/// `random` to explore: proptest prints the seed of a failure). A failure is also written to
+/// `proptest-regressions/model.txt` beside this file, which proptest replays first on every run:
+/// commit it with the fix.
+fn rng_seed() -> proptest::test_runner::RngSeed {
+    use proptest::test_runner::RngSeed;
+    match std::env::var("PROPTEST_RNG_SEED").as_deref() {
+        Ok("random") => RngSeed::Random,
+        Ok(n) => RngSeed::Fixed(n.parse().expect("PROPTEST_RNG_SEED: a number or `random`")),
+        Err(_) => RngSeed::Fixed(20_261_203),
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: cases(),
         max_shrink_iters: 200,
-        failure_persistence: None,
+        rng_seed: rng_seed(),
         ..ProptestConfig::default()
     })]
 
