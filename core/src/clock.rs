@@ -83,6 +83,24 @@ impl Hlc {
     }
 }
 
+impl Hlc {
+    /// The least stamp of `device` that sorts after this one: the same wall time with the next
+    /// counter, or the next millisecond once the counter is at [`MAX_HLC_COUNTER`]. The server
+    /// stamps a submission so when it must win over what it replaces.
+    pub fn successor(&self, device: &str) -> Hlc {
+        let (wall_ms, counter) = if self.counter >= MAX_HLC_COUNTER {
+            (self.wall_ms + 1, 0)
+        } else {
+            (self.wall_ms, self.counter + 1)
+        };
+        Hlc {
+            wall_ms,
+            counter,
+            device: device.to_string(),
+        }
+    }
+}
+
 impl Ord for Hlc {
     fn cmp(&self, other: &Self) -> Ordering {
         (self.wall_ms, self.counter, self.device.as_str()).cmp(&(
@@ -229,6 +247,23 @@ mod tests {
         assert_eq!(clock.state(), (1_000, 0));
         let next = clock.tick(Timestamp(2_000));
         assert_eq!((next.wall_ms, next.counter), (2_000, 0));
+    }
+
+    #[test]
+    fn a_successor_sorts_after_whatever_device_made_the_stamp() {
+        let stamp = Hlc {
+            wall_ms: 5,
+            counter: 3,
+            device: "zz".into(),
+        };
+        assert!(stamp.successor("aa") > stamp);
+        let top = Hlc {
+            counter: MAX_HLC_COUNTER,
+            ..stamp.clone()
+        };
+        let next = top.successor("aa");
+        assert!(next > top);
+        assert_eq!((next.wall_ms, next.counter), (6, 0));
     }
 
     #[test]

@@ -330,8 +330,21 @@ pub struct SyncRequest {
 }
 
 impl SyncRequest {
-    /// Checks the request's shape, naming the field at fault.
+    /// Checks the request and every operation in it, naming the field at fault. A device checks
+    /// this before it sends; the server checks only [`SyncRequest::validate_envelope`] for the
+    /// whole request and each operation on its own ([`Operation::validate`]), so one bad
+    /// operation is answered `rejected` and never fails the rest of the batch.
     pub fn validate(&self) -> Result<(), ProtocolError> {
+        self.validate_envelope()?;
+        for (i, op) in self.push.iter().enumerate() {
+            op.validate(&format!("push[{i}]"))?;
+        }
+        Ok(())
+    }
+
+    /// Checks what the whole request stands or falls by: the version, the sizes, the cursor,
+    /// and that every operation has an op id its answer can carry.
+    pub fn validate_envelope(&self) -> Result<(), ProtocolError> {
         if self.protocol != PROTOCOL_VERSION {
             return Err(ProtocolError {
                 field: "protocol".into(),
@@ -357,7 +370,7 @@ impl SyncRequest {
             });
         }
         for (i, op) in self.push.iter().enumerate() {
-            op.validate(&format!("push[{i}]"))?;
+            id_ok(&format!("push[{i}]"), "op_id", &op.op_id)?;
         }
         Ok(())
     }
@@ -383,6 +396,9 @@ pub enum RejectReason {
     ForgedStamp,
     /// The op id was already used by another device.
     DuplicateOpId,
+    /// The change breaks a rule of the record (a field's type or bounds, a reference to a record
+    /// of another unit); the detail names the field and the rule.
+    Invalid,
 }
 
 /// One field or item where another change won, with the value that won.

@@ -108,7 +108,7 @@ const KINDS: [EntityKind; 5] = [
 ];
 const IDS: [&str; 4] = ["r1", "r2", "r3", "r4"];
 const UNITS: [&str; 3] = ["ward-a", "ward-b", "ward-c"];
-const FIELDS: [&str; 4] = ["note", "status", "display_name", "tags"];
+const FIELDS: [&str; 5] = ["note", "status", "display_name", "tags", "person_id"];
 const ITEMS: [&str; 3] = ["i1", "i2", "i3"];
 const DEVICES: [&str; 3] = ["dev-a", "dev-b", merge::SERVER_DEVICE];
 const ROLES: [Role; 3] = [Role::Reader, Role::Editor, Role::Lead];
@@ -125,6 +125,8 @@ fn stamp(b: &mut Bytes<'_>) -> Hlc {
 
 fn value(b: &mut Bytes<'_>, field: &str) -> Value {
     match (field, b.below(6)) {
+        ("person_id", 0) => Value::Null,
+        ("person_id", _) => json!(b.pick(&IDS)),
         ("status", 0..=2) => json!("submitted"),
         ("status", _) => json!("draft"),
         (_, 0) => Value::Null,
@@ -173,6 +175,12 @@ fn operation(b: &mut Bytes<'_>, n: usize, device: &str) -> Operation {
         change,
         stamp,
     }
+}
+
+fn submits(op: &Operation) -> bool {
+    op.entity == EntityKind::Incident
+        && matches!(&op.change, Change::Fields(f)
+            if f.get("status").and_then(Value::as_str) == Some("submitted"))
 }
 
 /// The merge rules over an arbitrary batch and store state.
@@ -276,7 +284,7 @@ pub fn sync_plan(data: &[u8]) {
         .iter()
         .map(|(k, e)| (k.clone(), e.locked))
         .collect();
-    let units: HashMap<(EntityKind, String), String> = known
+    let mut units: HashMap<(EntityKind, String), String> = known
         .entities
         .iter()
         .map(|(k, e)| (k.clone(), e.unit_id.clone()))
@@ -299,12 +307,21 @@ pub fn sync_plan(data: &[u8]) {
                             .iter()
                             .find(|g| g.unit_id == op.unit_id)
                             .expect("an op outside the device's grants took");
-                        let made = clamped.as_ref().map_or(op.stamp.wall_ms, |c| c.wall_ms);
+                        // When it was made, as the server judges it: the stamp as sent, or as
+                        // clamped when it was too far ahead. A submission may be stored with a
+                        // later stamp still, to beat the cells it replaces: that is not when it
+                        // was made, so a fast phone's submission is not judged here.
+                        let fast = op.stamp.wall_ms > NOW.0 + MAX_CLOCK_AHEAD_MS;
+                        let made = match clamped {
+                            Some(c) if fast && !submits(op) => Some(c.wall_ms),
+                            _ if fast => None,
+                            _ => Some(op.stamp.wall_ms),
+                        };
                         assert!(
                             // (A phone up to the allowed skew fast still counts as before it.)
-                            grant
-                                .ends_at
-                                .is_none_or(|end| made < end.0 + MAX_CLOCK_AHEAD_MS),
+                            grant.ends_at.is_none_or(|end| {
+                                made.is_none_or(|made| made < end.0 + MAX_CLOCK_AHEAD_MS)
+                            }),
                             "a change made after the grant ended took: {op:?} {grant:?} {:?}",
                             r.outcome
                         );
@@ -315,6 +332,23 @@ pub fn sync_plan(data: &[u8]) {
                     }
                     if let Some(unit) = units.get(&key) {
                         assert_eq!(*unit, op.unit_id, "a record moved unit");
+                    }
+                    // References stay inside the unit: a sheet's person, an incident's or
+                    // checklist run's person.
+                    let person_named = match (&op.entity, &op.change) {
+                        (EntityKind::Sheet, _) => Some(op.entity_id.clone()),
+                        (EntityKind::Incident | EntityKind::ChecklistRun, Change::Fields(f)) => f
+                            .get("person_id")
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
+                        _ => None,
+                    };
+                    if let Some(person) = person_named {
+                        assert_eq!(
+                            units.get(&(EntityKind::Person, person.clone())),
+                            Some(&op.unit_id),
+                            "{op:?} names a person outside its unit"
+                        );
                     }
                     if locked.get(&key).copied().unwrap_or(false) {
                         let new_addendum = matches!(&op.change, Change::Item { list, item_id, .. }
@@ -330,9 +364,7 @@ pub fn sync_plan(data: &[u8]) {
             }
         }
         // A submission that took locks the incident for the ops after it.
-        let submits = op.entity == EntityKind::Incident
-            && matches!(&op.change, Change::Fields(f)
-                if f.get("status").and_then(Value::as_str) == Some("submitted"));
+        let submits = submits(op);
         let status_took = match &r.outcome {
             OpOutcome::Applied { .. } => true,
             OpOutcome::Superseded { winners, .. } => !winners
@@ -340,8 +372,22 @@ pub fn sync_plan(data: &[u8]) {
                 .any(|w| w.field == "status" && w.item_id.is_empty()),
             OpOutcome::Rejected { .. } => false,
         };
+        // Submission is not last-writer-wins: a submission that is not refused always locks.
+        if submits && first_time && !matches!(r.outcome, OpOutcome::Rejected { .. }) {
+            assert!(
+                status_took,
+                "a submission lost to an edit: {op:?} {:?}",
+                r.outcome
+            );
+            assert!(plan.locks.contains(&key), "a submission did not lock");
+        }
         if submits && status_took && first_time && plan.locks.contains(&key) {
             locked.insert(key.clone(), true);
+        }
+        if first_time && !matches!(r.outcome, OpOutcome::Rejected { .. }) {
+            units
+                .entry(key.clone())
+                .or_insert_with(|| op.unit_id.clone());
         }
         if !first_time {
             // A repeated op id: its first answer again (or refused from another sender).

@@ -149,8 +149,10 @@ pub fn needs(ops: &[Operation]) -> Needs {
     let mut seen_cells = HashSet::new();
     for op in ops {
         needs.op_ids.push(op.op_id.clone());
-        if seen_entities.insert((op.entity, op.entity_id.clone())) {
-            needs.entities.push((op.entity, op.entity_id.clone()));
+        for key in std::iter::once((op.entity, op.entity_id.clone())).chain(references(op)) {
+            if seen_entities.insert(key.clone()) {
+                needs.entities.push(key);
+            }
         }
         for (field, item, _) in op.change.cells() {
             let key = cell(op, field, item);
@@ -160,6 +162,91 @@ pub fn needs(ops: &[Operation]) -> Needs {
         }
     }
     needs
+}
+
+/// The records an operation's record must agree with on its unit: a sheet and its person (one
+/// id, one unit: a sheet lives in its person's unit), and the person an incident or checklist
+/// run names in `person_id`.
+fn references(op: &Operation) -> Vec<(EntityKind, String)> {
+    let mut out = Vec::new();
+    match op.entity {
+        EntityKind::Sheet => out.push((EntityKind::Person, op.entity_id.clone())),
+        EntityKind::Person => out.push((EntityKind::Sheet, op.entity_id.clone())),
+        EntityKind::Incident | EntityKind::ChecklistRun => {
+            if let Change::Fields(fields) = &op.change
+                && let Some(Value::String(person)) = fields.get(PERSON_FIELD)
+            {
+                out.push((EntityKind::Person, person.clone()));
+            }
+        }
+        EntityKind::Guidance => {}
+    }
+    out
+}
+
+/// The field of an incident or checklist run that names its person.
+const PERSON_FIELD: &str = "person_id";
+
+/// The longest reason in words a rejection carries (it names a field of the sender's own value,
+/// which may be long).
+const MAX_DETAIL_BYTES: usize = 300;
+
+fn bounded(mut text: String) -> String {
+    if text.len() > MAX_DETAIL_BYTES {
+        let mut end = MAX_DETAIL_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
+/// Whether the record `key` is in `unit` (known, or made earlier in this batch).
+fn in_unit(known: &Known, key: &(EntityKind, String), unit: &str) -> bool {
+    known.entities.get(key).is_some_and(|e| e.unit_id == unit)
+}
+
+/// The unit rules between records: a sheet lives in its person's unit (and a person is never
+/// made beside another unit's sheet of the same id); an incident's or checklist run's person is a
+/// person of its unit. A reference outside the unit is refused in the same words whether or not
+/// the record exists elsewhere, so a refusal tells nothing about other units.
+fn check_references(op: &Operation, known: &Known) -> Result<(), OpOutcome> {
+    let refuse = |detail: &str| Err(reject(RejectReason::UnitMismatch, detail));
+    match op.entity {
+        EntityKind::Sheet => {
+            if !in_unit(
+                known,
+                &(EntityKind::Person, op.entity_id.clone()),
+                &op.unit_id,
+            ) {
+                return refuse("a support sheet lives in its person's unit: no such person here");
+            }
+        }
+        EntityKind::Person => {
+            let sheet = (EntityKind::Sheet, op.entity_id.clone());
+            if known.entities.contains_key(&sheet) && !in_unit(known, &sheet, &op.unit_id) {
+                return refuse("the record belongs to another unit");
+            }
+        }
+        EntityKind::Incident | EntityKind::ChecklistRun => {
+            for (kind, id) in references(op) {
+                if !in_unit(known, &(kind, id), &op.unit_id) {
+                    return refuse("person_id: not a person of this unit");
+                }
+            }
+        }
+        EntityKind::Guidance => {}
+    }
+    Ok(())
+}
+
+/// Whether the operation submits an incident.
+fn submits(op: &Operation) -> bool {
+    op.entity == EntityKind::Incident
+        && matches!(&op.change, Change::Fields(f)
+            if f.get("status").and_then(Value::as_str) == Some("submitted"))
 }
 
 fn cell(op: &Operation, field: &str, item: &str) -> CellKey {
@@ -234,8 +321,9 @@ fn decide(
     now: Timestamp,
 ) -> OpOutcome {
     if let Err(e) = op.validate("op") {
-        // Requests are validated before they reach here; this keeps the rules total.
-        return reject(RejectReason::ReadOnly, e.to_string());
+        // Each operation stands on its own: a bad one is refused naming the field and the rule,
+        // and the rest of the batch goes on.
+        return reject(RejectReason::Invalid, bounded(e.to_string()));
     }
     // The stamp as it will be stored.
     let mut stamp = op.stamp.clone();
@@ -299,6 +387,10 @@ fn decide(
         }
     }
 
+    if let Err(refused) = check_references(op, known) {
+        return refused;
+    }
+
     let entity_key = (op.entity, op.entity_id.clone());
     if let Some(existing) = known.entities.get(&entity_key) {
         if existing.unit_id != op.unit_id {
@@ -339,6 +431,21 @@ fn decide(
             entity_id: op.entity_id.clone(),
             unit_id: op.unit_id.clone(),
         });
+    }
+
+    // Submission is not last-writer-wins: it locks the incident whatever order the ops arrive
+    // in. Its cells are stored with a stamp after every cell they replace (told to the device
+    // as `clamped`, so its copy carries the same), so no edit of the draft made elsewhere, with
+    // a later stamp, can keep the incident a draft.
+    if submits(op) {
+        for (field, item, _) in op.change.cells() {
+            if let Some((current, _)) = known.cells.get(&cell(op, field, item))
+                && *current >= stamp
+            {
+                stamp = current.successor(&op.stamp.device);
+                clamped = Some(stamp.clone());
+            }
+        }
     }
 
     let mut winners = Vec::new();
@@ -431,6 +538,24 @@ mod tests {
         }
     }
 
+    /// What the store knows before each test: Sam, a person of ward-a, whose sheet the tests
+    /// edit (a sheet lives in its person's unit).
+    fn with_sam() -> Known {
+        let mut known = Known {
+            answered: HashMap::new(),
+            entities: HashMap::new(),
+            cells: HashMap::new(),
+        };
+        known.entities.insert(
+            (EntityKind::Person, "sam".into()),
+            EntityState {
+                unit_id: "ward-a".into(),
+                locked: false,
+            },
+        );
+        known
+    }
+
     fn status(plan: &Plan, i: usize) -> &OpOutcome {
         &plan.results[i].outcome
     }
@@ -449,12 +574,12 @@ mod tests {
             NOW.0 - 10,
             "dev-a",
         );
-        let first = plan(device("dev-a", &g), &[a], Known::default(), NOW);
+        let first = plan(device("dev-a", &g), &[a], with_sam(), NOW);
         assert!(matches!(
             status(&first, 0),
             OpOutcome::Applied { clamped: None }
         ));
-        let mut known = Known::default();
+        let mut known = with_sam();
         for w in &first.writes {
             known
                 .cells
@@ -518,7 +643,7 @@ mod tests {
             NOW.0,
             "dev-b",
         );
-        let mut known = Known::default();
+        let mut known = with_sam();
         known.cells.insert(
             CellKey {
                 entity: EntityKind::Sheet,
@@ -556,10 +681,10 @@ mod tests {
         let first = plan(
             device("dev-a", &g),
             std::slice::from_ref(&capture),
-            Known::default(),
+            with_sam(),
             NOW,
         );
-        let mut known = Known::default();
+        let mut known = with_sam();
         for (id, outcome) in &first.remember {
             known
                 .answered
@@ -619,7 +744,7 @@ mod tests {
                 "d",
             ),
         ];
-        let p = plan(device("d", &g), &ops, Known::default(), NOW);
+        let p = plan(device("d", &g), &ops, with_sam(), NOW);
         assert!(
             matches!(
                 &p.results[1].outcome,
@@ -645,7 +770,7 @@ mod tests {
             NOW.0 + day + 5,
             "d",
         );
-        let mut known = Known::default();
+        let mut known = with_sam();
         let stored = p.writes.iter().find(|w| w.key.field == "note").unwrap();
         known
             .cells
@@ -669,7 +794,7 @@ mod tests {
             NOW.0 + 86_400_000,
             "dev-a",
         );
-        let p = plan(device("dev-a", &g), &[fast], Known::default(), NOW);
+        let p = plan(device("dev-a", &g), &[fast], with_sam(), NOW);
         match status(&p, 0) {
             OpOutcome::Applied {
                 clamped: Some(stamp),
@@ -732,7 +857,7 @@ mod tests {
             ),
         ];
         for (o, reason) in cases {
-            let p = plan(device("dev-a", &reader), &[o], Known::default(), NOW);
+            let p = plan(device("dev-a", &reader), &[o], with_sam(), NOW);
             assert!(
                 matches!(status(&p, 0), OpOutcome::Rejected { reason: r, .. } if *r == reason),
                 "{reason:?}: {:?}",
@@ -740,7 +865,7 @@ mod tests {
             );
             assert!(p.writes.is_empty() && p.new_entities.is_empty());
         }
-        let mut known = Known::default();
+        let mut known = with_sam();
         known.entities.insert(
             (EntityKind::Incident, "inc".into()),
             EntityState {
@@ -795,12 +920,7 @@ mod tests {
             NOW.0 - 1,
             "dev-a",
         );
-        let p = plan(
-            device("dev-a", &ended),
-            &[same_ms, fast],
-            Known::default(),
-            NOW,
-        );
+        let p = plan(device("dev-a", &ended), &[same_ms, fast], with_sam(), NOW);
         assert!(matches!(status(&p, 0), OpOutcome::Applied { .. }));
         assert!(matches!(status(&p, 1), OpOutcome::Applied { .. }));
     }
@@ -828,12 +948,7 @@ mod tests {
             NOW.0 - 10,
             "dev-a",
         );
-        let p = plan(
-            device("dev-a", &ended),
-            &[before, after],
-            Known::default(),
-            NOW,
-        );
+        let p = plan(device("dev-a", &ended), &[before, after], with_sam(), NOW);
         assert!(matches!(status(&p, 0), OpOutcome::Applied { .. }));
         assert!(matches!(
             status(&p, 1),
@@ -879,7 +994,7 @@ mod tests {
                 addendum("s3", "add-1"),
                 addendum("s4", "add-1"),
             ],
-            Known::default(),
+            with_sam(),
             NOW,
         );
         assert_eq!(p.locks, vec![(EntityKind::Incident, "inc".to_string())]);
@@ -916,7 +1031,14 @@ mod tests {
         let b = op("2", EntityKind::Sheet, "sam", &[("x", json!(3))], 2, "d");
         let n = needs(&[a, b]);
         assert_eq!(n.op_ids, vec!["1", "2"]);
-        assert_eq!(n.entities.len(), 1);
+        // The sheet, and its person (whose unit the sheet must share).
+        assert_eq!(
+            n.entities,
+            vec![
+                (EntityKind::Sheet, "sam".to_string()),
+                (EntityKind::Person, "sam".to_string())
+            ]
+        );
         assert_eq!(n.cells.len(), 2);
     }
 }

@@ -262,6 +262,10 @@ conformance!(
     a_cursor_older_than_purged_tombstones_must_resync,
     an_idle_pull_reads_nothing_however_much_is_stored,
     concurrent_writers_never_make_a_reader_skip_or_repeat_a_change,
+    another_units_crisis_plan_cannot_be_taken_over,
+    an_incident_names_only_a_person_of_its_own_unit,
+    a_submission_locks_whatever_order_the_ops_arrive_in,
+    one_bad_op_is_rejected_naming_its_field_and_the_rest_apply,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -767,13 +771,15 @@ async fn grants_list_ended_ones_and_ending_never_extends<B: Backend>(b: B) {
 // Push and pull
 
 async fn pushed_ops_come_back_on_pull_grouped_per_record<B: Backend>(b: B) {
+    // Person records carry these fields and items: the record kind is incidental here (a sheet
+    // would need its person first; that rule has its own test).
     let store = b.store();
     with_units(&*store).await;
     enrol(&*store, "dev-a", &[("ward-a", Role::Editor, None)]).await;
     let ops = vec![
         fields(
             "op-1",
-            EntityKind::Sheet,
+            EntityKind::Person,
             "sam",
             "ward-a",
             &[
@@ -785,7 +791,7 @@ async fn pushed_ops_come_back_on_pull_grouped_per_record<B: Backend>(b: B) {
         ),
         item(
             "op-2",
-            EntityKind::Sheet,
+            EntityKind::Person,
             "sam",
             "ward-a",
             ("warning_signs", "ws-1"),
@@ -1028,6 +1034,8 @@ async fn a_retried_op_id_gets_its_first_answer_and_writes_nothing<B: Backend>(b:
 }
 
 async fn the_later_stamp_wins_each_field_and_the_loser_hears_the_winner<B: Backend>(b: B) {
+    // Person records carry these fields and items: the record kind is incidental here (a sheet
+    // would need its person first; that rule has its own test).
     let store = b.store();
     with_units(&*store).await;
     enrol(&*store, "dev-a", &[("ward-a", Role::Editor, None)]).await;
@@ -1035,7 +1043,7 @@ async fn the_later_stamp_wins_each_field_and_the_loser_hears_the_winner<B: Backe
     let a_stamp = stamp(NOW.0 - 100, "dev-a");
     let a = fields(
         "a-1",
-        EntityKind::Sheet,
+        EntityKind::Person,
         "sam",
         "ward-a",
         &[
@@ -1052,7 +1060,7 @@ async fn the_later_stamp_wins_each_field_and_the_loser_hears_the_winner<B: Backe
     let b_ops = vec![
         fields(
             "b-1",
-            EntityKind::Sheet,
+            EntityKind::Person,
             "sam",
             "ward-a",
             &[("green.settled", json!("B-old")), ("green.new", json!("B"))],
@@ -1060,7 +1068,7 @@ async fn the_later_stamp_wins_each_field_and_the_loser_hears_the_winner<B: Backe
         ),
         fields(
             "b-2",
-            EntityKind::Sheet,
+            EntityKind::Person,
             "sam",
             "ward-a",
             &[("green.routines", json!("B-tie"))],
@@ -1101,13 +1109,15 @@ async fn the_later_stamp_wins_each_field_and_the_loser_hears_the_winner<B: Backe
 }
 
 async fn a_day_fast_stamp_is_clamped_and_stored_clamped<B: Backend>(b: B) {
+    // Person records carry these fields and items: the record kind is incidental here (a sheet
+    // would need its person first; that rule has its own test).
     let store = b.store();
     with_units(&*store).await;
     enrol(&*store, "dev-a", &[("ward-a", Role::Editor, None)]).await;
     enrol(&*store, "dev-b", &[("ward-a", Role::Editor, None)]).await;
     let fast = fields(
         "f-1",
-        EntityKind::Sheet,
+        EntityKind::Person,
         "sam",
         "ward-a",
         &[("x", json!("from the fast phone"))],
@@ -1133,7 +1143,7 @@ async fn a_day_fast_stamp_is_clamped_and_stored_clamped<B: Backend>(b: B) {
     // So an honest edit two minutes later wins, instead of losing for a day.
     let honest = fields(
         "h-1",
-        EntityKind::Sheet,
+        EntityKind::Person,
         "sam",
         "ward-a",
         &[("x", json!("honest"))],
@@ -1601,6 +1611,8 @@ async fn the_server_pushes_without_grant_checks<B: Backend>(b: B) {
 }
 
 async fn paging_returns_every_change_once_in_order_with_more_right<B: Backend>(b: B) {
+    // Person records carry these fields and items: the record kind is incidental here (a sheet
+    // would need its person first; that rule has its own test).
     let store = b.store();
     with_units(&*store).await;
     enrol(
@@ -1619,7 +1631,7 @@ async fn paging_returns_every_change_once_in_order_with_more_right<B: Backend>(b
         // Five sheets; two of them in ward-b.
         ops.push(item(
             &format!("op-{i}"),
-            EntityKind::Sheet,
+            EntityKind::Person,
             &format!("sheet-{}", i % 5),
             if i % 5 == 0 || i % 5 == 3 {
                 "ward-b"
@@ -1779,13 +1791,15 @@ async fn a_unit_granted_later_pulls_its_full_history<B: Backend>(b: B) {
 }
 
 async fn a_cursor_older_than_purged_tombstones_must_resync<B: Backend>(b: B) {
+    // Person records carry these fields and items: the record kind is incidental here (a sheet
+    // would need its person first; that rule has its own test).
     let store = b.store();
     with_units(&*store).await;
     let a = units(&["ward-a"]);
     let set = |id: &str, entity_id: &str, v: Value, ms: i64| {
         item(
             id,
-            EntityKind::Sheet,
+            EntityKind::Person,
             entity_id,
             "ward-a",
             ("warning_signs", "ws-1"),
@@ -1940,6 +1954,8 @@ async fn concurrent_writers_never_make_a_reader_skip_or_repeat_a_change<B: Backe
 /// 2,000 operations (4,000 cells) in random small batches, each operation in one of the units
 /// in turn, while 3 readers pull them all.
 async fn trap_round<S: Storage>(handles: &[Arc<S>], units: &[String], round: u64) {
+    // Person records carry these fields and items: the record kind is incidental here (a sheet
+    // would need its person first; that rule has its own test).
     let name = units.join("+");
     const WRITERS_PER_HANDLE: usize = 4;
     const OPS_PER_WRITER: usize = 125;
@@ -1972,7 +1988,7 @@ async fn trap_round<S: Storage>(handles: &[Arc<S>], units: &[String], round: u64
                             let id = format!("{name}-p{p}-w{w}-{i}");
                             fields(
                                 &id,
-                                EntityKind::Sheet,
+                                EntityKind::Person,
                                 &id,
                                 unit_id,
                                 &refs,
@@ -2349,4 +2365,284 @@ mod postgres_only {
         }
         assert_eq!(b.store().units().await.unwrap().len(), 2, "data untouched");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server is the authority on a record (issue 19): references, lifecycle, one bad op.
+
+/// A person of `unit`, made by the server (the console or an import).
+async fn person_in<S: Storage>(store: &S, person: &str, unit: &str) {
+    let create = fields(
+        &format!("make-{person}"),
+        EntityKind::Person,
+        person,
+        unit,
+        &[("display_name", json!("Synthetic Person"))],
+        stamp(NOW.0 - 100_000, "server"),
+    );
+    assert!(applied(&store.push(None, &[create], NOW).await.unwrap()[0]));
+}
+
+async fn another_units_crisis_plan_cannot_be_taken_over<B: Backend>(b: B) {
+    let store = b.store();
+    with_units(&*store).await;
+    // An editor in ward-a who also holds a grant in ward-b (a bank worker).
+    enrol(
+        &*store,
+        "dev-a",
+        &[
+            ("ward-a", Role::Editor, None),
+            ("ward-b", Role::Reader, None),
+        ],
+    )
+    .await;
+    person_in(&*store, "p-birch", "ward-b").await;
+    // The sheet of ward-b's person, pushed into ward-a before anyone in ward-b wrote it.
+    let takeover = fields(
+        "t-1",
+        EntityKind::Sheet,
+        "p-birch",
+        "ward-a",
+        &[("red.what_staff_should_do", json!("Hold him down"))],
+        stamp(NOW.0 - 10, "dev-a"),
+    );
+    // And a sheet for a person who does not exist at all.
+    let orphan = fields(
+        "t-2",
+        EntityKind::Sheet,
+        "p-nobody",
+        "ward-a",
+        &[("red.what_staff_should_do", json!("x"))],
+        stamp(NOW.0 - 10, "dev-a"),
+    );
+    let r = store
+        .push(Some("dev-a"), &[takeover, orphan], NOW)
+        .await
+        .unwrap();
+    assert_eq!(rejected(&r[0]), Some(RejectReason::UnitMismatch));
+    assert_eq!(rejected(&r[1]), Some(RejectReason::UnitMismatch));
+    // The refusal reads the same whether or not the person exists elsewhere.
+    assert_eq!(
+        serde_json::to_value(&r[0].outcome).unwrap()["detail"],
+        serde_json::to_value(&r[1].outcome).unwrap()["detail"]
+    );
+    let a_page = store
+        .pull(None, &units(&["ward-a"]), &Cursor::default(), 100)
+        .await
+        .unwrap();
+    assert!(a_page.changes.is_empty(), "nothing stored in ward-a");
+    // Ward-b's own staff can still write their person's plan.
+    let own = fields(
+        "t-3",
+        EntityKind::Sheet,
+        "p-birch",
+        "ward-b",
+        &[(
+            "red.what_staff_should_do",
+            json!("Give space; speak calmly"),
+        )],
+        stamp(NOW.0 - 5, "server"),
+    );
+    assert!(applied(&store.push(None, &[own], NOW).await.unwrap()[0]));
+    // A person and their sheet made in one batch, in that order, are accepted.
+    let person = fields(
+        "t-4",
+        EntityKind::Person,
+        "p-ash",
+        "ward-a",
+        &[("display_name", json!("Synthetic"))],
+        stamp(NOW.0 - 4, "dev-a"),
+    );
+    let sheet = fields(
+        "t-5",
+        EntityKind::Sheet,
+        "p-ash",
+        "ward-a",
+        &[("green.settled", json!("Calm"))],
+        stamp(NOW.0 - 3, "dev-a"),
+    );
+    let r = store
+        .push(Some("dev-a"), &[person, sheet], NOW)
+        .await
+        .unwrap();
+    assert!(applied(&r[0]) && applied(&r[1]), "{r:?}");
+}
+
+async fn an_incident_names_only_a_person_of_its_own_unit<B: Backend>(b: B) {
+    let store = b.store();
+    with_units(&*store).await;
+    enrol(
+        &*store,
+        "dev-a",
+        &[
+            ("ward-a", Role::Reader, None),
+            ("ward-b", Role::Reader, None),
+        ],
+    )
+    .await;
+    person_in(&*store, "p-ash", "ward-a").await;
+    person_in(&*store, "p-birch", "ward-b").await;
+    let capture = |op_id: &str, incident: &str, person: &str| {
+        fields(
+            op_id,
+            EntityKind::Incident,
+            incident,
+            "ward-a",
+            &[("note", json!("Synthetic")), ("person_id", json!(person))],
+            stamp(NOW.0 - 10, "dev-a"),
+        )
+    };
+    let r = store
+        .push(
+            Some("dev-a"),
+            &[
+                capture("i-1", "inc-1", "p-birch"),
+                capture("i-2", "inc-2", "p-nobody"),
+                capture("i-3", "inc-3", "p-ash"),
+            ],
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rejected(&r[0]), Some(RejectReason::UnitMismatch));
+    assert_eq!(rejected(&r[1]), Some(RejectReason::UnitMismatch));
+    assert!(applied(&r[2]), "{r:?}");
+    // Moving an existing incident onto another unit's person is refused as well.
+    let moved = fields(
+        "i-4",
+        EntityKind::Incident,
+        "inc-3",
+        "ward-a",
+        &[("person_id", json!("p-birch"))],
+        stamp(NOW.0 - 5, "dev-a"),
+    );
+    let r = store.push(Some("dev-a"), &[moved], NOW).await.unwrap();
+    assert_eq!(rejected(&r[0]), Some(RejectReason::UnitMismatch));
+    let (changes, _, _) = pull_all(&*store, &units(&["ward-a"]), Cursor::default(), 100).await;
+    let people: Vec<Value> = cells_of(&changes)
+        .into_iter()
+        .filter(|c| c.1 == "person_id")
+        .map(|c| c.3)
+        .collect();
+    assert_eq!(
+        people,
+        vec![json!("p-ash")],
+        "ward-b's person named nowhere in ward-a"
+    );
+}
+
+async fn a_submission_locks_whatever_order_the_ops_arrive_in<B: Backend>(b: B) {
+    let store = b.store();
+    with_units(&*store).await;
+    enrol(&*store, "dev-a", &[("ward-a", Role::Reader, None)]).await;
+    enrol(&*store, "dev-b", &[("ward-a", Role::Reader, None)]).await;
+    let capture = fields(
+        "o-1",
+        EntityKind::Incident,
+        "inc-1",
+        "ward-a",
+        &[("note", json!("Synthetic")), ("status", json!("draft"))],
+        stamp(NOW.0 - 1_000, "dev-a"),
+    );
+    assert!(applied(
+        &store.push(Some("dev-a"), &[capture], NOW).await.unwrap()[0]
+    ));
+    // Another phone, whose clock runs ahead, edits the draft (its status with it) and syncs
+    // first.
+    let edit = fields(
+        "o-2",
+        EntityKind::Incident,
+        "inc-1",
+        "ward-a",
+        &[
+            ("note", json!("Edited elsewhere")),
+            ("status", json!("draft")),
+        ],
+        stamp(NOW.0 + 30_000, "dev-b"),
+    );
+    assert!(applied(
+        &store.push(Some("dev-b"), &[edit], NOW).await.unwrap()[0]
+    ));
+    // The submission, made earlier by the wall clock, arrives after: it still locks.
+    let submit = fields(
+        "o-3",
+        EntityKind::Incident,
+        "inc-1",
+        "ward-a",
+        &[("status", json!("submitted"))],
+        stamp(NOW.0 - 500, "dev-a"),
+    );
+    let r = store.push(Some("dev-a"), &[submit], NOW).await.unwrap();
+    let OpOutcome::Applied {
+        clamped: Some(stored),
+    } = &r[0].outcome
+    else {
+        panic!("the submission must apply, re-stamped: {r:?}");
+    };
+    assert!(*stored > stamp(NOW.0 + 30_000, "dev-b"), "{stored:?}");
+    assert_eq!(stored.device, "dev-a");
+    // Locked on the server now, for everyone.
+    let late = fields(
+        "o-4",
+        EntityKind::Incident,
+        "inc-1",
+        "ward-a",
+        &[("note", json!("Rewritten"))],
+        stamp(NOW.0 + 40_000, "dev-b"),
+    );
+    assert_eq!(
+        rejected(&store.push(Some("dev-b"), &[late], NOW).await.unwrap()[0]),
+        Some(RejectReason::Locked)
+    );
+    // Every replica pulls the submitted status, with the stamp that beats the other edit.
+    let (changes, _, _) = pull_all(&*store, &units(&["ward-a"]), Cursor::default(), 100).await;
+    let status: Vec<(Value, Hlc)> = cells_of(&changes)
+        .into_iter()
+        .filter(|c| c.1 == "status")
+        .map(|c| (c.3, c.4))
+        .collect();
+    assert_eq!(status, vec![(json!("submitted"), stored.clone())]);
+}
+
+async fn one_bad_op_is_rejected_naming_its_field_and_the_rest_apply<B: Backend>(b: B) {
+    let store = b.store();
+    with_units(&*store).await;
+    enrol(&*store, "dev-a", &[("ward-a", Role::Reader, None)]).await;
+    let capture = |op_id: &str, incident: &str, occurred_at: Value| {
+        fields(
+            op_id,
+            EntityKind::Incident,
+            incident,
+            "ward-a",
+            &[("note", json!("Synthetic")), ("occurred_at", occurred_at)],
+            stamp(NOW.0 - 10, "dev-a"),
+        )
+    };
+    let r = store
+        .push(
+            Some("dev-a"),
+            &[
+                capture("b-1", "inc-1", json!(NOW.0 - 60_000)),
+                capture("b-2", "inc-2", json!(1.7e66)),
+                capture("b-3", "inc-3", json!(NOW.0 - 30_000)),
+            ],
+            NOW,
+        )
+        .await
+        .unwrap();
+    assert!(applied(&r[0]) && applied(&r[2]), "{r:?}");
+    match &r[1].outcome {
+        OpOutcome::Rejected { reason, detail } => {
+            assert_eq!(*reason, RejectReason::Invalid);
+            assert!(detail.contains("occurred_at"), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let (changes, _, _) = pull_all(&*store, &units(&["ward-a"]), Cursor::default(), 100).await;
+    let incidents: HashSet<String> = changes.iter().map(|c| c.entity_id.clone()).collect();
+    assert_eq!(
+        incidents,
+        HashSet::from(["inc-1".to_string(), "inc-3".to_string()]),
+        "the bad op stored nothing"
+    );
 }

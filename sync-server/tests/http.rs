@@ -549,7 +549,8 @@ async fn changes_flow_between_devices_in_pages_and_idle_syncs_are_empty() {
         .map(|i| {
             op(
                 &format!("op-{i}"),
-                "sheet",
+                // People, so that nothing else need exist first (a sheet needs its person).
+                "person",
                 &format!("person-{i}"),
                 HOME,
                 "phone-a",
@@ -567,7 +568,7 @@ async fn changes_flow_between_devices_in_pages_and_idle_syncs_are_empty() {
         let page = f.synced(&b, body).await;
         round_trips += 1;
         for change in &page.changes {
-            assert_eq!(change.entity, EntityKind::Sheet);
+            assert_eq!(change.entity, EntityKind::Person);
             for (field, _, _) in change.change.cells() {
                 let cell = (change.entity_id.clone(), field.to_string());
                 assert!(seen.insert(cell), "no cell twice");
@@ -701,6 +702,8 @@ struct Case {
     body: Vec<u8>,
     /// The status it must get, if a specific one; otherwise any 2xx or 4xx.
     expect: Option<StatusCode>,
+    /// A readable request whose one op breaks a rule: 200, that op `rejected` as `invalid`.
+    rejected_op: bool,
 }
 
 fn case(
@@ -716,6 +719,7 @@ fn case(
         content_encoding: None,
         body,
         expect,
+        rejected_op: false,
     }
 }
 
@@ -960,11 +964,35 @@ fn battery() -> Vec<Case> {
         "\"placeholder\"",
         &format!("{}1{}", "[".repeat(200), "]".repeat(200)),
     );
+    // One op that breaks a rule, in a readable request: answered on its own, never a 400 for
+    // the batch (the rest of a phone's queue goes on). Each with an op id of its own (a repeated
+    // one would get its first answer again).
+    let mut no_fields = sync_doc.clone();
+    no_fields["push"][0]["change"]["fields"] = json!({});
+    let mut negative_wall = sync_doc.clone();
+    negative_wall["push"][0]["stamp"]["wall_ms"] = json!(-5);
+    let mut absurd_time = sync_doc.clone();
+    absurd_time["push"][0]["change"]["fields"]["occurred_at"] = json!(1.7e66);
+    let mut pinned_counter = sync_doc.clone();
+    pinned_counter["push"][0]["stamp"]["counter"] = json!(u32::MAX);
+    for (name, mut doc) in [
+        ("oversized value", huge_value),
+        ("no fields", no_fields),
+        ("negative wall", negative_wall),
+        ("absurd occurred_at", absurd_time),
+        ("counter past its bound", pinned_counter),
+    ] {
+        doc["push"][0]["op_id"] = json!(format!("rule-{}", name.replace(' ', "-")));
+        let mut c = case(
+            format!("/v1/sync {name}"),
+            "/v1/sync",
+            serde_json::to_vec(&doc).expect("json"),
+            Some(StatusCode::OK),
+        );
+        c.rejected_op = true;
+        cases.push(c);
+    }
     for (name, body) in [
-        (
-            "oversized value",
-            serde_json::to_vec(&huge_value).expect("json"),
-        ),
         (
             "too many ops",
             serde_json::to_vec(&pull(None, many_ops)).expect("json"),
@@ -996,19 +1024,6 @@ fn battery() -> Vec<Case> {
             ))
             .expect("json"),
         ),
-        (
-            "no fields",
-            serde_json::to_vec(&pull(
-                None,
-                vec![op("x", "incident", "i", HOME, "battery", json!({}))],
-            ))
-            .expect("json"),
-        ),
-        ("negative wall", {
-            let mut d = sync_doc.clone();
-            d["push"][0]["stamp"]["wall_ms"] = json!(-5);
-            serde_json::to_vec(&d).expect("json")
-        }),
         ("unknown entity", {
             let mut d = sync_doc.clone();
             d["push"][0]["entity"] = json!("patient");
@@ -1068,6 +1083,16 @@ async fn malformed_requests_get_4xx_error_bodies_never_5xx() {
                 "{}: {:?}",
                 c.name,
                 String::from_utf8_lossy(&bytes)
+            );
+        }
+        if c.rejected_op {
+            let answer: Value = serde_json::from_slice(&bytes).expect("a sync answer");
+            let outcome = &answer["results"][0]["outcome"];
+            assert_eq!(
+                (&outcome["status"], &outcome["reason"]),
+                (&json!("rejected"), &json!("invalid")),
+                "{}: {answer}",
+                c.name
             );
         }
         if !status.is_success() {

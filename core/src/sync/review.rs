@@ -83,8 +83,8 @@ pub struct QuarantinedChange {
     /// Its unit.
     pub unit_id: String,
     /// Why, as a code: the server's (`not_granted`, `grant_ended`, `role`, `locked`,
-    /// `unit_mismatch`, `read_only`, `forged_stamp`, `duplicate_op_id`), or the device's own
-    /// when it could not send it (`invalid`, `too_large`).
+    /// `unit_mismatch`, `read_only`, `forged_stamp`, `duplicate_op_id`, `invalid`), or the
+    /// device's own when it could not send it (`invalid`, `too_large`).
     pub reason: String,
     /// Why, in words (no personal data).
     pub detail: String,

@@ -88,5 +88,20 @@ pub async fn read_json<T: DeserializeOwned>(request: Request, limit: usize) -> R
             }
         }
     }
-    serde_json::from_slice(&buffer).map_err(|e| ApiError::bad_request(format!("invalid JSON: {e}")))
+    // The error names where in the body it is (`push[3].stamp.counter: invalid type ...`).
+    let mut reader = serde_json::Deserializer::from_slice(&buffer);
+    let value = serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+        let at = e.path().to_string();
+        let what = e.into_inner();
+        ApiError::bad_request(if at == "." {
+            format!("invalid JSON: {what}")
+        } else {
+            format!("{at}: {what}")
+        })
+    })?;
+    // Nothing but whitespace may follow the value.
+    reader
+        .end()
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON: {e}")))?;
+    Ok(value)
 }

@@ -165,7 +165,9 @@ pub async fn sync<S: Storage>(
     app.limiters.check_sync(&device.device_id)?;
 
     let req: SyncRequest = read_json(request, app.limits.body_bytes).await?;
-    req.validate().map_err(|e| {
+    // The request as a whole; each operation is checked on its own by the merge rules, so one
+    // bad operation is answered `rejected` and the rest of the batch goes on.
+    req.validate_envelope().map_err(|e| {
         tracing::info!(field = %e.field, "sync request refused");
         ApiError::bad_request(e.to_string())
     })?;

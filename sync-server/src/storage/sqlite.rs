@@ -1055,10 +1055,12 @@ mod tests {
         }
     }
 
+    // Person records: these tests are of the store's mechanics, and a person needs nothing
+    // before it (a sheet needs its person: merge's rule, tested in the conformance suite).
     fn op(id: &str, entity_id: &str, unit: &str, fields: &[(&str, Value)], wall: i64) -> Operation {
         Operation {
             op_id: id.into(),
-            entity: EntityKind::Sheet,
+            entity: EntityKind::Person,
             entity_id: entity_id.into(),
             unit_id: unit.into(),
             change: Change::Fields(

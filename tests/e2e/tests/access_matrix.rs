@@ -310,10 +310,25 @@ fn every_endpoint_role_and_scope_answers_as_the_table_says<S: Backend>(c: Cluste
             .expect("client"),
         base: c.proxy.url(),
     };
-    // One record of each kind in each unit, written by the server itself.
-    let seed: Vec<Operation> = ["ward-a", "ward-b"]
+    // A support sheet lives in its person's unit (its id is its person's id): the people whose
+    // sheets the table writes come first — each unit's seeded sheet's, and the one each role's
+    // own-unit probe writes.
+    let sheet_people = ["ward-a", "ward-b"]
         .iter()
-        .flat_map(|unit| {
+        .map(|unit| (format!("{unit}-sheet"), *unit))
+        .chain(ROLES.map(|role| (format!("new-sheet-{}-OwnUnit", role.as_str()), "ward-a")))
+        .map(|(id, unit)| {
+            op(
+                "server",
+                EntityKind::Person,
+                &id,
+                unit,
+                &format!("person-{id}"),
+            )
+        });
+    // One record of each kind in each unit, written by the server itself.
+    let seed: Vec<Operation> = sheet_people
+        .chain(["ward-a", "ward-b"].iter().flat_map(|unit| {
             KINDS.map(|kind| {
                 op(
                     "server",
@@ -323,7 +338,7 @@ fn every_endpoint_role_and_scope_answers_as_the_table_says<S: Backend>(c: Cluste
                     &format!("seed-{unit}-{}", kind.as_str()),
                 )
             })
-        })
+        }))
         .collect();
     let results =
         c.rt.block_on(c.storage.push(None, &seed, Timestamp::now()))

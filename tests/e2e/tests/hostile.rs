@@ -1,0 +1,373 @@
+//! A hostile client against a real server: someone holding one real device token and raw HTTP,
+//! trying to change what other people's phones show. Each test is named after what a user
+//! would lose, runs on both back ends, and checks the store and what an honest device then
+//! pulls, not only the answer the attacker got.
+//!
+//! The server is the authority on every record (issue 19): these are the rules it enforces on
+//! every op whatever the client, and the ones the device checks first.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use steady_core::clock::{Hlc, Timestamp};
+use steady_core::codes::Role;
+use steady_core::incident::QuickCapture;
+use steady_core::people::NewPerson;
+use steady_core::protocol::{Change, EntityKind, Operation, PROTOCOL_VERSION};
+use steady_core::sheet::SheetText;
+use steady_e2e::{Backend, Cluster, on_both_back_ends};
+
+on_both_back_ends!(
+    a_bank_workers_phone_cannot_take_over_another_units_crisis_plan,
+    an_incident_cannot_name_a_person_of_another_unit,
+    a_submission_locks_whatever_a_hostile_phone_sends_first,
+    one_malformed_op_never_blocks_the_rest_of_a_phones_queue,
+    a_value_of_the_wrong_type_is_refused_naming_its_field,
+);
+
+/// Plain HTTP to the server, as any client (or attacker) can speak it.
+struct Raw {
+    client: reqwest::blocking::Client,
+    base: String,
+    token: String,
+    device_id: String,
+}
+
+impl Raw {
+    /// Enrols a device of its own with `grants`, by raw HTTP.
+    fn enrol<S: Backend>(c: &Cluster<S>, name: &str, grants: &[(&str, Role)]) -> Raw {
+        let grants: Vec<(&str, Role, Option<Timestamp>)> =
+            grants.iter().map(|(u, r)| (*u, *r, None)).collect();
+        let client = reqwest::blocking::Client::new();
+        let base = c.proxy.url();
+        let device_id = format!("hostile-{name}");
+        let res = client
+            .post(format!("{base}/v1/enroll"))
+            .header("content-type", "application/json")
+            .body(
+                json!({"protocol": PROTOCOL_VERSION, "code": c.code(&grants),
+                       "device_id": device_id, "device_label": "Hostile (synthetic)"})
+                .to_string(),
+            )
+            .send()
+            .expect("enrol");
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().expect("json");
+        Raw {
+            client,
+            base,
+            token: body["device_token"].as_str().expect("token").to_string(),
+            device_id,
+        }
+    }
+
+    /// Posts a raw sync body; the status and the body as JSON.
+    fn sync_body(&self, body: &Value) -> (u16, Value) {
+        let res = self
+            .client
+            .post(format!("{}/v1/sync", self.base))
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {}", self.token))
+            .body(body.to_string())
+            .send()
+            .expect("the server answers");
+        let status = res.status().as_u16();
+        (status, res.json().unwrap_or(Value::Null))
+    }
+
+    /// Pushes `push` (raw JSON operations); the per-op outcomes.
+    fn push(&self, push: Vec<Value>) -> Vec<Value> {
+        let (status, body) = self.sync_body(&json!({
+            "protocol": PROTOCOL_VERSION, "push": push, "pull_limit": 10
+        }));
+        assert_eq!(status, 200, "{body}");
+        body["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| r["outcome"].clone())
+            .collect()
+    }
+
+    /// An operation setting `fields` on a record, stamped now by this device.
+    fn op(&self, op_id: &str, kind: EntityKind, id: &str, unit: &str, fields: Value) -> Value {
+        let fields: BTreeMap<String, Value> =
+            serde_json::from_value(fields).expect("an object of fields");
+        serde_json::to_value(Operation {
+            op_id: op_id.into(),
+            entity: kind,
+            entity_id: id.into(),
+            unit_id: unit.into(),
+            change: Change::Fields(fields),
+            stamp: Hlc {
+                wall_ms: Timestamp::now().0,
+                counter: 0,
+                device: self.device_id.clone(),
+            },
+        })
+        .expect("json")
+    }
+}
+
+fn status_of(outcome: &Value) -> (&str, &str) {
+    (
+        outcome["status"].as_str().unwrap_or(""),
+        outcome["reason"].as_str().unwrap_or(""),
+    )
+}
+
+fn a_bank_workers_phone_cannot_take_over_another_units_crisis_plan<S: Backend>(c: Cluster<S>) {
+    c.unit("ash-ward", true);
+    c.unit("birch-house", false);
+    // Birch house's own editor records a resident.
+    let birch = c.device("Birch editor", &[("birch-house", Role::Editor, None)]);
+    let person = birch
+        .store
+        .create_person(
+            "birch-house",
+            NewPerson {
+                display_name: "Synthetic Resident".into(),
+                preferred_name: None,
+                local_identifier: None,
+            },
+        )
+        .expect("person");
+    birch.sync().expect("sync");
+    // An editor on Ash ward who also reads Birch house (a bank worker) pushes that person's
+    // sheet into Ash ward before Birch house writes it.
+    let hostile = Raw::enrol(
+        &c,
+        "bank",
+        &[("ash-ward", Role::Editor), ("birch-house", Role::Reader)],
+    );
+    let outcomes = hostile.push(vec![hostile.op(
+        "takeover",
+        EntityKind::Sheet,
+        &person,
+        "ash-ward",
+        json!({ SheetText::WhatStaffShouldDo.key(): "Hold him face down" }),
+    )]);
+    assert_eq!(status_of(&outcomes[0]), ("rejected", "unit_mismatch"));
+
+    // Birch house writes its plan, and it is saved without a refusal.
+    birch
+        .store
+        .set_sheet_text(
+            &person,
+            SheetText::WhatStaffShouldDo,
+            "Give space; speak calmly",
+        )
+        .expect("edit");
+    let report = birch.sync().expect("sync");
+    assert_eq!(report.quarantined, 0, "{report:?}");
+    // A phone holding both units shows Birch house's plan for Birch house's person.
+    let both = c.device(
+        "Bank worker",
+        &[
+            ("ash-ward", Role::Reader, None),
+            ("birch-house", Role::Reader, None),
+        ],
+    );
+    both.sync().expect("sync");
+    let sheet = both.store.support_sheet(&person).expect("sheet");
+    assert_eq!(
+        sheet.text(SheetText::WhatStaffShouldDo),
+        "Give space; speak calmly"
+    );
+    assert!(both.store.people("ash-ward").expect("people").is_empty());
+}
+
+fn an_incident_cannot_name_a_person_of_another_unit<S: Backend>(c: Cluster<S>) {
+    c.unit("ash-ward", true);
+    c.unit("birch-house", false);
+    let birch = c.device("Birch editor", &[("birch-house", Role::Editor, None)]);
+    let person = birch
+        .store
+        .create_person(
+            "birch-house",
+            NewPerson {
+                display_name: "Synthetic Resident".into(),
+                preferred_name: None,
+                local_identifier: None,
+            },
+        )
+        .expect("person");
+    birch.sync().expect("sync");
+    let hostile = Raw::enrol(
+        &c,
+        "reader",
+        &[("ash-ward", Role::Reader), ("birch-house", Role::Reader)],
+    );
+    let outcomes = hostile.push(vec![
+        hostile.op(
+            "named-elsewhere",
+            EntityKind::Incident,
+            "inc-1",
+            "ash-ward",
+            json!({"note": "Synthetic", "status": "draft", "person_id": person}),
+        ),
+        hostile.op(
+            "named-nobody",
+            EntityKind::Incident,
+            "inc-2",
+            "ash-ward",
+            json!({"note": "Synthetic", "status": "draft", "person_id": "nobody"}),
+        ),
+    ]);
+    assert_eq!(status_of(&outcomes[0]), ("rejected", "unit_mismatch"));
+    assert_eq!(status_of(&outcomes[1]), ("rejected", "unit_mismatch"));
+    let ash = c.device("Ash nurse", &[("ash-ward", Role::Reader, None)]);
+    ash.sync().expect("sync");
+    assert!(
+        ash.store
+            .incidents("ash-ward")
+            .expect("incidents")
+            .is_empty()
+    );
+}
+
+fn a_submission_locks_whatever_a_hostile_phone_sends_first<S: Backend>(c: Cluster<S>) {
+    c.unit("ash-ward", true);
+    let crew = c.device("Crew member", &[("ash-ward", Role::Reader, None)]);
+    let incident = crew
+        .store
+        .capture_incident(QuickCapture {
+            unit_id: "ash-ward".into(),
+            note: "Synthetic: verbal aggression, de-escalated".into(),
+            ..QuickCapture::default()
+        })
+        .expect("capture");
+    crew.sync().expect("sync");
+    // A hostile phone in the unit rewrites the draft's status with a stamp far in the future
+    // (clamped to a minute ahead) before the crew's submission arrives.
+    let hostile = Raw::enrol(&c, "clock", &[("ash-ward", Role::Reader)]);
+    let mut ahead = hostile.op(
+        "reopen",
+        EntityKind::Incident,
+        &incident,
+        "ash-ward",
+        json!({"status": "draft"}),
+    );
+    ahead["stamp"]["wall_ms"] = json!(Timestamp::now().0 + 86_400_000);
+    ahead["stamp"]["counter"] = json!(1_000_000);
+    let outcomes = hostile.push(vec![ahead]);
+    assert_eq!(status_of(&outcomes[0]).0, "applied", "{outcomes:?}");
+    // The crew submits; it must lock on the server all the same.
+    crew.store.submit_incident(&incident).expect("submit");
+    let report = crew.sync().expect("sync");
+    assert_eq!(report.quarantined, 0, "{report:?}");
+    let again = hostile.push(vec![hostile.op(
+        "rewrite",
+        EntityKind::Incident,
+        &incident,
+        "ash-ward",
+        json!({"note": "Nothing happened"}),
+    )]);
+    assert_eq!(status_of(&again[0]), ("rejected", "locked"));
+    // An honest phone of the unit sees it submitted, with the crew's note.
+    let lead = c.device("Ward lead", &[("ash-ward", Role::Lead, None)]);
+    lead.sync().expect("sync");
+    let seen = lead.store.incident(&incident).expect("incident");
+    assert_eq!(
+        serde_json::to_value(seen.status).unwrap(),
+        json!("submitted")
+    );
+    assert_eq!(seen.note, "Synthetic: verbal aggression, de-escalated");
+}
+
+fn one_malformed_op_never_blocks_the_rest_of_a_phones_queue<S: Backend>(c: Cluster<S>) {
+    c.unit("ash-ward", true);
+    let hostile = Raw::enrol(&c, "malformed", &[("ash-ward", Role::Reader)]);
+    let capture = |op_id: &str, id: &str, occurred_at: Value| {
+        hostile.op(
+            op_id,
+            EntityKind::Incident,
+            id,
+            "ash-ward",
+            json!({"note": "Synthetic", "status": "draft", "occurred_at": occurred_at}),
+        )
+    };
+    let mut deep = json!("leaf");
+    for _ in 0..40 {
+        deep = json!([deep]);
+    }
+    let mut pinned = capture("pinned", "inc-4", json!(Timestamp::now().0));
+    pinned["stamp"]["counter"] = json!(u32::MAX);
+    let outcomes = hostile.push(vec![
+        capture("good-1", "inc-1", json!(Timestamp::now().0 - 60_000)),
+        // The input the fuzzer found (issue 13).
+        serde_json::from_str(&capture("absurd", "inc-2", json!(0)).to_string().replace(
+            "\"occurred_at\":0",
+            "\"occurred_at\":1666666666666666666666666666666666666666666666666666666795424400000",
+        ))
+        .expect("json"),
+        hostile.op(
+            "deep",
+            EntityKind::Incident,
+            "inc-3",
+            "ash-ward",
+            json!({ "note": deep }),
+        ),
+        pinned,
+        capture("good-2", "inc-5", json!(Timestamp::now().0 - 30_000)),
+    ]);
+    let summary: Vec<(&str, &str)> = outcomes.iter().map(status_of).collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("applied", ""),
+            ("rejected", "invalid"),
+            ("rejected", "invalid"),
+            ("rejected", "invalid"),
+            ("applied", ""),
+        ]
+    );
+    for (outcome, field) in outcomes[1..4]
+        .iter()
+        .zip(["occurred_at", "note", "stamp.counter"])
+    {
+        let detail = outcome["detail"].as_str().unwrap_or("");
+        assert!(detail.contains(field), "{detail:?} names {field}");
+    }
+    // An honest phone pulls the two good captures, and only them.
+    let ash = c.device("Ash nurse", &[("ash-ward", Role::Reader, None)]);
+    ash.sync().expect("sync");
+    let mut ids: Vec<String> = ash
+        .store
+        .incidents("ash-ward")
+        .expect("incidents")
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    ids.sort();
+    assert_eq!(ids, vec!["inc-1", "inc-5"]);
+}
+
+fn a_value_of_the_wrong_type_is_refused_naming_its_field<S: Backend>(c: Cluster<S>) {
+    c.unit("ash-ward", true);
+    let hostile = Raw::enrol(&c, "types", &[("ash-ward", Role::Reader)]);
+    let mut op = hostile.op(
+        "typed",
+        EntityKind::Incident,
+        "inc-1",
+        "ash-ward",
+        json!({"note": "Synthetic"}),
+    );
+    op["stamp"]["counter"] = json!("seven");
+    let (status, body) = hostile.sync_body(&json!({
+        "protocol": PROTOCOL_VERSION, "push": [op], "pull_limit": 10
+    }));
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "bad_request");
+    let message = body["message"].as_str().unwrap_or("");
+    assert!(message.starts_with("push[0].stamp.counter"), "{message}");
+    // Nothing was stored.
+    let ash = c.device("Ash nurse", &[("ash-ward", Role::Reader, None)]);
+    ash.sync().expect("sync");
+    assert!(
+        ash.store
+            .incidents("ash-ward")
+            .expect("incidents")
+            .is_empty()
+    );
+}
