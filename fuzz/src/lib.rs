@@ -326,6 +326,16 @@ pub fn sync_plan(data: &[u8]) {
                             r.outcome
                         );
                         assert!(op.entity != EntityKind::Guidance, "guidance is read-only");
+                        // After the end (server clock): no people or plans, no value shown.
+                        if grant.ends_at.is_some_and(|end| NOW >= end) {
+                            assert!(
+                                !matches!(op.entity, EntityKind::Person | EntityKind::Sheet),
+                                "a plan edited after the grant ended: {op:?}"
+                            );
+                            if let OpOutcome::Superseded { winners, .. } = &r.outcome {
+                                assert!(winners.iter().all(|w| w.value.is_null()));
+                            }
+                        }
                         if matches!(op.entity, EntityKind::Person | EntityKind::Sheet) {
                             assert!(grant.role >= Role::Editor);
                         }

@@ -346,6 +346,7 @@ fn decide(
         clamped = Some(stamp.clone());
     }
 
+    let mut withhold_winners = false;
     if let Actor::Device { device_id, grants } = actor {
         if op.stamp.device != device_id {
             return reject(RejectReason::ForgedStamp, "the stamp names another device");
@@ -384,6 +385,19 @@ fn decide(
                     op.entity.as_str()
                 ),
             );
+        }
+        // Once the grant has ended (by the server's clock), the device may still push what it
+        // recorded before the end (incidents, checklist runs, their addenda), but it no longer
+        // edits the unit's people or plans, and no answer shows it a value of the unit.
+        if grant.ends_at.is_some_and(|end| now >= end) {
+            if matches!(op.entity, EntityKind::Person | EntityKind::Sheet) {
+                return reject(
+                    RejectReason::GrantEnded,
+                    "the grant has ended: only incidents and checklist runs made before its end \
+                     are still accepted",
+                );
+            }
+            withhold_winners = true;
         }
     }
 
@@ -478,6 +492,12 @@ fn decide(
     if submitted && let Some(state) = known.entities.get_mut(&entity_key) {
         state.locked = true;
         plan.locks.push(entity_key);
+    }
+    if withhold_winners {
+        // The fields that lost are named; what won is not the device's to read any more.
+        for winner in &mut winners {
+            winner.value = Value::Null;
+        }
     }
     if winners.is_empty() {
         OpOutcome::Applied { clamped }
@@ -1016,6 +1036,77 @@ mod tests {
             ),
             "an addendum never changes"
         );
+    }
+
+    #[test]
+    fn after_a_grant_ends_plans_are_closed_and_no_answer_shows_a_value() {
+        let ended = vec![GrantRecord {
+            unit_id: "ward-a".into(),
+            role: Role::Editor,
+            ends_at: Some(Timestamp(NOW.0 - 60_000)),
+        }];
+        // A sheet edit stamped before the end (back-dated, or made offline): refused now.
+        let sheet = op(
+            "s1",
+            EntityKind::Sheet,
+            "sam",
+            &[("red.staff_should_do", json!("x"))],
+            NOW.0 - 3_600_000,
+            "dev-a",
+        );
+        let p = plan(device("dev-a", &ended), &[sheet], with_sam(), NOW);
+        assert!(matches!(
+            status(&p, 0),
+            OpOutcome::Rejected {
+                reason: RejectReason::GrantEnded,
+                ..
+            }
+        ));
+        assert!(p.writes.is_empty());
+        // The incident it recorded before the end still arrives; where another edit won, the
+        // answer names the field but not what won.
+        let mut known = with_sam();
+        known.entities.insert(
+            (EntityKind::Incident, "inc".into()),
+            EntityState {
+                unit_id: "ward-a".into(),
+                locked: false,
+            },
+        );
+        known.cells.insert(
+            CellKey {
+                entity: EntityKind::Incident,
+                entity_id: "inc".into(),
+                field: "note".into(),
+                item_id: String::new(),
+            },
+            (
+                Hlc {
+                    wall_ms: NOW.0 - 1_000,
+                    counter: 0,
+                    device: "dev-b".into(),
+                },
+                json!("written after the placement ended"),
+            ),
+        );
+        let late = op(
+            "i1",
+            EntityKind::Incident,
+            "inc",
+            &[("note", json!("mine")), ("tags", json!(["near_miss"]))],
+            NOW.0 - 3_600_000,
+            "dev-a",
+        );
+        let p = plan(device("dev-a", &ended), &[late], known, NOW);
+        match status(&p, 0) {
+            OpOutcome::Superseded { winners, .. } => {
+                assert_eq!(winners.len(), 1);
+                assert_eq!(winners[0].field, "note");
+                assert_eq!(winners[0].value, Value::Null);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(p.writes.len(), 1, "the tags it made still arrive");
     }
 
     #[test]

@@ -23,6 +23,7 @@ on_both_back_ends!(
     a_submission_locks_whatever_a_hostile_phone_sends_first,
     one_malformed_op_never_blocks_the_rest_of_a_phones_queue,
     a_value_of_the_wrong_type_is_refused_naming_its_field,
+    after_a_placement_ends_a_phone_neither_rewrites_a_plan_nor_reads_what_changed,
 );
 
 /// Plain HTTP to the server, as any client (or attacker) can speak it.
@@ -369,5 +370,84 @@ fn a_value_of_the_wrong_type_is_refused_naming_its_field<S: Backend>(c: Cluster<
             .incidents("ash-ward")
             .expect("incidents")
             .is_empty()
+    );
+}
+
+fn after_a_placement_ends_a_phone_neither_rewrites_a_plan_nor_reads_what_changed<S: Backend>(
+    c: Cluster<S>,
+) {
+    c.unit("ash-ward", true);
+    let nurse = c.device("Ash nurse", &[("ash-ward", Role::Editor, None)]);
+    let person = nurse
+        .store
+        .create_person(
+            "ash-ward",
+            NewPerson {
+                display_name: "Synthetic Patient".into(),
+                preferred_name: None,
+                local_identifier: None,
+            },
+        )
+        .expect("person");
+    nurse
+        .store
+        .set_sheet_text(
+            &person,
+            SheetText::WhatStaffShouldDo,
+            "Offer the quiet room",
+        )
+        .expect("edit");
+    let incident = nurse
+        .store
+        .capture_incident(QuickCapture {
+            unit_id: "ash-ward".into(),
+            note: "Synthetic: shouting in the corridor".into(),
+            ..QuickCapture::default()
+        })
+        .expect("capture");
+    nurse.sync().expect("sync");
+    // An agency editor whose placement has ended, pushing with stamps from long ago.
+    let hostile = Raw::enrol(&c, "agency", &[("ash-ward", Role::Editor)]);
+    c.rt.block_on(
+        c.storage
+            .end_grant(&hostile.device_id, "ash-ward", Timestamp::now()),
+    )
+    .expect("end grant");
+    let back_dated = |mut op: Value| {
+        op["stamp"]["wall_ms"] = json!(1);
+        op
+    };
+    let outcomes = hostile.push(vec![
+        back_dated(hostile.op(
+            "plan",
+            EntityKind::Sheet,
+            &person,
+            "ash-ward",
+            json!({ SheetText::WhatStaffShouldDo.key(): "Restrain at once" }),
+        )),
+        back_dated(hostile.op(
+            "read",
+            EntityKind::Incident,
+            &incident,
+            "ash-ward",
+            json!({"note": "?"}),
+        )),
+    ]);
+    assert_eq!(status_of(&outcomes[0]), ("rejected", "grant_ended"));
+    // The incident edit loses, and the answer names the field, never what won.
+    assert_eq!(status_of(&outcomes[1]).0, "superseded", "{outcomes:?}");
+    let winners = outcomes[1]["winners"].as_array().expect("winners");
+    assert!(!winners.is_empty());
+    assert!(
+        winners.iter().all(|w| w["value"].is_null()),
+        "a value of the unit reached an ended grant: {winners:?}"
+    );
+    // The unit's own phones still see their plan.
+    let lead = c.device("Ward lead", &[("ash-ward", Role::Lead, None)]);
+    lead.sync().expect("sync");
+    let sheet = lead.store.support_sheet(&person).expect("sheet");
+    assert_eq!(
+        sheet.text(SheetText::WhatStaffShouldDo),
+        "Offer the quiet room"
     );
 }
