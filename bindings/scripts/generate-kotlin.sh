@@ -14,12 +14,16 @@ out=${1:-target/generated/kotlin}
 
 # The generator first: building it rebuilds the library with the CLI's features, so the
 # library the bindings are generated from (and the tests load) is built after it.
-cargo build -q -p steady-ffi --features cli --bin uniffi-bindgen
+# STEADY_PREBUILT=1: tests/run has built the library (with `testing`) and uniffi-bindgen already,
+# with the workspace's features (see generate-swift.sh).
+if [ "${STEADY_PREBUILT:-}" != 1 ]; then
+  cargo build -q -p steady-ffi --features cli --bin uniffi-bindgen
+fi
 library=${STEADY_FFI_LIBRARY:-}
 if [ -z "$library" ]; then
   features=()
   [ -n "${STEADY_FFI_FEATURES:-}" ] && features=(--features "$STEADY_FFI_FEATURES")
-  cargo build -q -p steady-ffi --lib "${features[@]}"
+  [ "${STEADY_PREBUILT:-}" = 1 ] || cargo build -q -p steady-ffi --lib "${features[@]}"
   library="${CARGO_TARGET_DIR:-target}"/debug/libsteady_ffi.so
 fi
 

@@ -7,15 +7,20 @@
 #   bash bindings/scripts/generate-swift.sh [OUT_DIR]        (default target/generated/swift)
 #
 #   STEADY_FFI_LIBRARY=path   generate from this library (e.g. an iOS .a) instead of the host one
+#   STEADY_PREBUILT=1         tests/run has built the library and uniffi-bindgen already (with
+#                             the workspace's features: a `cargo build -p` here would resolve
+#                             features for this package alone and rebuild half the tree)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 out=${1:-target/generated/swift}
 
-cargo build -q -p steady-ffi --features cli --bin uniffi-bindgen
+if [ "${STEADY_PREBUILT:-}" != 1 ]; then
+  cargo build -q -p steady-ffi --features cli --bin uniffi-bindgen
+fi
 library=${STEADY_FFI_LIBRARY:-}
 if [ -z "$library" ]; then
-  cargo build -q -p steady-ffi --lib
+  [ "${STEADY_PREBUILT:-}" = 1 ] || cargo build -q -p steady-ffi --lib
   library="${CARGO_TARGET_DIR:-target}"/debug/libsteady_ffi.so
 fi
 

@@ -26,7 +26,7 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
 fi
 
-cargo build -q -p steady-server --bin steady-server
+[ "${STEADY_PREBUILT:-}" = 1 ] || cargo build -q -p steady-server --bin steady-server
 # Same features as tests/kotlin, so both suites share one build of the library.
 STEADY_FFI_FEATURES=testing bash bindings/scripts/generate-kotlin.sh tests/android/target/generated/kotlin
 

@@ -55,7 +55,9 @@ echo "console: installing playwright-core and axe-core (npm ci)" >&2
 (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error >&2) || setup_failed "npm ci in tests/console"
 
 echo "console: building steady-server and steady-device" >&2
-cargo build -q -p steady-server -p steady-e2e --bins >&2 || setup_failed "cargo build"
+if [ "${STEADY_PREBUILT:-}" != 1 ]; then
+  cargo build -q -p steady-server -p steady-e2e --bins >&2 || setup_failed "cargo build"
+fi
 SERVER="$TARGET/debug/steady-server"
 DEVICE="$TARGET/debug/steady-device"
 [ -x "$SERVER" ] && [ -x "$DEVICE" ] || setup_failed "built binaries not found under $TARGET/debug"

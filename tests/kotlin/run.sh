@@ -15,7 +15,7 @@ if ! command -v mvn >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq maven openjdk-17-jdk-headless
 fi
 
-cargo build -q -p steady-server --bin steady-server
+[ "${STEADY_PREBUILT:-}" = 1 ] || cargo build -q -p steady-server --bin steady-server
 STEADY_FFI_FEATURES=testing bash bindings/scripts/generate-kotlin.sh tests/kotlin/target/generated/kotlin
 
 cd tests/kotlin

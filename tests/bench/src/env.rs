@@ -74,6 +74,12 @@ impl Env {
         let release = !cfg!(debug_assertions);
         let exe = std::env::current_exe()?;
         let dir = exe.parent().ok_or("the harness binary has no directory")?;
+        // tests/run has built both with the workspace's features (STEADY_PREBUILT=1).
+        let prebuilt = dir.join("steady-server");
+        if std::env::var("STEADY_PREBUILT").as_deref() == Ok("1") && prebuilt.exists() {
+            self.server_binary = Some(prebuilt.clone());
+            return Ok(prebuilt);
+        }
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
         eprintln!(
             "building steady-server ({} profile)",
