@@ -17,7 +17,7 @@ use crate::codes::{
 };
 use crate::error::{Error, Result};
 use crate::people::{ListEdit, Person, checked_text, load_person, new_id, person_from};
-use crate::protocol::{Change, EntityKind};
+use crate::protocol::{Change, EntityKind, ProtocolError};
 use crate::replica::{self, Record, Writer};
 use crate::s65::{self, S65Item};
 use crate::store::{StaffMember, Store};
@@ -220,6 +220,12 @@ pub struct Incident {
     pub submitted_at: Option<Timestamp>,
     /// Addenda, oldest first.
     pub addenda: Vec<Addendum>,
+    /// Parts of the stored record that could not be read (a field, or `list/item id`), left out
+    /// above: shown flagged, so that one bad stored value never hides the rest of the record or
+    /// of the unit.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub unreadable: Vec<String>,
 }
 
 /// Changes to a draft's details; `None` leaves a field as it is.
@@ -335,16 +341,23 @@ fn text_field(
 }
 
 fn incident_from(id: &str, r: &Record, person: Option<&Person>) -> Result<Incident> {
-    let decode_item = |(item_id, v): &(String, Value)| -> Result<UseOfForce> {
-        let mut value = v.clone();
-        value["id"] = json!(item_id);
-        Ok(serde_json::from_value(value)?)
+    // Read defensively: a value that does not decode (older data, or anything a peer wrote
+    // before the server checked it) is left out and named in `unreadable`.
+    let mut unreadable = Vec::new();
+    let use_of_force =
+        decode_items::<UseOfForce>(USE_OF_FORCE, r.list(USE_OF_FORCE), &mut unreadable);
+    let addenda = decode_items::<Addendum>(ADDENDA, r.list(ADDENDA), &mut unreadable);
+    let raw = |name: &str| {
+        r.decode::<Value>(name)
+            .ok()
+            .flatten()
+            .filter(|v| !v.is_null())
     };
-    let addendum = |(item_id, v): &(String, Value)| -> Result<Addendum> {
-        let mut value = v.clone();
-        value["id"] = json!(item_id);
-        Ok(serde_json::from_value(value)?)
-    };
+    let tags = typed("tags", raw("tags"), &mut unreadable).unwrap_or_default();
+    let deescalation =
+        typed("deescalation", raw("deescalation"), &mut unreadable).unwrap_or_default();
+    let debrief_person = typed("debrief_person", raw("debrief_person"), &mut unreadable);
+    let debrief_staff = typed("debrief_staff", raw("debrief_staff"), &mut unreadable);
     Ok(Incident {
         id: id.to_string(),
         unit_id: r.unit_id.clone(),
@@ -363,14 +376,10 @@ fn incident_from(id: &str, r: &Record, person: Option<&Person>) -> Result<Incide
         }),
         unidentified_person: r.opt_text("unidentified_person"),
         note: r.text("note"),
-        tags: r.decode("tags")?.unwrap_or_default(),
+        tags,
         place: r.opt_text("place"),
-        deescalation: r.decode("deescalation")?.unwrap_or_default(),
-        use_of_force: r
-            .list(USE_OF_FORCE)
-            .iter()
-            .map(decode_item)
-            .collect::<Result<_>>()?,
+        deescalation,
+        use_of_force,
         non_staff_involved: r.flag("non_staff_involved"),
         non_staff_reason: r.opt_text("non_staff_reason"),
         mental_disorder: r.opt_text("mental_disorder"),
@@ -381,16 +390,116 @@ fn incident_from(id: &str, r: &Record, person: Option<&Person>) -> Result<Incide
         injuries_others: r.opt_text("injuries_others"),
         outcome: r.opt_text("outcome"),
         death_or_serious_injury: r.flag("death_or_serious_injury"),
-        debrief_person: r.decode("debrief_person")?,
-        debrief_staff: r.decode("debrief_staff")?,
+        debrief_person,
+        debrief_staff,
         notification_sent: r.flag("notification_sent"),
         submitted_at: r.time("submitted_at"),
-        addenda: r
-            .list(ADDENDA)
-            .iter()
-            .map(addendum)
-            .collect::<Result<_>>()?,
+        addenda,
+        unreadable,
     })
+}
+
+/// `value` as a `T`, or `None` with `name` noted as unreadable.
+fn typed<T: serde::de::DeserializeOwned>(
+    name: &str,
+    value: Option<Value>,
+    unreadable: &mut Vec<String>,
+) -> Option<T> {
+    let value = value?;
+    match serde_json::from_value(value) {
+        Ok(v) => Some(v),
+        Err(_) => {
+            unreadable.push(name.to_string());
+            None
+        }
+    }
+}
+
+/// The items of `list` that read as a `T` (each given its id); the others noted as unreadable.
+fn decode_items<T: serde::de::DeserializeOwned>(
+    list: &str,
+    items: &[(String, Value)],
+    unreadable: &mut Vec<String>,
+) -> Vec<T> {
+    items
+        .iter()
+        .filter_map(|(item_id, v)| {
+            let decoded = decode_item(item_id, v);
+            if decoded.is_none() {
+                unreadable.push(format!("{list}/{item_id}"));
+            }
+            decoded
+        })
+        .collect()
+}
+
+fn decode_item<T: serde::de::DeserializeOwned>(item_id: &str, value: &Value) -> Option<T> {
+    let mut value = value.clone();
+    value.as_object_mut()?.insert("id".into(), json!(item_id));
+    serde_json::from_value(value).ok()
+}
+
+/// The incident's own rules for a change, beyond the protocol's bounds: every list item and
+/// structured field must read as the type the core reads it as (an addendum with its author,
+/// job title, time, reason and text; a use of force with its MHSDS code; tags from the code
+/// list), and an addendum is never removed. The device writes only such values; the server
+/// refuses any other with `invalid`, so no stored value can make a unit's incidents unreadable.
+pub fn check_change(change: &Change) -> std::result::Result<(), ProtocolError> {
+    let refuse = |field: &str, rule: &str| {
+        Err(ProtocolError {
+            field: field.to_string(),
+            rule: rule.to_string(),
+        })
+    };
+    match change {
+        Change::Item {
+            list,
+            item_id,
+            value,
+        } if list == ADDENDA => {
+            if value.is_null() {
+                return refuse(ADDENDA, "an addendum is never removed");
+            }
+            if decode_item::<Addendum>(item_id, value).is_none() {
+                return refuse(
+                    ADDENDA,
+                    "an addendum holds author, job_title, at, reason and text",
+                );
+            }
+        }
+        Change::Item {
+            list,
+            item_id,
+            value,
+        } if list == USE_OF_FORCE => {
+            if !value.is_null() && decode_item::<UseOfForce>(item_id, value).is_none() {
+                return refuse(
+                    USE_OF_FORCE,
+                    "a use of force holds an MHSDS intervention code and its details",
+                );
+            }
+        }
+        Change::Item { .. } => {}
+        Change::Fields(fields) => {
+            for (name, value) in fields {
+                if value.is_null() {
+                    continue;
+                }
+                let reads = match name.as_str() {
+                    "tags" => serde_json::from_value::<Vec<IncidentTag>>(value.clone()).is_ok(),
+                    "deescalation" => serde_json::from_value::<Deescalation>(value.clone()).is_ok(),
+                    "debrief_person" | "debrief_staff" => {
+                        serde_json::from_value::<Debrief>(value.clone()).is_ok()
+                    }
+                    _ => true,
+                };
+                if !reads {
+                    return refuse(name, "not a value this field can hold");
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Loads an incident with its person (if identified and still on the device).
@@ -835,6 +944,44 @@ fn uses(incident_id: &str) -> ListEdit<'_> {
 mod tests {
     use super::*;
     use crate::codes::RestrictiveInterventionType;
+
+    #[test]
+    fn only_values_the_core_can_read_are_accepted_into_an_incident() {
+        let item = |list: &str, value: Value| Change::Item {
+            list: list.into(),
+            item_id: "i1".into(),
+            value,
+        };
+        let addendum = json!({"pos": 1.0, "author": "A", "job_title": "Nurse", "at": 5,
+                              "reason": "r", "text": "t"});
+        check_change(&item(ADDENDA, addendum)).unwrap();
+        for bad in [json!({"pos": 1.0, "text": "t"}), json!("text"), Value::Null] {
+            assert_eq!(
+                check_change(&item(ADDENDA, bad)).unwrap_err().field,
+                ADDENDA
+            );
+        }
+        check_change(&item(USE_OF_FORCE, Value::Null)).unwrap();
+        // A use of force as the core writes it, and with its code replaced by a made-up one.
+        let mut entry =
+            serde_json::to_value(hold(RestrictiveInterventionType::PhysicalProne, None)).unwrap();
+        entry["pos"] = json!(1.0);
+        check_change(&item(USE_OF_FORCE, entry.clone())).unwrap();
+        entry["intervention"] = json!("prone!");
+        assert_eq!(
+            check_change(&item(USE_OF_FORCE, entry)).unwrap_err().field,
+            USE_OF_FORCE
+        );
+        let fields =
+            |name: &str, value: Value| Change::Fields(BTreeMap::from([(name.to_string(), value)]));
+        check_change(&fields("tags", json!(["near_miss"]))).unwrap();
+        assert_eq!(
+            check_change(&fields("tags", json!(5))).unwrap_err().field,
+            "tags"
+        );
+        assert!(check_change(&fields("debrief_staff", json!("held"))).is_err());
+        check_change(&fields("note", json!("anything the protocol allows"))).unwrap();
+    }
 
     fn hold(intervention: RestrictiveInterventionType, ended_at: Option<Timestamp>) -> UseOfForce {
         UseOfForce {

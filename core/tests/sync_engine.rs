@@ -1152,3 +1152,80 @@ fn http_transport_sorts_the_servers_answers() {
     assert!(seen[5].starts_with("POST /v1/enroll "));
     assert!(!seen[5].to_ascii_lowercase().contains("authorization"));
 }
+
+#[test]
+fn one_bad_stored_value_never_makes_a_units_incidents_unreadable() {
+    // Written by an older server that did not check values (or by anything that got past it):
+    // an addendum without its author, tags that are not tags, beside a good addendum.
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    let good = f
+        .store
+        .capture_incident(QuickCapture {
+            unit_id: "ward-a".into(),
+            note: "Synthetic: shouting, settled with space".into(),
+            ..QuickCapture::default()
+        })
+        .unwrap();
+    f.store.sync(&server).unwrap();
+    let stamp = |counter: u32| Hlc {
+        wall_ms: SHIFT_START.0,
+        counter,
+        device: OTHER.into(),
+    };
+    let pulled = |change: Change, counter: u32| PulledChange {
+        entity: EntityKind::Incident,
+        entity_id: "inc-old".into(),
+        unit_id: "ward-a".into(),
+        change,
+        stamp: stamp(counter),
+    };
+    server.with(|s| {
+        s.log.push(pulled(
+            Change::Fields(BTreeMap::from([
+                ("note".to_string(), json!("Synthetic: older record")),
+                ("status".to_string(), json!("submitted")),
+                ("tags".to_string(), json!(5)),
+            ])),
+            1,
+        ));
+        s.log.push(pulled(
+            Change::Item {
+                list: "addenda".into(),
+                item_id: "bad".into(),
+                value: json!({"pos": 1.0, "text": "no author, no time"}),
+            },
+            2,
+        ));
+        s.log.push(pulled(
+            Change::Item {
+                list: "addenda".into(),
+                item_id: "good".into(),
+                value: json!({"pos": 2.0, "author": "Synthetic Nurse", "job_title": "Nurse",
+                              "at": SHIFT_START.0, "reason": "Time corrected", "text": "At 14:05"}),
+            },
+            3,
+        ));
+    });
+    f.store.sync(&server).unwrap();
+
+    let listed: Vec<String> = f
+        .store
+        .incidents("ward-a")
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.contains(&good) && listed.contains(&"inc-old".to_string()));
+    let old = f.store.incident("inc-old").unwrap();
+    assert_eq!(old.note, "Synthetic: older record");
+    assert_eq!(old.addenda.len(), 1);
+    assert_eq!(old.addenda[0].id, "good");
+    assert!(old.tags.is_empty());
+    assert_eq!(
+        old.unreadable,
+        vec!["addenda/bad".to_string(), "tags".to_string()]
+    );
+    assert!(f.store.incident(&good).unwrap().unreadable.is_empty());
+}

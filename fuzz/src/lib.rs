@@ -125,6 +125,11 @@ fn stamp(b: &mut Bytes<'_>) -> Hlc {
 
 fn value(b: &mut Bytes<'_>, field: &str) -> Value {
     match (field, b.below(6)) {
+        // Addenda and tags as the core writes them, most of the time (else the incident's own
+        // rules refuse the op before the lock rules are reached).
+        ("addenda", 0..=3) => json!({"pos": b.byte() as f64, "author": "A", "job_title": "Nurse",
+                                     "at": NOW.0, "reason": "r", "text": "t"}),
+        ("tags", 0..=2) => json!(["near_miss"]),
         ("person_id", 0) => Value::Null,
         ("person_id", _) => json!(b.pick(&IDS)),
         ("status", 0..=2) => json!("submitted"),

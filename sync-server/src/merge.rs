@@ -325,6 +325,11 @@ fn decide(
         // and the rest of the batch goes on.
         return reject(RejectReason::Invalid, bounded(e.to_string()));
     }
+    if op.entity == EntityKind::Incident
+        && let Err(e) = steady_core::incident::check_change(&op.change)
+    {
+        return reject(RejectReason::Invalid, bounded(e.to_string()));
+    }
     // The stamp as it will be stored.
     let mut stamp = op.stamp.clone();
     let mut clamped = None;
@@ -1002,7 +1007,8 @@ mod tests {
             change: Change::Item {
                 list: ADDENDA_LIST.into(),
                 item_id: item.into(),
-                value: json!({"text": "t"}),
+                value: json!({"pos": 1.0, "author": "Synthetic Nurse", "job_title": "Nurse",
+                              "at": NOW.0, "reason": "r", "text": "t"}),
             },
             ..op(id, EntityKind::Incident, "inc", &[], NOW.0 - 40, "dev-a")
         };

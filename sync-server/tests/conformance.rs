@@ -391,6 +391,12 @@ fn item(
     }
 }
 
+/// An addendum as the core writes it (the server refuses one it could not read back).
+fn addendum_value(text: &str) -> Value {
+    json!({"pos": 1.0, "author": "Synthetic Nurse", "job_title": "Nurse", "at": NOW.0 - 1,
+           "reason": "Learned later", "text": text})
+}
+
 fn units(names: &[&str]) -> Vec<String> {
     names.iter().map(|u| u.to_string()).collect()
 }
@@ -1313,7 +1319,7 @@ async fn a_submitted_incident_takes_only_new_addenda<B: Backend>(b: B) {
             "inc-1",
             "ward-a",
             (ADDENDA_LIST, item_id),
-            json!({"text": "Later: Sam said the fire alarm set it off"}),
+            addendum_value("Later: Sam said the fire alarm set it off"),
             t(ms),
         )
     };
@@ -1454,7 +1460,7 @@ async fn the_record_log_holds_submitted_incidents_and_finds_a_changed_byte<B: Ba
         "inc-1",
         "ward-a",
         (ADDENDA_LIST, "add-1"),
-        json!({"text": "Later: it was the fire alarm"}),
+        addendum_value("Later: it was the fire alarm"),
         t(4),
     )])
     .await;

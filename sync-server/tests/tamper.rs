@@ -67,7 +67,9 @@ fn seeded(dir: &Path) {
                 Change::Item {
                     list: ADDENDA_LIST.into(),
                     item_id: "add-1".into(),
-                    value: json!({"text": ADDENDUM}),
+                    value: json!({"pos": 1.0, "author": "Synthetic Nurse", "job_title": "Nurse",
+                                  "at": now.0 - 5_000, "reason": "Learned later",
+                                  "text": ADDENDUM}),
                 },
                 now.0 - 5_000,
             ),

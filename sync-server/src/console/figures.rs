@@ -705,6 +705,7 @@ mod tests {
             notification_sent: None,
             submitted_at: None,
             addenda: vec![],
+            unreadable: vec![],
         }
     }
 

@@ -24,6 +24,7 @@ on_both_back_ends!(
     one_malformed_op_never_blocks_the_rest_of_a_phones_queue,
     a_value_of_the_wrong_type_is_refused_naming_its_field,
     after_a_placement_ends_a_phone_neither_rewrites_a_plan_nor_reads_what_changed,
+    a_malformed_addendum_never_makes_a_units_incidents_unreadable,
 );
 
 /// Plain HTTP to the server, as any client (or attacker) can speak it.
@@ -449,5 +450,74 @@ fn after_a_placement_ends_a_phone_neither_rewrites_a_plan_nor_reads_what_changed
     assert_eq!(
         sheet.text(SheetText::WhatStaffShouldDo),
         "Offer the quiet room"
+    );
+}
+
+fn a_malformed_addendum_never_makes_a_units_incidents_unreadable<S: Backend>(c: Cluster<S>) {
+    c.unit("ash-ward", true);
+    let crew = c.device("Crew member", &[("ash-ward", Role::Reader, None)]);
+    let incident = crew
+        .store
+        .capture_incident(QuickCapture {
+            unit_id: "ash-ward".into(),
+            note: "Synthetic: verbal aggression".into(),
+            ..QuickCapture::default()
+        })
+        .expect("capture");
+    crew.store.submit_incident(&incident).expect("submit");
+    crew.sync().expect("sync");
+    // Any reader of the unit may add an addendum: one without its author, time or reason, and
+    // tags that are not tags.
+    let hostile = Raw::enrol(&c, "addenda", &[("ash-ward", Role::Reader)]);
+    let mut addendum = hostile.op(
+        "add",
+        EntityKind::Incident,
+        &incident,
+        "ash-ward",
+        json!({}),
+    );
+    addendum["change"] = json!({"item": {"list": "addenda", "item_id": "a-bad",
+                                         "value": {"pos": 1.0, "text": "Rewritten"}}});
+    let outcomes = hostile.push(vec![
+        addendum,
+        hostile.op(
+            "tags",
+            EntityKind::Incident,
+            "inc-hostile",
+            "ash-ward",
+            json!({"note": "Synthetic", "status": "draft", "tags": 5}),
+        ),
+    ]);
+    assert_eq!(
+        status_of(&outcomes[0]),
+        ("rejected", "invalid"),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes[0]["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("an addendum holds")
+    );
+    assert_eq!(
+        status_of(&outcomes[1]),
+        ("rejected", "invalid"),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes[1]["detail"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("tags")
+    );
+    // The unit's incidents stay readable on an honest phone, with nothing of the attempt.
+    let lead = c.device("Ward lead", &[("ash-ward", Role::Lead, None)]);
+    lead.sync().expect("sync");
+    let listed = lead.store.incidents("ash-ward").expect("the list reads");
+    assert_eq!(listed.len(), 1);
+    let seen = lead.store.incident(&incident).expect("incident");
+    assert!(
+        seen.addenda.is_empty() && seen.unreadable.is_empty(),
+        "{seen:?}"
     );
 }
