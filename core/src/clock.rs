@@ -146,11 +146,9 @@ impl HybridClock {
         if now.0 > self.wall_ms {
             self.wall_ms = now.0;
             self.counter = 0;
-        } else if self.counter >= MAX_HLC_COUNTER {
-            self.wall_ms += 1;
-            self.counter = 0;
         } else {
-            self.counter += 1;
+            let next = self.stamp().successor(&self.device);
+            (self.wall_ms, self.counter) = (next.wall_ms, next.counter);
         }
         self.stamp()
     }

@@ -182,12 +182,6 @@ fn operation(b: &mut Bytes<'_>, n: usize, device: &str) -> Operation {
     }
 }
 
-fn submits(op: &Operation) -> bool {
-    op.entity == EntityKind::Incident
-        && matches!(&op.change, Change::Fields(f)
-            if f.get("status").and_then(Value::as_str) == Some("submitted"))
-}
-
 /// The merge rules over an arbitrary batch and store state.
 pub fn sync_plan(data: &[u8]) {
     let mut b = Bytes(data);
@@ -318,7 +312,7 @@ pub fn sync_plan(data: &[u8]) {
                         // was made, so a fast phone's submission is not judged here.
                         let fast = op.stamp.wall_ms > NOW.0 + MAX_CLOCK_AHEAD_MS;
                         let made = match clamped {
-                            Some(c) if fast && !submits(op) => Some(c.wall_ms),
+                            Some(c) if fast && !merge::submits(op) => Some(c.wall_ms),
                             _ if fast => None,
                             _ => Some(op.stamp.wall_ms),
                         };
@@ -379,7 +373,7 @@ pub fn sync_plan(data: &[u8]) {
             }
         }
         // A submission that took locks the incident for the ops after it.
-        let submits = submits(op);
+        let submits = merge::submits(op);
         let status_took = match &r.outcome {
             OpOutcome::Applied { .. } => true,
             OpOutcome::Superseded { winners, .. } => !winners

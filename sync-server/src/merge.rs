@@ -243,7 +243,7 @@ fn check_references(op: &Operation, known: &Known) -> Result<(), OpOutcome> {
 }
 
 /// Whether the operation submits an incident.
-fn submits(op: &Operation) -> bool {
+pub fn submits(op: &Operation) -> bool {
     op.entity == EntityKind::Incident
         && matches!(&op.change, Change::Fields(f)
             if f.get("status").and_then(Value::as_str) == Some("submitted"))

@@ -15,7 +15,7 @@ use steady_core::incident::QuickCapture;
 use steady_core::people::NewPerson;
 use steady_core::protocol::{Change, EntityKind, Operation, PROTOCOL_VERSION};
 use steady_core::sheet::SheetText;
-use steady_e2e::{Backend, Cluster, on_both_back_ends};
+use steady_e2e::{Backend, Cluster, Device, on_both_back_ends};
 
 on_both_back_ends!(
     a_bank_workers_phone_cannot_take_over_another_units_crisis_plan,
@@ -111,6 +111,21 @@ impl Raw {
     }
 }
 
+/// A synthetic person recorded in `unit` by `device` (an editor there).
+fn someone(device: &Device, unit: &str, name: &str) -> String {
+    device
+        .store
+        .create_person(
+            unit,
+            NewPerson {
+                display_name: name.into(),
+                preferred_name: None,
+                local_identifier: None,
+            },
+        )
+        .expect("person")
+}
+
 fn status_of(outcome: &Value) -> (&str, &str) {
     (
         outcome["status"].as_str().unwrap_or(""),
@@ -123,17 +138,7 @@ fn a_bank_workers_phone_cannot_take_over_another_units_crisis_plan<S: Backend>(c
     c.unit("birch-house", false);
     // Birch house's own editor records a resident.
     let birch = c.device("Birch editor", &[("birch-house", Role::Editor, None)]);
-    let person = birch
-        .store
-        .create_person(
-            "birch-house",
-            NewPerson {
-                display_name: "Synthetic Resident".into(),
-                preferred_name: None,
-                local_identifier: None,
-            },
-        )
-        .expect("person");
+    let person = someone(&birch, "birch-house", "Synthetic Resident");
     birch.sync().expect("sync");
     // An editor on Ash ward who also reads Birch house (a bank worker) pushes that person's
     // sheet into Ash ward before Birch house writes it.
@@ -183,17 +188,7 @@ fn an_incident_cannot_name_a_person_of_another_unit<S: Backend>(c: Cluster<S>) {
     c.unit("ash-ward", true);
     c.unit("birch-house", false);
     let birch = c.device("Birch editor", &[("birch-house", Role::Editor, None)]);
-    let person = birch
-        .store
-        .create_person(
-            "birch-house",
-            NewPerson {
-                display_name: "Synthetic Resident".into(),
-                preferred_name: None,
-                local_identifier: None,
-            },
-        )
-        .expect("person");
+    let person = someone(&birch, "birch-house", "Synthetic Resident");
     birch.sync().expect("sync");
     let hostile = Raw::enrol(
         &c,
@@ -379,17 +374,7 @@ fn after_a_placement_ends_a_phone_neither_rewrites_a_plan_nor_reads_what_changed
 ) {
     c.unit("ash-ward", true);
     let nurse = c.device("Ash nurse", &[("ash-ward", Role::Editor, None)]);
-    let person = nurse
-        .store
-        .create_person(
-            "ash-ward",
-            NewPerson {
-                display_name: "Synthetic Patient".into(),
-                preferred_name: None,
-                local_identifier: None,
-            },
-        )
-        .expect("person");
+    let person = someone(&nurse, "ash-ward", "Synthetic Patient");
     nurse
         .store
         .set_sheet_text(
