@@ -8,6 +8,7 @@ use steady_core::codes::{
 };
 use steady_core::incident::UseOfForce;
 use steady_core::s65::S65Item;
+use steady_core::sheet::{SheetList, SheetSection, SheetText};
 
 /// The MHSDS code of a restrictive intervention type ("01" for prone, ...).
 #[uniffi::export]
@@ -75,4 +76,29 @@ pub fn prone_hold_over_ten_minutes(entry: UseOfForce, now: Timestamp) -> bool {
 #[uniffi::export]
 pub fn prone_hold_alert_at(entry: UseOfForce) -> Option<Timestamp> {
     entry.prone_alert_at()
+}
+
+/// The heading of a support sheet's text field, as every face shows it.
+#[uniffi::export]
+pub fn sheet_text_heading(field: SheetText) -> String {
+    field.heading().to_string()
+}
+
+/// The heading of a support sheet's list, as every face shows it.
+#[uniffi::export]
+pub fn sheet_list_heading(list: SheetList) -> String {
+    list.heading().to_string()
+}
+
+/// The heading of the restrictive interventions authorised in the care plan.
+#[uniffi::export]
+pub fn authorised_interventions_heading() -> String {
+    steady_core::sheet::AUTHORISED_INTERVENTIONS_HEADING.to_string()
+}
+
+/// The support sheet's sections, titles and order, defined once in the core: the apps draw the
+/// sheet from this and keep no copy of it.
+#[uniffi::export]
+pub fn sheet_layout() -> Vec<SheetSection> {
+    steady_core::sheet::sheet_layout()
 }

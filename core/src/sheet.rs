@@ -20,7 +20,7 @@ use crate::store::Store;
 use crate::units::{active_grant, require_role};
 
 macro_rules! keyed_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $key:literal,)* }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $key:expr,)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -33,7 +33,18 @@ macro_rules! keyed_enum {
 
             /// The field's name in the store and on the wire.
             pub fn key(self) -> &'static str {
-                match self { $($name::$variant => $key,)* }
+                match self { $($name::$variant => $key.0,)* }
+            }
+
+            /// The heading people read, in the person's own voice as one-page profiles and
+            /// PBS plans write them. The apps and the console show this and no copy of it.
+            pub fn heading(self) -> &'static str {
+                match self { $($name::$variant => $key.1,)* }
+            }
+
+            /// The field named `key` on the wire.
+            pub fn from_key(key: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|f| f.key() == key)
             }
         }
     };
@@ -43,31 +54,31 @@ keyed_enum! {
     /// A free-text field of a support sheet.
     SheetText {
         /// About me: what people like and admire about me.
-        LikedAndAdmired => "about_me.liked_admired",
+        LikedAndAdmired => ("about_me.liked_admired", "What people like and admire about me"),
         /// About me: what's important to me.
-        ImportantToMe => "about_me.important",
+        ImportantToMe => ("about_me.important", "What's important to me"),
         /// About me: how best to support me.
-        HowToSupportMe => "about_me.how_to_support",
+        HowToSupportMe => ("about_me.how_to_support", "How best to support me"),
         /// Communication: how I communicate.
-        HowICommunicate => "communication.how_i",
+        HowICommunicate => ("communication.how_i", "How I communicate"),
         /// Communication: how to communicate with me.
-        HowToCommunicateWithMe => "communication.with_me",
+        HowToCommunicateWithMe => ("communication.with_me", "How to communicate with me"),
         /// Green: what I'm like when settled.
-        WhenSettled => "green.settled",
+        WhenSettled => ("green.settled", "What I'm like when I'm settled"),
         /// Green: routines that keep me well.
-        Routines => "green.routines",
+        Routines => ("green.routines", "Routines that keep me well"),
         /// Green: sensory needs.
-        SensoryNeeds => "green.sensory",
+        SensoryNeeds => ("green.sensory", "My sensory needs"),
         /// Green: likes and dislikes that keep me well.
-        LikesAndDislikes => "green.likes_dislikes",
+        LikesAndDislikes => ("green.likes_dislikes", "Likes and dislikes that keep me well"),
         /// Red: what staff should do in a crisis.
-        WhatStaffShouldDo => "red.staff_should_do",
+        WhatStaffShouldDo => ("red.staff_should_do", "What staff should do in a crisis"),
         /// Red: who to call.
-        WhoToCall => "red.who_to_call",
+        WhoToCall => ("red.who_to_call", "Who to call"),
         /// Blue: how to support me afterwards.
-        SupportAfterwards => "blue.afterwards",
+        SupportAfterwards => ("blue.afterwards", "How to support me afterwards"),
         /// Blue: how I like to be debriefed.
-        HowIDebrief => "blue.debrief",
+        HowIDebrief => ("blue.debrief", "How I like to be debriefed"),
     }
 }
 
@@ -75,19 +86,150 @@ keyed_enum! {
     /// An ordered list of a support sheet.
     SheetList {
         /// Triggers.
-        Triggers => "triggers",
+        Triggers => ("triggers", "Triggers"),
         /// Amber: my early warning signs.
-        WarningSigns => "amber.warning_signs",
+        WarningSigns => ("amber.warning_signs", "Early warning signs"),
         /// Amber: what helps.
-        WhatHelps => "amber.what_helps",
+        WhatHelps => ("amber.what_helps", "What helps"),
         /// Amber: what to avoid.
-        WhatToAvoid => "amber.what_to_avoid",
+        WhatToAvoid => ("amber.what_to_avoid", "What to avoid"),
         /// Red: contraindications to restrictive interventions.
-        Contraindications => "red.contraindications",
+        Contraindications => ("red.contraindications", "Contraindications"),
     }
 }
 
 const AUTHORISED: &str = "red.authorised_interventions";
+
+/// The heading of the care plan's authorised restrictive interventions.
+pub const AUTHORISED_INTERVENTIONS_HEADING: &str =
+    "Restrictive interventions authorised in the care plan";
+
+/// A band of the sheet, in the traffic-light order of PBS plans (DESIGN.md §3): the apps colour
+/// each band by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
+pub enum SheetBand {
+    /// About me (one-page profile).
+    AboutMe,
+    /// Communication.
+    Communication,
+    /// Green: calm, what keeps me well.
+    Green,
+    /// Triggers.
+    Triggers,
+    /// Amber: rising distress.
+    Amber,
+    /// Red: crisis.
+    Red,
+    /// Blue: recovery.
+    Blue,
+}
+
+/// One entry of a sheet section: a text field, a list, or the authorised interventions.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum SheetEntry {
+    /// A free-text field.
+    Text {
+        /// Which field.
+        field: SheetText,
+    },
+    /// An ordered list.
+    List {
+        /// Which list.
+        list: SheetList,
+    },
+    /// The restrictive interventions authorised in the care plan
+    /// ([`AUTHORISED_INTERVENTIONS_HEADING`]).
+    AuthorisedInterventions,
+}
+
+/// A section of the sheet as every face shows it: its band, its title and its entries in order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct SheetSection {
+    /// The band (colour).
+    pub band: SheetBand,
+    /// The section's title.
+    pub title: String,
+    /// What it holds, in order.
+    pub entries: Vec<SheetEntry>,
+}
+
+/// The layout of a support sheet: sections, titles and order, defined once here for the phones
+/// and the console. Every text field and list appears exactly once.
+pub fn sheet_layout() -> Vec<SheetSection> {
+    use SheetEntry::{AuthorisedInterventions, List, Text};
+    let text = |field| Text { field };
+    let list = |list| List { list };
+    let section = |band, title: &str, entries| SheetSection {
+        band,
+        title: title.to_string(),
+        entries,
+    };
+    vec![
+        section(
+            SheetBand::AboutMe,
+            "About me",
+            vec![
+                text(SheetText::LikedAndAdmired),
+                text(SheetText::ImportantToMe),
+                text(SheetText::HowToSupportMe),
+            ],
+        ),
+        section(
+            SheetBand::Communication,
+            "Communication",
+            vec![
+                text(SheetText::HowICommunicate),
+                text(SheetText::HowToCommunicateWithMe),
+            ],
+        ),
+        section(
+            SheetBand::Green,
+            "Green: when I'm calm",
+            vec![
+                text(SheetText::WhenSettled),
+                text(SheetText::Routines),
+                text(SheetText::SensoryNeeds),
+                text(SheetText::LikesAndDislikes),
+            ],
+        ),
+        section(
+            SheetBand::Triggers,
+            "Triggers",
+            vec![list(SheetList::Triggers)],
+        ),
+        section(
+            SheetBand::Amber,
+            "Amber: rising distress",
+            vec![
+                list(SheetList::WarningSigns),
+                list(SheetList::WhatHelps),
+                list(SheetList::WhatToAvoid),
+            ],
+        ),
+        section(
+            SheetBand::Red,
+            "Red: crisis",
+            vec![
+                text(SheetText::WhatStaffShouldDo),
+                AuthorisedInterventions,
+                list(SheetList::Contraindications),
+                text(SheetText::WhoToCall),
+            ],
+        ),
+        section(
+            SheetBand::Blue,
+            "Blue: recovery",
+            vec![
+                text(SheetText::SupportAfterwards),
+                text(SheetText::HowIDebrief),
+            ],
+        ),
+    ]
+}
 
 /// A restrictive intervention authorised in the person's care plan.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -407,5 +549,38 @@ fn sheet_list<'a>(person_id: &'a str, list: &'a str) -> ListEdit<'a> {
         kind: EntityKind::Sheet,
         entity_id: person_id,
         list,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_layout_shows_every_field_and_list_exactly_once() {
+        let entries: Vec<SheetEntry> = sheet_layout().into_iter().flat_map(|s| s.entries).collect();
+        for field in SheetText::ALL {
+            let n = entries
+                .iter()
+                .filter(|e| **e == SheetEntry::Text { field: *field })
+                .count();
+            assert_eq!(n, 1, "{field:?}");
+            assert!(!field.heading().is_empty());
+            assert_eq!(SheetText::from_key(field.key()), Some(*field));
+        }
+        for list in SheetList::ALL {
+            let n = entries
+                .iter()
+                .filter(|e| **e == SheetEntry::List { list: *list })
+                .count();
+            assert_eq!(n, 1, "{list:?}");
+        }
+        assert_eq!(
+            entries
+                .iter()
+                .filter(|e| **e == SheetEntry::AuthorisedInterventions)
+                .count(),
+            1
+        );
     }
 }
