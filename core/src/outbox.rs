@@ -17,7 +17,8 @@ use crate::units::active_grant;
 pub struct OutboxStatus {
     /// Changes waiting to be sent.
     pub pending: u32,
-    /// Changes the server refused, kept for a person to look at.
+    /// Changes the server refused, kept for a person to look at (those of a unit already purged
+    /// from the device included).
     pub quarantined: u32,
 }
 
@@ -35,6 +36,65 @@ impl Store {
                     })
                 },
             )?)
+        })
+    }
+
+    /// Every change the server refused, oldest first, as one JSON document the user can save or
+    /// hand to their lead: each change's id, unit, record, the reason and detail, and the
+    /// operation itself (`op`, with the values the user wrote). Refused changes of a unit
+    /// already purged from the device (the placement ended) are included: this is where their
+    /// words still are. The document holds personal data: the app shares it only where the
+    /// user chooses. The export is audited (ids and a count only).
+    ///
+    /// ```json
+    /// {"device_id": "…", "exported_at": 1795424400000,
+    ///  "changes": [{"op_id": "…", "unit_id": "…", "entity": "incident", "entity_id": "…",
+    ///               "reason": "locked", "detail": "…", "op": { … }}]}
+    /// ```
+    pub fn export_quarantined(&self) -> Result<String> {
+        let device_id = self.device_id().to_string();
+        self.write(|w| {
+            let changes = {
+                let mut stmt = w.tx().prepare(
+                    "SELECT op, COALESCE(reason, ''), COALESCE(detail, '') FROM outbox \
+                     WHERE state = 'quarantined' ORDER BY seq",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })?;
+                let mut changes = Vec::new();
+                for row in rows {
+                    let (op, reason, detail) = row?;
+                    let op: Operation = serde_json::from_str(&op)?;
+                    changes.push(serde_json::json!({
+                        "op_id": op.op_id,
+                        "unit_id": op.unit_id,
+                        "entity": op.entity,
+                        "entity_id": op.entity_id,
+                        "reason": reason,
+                        "detail": detail,
+                        "op": op,
+                    }));
+                }
+                changes
+            };
+            let exported_at = w.now();
+            w.audit(
+                "export",
+                "quarantined",
+                "",
+                "",
+                &format!("{} refused changes", changes.len()),
+            )?;
+            Ok(serde_json::to_string(&serde_json::json!({
+                "device_id": device_id,
+                "exported_at": exported_at.0,
+                "changes": changes,
+            }))?)
         })
     }
 

@@ -80,7 +80,10 @@ impl Store {
 
     /// Removes from the device every unit whose grant has ended and that has nothing left to
     /// send; returns the units removed. A unit with changes still pending keeps them (and stays
-    /// locked to the user) until they have reached the server.
+    /// locked to the user) until they have reached the server. Changes the server refused
+    /// outlive the purge: they stay listed ([`Store::quarantined_operations`]), counted
+    /// ([`Store::sync_status`]) and exportable ([`Store::export_quarantined`]) until the user
+    /// discards them, and are never sent again.
     pub fn purge_ended_units(&self) -> Result<Vec<String>> {
         self.write(|w| {
             let now = w.now();
@@ -94,7 +97,16 @@ impl Store {
             };
             for unit in &ended {
                 purge_unit(w.tx(), unit)?;
-                w.audit("purge", "unit", unit, unit, "grant ended")?;
+                let kept: u32 = w.tx().query_row(
+                    "SELECT count(*) FROM outbox WHERE unit_id = ?1 AND state = 'quarantined'",
+                    [unit],
+                    |r| r.get(0),
+                )?;
+                let detail = match kept {
+                    0 => "grant ended".to_string(),
+                    n => format!("grant ended; {n} refused changes kept for the user"),
+                };
+                w.audit("purge", "unit", unit, unit, &detail)?;
             }
             Ok(ended)
         })
@@ -148,7 +160,10 @@ pub(crate) fn end_grant_now(tx: &Connection, unit: &str, now: Timestamp) -> Resu
 }
 
 /// Deletes everything of `unit` from the device (records, queued ops, conflicts, search rows,
-/// the grant). Submitted incidents may leave only through here: the `purging` row opens the triggers.
+/// the grant) except the changes the server refused: nothing the user wrote leaves the phone
+/// without a word (issue 19), so those stay in the outbox, quarantined, until the user discards
+/// them ([`Store::discard_quarantined`]); a revoked device's wipe removes them too. Submitted
+/// incidents may leave only through here: the `purging` row opens the triggers.
 pub(crate) fn purge_unit(tx: &Connection, unit: &str) -> Result<()> {
     tx.execute(
         "INSERT OR IGNORE INTO purging (unit_id) VALUES (?1)",
@@ -170,7 +185,10 @@ pub(crate) fn purge_unit(tx: &Connection, unit: &str) -> Result<()> {
         [unit],
     )?;
     tx.execute("DELETE FROM people_search WHERE unit_id = ?1", [unit])?;
-    tx.execute("DELETE FROM outbox WHERE unit_id = ?1", [unit])?;
+    tx.execute(
+        "DELETE FROM outbox WHERE unit_id = ?1 AND state <> 'quarantined'",
+        [unit],
+    )?;
     tx.execute("DELETE FROM conflicts WHERE unit_id = ?1", [unit])?;
     tx.execute("DELETE FROM units WHERE unit_id = ?1", [unit])?;
     tx.execute("DELETE FROM purging WHERE unit_id = ?1", [unit])?;
