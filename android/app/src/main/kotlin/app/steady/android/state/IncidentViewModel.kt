@@ -136,6 +136,7 @@ class IncidentViewModel(
             missing = missing.map { MissingItemUi(s65ItemLetter(it), s65ItemDescription(it)) },
             addenda = i.addenda.map { AddendumUi(it.author, session.labels.dayTime(it.at), it.reason, it.text) },
             proneAlert = entries.any { proneHoldAlert(it, session.clock.nowMillis()) },
+            unreadableWarning = unreadableWarning(i.unreadable),
             loading = false,
         )
     }

@@ -1,14 +1,19 @@
-// From the core's records to the screens' state: section order and headings of the support
-// sheet, words for bands and errors. One place, so every screen says the same thing.
+// From the core's records to the screens' state: the support sheet laid out as the core lays it
+// out, words for bands and errors. One place, so every screen says the same thing.
 package app.steady.android.state
 
 import app.steady.core.SteadyException
+import app.steady.core.authorisedInterventionsHeading
 import app.steady.core.interventionLabel
 import app.steady.core.model.BandLevel
 import app.steady.core.model.PersonSummary
+import app.steady.core.model.SheetBand
+import app.steady.core.model.SheetEntry
 import app.steady.core.model.SheetList
-import app.steady.core.model.SheetText
 import app.steady.core.model.SupportSheet
+import app.steady.core.sheetLayout
+import app.steady.core.sheetListHeading
+import app.steady.core.sheetTextHeading
 
 /** A sentence for the user about a failed call. Never includes the data being saved. */
 fun errorText(error: Throwable): String =
@@ -27,40 +32,26 @@ fun errorText(error: Throwable): String =
         else -> "Something went wrong. Please try again."
     }
 
+/**
+ * The warning for the parts of a stored incident the core could not read on this device and left
+ * out (`Incident.unreadable`: a field, or `list/item id`), or null when everything was read. The
+ * rest of the record is still shown; the user is told, never left to think it is complete.
+ */
+fun unreadableWarning(unreadable: List<String>): String? =
+    if (unreadable.isEmpty()) {
+        null
+    } else {
+        "Part of this record could not be read on this device: " +
+            unreadable.joinToString(", ") { it.replace('_', ' ') } +
+            "; the rest is shown. Tell your lead."
+    }
+
 /** Words for a score band. */
 fun bandLabel(level: BandLevel): String =
     when (level) {
         BandLevel.LOW -> "Low"
         BandLevel.MODERATE -> "Moderate"
         BandLevel.HIGH -> "High"
-    }
-
-/** The heading of a sheet text field, in the person's own voice as one-page profiles write them. */
-fun sheetTextLabel(field: SheetText): String =
-    when (field) {
-        SheetText.LIKED_AND_ADMIRED -> "What people like and admire about me"
-        SheetText.IMPORTANT_TO_ME -> "What's important to me"
-        SheetText.HOW_TO_SUPPORT_ME -> "How best to support me"
-        SheetText.HOW_I_COMMUNICATE -> "How I communicate"
-        SheetText.HOW_TO_COMMUNICATE_WITH_ME -> "How to communicate with me"
-        SheetText.WHEN_SETTLED -> "What I'm like when I'm settled"
-        SheetText.ROUTINES -> "My routines"
-        SheetText.SENSORY_NEEDS -> "My sensory needs"
-        SheetText.LIKES_AND_DISLIKES -> "Likes and dislikes that keep me well"
-        SheetText.WHAT_STAFF_SHOULD_DO -> "What staff should do"
-        SheetText.WHO_TO_CALL -> "Who to call"
-        SheetText.SUPPORT_AFTERWARDS -> "How to support me afterwards"
-        SheetText.HOW_I_DEBRIEF -> "How I like to be debriefed"
-    }
-
-/** The heading of a sheet list. */
-fun sheetListLabel(list: SheetList): String =
-    when (list) {
-        SheetList.TRIGGERS -> "Triggers"
-        SheetList.WARNING_SIGNS -> "Early warning signs"
-        SheetList.WHAT_HELPS -> "What helps"
-        SheetList.WHAT_TO_AVOID -> "What to avoid"
-        SheetList.CONTRAINDICATIONS -> "Contraindications"
     }
 
 /** A row of the people list. */
@@ -80,19 +71,59 @@ fun personRow(
     )
 }
 
-/** The whole sheet by section, in the traffic-light order care plans use. */
+/** The tone the screen colours a band of the core's sheet layout with. */
+fun sectionTone(band: SheetBand): SectionTone =
+    when (band) {
+        SheetBand.ABOUT_ME -> SectionTone.ABOUT
+        SheetBand.COMMUNICATION -> SectionTone.COMMUNICATION
+        SheetBand.GREEN -> SectionTone.GREEN
+        SheetBand.TRIGGERS -> SectionTone.TRIGGERS
+        SheetBand.AMBER -> SectionTone.AMBER
+        SheetBand.RED -> SectionTone.RED
+        SheetBand.BLUE -> SectionTone.BLUE
+    }
+
+/** The items of one of the sheet's lists. */
+fun SupportSheet.items(list: SheetList): List<app.steady.core.model.ListItem> =
+    when (list) {
+        SheetList.TRIGGERS -> triggers
+        SheetList.WARNING_SIGNS -> warningSigns
+        SheetList.WHAT_HELPS -> whatHelps
+        SheetList.WHAT_TO_AVOID -> whatToAvoid
+        SheetList.CONTRAINDICATIONS -> contraindications
+    }
+
+/**
+ * The whole sheet by section: the sections, their titles, order and headings are the core's
+ * (`sheetLayout`, `sheetTextHeading`, `sheetListHeading`), so the phone, the iPhone and the
+ * console say the same words. The app adds only its own "Review" section at the end.
+ */
 fun sheetSections(
     sheet: SupportSheet,
     labels: TimeLabels,
 ): List<SheetSectionUi> {
     val texts = sheet.texts.associate { it.field to it.text }
 
-    fun text(field: SheetText) = SheetTextUi(field, sheetTextLabel(field), texts[field].orEmpty())
+    fun entry(e: SheetEntry): SheetEntryUi =
+        when (e) {
+            is SheetEntry.Text -> {
+                SheetTextUi(e.field, sheetTextHeading(e.field), texts[e.field].orEmpty())
+            }
 
-    fun list(
-        list: SheetList,
-        items: List<app.steady.core.model.ListItem>,
-    ) = SheetListUi(list, sheetListLabel(list), items.map { ItemUi(it.id, it.text) })
+            is SheetEntry.List -> {
+                SheetListUi(e.list, sheetListHeading(e.list), sheet.items(e.list).map { ItemUi(it.id, it.text) })
+            }
+
+            SheetEntry.AuthorisedInterventions -> {
+                SheetListUi(
+                    null,
+                    authorisedInterventionsHeading(),
+                    sheet.authorisedInterventions.map { a ->
+                        ItemUi(a.id, interventionLabel(a.intervention) + if (a.note.isNotBlank()) ": ${a.note}" else "")
+                    },
+                )
+            }
+        }
     val review = sheet.review
     val reviewTexts =
         listOfNotNull(
@@ -101,69 +132,12 @@ fun sheetSections(
             } ?: "Not reviewed yet",
             review.due?.let { (if (review.overdue) "Review overdue since " else "Next review due ") + labels.dayTime(it) },
         )
-    return listOf(
-        SheetSectionUi(
-            SectionTone.ABOUT,
-            "About me",
-            texts =
-                listOf(
-                    text(SheetText.LIKED_AND_ADMIRED),
-                    text(SheetText.IMPORTANT_TO_ME),
-                    text(SheetText.HOW_TO_SUPPORT_ME),
-                ),
-        ),
-        SheetSectionUi(
-            SectionTone.COMMUNICATION,
-            "Communication",
-            texts = listOf(text(SheetText.HOW_I_COMMUNICATE), text(SheetText.HOW_TO_COMMUNICATE_WITH_ME)),
-        ),
-        SheetSectionUi(
-            SectionTone.GREEN,
-            "Green: calm",
-            texts =
-                listOf(
-                    text(SheetText.WHEN_SETTLED),
-                    text(SheetText.ROUTINES),
-                    text(SheetText.SENSORY_NEEDS),
-                    text(SheetText.LIKES_AND_DISLIKES),
-                ),
-        ),
-        SheetSectionUi(SectionTone.TRIGGERS, "Triggers", lists = listOf(list(SheetList.TRIGGERS, sheet.triggers))),
-        SheetSectionUi(
-            SectionTone.AMBER,
-            "Amber: rising distress",
-            lists =
-                listOf(
-                    list(SheetList.WARNING_SIGNS, sheet.warningSigns),
-                    list(SheetList.WHAT_HELPS, sheet.whatHelps),
-                    list(SheetList.WHAT_TO_AVOID, sheet.whatToAvoid),
-                ),
-        ),
-        SheetSectionUi(
-            SectionTone.RED,
-            "Red: crisis",
-            texts = listOf(text(SheetText.WHAT_STAFF_SHOULD_DO), text(SheetText.WHO_TO_CALL)),
-            lists =
-                listOf(
-                    SheetListUi(
-                        null,
-                        "Restrictive interventions in the care plan",
-                        sheet.authorisedInterventions.map { a ->
-                            ItemUi(a.id, interventionLabel(a.intervention) + if (a.note.isNotBlank()) ": ${a.note}" else "")
-                        },
-                    ),
-                    list(SheetList.CONTRAINDICATIONS, sheet.contraindications),
-                ),
-        ),
-        SheetSectionUi(
-            SectionTone.BLUE,
-            "Blue: recovery",
-            texts = listOf(text(SheetText.SUPPORT_AFTERWARDS), text(SheetText.HOW_I_DEBRIEF)),
-        ),
+    return sheetLayout().map { section ->
+        SheetSectionUi(sectionTone(section.band), section.title, section.entries.map(::entry))
+    } +
         SheetSectionUi(
             SectionTone.REVIEW,
             "Review",
-            texts = reviewTexts.mapIndexed { i, line -> SheetTextUi(null, if (i == 0) "Reviewed" else "Due", line) },
-        ),
-    )
+            reviewTexts.mapIndexed { i, line -> SheetTextUi(null, if (i == 0) "Reviewed" else "Due", line) },
+        )
 }

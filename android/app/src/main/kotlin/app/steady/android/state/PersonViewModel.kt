@@ -71,9 +71,13 @@ class PersonViewModel(
                     sections.map { section ->
                         val old = s.sections.firstOrNull { it.tone == section.tone }
                         section.copy(
-                            texts =
-                                section.texts.map { t ->
-                                    old?.texts?.firstOrNull { it.field == t.field && t.field != null } ?: t
+                            entries =
+                                section.entries.map { e ->
+                                    if (e is SheetTextUi && e.field != null) {
+                                        old?.texts?.firstOrNull { it.field == e.field } ?: e
+                                    } else {
+                                        e
+                                    }
                                 },
                         )
                     }
@@ -235,7 +239,9 @@ class PersonViewModel(
             s.copy(
                 sections =
                     s.sections.map { section ->
-                        section.copy(texts = section.texts.map { if (it.field == field) it.copy(text = text) else it })
+                        section.copy(
+                            entries = section.entries.map { if (it is SheetTextUi && it.field == field) it.copy(text = text) else it },
+                        )
                     },
             )
         }

@@ -84,29 +84,41 @@ data class AmberUi(
 /** The colour family of a sheet section (traffic-light plan plus one-page profile). */
 enum class SectionTone { ABOUT, COMMUNICATION, GREEN, TRIGGERS, AMBER, RED, BLUE, REVIEW }
 
+/** One entry of a sheet section, in the core's order: a text field or a list. */
+sealed interface SheetEntryUi {
+    /** Its heading, the core's words. */
+    val label: String
+}
+
 /** One text field of a sheet section. */
 data class SheetTextUi(
     /** The field, or null for a read-only line (the review dates). */
     val field: SheetText?,
-    val label: String,
+    override val label: String,
     val text: String,
-)
+) : SheetEntryUi
 
 /** One list of a sheet section. */
 data class SheetListUi(
     /** The list, or null for a read-only list (authorised interventions). */
     val list: SheetList?,
-    val label: String,
+    override val label: String,
     val items: List<ItemUi>,
-)
+) : SheetEntryUi
 
 /** One section of the whole sheet. */
 data class SheetSectionUi(
     val tone: SectionTone,
     val title: String,
-    val texts: List<SheetTextUi> = emptyList(),
-    val lists: List<SheetListUi> = emptyList(),
-)
+    /** What it holds, in the order the core's sheet layout gives. */
+    val entries: List<SheetEntryUi> = emptyList(),
+) {
+    /** Its text fields, in order. */
+    val texts: List<SheetTextUi> get() = entries.filterIsInstance<SheetTextUi>()
+
+    /** Its lists, in order. */
+    val lists: List<SheetListUi> get() = entries.filterIsInstance<SheetListUi>()
+}
 
 /** Person: the amber card first, then the sheet by section. */
 data class PersonUiState(
@@ -294,6 +306,8 @@ data class IncidentUiState(
     val addendumText: String = "",
     /** A prone hold past 10 minutes is running: shown above everything. */
     val proneAlert: Boolean = false,
+    /** Parts of the stored record the core could not read and left out, in words; null when all was read. */
+    val unreadableWarning: String? = null,
     val savedLabel: String? = null,
     val message: String? = null,
     val loading: Boolean = true,

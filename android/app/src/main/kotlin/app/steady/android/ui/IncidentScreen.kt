@@ -146,6 +146,18 @@ fun IncidentScreen(
                 state.savedLabel?.let { Text(it, style = MaterialTheme.typography.bodyMedium) }
             }
         }
+        state.unreadableWarning?.let { warning ->
+            item {
+                Surface(
+                    color = MaterialTheme.colorScheme.errorContainer,
+                    contentColor = MaterialTheme.colorScheme.onErrorContainer,
+                    shape = MaterialTheme.shapes.medium,
+                    modifier = Modifier.fillMaxWidth(),
+                ) {
+                    Text(warning, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.padding(12.dp))
+                }
+            }
+        }
         if (!state.submitted && !state.loading) item { OccurredAtControl(state, events) }
         state.message?.let { item { MessageStrip(it) } }
         if (state.submitted) {

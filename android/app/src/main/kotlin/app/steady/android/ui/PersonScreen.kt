@@ -34,7 +34,9 @@ import androidx.compose.ui.unit.dp
 import app.steady.android.state.ItemUi
 import app.steady.android.state.PersonUiState
 import app.steady.android.state.SectionTone
+import app.steady.android.state.SheetListUi
 import app.steady.android.state.SheetSectionUi
+import app.steady.android.state.SheetTextUi
 import app.steady.android.ui.theme.LocalSteadyColors
 import app.steady.core.model.SheetList
 import app.steady.core.model.SheetText
@@ -235,32 +237,52 @@ private fun SheetSection(
 ) {
     val (container, content) = toneColors(section.tone)
     SectionCard(section.title, container, content) {
-        section.texts.forEach { t ->
-            val field = t.field
-            if (state.editing && field != null) {
-                Field(t.label, t.text, { events.onTextChange(field, it) })
-            } else {
-                Text(t.label, style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
-                Text(t.text.ifBlank { "Not written yet" }, style = MaterialTheme.typography.bodyLarge)
+        // In the core's order: text fields and lists interleave (Red: what staff should do, the
+        // authorised interventions, contraindications, who to call).
+        section.entries.forEach { entry ->
+            when (entry) {
+                is SheetTextUi -> SheetTextEntry(entry, state, events)
+                is SheetListUi -> SheetListEntry(entry, state, events)
             }
         }
-        section.lists.forEach { l ->
-            Text(l.label, style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
-            val list = l.list
-            if (state.editing && list != null) {
-                l.items.forEach { item ->
-                    Row(verticalAlignment = Alignment.CenterVertically) {
-                        Text(item.text, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.weight(1f))
-                        IconButton(onClick = { events.onRemoveItem(list, item.id) }) {
-                            Icon(Icons.Filled.Delete, contentDescription = "Remove ${item.text}")
-                        }
-                    }
+    }
+}
+
+@Composable
+private fun SheetTextEntry(
+    t: SheetTextUi,
+    state: PersonUiState,
+    events: PersonEvents,
+) {
+    val field = t.field
+    if (state.editing && field != null) {
+        Field(t.label, t.text, { events.onTextChange(field, it) })
+    } else {
+        Text(t.label, style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+        Text(t.text.ifBlank { "Not written yet" }, style = MaterialTheme.typography.bodyLarge)
+    }
+}
+
+@Composable
+private fun SheetListEntry(
+    l: SheetListUi,
+    state: PersonUiState,
+    events: PersonEvents,
+) {
+    Text(l.label, style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+    val list = l.list
+    if (state.editing && list != null) {
+        l.items.forEach { item ->
+            Row(verticalAlignment = Alignment.CenterVertically) {
+                Text(item.text, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.weight(1f))
+                IconButton(onClick = { events.onRemoveItem(list, item.id) }) {
+                    Icon(Icons.Filled.Delete, contentDescription = "Remove ${item.text}")
                 }
-                Field("Add to ${l.label.lowercase()}", state.newItems[list].orEmpty(), { events.onNewItemChange(list, it) })
-                TextButton(onClick = { events.onAddItem(list) }, modifier = Modifier.heightIn(min = 48.dp)) { Text("Add") }
-            } else {
-                Bullets(l.items.map { it.text })
             }
         }
+        Field("Add to ${l.label.lowercase()}", state.newItems[list].orEmpty(), { events.onNewItemChange(list, it) })
+        TextButton(onClick = { events.onAddItem(list) }, modifier = Modifier.heightIn(min = 48.dp)) { Text("Add") }
+    } else {
+        Bullets(l.items.map { it.text })
     }
 }

@@ -15,6 +15,7 @@ import app.steady.android.state.PeopleViewModel
 import app.steady.android.state.PersonViewModel
 import app.steady.android.state.ProblemRow
 import app.steady.android.state.SyncViewModel
+import app.steady.android.state.unreadableWarning
 import app.steady.android.ui.CaptureEvents
 import app.steady.android.ui.CaptureScreen
 import app.steady.android.ui.ChecklistScreen
@@ -206,5 +207,12 @@ fun demoScreens(devices: MutableList<Device>): List<Pair<String, @Composable () 
         "14-sign-out" to { SyncScreen(signOut.state.value, SyncEvents()) },
         "15-person-alerts-names" to { PersonScreen(alertsAndNames.state.value, PersonEvents()) },
         "16-incident-time" to { IncidentScreen(lateTime.state.value, IncidentEvents()) },
+        "17-incident-unreadable" to {
+            // The demo's records all read; a synthetic warning shows how one that did not reads.
+            IncidentScreen(
+                submitted.state.value.copy(unreadableWarning = unreadableWarning(listOf("use_of_force/uof-2", "debrief_person"))),
+                IncidentEvents(),
+            )
+        },
     )
 }

@@ -1,5 +1,6 @@
 // The app's plain rules, without the store: the enrolment link, server address and code
-// checks, staff lines, and the prone-hold rule with a fake clock.
+// checks, staff lines, the prone-hold rule with a fake clock, and the words for what the core
+// could not read.
 package app.steady.android.tests
 
 import app.steady.android.state.EnrolmentLink
@@ -9,6 +10,7 @@ import app.steady.android.state.checkServerAddress
 import app.steady.android.state.parseStaffLines
 import app.steady.android.state.proneHoldAlert
 import app.steady.android.state.proneHoldOverTen
+import app.steady.android.state.unreadableWarning
 import app.steady.core.model.RestrictiveInterventionType
 import app.steady.core.model.UseOfForce
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -62,6 +64,16 @@ class LogicTest {
         assertNull(error)
         assertEquals(listOf("Jo Bell" to "Support worker", "Priya Shah" to "Nurse in charge"), staff.map { it.name to it.jobTitle })
         assertEquals("Line 2: write the name, a comma, then the job title", parseStaffLines("Jo Bell, HCA\nPriya Shah").second)
+    }
+
+    @Test
+    fun `an incident the core could not wholly read says which parts are missing, and nothing when all was read`() {
+        assertNull(unreadableWarning(emptyList()))
+        assertEquals(
+            "Part of this record could not be read on this device: use of force/uof-2, debrief person; " +
+                "the rest is shown. Tell your lead.",
+            unreadableWarning(listOf("use_of_force/uof-2", "debrief_person")),
+        )
     }
 
     @Test

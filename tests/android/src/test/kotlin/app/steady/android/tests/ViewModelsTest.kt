@@ -9,6 +9,7 @@ import app.steady.android.state.IncidentViewModel
 import app.steady.android.state.IncidentsViewModel
 import app.steady.android.state.PeopleViewModel
 import app.steady.android.state.PersonViewModel
+import app.steady.android.state.SectionTone
 import app.steady.android.state.SyncViewModel
 import app.steady.core.SteadyException
 import app.steady.core.model.BandLevel
@@ -20,6 +21,8 @@ import app.steady.core.model.RestrictiveInterventionType
 import app.steady.core.model.Role
 import app.steady.core.model.SheetList
 import app.steady.core.model.SheetText
+import app.steady.core.sheetLayout
+import app.steady.core.sheetTextHeading
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
@@ -122,11 +125,12 @@ class ViewModelsTest {
             assertEquals("Sam", s.name)
             assertEquals(card.safetyAlerts.map { it.text }, s.amber.safetyAlerts.map { it.text })
             assertEquals(card.whatHelps.map { it.text }, s.amber.whatHelps.map { it.text })
+            // The sections, their titles, order and headings are the core's; the app adds Review.
             assertEquals(
                 listOf(
                     "About me",
                     "Communication",
-                    "Green: calm",
+                    "Green: when I'm calm",
                     "Triggers",
                     "Amber: rising distress",
                     "Red: crisis",
@@ -134,6 +138,34 @@ class ViewModelsTest {
                     "Review",
                 ),
                 s.sections.map { it.title },
+            )
+            assertEquals(sheetLayout().map { it.title } + "Review", s.sections.map { it.title })
+            assertEquals(
+                listOf(
+                    "What staff should do in a crisis",
+                    "Restrictive interventions authorised in the care plan",
+                    "Contraindications",
+                    "Who to call",
+                ),
+                s.sections
+                    .single { it.tone == SectionTone.RED }
+                    .entries
+                    .map { it.label },
+                "in the core's order, text fields and lists interleaved",
+            )
+            assertEquals(
+                "Routines that keep me well",
+                s.sections
+                    .flatMap { it.texts }
+                    .single { it.field == SheetText.ROUTINES }
+                    .label,
+            )
+            assertEquals(
+                SheetText.entries.map { sheetTextHeading(it) }.toSet(),
+                s.sections
+                    .flatMap { it.texts }
+                    .mapNotNull { t -> t.field?.let { t.label } }
+                    .toSet(),
             )
             assertTrue(s.canEdit)
 
