@@ -23,6 +23,12 @@ struct IncidentView: View {
     var body: some View {
         @Bindable var model = model
         List {
+            if let warning = model.unreadableWarning {
+                Section {
+                    Label(warning, systemImage: "exclamationmark.triangle")
+                        .foregroundStyle(.red)
+                }
+            }
             if let incident = model.incident {
                 if model.isSubmitted {
                     SubmittedSections(incident: incident, advice: model.submitAdvice) { addingAddendum = true }

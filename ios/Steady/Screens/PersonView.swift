@@ -201,7 +201,7 @@ private struct AmberCardSections: View {
 
 /// One section of the sheet, with edit controls for editors.
 private struct SheetSectionView: View {
-    let section: SheetSection
+    let section: SheetSectionState
     let canEdit: Bool
     let edit: (SheetEdit) -> Void
     let act: (SheetAction) -> Void
@@ -277,7 +277,7 @@ private struct SheetSectionView: View {
 
     private func tint(_ band: SheetBand) -> Color? {
         switch band {
-        case .neutral, .review, .triggers: return nil
+        case .aboutMe, .communication, .triggers: return nil
         case .green: return Color.green.opacity(0.12)
         case .amber: return Color.orange.opacity(0.15)
         case .red: return Color.red.opacity(0.12)

@@ -24,6 +24,9 @@ struct SettingsView: View {
                     } else {
                         Label("Everything is synced", systemImage: "checkmark.circle")
                     }
+                    if let refused = status.refused {
+                        Label(refused, systemImage: "exclamationmark.triangle").foregroundStyle(.orange)
+                    }
                     if let error = status.lastError {
                         Label(error, systemImage: "wifi.exclamationmark").foregroundStyle(.orange)
                     }

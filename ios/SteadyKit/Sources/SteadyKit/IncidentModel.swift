@@ -74,6 +74,12 @@ public final class IncidentModel {
     /// Submitted: only addenda from now on.
     public var isSubmitted: Bool { incident?.status == .submitted }
 
+    /// The warning for the parts of the stored incident the core could not read on this device
+    /// (`Incident.unreadable`), or `nil` when everything was read.
+    public var unreadableWarning: String? {
+        incident.flatMap { SteadyKit.unreadableWarning($0.unreadable) }
+    }
+
     /// Unsaved edits in the form.
     public var hasUnsavedChanges: Bool {
         guard let formBase, let form else { return false }

@@ -56,7 +56,7 @@ public final class PersonModel {
     }
 
     /// The sections of the sheet, in order.
-    public var sections: [SheetSection] { sheet?.sections ?? [] }
+    public var sections: [SheetSectionState] { sheet?.sections ?? [] }
 
     /// The review line and whether the sheet is overdue.
     public func review(format: (Timestamp) -> String) -> (text: String, overdue: Bool)? {

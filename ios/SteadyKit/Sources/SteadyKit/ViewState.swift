@@ -130,8 +130,9 @@ public struct AmberCardState: Equatable, Sendable {
     }
 }
 
-/// One entry of a sheet section: a text field or a list.
-public enum SheetEntry: Equatable, Sendable, Identifiable {
+/// One entry of a sheet section as shown: the core's entry (`SheetEntry`) with its heading —
+/// the core's words — and what the sheet holds for it.
+public enum SheetEntryState: Equatable, Sendable, Identifiable {
     /// A text field, with its heading and current text ("" when empty).
     case text(SheetText, heading: String, text: String)
     /// A list, with its heading and items.
@@ -148,65 +149,18 @@ public enum SheetEntry: Equatable, Sendable, Identifiable {
     }
 }
 
-/// One section of the support sheet, in the traffic-light shape (DESIGN.md §3).
-public struct SheetSection: Equatable, Sendable, Identifiable {
-    /// The section's title.
+/// One section of the support sheet as shown: the core's section (`sheetLayout()`: band, title,
+/// entries in order) filled from a sheet.
+public struct SheetSectionState: Equatable, Sendable, Identifiable {
+    /// The section's title, the core's words.
     public let title: String
-    /// Its colour band, for the view to tint.
+    /// Its colour band (the core's), for the view to tint.
     public let band: SheetBand
-    /// Its entries, in order.
-    public let entries: [SheetEntry]
+    /// Its entries, in the core's order.
+    public let entries: [SheetEntryState]
 
     /// The title doubles as the id: titles are unique.
     public var id: String { title }
-}
-
-/// The colour bands of a support sheet.
-public enum SheetBand: String, Sendable {
-    /// About me and communication: no band.
-    case neutral
-    /// Calm.
-    case green
-    /// What sets distress off.
-    case triggers
-    /// Rising distress.
-    case amber
-    /// Crisis.
-    case red
-    /// Recovery.
-    case blue
-    /// Review dates.
-    case review
-}
-
-/// The heading of a sheet text field.
-public func heading(for field: SheetText) -> String {
-    switch field {
-    case .likedAndAdmired: return "What people like and admire about me"
-    case .importantToMe: return "What's important to me"
-    case .howToSupportMe: return "How best to support me"
-    case .howICommunicate: return "How I communicate"
-    case .howToCommunicateWithMe: return "How to communicate with me"
-    case .whenSettled: return "What I'm like when settled"
-    case .routines: return "Routines"
-    case .sensoryNeeds: return "Sensory needs"
-    case .likesAndDislikes: return "Likes and dislikes"
-    case .whatStaffShouldDo: return "What staff should do"
-    case .whoToCall: return "Who to call"
-    case .supportAfterwards: return "How to support me afterwards"
-    case .howIDebrief: return "How I like to be debriefed"
-    }
-}
-
-/// The heading of a sheet list.
-public func heading(for list: SheetList) -> String {
-    switch list {
-    case .triggers: return "Triggers"
-    case .warningSigns: return "Early warning signs"
-    case .whatHelps: return "What helps"
-    case .whatToAvoid: return "What to avoid"
-    case .contraindications: return "Contraindications"
-    }
 }
 
 extension SupportSheet {
@@ -226,33 +180,28 @@ extension SupportSheet {
         }
     }
 
-    /// The whole sheet by section, in the order DESIGN.md §3 gives.
-    public var sections: [SheetSection] {
-        func text(_ field: SheetText) -> SheetEntry {
-            .text(field, heading: heading(for: field), text: self.text(field))
+    /// The whole sheet by section. The sections, their titles, order and headings are the
+    /// core's (`sheetLayout()`, `sheetTextHeading`, `sheetListHeading`,
+    /// `authorisedInterventionsHeading`), so the iPhone, the Android phone and the console say
+    /// the same words; nothing of the layout is kept here.
+    public var sections: [SheetSectionState] {
+        sheetLayout().map { section in
+            SheetSectionState(
+                title: section.title,
+                band: section.band,
+                entries: section.entries.map { entry -> SheetEntryState in
+                    switch entry {
+                    case let .text(field):
+                        return .text(field, heading: sheetTextHeading(field: field), text: self.text(field))
+                    case let .list(list):
+                        return .list(list, heading: sheetListHeading(list: list), items: self.items(list))
+                    case .authorisedInterventions:
+                        return .interventions(heading: authorisedInterventionsHeading(),
+                                              items: self.authorisedInterventions)
+                    }
+                }
+            )
         }
-        func list(_ list: SheetList) -> SheetEntry {
-            .list(list, heading: heading(for: list), items: items(list))
-        }
-        return [
-            SheetSection(title: "About me", band: .neutral,
-                         entries: [text(.likedAndAdmired), text(.importantToMe), text(.howToSupportMe)]),
-            SheetSection(title: "Communication", band: .neutral,
-                         entries: [text(.howICommunicate), text(.howToCommunicateWithMe)]),
-            SheetSection(title: "Green: when I'm calm", band: .green,
-                         entries: [text(.whenSettled), text(.routines), text(.sensoryNeeds),
-                                   text(.likesAndDislikes)]),
-            SheetSection(title: "Triggers", band: .triggers, entries: [list(.triggers)]),
-            SheetSection(title: "Amber: rising distress", band: .amber,
-                         entries: [list(.warningSigns), list(.whatHelps), list(.whatToAvoid)]),
-            SheetSection(title: "Red: crisis", band: .red,
-                         entries: [text(.whatStaffShouldDo),
-                                   .interventions(heading: "Restrictive interventions in the care plan",
-                                                  items: authorisedInterventions),
-                                   list(.contraindications), text(.whoToCall)]),
-            SheetSection(title: "Blue: recovery", band: .blue,
-                         entries: [text(.supportAfterwards), text(.howIDebrief)]),
-        ]
     }
 }
 
@@ -396,6 +345,18 @@ public func incidentSections(_ rows: [IncidentRowState]) -> [IncidentSection] {
     }
 }
 
+// MARK: - What the core could not read
+
+/// The warning for the parts of a stored incident the core could not read on this device and
+/// left out (`Incident.unreadable`: a field, or `list/item id`), or `nil` when everything was
+/// read. The rest of the record is still shown; the user is told, never left to think it whole.
+public func unreadableWarning(_ unreadable: [String]) -> String? {
+    if unreadable.isEmpty { return nil }
+    let parts = unreadable.map { $0.replacingOccurrences(of: "_", with: " ") }
+    return "Part of this record could not be read on this device: "
+        + parts.joined(separator: ", ") + "; the rest is shown. Tell your lead."
+}
+
 // MARK: - Sync problems
 
 /// A change that needs the user: refused by the server, or overtaken by a later change.
@@ -489,6 +450,9 @@ public struct SyncStatusState: Equatable, Sendable {
     public let pending: String?
     /// Problems needing the user (quarantined + conflicts).
     public let problems: UInt32
+    /// Changes the server refused, in words, or `nil` for none. They stay on this device (even
+    /// after a placement ends and its unit's records leave) until the user discards them.
+    public let refused: String?
     /// Why the last sync failed, if it did.
     public let lastError: String?
     /// Enrolled with a server.
@@ -508,6 +472,11 @@ public struct SyncStatusState: Equatable, Sendable {
             pending = nil
         }
         problems = status.quarantined + status.conflicts
+        if status.quarantined > 0 {
+            refused = "\(status.quarantined) change\(status.quarantined == 1 ? "" : "s") refused by the server, kept on this device"
+        } else {
+            refused = nil
+        }
         lastError = status.lastError
     }
 }

@@ -14,7 +14,8 @@ enum Fixtures {
         useOfForce: [UseOfForce] = [],
         deescalation: Deescalation = Deescalation(),
         debriefPerson: Debrief? = nil,
-        nonStaffInvolved: Bool? = nil
+        nonStaffInvolved: Bool? = nil,
+        unreadable: [String] = []
     ) -> Incident {
         Incident(
             id: "i1", unitId: "home", status: status, occurredAt: now, recordedBy: "Alex Morgan",
@@ -24,7 +25,8 @@ enum Fixtures {
             mentalDisorder: nil, relevantCharacteristics: nil, learningDisabilityOrAutism: nil,
             injuriesPerson: nil, injuriesStaff: nil, injuriesOthers: nil, outcome: nil,
             deathOrSeriousInjury: nil, debriefPerson: debriefPerson, debriefStaff: nil,
-            notificationSent: nil, submittedAt: status == .submitted ? now + 60_000 : nil, addenda: []
+            notificationSent: nil, submittedAt: status == .submitted ? now + 60_000 : nil, addenda: [],
+            unreadable: unreadable
         )
     }
 

@@ -75,7 +75,29 @@ final class ViewStateTests: XCTestCase {
             return nil
         }
         XCTAssertEqual(texts.count, 13)
-        XCTAssertEqual(Set(texts.map { heading(for: $0) }).count, 13)
+        // The headings are the core's words (the one-page-profile voice), not a copy kept here.
+        XCTAssertEqual(Set(texts.map { sheetTextHeading(field: $0) }).count, 13)
+        XCTAssertEqual(sheet.sections.map(\.title), sheetLayout().map(\.title))
+        let green = sheet.sections[2]
+        XCTAssertEqual(green.band, .green)
+        XCTAssertEqual(green.entries[1], .text(.routines, heading: "Routines that keep me well", text: ""))
+        // Red reads in the core's order: text fields and lists interleave.
+        XCTAssertEqual(sheet.sections[5].entries.map(\.id), [
+            "What staff should do in a crisis",
+            "Restrictive interventions authorised in the care plan",
+            "Contraindications",
+            "Who to call",
+        ])
+    }
+
+    func test_an_incident_the_core_could_not_wholly_read_says_what_is_left_out() {
+        XCTAssertNil(unreadableWarning(Fixtures.incident().unreadable))
+        let incident = Fixtures.incident(unreadable: ["use_of_force/uof-2", "debrief_person"])
+        XCTAssertEqual(
+            unreadableWarning(incident.unreadable),
+            "Part of this record could not be read on this device: use of force/uof-2, debrief person; "
+                + "the rest is shown. Tell your lead."
+        )
     }
 
     func test_an_overdue_review_is_said_plainly() {
@@ -153,6 +175,12 @@ final class ViewStateTests: XCTestCase {
         XCTAssertEqual(state.lastSync, "Last synced 5 minutes ago")
         XCTAssertEqual(state.pending, "1 change waiting to sync")
         XCTAssertEqual(state.problems, 3)
+        XCTAssertEqual(state.refused, "1 change refused by the server, kept on this device")
+        let none = SyncStatus(
+            enrolled: true, serverUrl: "https://s.example", pending: 0, quarantined: 0, conflicts: 0,
+            lastSuccessAt: nil, lastAttemptAt: nil, lastError: nil, resyncing: false
+        )
+        XCTAssertNil(SyncStatusState(none, now: Fixtures.now).refused)
         XCTAssertEqual(relativeTime(from: 0, to: 30_000), "just now")
         XCTAssertEqual(relativeTime(from: 0, to: 3_600_000), "1 hour ago")
         XCTAssertEqual(relativeTime(from: 0, to: 2 * 86_400_000), "2 days ago")
