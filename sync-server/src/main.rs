@@ -32,9 +32,15 @@ USAGE
 COMMANDS
   serve [--listen ADDR] [--tls-cert PEM --tls-key PEM] [--allow-plain-http]
         [--enroll-limit R] [--sync-limit R] [--ip-limit R] [--request-timeout SECS]
+        [--header-timeout SECS] [--idle-timeout SECS] [--max-connections N]
+        [--trusted-proxy ADDR[,ADDR...]]
       Serve the sync API (default 127.0.0.1:8440). Plain HTTP only on loopback unless
       --allow-plain-http. R is PER_MINUTE[:BURST] or off (defaults: enrol 10:5 per address,
-      sync 1200:40 per device, all 6000:200 per address).
+      sync 1200:40 per device, all 6000:200 per address). A connection has 10 s to send each
+      request head (--header-timeout; an idle kept-alive connection closes then too), is
+      closed after 60 s with no byte moving (--idle-timeout), and at most 1024 are open at
+      once (--max-connections; more wait). --trusted-proxy (repeatable): only from these peer
+      addresses is X-Forwarded-For believed, for the per-address limits (default: none).
   unit create --id ID --name NAME --organisation ORG [--mental-health-unit]
   unit list
   code issue --grant UNIT:ROLE[:ENDS] [--grant ...] [--valid-hours 24] [--attempts 5]
@@ -173,6 +179,31 @@ impl Args {
                 "--listen: {text} is not an address such as 127.0.0.1:8440 or [::1]:8440"
             ))
         })
+    }
+
+    /// A whole number of seconds, at least 1 (a zero timeout would close every connection).
+    fn seconds(&self, name: &str, default: Duration) -> Result<Duration, Failure> {
+        match self.number(name, default.as_secs())? {
+            0 => Err(Failure::Usage(format!(
+                "--{name}: must be at least 1 second"
+            ))),
+            secs => Ok(Duration::from_secs(secs)),
+        }
+    }
+
+    /// Every `--trusted-proxy`, each an address or a comma-separated list of them.
+    fn trusted_proxies(&self) -> Result<Vec<std::net::IpAddr>, Failure> {
+        self.all("trusted-proxy")
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(|text| {
+                text.trim().parse().map_err(|_| {
+                    Failure::Usage(format!(
+                        "--trusted-proxy: {text} is not an IP address such as 10.0.0.5 or ::1"
+                    ))
+                })
+            })
+            .collect()
     }
 
     fn rate(&self, name: &str, default: Option<RateLimit>) -> Result<Option<RateLimit>, Failure> {
@@ -504,6 +535,10 @@ const SERVE_OPTIONS: &[&str] = &[
     "sync-limit",
     "ip-limit",
     "request-timeout",
+    "header-timeout",
+    "idle-timeout",
+    "max-connections",
+    "trusted-proxy",
 ];
 
 fn serve_config(args: &Args) -> Result<ServeConfig, Failure> {
@@ -515,6 +550,17 @@ fn serve_config(args: &Args) -> Result<ServeConfig, Failure> {
         request_timeout: Duration::from_secs(
             args.number("request-timeout", defaults.request_timeout.as_secs())?,
         ),
+        header_read_timeout: args.seconds("header-timeout", defaults.header_read_timeout)?,
+        idle_timeout: args.seconds("idle-timeout", defaults.idle_timeout)?,
+        max_connections: match args.number("max-connections", defaults.max_connections)? {
+            0 => {
+                return Err(Failure::Usage(
+                    "--max-connections: must be at least 1".into(),
+                ));
+            }
+            n => n,
+        },
+        trusted_proxies: args.trusted_proxies()?,
         ..defaults
     };
     let tls = match (args.get("tls-cert"), args.get("tls-key")) {

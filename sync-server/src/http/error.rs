@@ -3,6 +3,12 @@
 //! A device acts on the error code (re-enrol, wipe, back off, report a bug), so every answer
 //! that is not a success carries one, including those made by middleware (timeouts, unknown
 //! routes, unsupported encodings): [`error_bodies`] rewrites any bare error response.
+//!
+//! The only bodiless errors are those hyper sends itself, before a request reaches the API,
+//! for a request it cannot read at all: `400` for a malformed request line or header, `414`
+//! for a URI too long, `431` for a head past its hard limits (`limits::HYPER_MAX_HEADERS`,
+//! `limits::HYPER_MAX_BUF_BYTES`), each followed by closing the connection. A slow or silent
+//! client gets no answer at all: its connection is closed (`Limits::header_read_timeout`).
 
 use std::time::Duration;
 
@@ -87,6 +93,20 @@ impl ApiError {
         )
     }
 
+    /// 431: the request head is larger than the API reads (a bug in the client: nothing to
+    /// retry, so `bad_request`).
+    pub fn headers_too_large() -> Self {
+        Self::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ErrorCode::BadRequest,
+            format!(
+                "the request's headers are too large (at most {} fields and {} bytes)",
+                super::limits::MAX_HEADERS,
+                super::limits::MAX_HEADER_BYTES
+            ),
+        )
+    }
+
     /// 429: too many requests; retry after `wait`.
     pub fn rate_limited(wait: Duration) -> Self {
         let mut e = Self::new(
@@ -127,7 +147,14 @@ impl ApiError {
             StatusCode::TOO_MANY_REQUESTS => {
                 (ErrorCode::RateLimited, "too many requests; retry later")
             }
-            StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => (
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+                return Self::headers_too_large();
+            }
+            // The request timeout answers 503 (`TimeoutLayer`); the others are mapped the same
+            // way in case a layer ever produces them. `internal`: the device retries later.
+            StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::REQUEST_TIMEOUT
+            | StatusCode::GATEWAY_TIMEOUT => (
                 ErrorCode::Internal,
                 "the request took too long; retry later",
             ),

@@ -9,24 +9,42 @@
 //! TLS is built in (rustls with ring). Plain HTTP is for loopback only, unless the operator
 //! says otherwise (`--allow-plain-http`, e.g. behind a TLS-terminating proxy on the same host):
 //! device tokens and care records must not cross a network in clear text.
+//!
+//! The connection edge is our own small accept loop over hyper's HTTP/1 connections rather than
+//! `axum::serve`, because `axum::serve` cannot set the limits a server on the open internet
+//! needs: a header-read timeout (a slowloris client trickling headers is cut off), a timeout
+//! for a connection on which nothing moves, and a ceiling on open connections (see
+//! [`Limits`] and `serve_router`). HTTP/1.1 only: devices speak nothing else, and HTTP/2's
+//! multiplexing would need limits of its own.
 
 pub mod body;
 pub mod error;
 pub mod handlers;
 pub mod limits;
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::MatchedPath;
+use axum::extract::{ConnectInfo, MatchedPath};
 use axum::http::{Request, Response, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
-use tower::ServiceBuilder;
+use axum_server::accept::Accept;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tower::{ServiceBuilder, ServiceExt};
 use tower_http::compression::CompressionLayer;
 use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -38,7 +56,7 @@ use tracing::field::Empty;
 pub use self::error::ApiError;
 use self::handlers::App;
 use self::limits::Limiters;
-pub use self::limits::{Limits, RateLimit};
+pub use self::limits::{ClientIp, Limits, RateLimit};
 use crate::storage::Storage;
 
 /// How long in-flight requests may take to finish after a shutdown signal.
@@ -143,7 +161,8 @@ fn on_response<B>(response: &Response<B>, latency: Duration, _span: &Span) {
 
 /// The API as an axum router over `storage`, with every layer (limits, decompression,
 /// compression, timeout, tracing, error bodies). Serve it with connection info
-/// (`into_make_service_with_connect_info::<SocketAddr>()`) so per-address limits apply.
+/// (`into_make_service_with_connect_info::<SocketAddr>()`) so per-address limits apply; the
+/// connection limits of [`Limits`] apply only when served by [`BoundServer`].
 pub fn router<S: Storage>(storage: Arc<S>, limits: Limits) -> Router {
     router_with_limiters(storage, limits).0
 }
@@ -176,6 +195,7 @@ fn router_with_limiters<S: Storage>(storage: Arc<S>, limits: Limits) -> (Router,
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(CompressionLayer::new())
                 .layer(from_fn(error::error_bodies))
+                .layer(from_fn(limits::header_limits))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::SERVICE_UNAVAILABLE,
                     timeout,
@@ -255,7 +275,7 @@ pub async fn spawn_with_console_for_tests<S: Storage + crate::console::store::Co
 pub struct BoundServer {
     listener: std::net::TcpListener,
     addr: SocketAddr,
-    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    tls: Option<RustlsConfig>,
     limits: Limits,
 }
 
@@ -267,17 +287,20 @@ pub async fn bind(config: ServeConfig) -> Result<BoundServer, ServeError> {
             // One crypto provider for the process: ring (see the workspace manifest). Already
             // installed is fine.
             let _ = rustls::crypto::ring::default_provider().install_default();
-            Some(
-                axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
-                    .await
-                    .map_err(|e| {
-                        ServeError::Tls(format!(
-                            "cannot load {} and {}: {e}",
-                            files.cert.display(),
-                            files.key.display()
-                        ))
-                    })?,
-            )
+            let loaded = RustlsConfig::from_pem_file(&files.cert, &files.key)
+                .await
+                .map_err(|e| {
+                    ServeError::Tls(format!(
+                        "cannot load {} and {}: {e}",
+                        files.cert.display(),
+                        files.key.display()
+                    ))
+                })?;
+            // HTTP/1.1 only (the connections are hyper's HTTP/1; see the module's notes): a
+            // browser offered h2 would otherwise pick it and get nothing it can read.
+            let mut server_config = (*loaded.get_inner()).clone();
+            server_config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            Some(RustlsConfig::from_config(Arc::new(server_config)))
         }
         None => {
             if !config.listen.ip().is_loopback() && !config.allow_plain_http {
@@ -342,6 +365,9 @@ impl BoundServer {
 
     // ---- end of the web console's part ---------------------------------------------------------
 
+    /// The accept loop: one task per connection, at most `max_connections` at once; on
+    /// `shutdown`, stop accepting, let each connection finish its request in flight (up to
+    /// [`SHUTDOWN_GRACE`]), then close what is left.
     async fn serve_router(
         self,
         router: Router,
@@ -355,50 +381,256 @@ impl BoundServer {
                 limiters.forget_idle();
             }
         });
-        let app = router.into_make_service_with_connect_info::<SocketAddr>();
         tracing::info!(addr = %self.addr, tls = self.tls.is_some(), "serving");
-        let result = match self.tls {
-            Some(tls) => {
-                let handle = axum_server::Handle::<SocketAddr>::new();
-                let stopper = handle.clone();
-                tokio::spawn(async move {
-                    shutdown.await;
-                    tracing::info!("shutting down: finishing in-flight requests");
-                    stopper.graceful_shutdown(Some(SHUTDOWN_GRACE));
-                });
-                axum_server::from_tcp_rustls(self.listener, tls)?
-                    .handle(handle)
-                    .serve(app)
-                    .await
-                    .map_err(ServeError::Io)
-            }
-            None => {
-                let listener = tokio::net::TcpListener::from_std(self.listener)?;
-                let started = Arc::new(tokio::sync::Notify::new());
-                let signal = started.clone();
-                let graceful = async move {
-                    shutdown.await;
-                    tracing::info!("shutting down: finishing in-flight requests");
-                    signal.notify_one();
-                };
-                let serving = axum::serve(listener, app)
-                    .with_graceful_shutdown(graceful)
-                    .into_future();
-                tokio::select! {
-                    result = serving => result.map_err(ServeError::Io),
-                    _ = async {
-                        started.notified().await;
-                        tokio::time::sleep(SHUTDOWN_GRACE).await;
-                    } => {
-                        tracing::warn!("shutdown grace period over: closing remaining connections");
-                        Ok(())
+        let edge = Arc::new(Edge::new(&self.limits));
+        // The TLS handshake gets the same few seconds as a request head.
+        let tls = self
+            .tls
+            .map(|config| RustlsAcceptor::new(config).handshake_timeout(edge.header_read_timeout));
+        let listener = tokio::net::TcpListener::from_std(self.listener)?;
+        // One permit per open connection: at the limit the loop stops accepting, so further
+        // clients wait in the kernel's listen queue instead of costing the server anything.
+        let permits = Arc::new(Semaphore::new(
+            self.limits.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+        ));
+        let (closing, closing_seen) = watch::channel(false);
+        let mut connections = JoinSet::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let permit = tokio::select! {
+                biased;
+                _ = &mut shutdown => break,
+                // Reap finished connections so the set holds only live ones.
+                Some(_) = connections.join_next() => continue,
+                permit = permits.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break, // never closed
+                },
+            };
+            let (stream, peer) = tokio::select! {
+                biased;
+                _ = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors, or a connection reset before it was
+                        // accepted: not fatal. Pause a moment so a persistent error does not
+                        // spin the loop.
+                        tracing::warn!(error = %e, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
                     }
-                }
-            }
-        };
+                },
+            };
+            connections.spawn(connection(
+                stream,
+                peer,
+                tls.clone(),
+                router.clone(),
+                edge.clone(),
+                closing_seen.clone(),
+                permit,
+            ));
+        }
+        // Stop accepting: from here the kernel refuses new connections.
+        drop(listener);
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = closing.send(true);
+        let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            while connections.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("shutdown grace period over: closing remaining connections");
+            connections.shutdown().await;
+        }
         housekeeping.abort();
         tracing::info!("stopped");
-        result
+        Ok(())
+    }
+}
+
+/// The per-connection settings, from [`Limits`].
+struct Edge {
+    header_read_timeout: Duration,
+    idle_timeout: Duration,
+}
+
+impl Edge {
+    fn new(limits: &Limits) -> Self {
+        Edge {
+            header_read_timeout: limits.header_read_timeout,
+            idle_timeout: limits.idle_timeout,
+        }
+    }
+}
+
+/// Serves one connection: the TLS handshake if any, then HTTP/1.1 requests until the client
+/// closes, a timeout closes it, or the server shuts down. Holds its `permit` until it ends.
+async fn connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    tls: Option<RustlsAcceptor>,
+    router: Router,
+    edge: Arc<Edge>,
+    closing: watch::Receiver<bool>,
+    _permit: OwnedSemaphorePermit,
+) {
+    // Answers are written whole, so Nagle's algorithm would only delay them.
+    let _ = stream.set_nodelay(true);
+    let activity = Arc::new(Activity::new());
+    let stream = Watched {
+        inner: stream,
+        activity: activity.clone(),
+    };
+    match tls {
+        None => serve_http(stream, peer, router, &edge, &activity, closing).await,
+        Some(acceptor) => match acceptor.accept(stream, ()).await {
+            Ok((stream, _)) => serve_http(stream, peer, router, &edge, &activity, closing).await,
+            // Includes the handshake timeout. Not worth more than debug: scanners do this.
+            Err(e) => tracing::debug!(error = %e, "TLS handshake failed"),
+        },
+    }
+}
+
+async fn serve_http<IO>(
+    io: IO,
+    peer: SocketAddr,
+    router: Router,
+    edge: &Edge,
+    activity: &Activity,
+    mut closing: watch::Receiver<bool>,
+) where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    // What `into_make_service_with_connect_info` would do: every request knows its peer.
+    let service = TowerToHyperService::new(router.map_request(
+        move |mut request: axum::http::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        },
+    ));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        // hyper's timer counts from when the connection opens and again from the end of each
+        // answer, so this also closes an idle kept-alive connection (without an answer).
+        .timer(TokioTimer::new())
+        .header_read_timeout(edge.header_read_timeout)
+        .keep_alive(true)
+        // hyper's own hard limits, above the API's (`limits::header_limits`), which answer
+        // with an error body; past these hyper answers 431 with no body and closes.
+        .max_headers(limits::HYPER_MAX_HEADERS)
+        .max_buf_size(limits::HYPER_MAX_BUF_BYTES);
+    let conn = builder.serve_connection(TokioIo::new(io), service);
+    let mut conn = std::pin::pin!(conn);
+    let mut shutting_down = false;
+    loop {
+        let quiet_for = activity.quiet_for();
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    // A header-read timeout, a malformed request or a reset: the client's doing.
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+                return;
+            }
+            _ = closing.changed(), if !shutting_down => {
+                // Finish the request in flight, answer it with `Connection: close`, read no
+                // more; an idle connection closes at once.
+                conn.as_mut().graceful_shutdown();
+                shutting_down = true;
+            }
+            _ = tokio::time::sleep(edge.idle_timeout.saturating_sub(quiet_for)) => {
+                if activity.quiet_for() >= edge.idle_timeout {
+                    tracing::debug!("connection closed: nothing moved for the idle timeout");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// When a byte last moved on a connection, in milliseconds since it opened.
+struct Activity {
+    opened: Instant,
+    last_ms: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            opened: Instant::now(),
+            last_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let now = self.opened.elapsed().as_millis() as u64;
+        self.last_ms.store(now, Ordering::Relaxed);
+    }
+
+    fn quiet_for(&self) -> Duration {
+        let now = self.opened.elapsed().as_millis() as u64;
+        Duration::from_millis(now.saturating_sub(self.last_ms.load(Ordering::Relaxed)))
+    }
+}
+
+/// A stream that notes in its [`Activity`] every read or write that moved a byte.
+struct Watched<T> {
+    inner: T,
+    activity: Arc<Activity>,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.activity.touch();
+        }
+        polled
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
