@@ -23,7 +23,9 @@ use steady_core::codes::{RestrictiveInterventionType, Role};
 use steady_core::incident::{Incident, IncidentStatus};
 use steady_core::people::ListItem;
 use steady_core::s65::S65Item;
-use steady_core::sheet::{SheetList, SheetText};
+use steady_core::sheet::{
+    AUTHORISED_INTERVENTIONS_HEADING, SheetEntry, SheetList, SheetText, SupportSheet, sheet_layout,
+};
 
 use super::figures;
 use super::session::{self, Session};
@@ -36,33 +38,14 @@ use crate::storage::{GrantSpec, Storage, Unit};
 type St<S> = State<Arc<Console<S>>>;
 type Page = Result<Response, ConsoleError>;
 
-/// The title people read for each free-text field.
-pub fn text_title(field: SheetText) -> &'static str {
-    match field {
-        SheetText::LikedAndAdmired => "What people like and admire about me",
-        SheetText::ImportantToMe => "What's important to me",
-        SheetText::HowToSupportMe => "How best to support me",
-        SheetText::HowICommunicate => "How I communicate",
-        SheetText::HowToCommunicateWithMe => "How to communicate with me",
-        SheetText::WhenSettled => "What I'm like when settled",
-        SheetText::Routines => "Routines that keep me well",
-        SheetText::SensoryNeeds => "Sensory needs",
-        SheetText::LikesAndDislikes => "Likes and dislikes",
-        SheetText::WhatStaffShouldDo => "What staff should do in a crisis",
-        SheetText::WhoToCall => "Who to call",
-        SheetText::SupportAfterwards => "How to support me afterwards",
-        SheetText::HowIDebrief => "How I like to be debriefed",
-    }
-}
-
-/// The title people read for each list.
-pub fn list_title(list: SheetList) -> &'static str {
+/// The items of one of the sheet's lists.
+fn sheet_items(sheet: &SupportSheet, list: SheetList) -> &[ListItem] {
     match list {
-        SheetList::Triggers => "Triggers",
-        SheetList::WarningSigns => "Early warning signs",
-        SheetList::WhatHelps => "What helps",
-        SheetList::WhatToAvoid => "What to avoid",
-        SheetList::Contraindications => "Contraindications",
+        SheetList::Triggers => &sheet.triggers,
+        SheetList::WarningSigns => &sheet.warning_signs,
+        SheetList::WhatHelps => &sheet.what_helps,
+        SheetList::WhatToAvoid => &sheet.what_to_avoid,
+        SheetList::Contraindications => &sheet.contraindications,
     }
 }
 
@@ -520,15 +503,62 @@ pub async fn person<S: Storage + ConsoleStorage>(
         )
         .await?;
     let p = &sheet.person;
-    let section = |fields: &[SheetText]| -> Markup {
+    let text_field = |f: SheetText| -> Markup {
         html! {
-            @for f in fields {
-                form method="post" action={ "/console/people/" (person_id) "/text" } {
-                    (csrf(&s))
-                    input type="hidden" name="field" value=(f.key());
-                    label for=(f.key()) { (text_title(*f)) }
-                    textarea id=(f.key()) name="text" maxlength="4000" { (sheet.text(*f)) }
-                    button type="submit" { "Save" }
+            form method="post" action={ "/console/people/" (person_id) "/text" } {
+                (csrf(&s))
+                input type="hidden" name="field" value=(f.key());
+                label for=(f.key()) { (f.heading()) }
+                textarea id=(f.key()) name="text" maxlength="4000" { (sheet.text(f)) }
+                button type="submit" { "Save" }
+            }
+        }
+    };
+    let interventions = html! {
+        h3 { (AUTHORISED_INTERVENTIONS_HEADING) }
+        @if sheet.authorised_interventions.is_empty() { p { "None authorised." } }
+        ul class="items" {
+            @for a in &sheet.authorised_interventions {
+                li {
+                    (a.intervention.code()) " " (a.intervention.label())
+                    @if !a.note.is_empty() { ": " (a.note) } " "
+                    form method="post" action={ "/console/people/" (person_id) "/items/remove" } class="inline" {
+                        (csrf(&s))
+                        input type="hidden" name="list" value=(AUTHORISED);
+                        input type="hidden" name="item_id" value=(a.id);
+                        button type="submit" class="secondary" aria-label={ "Remove authorised intervention " (a.intervention.label()) } { "Remove" }
+                    }
+                }
+            }
+        }
+        form method="post" action={ "/console/people/" (person_id) "/items" } {
+            (csrf(&s))
+            input type="hidden" name="list" value=(AUTHORISED);
+            label for="intervention-type" { "Intervention type (MHSDS)" }
+            select id="intervention-type" name="intervention" {
+                @for t in RestrictiveInterventionType::ALL {
+                    option value=(t.code()) { (t.code()) " " (t.label()) }
+                }
+            }
+            label for="intervention-note" { "Conditions and limits" }
+            input type="text" id="intervention-note" name="text" maxlength="500";
+            button type="submit" { "Add intervention" }
+        }
+    };
+    // The sections, their titles, order and headings are the core's (sheet_layout), the same
+    // as the phones show.
+    let sections = html! {
+        @for part in sheet_layout() {
+            section class="sheet" {
+                h2 { (part.title) }
+                @for entry in &part.entries {
+                    @match entry {
+                        SheetEntry::Text { field } => { (text_field(*field)) }
+                        SheetEntry::List { list } => {
+                            (item_list(&s, &person_id, list.key(), list.heading(), sheet_items(&sheet, *list)))
+                        }
+                        SheetEntry::AuthorisedInterventions => { (interventions) }
+                    }
                 }
             }
         }
@@ -561,64 +591,7 @@ pub async fn person<S: Storage + ConsoleStorage>(
                 h2 { "Safety alerts" }
                 (item_list(&s, &person_id, SAFETY_ALERTS, "Safety alerts", &p.safety_alerts))
             }
-            section class="sheet" {
-                h2 { "About me" }
-                (section(&[SheetText::LikedAndAdmired, SheetText::ImportantToMe, SheetText::HowToSupportMe]))
-                h2 { "Communication" }
-                (section(&[SheetText::HowICommunicate, SheetText::HowToCommunicateWithMe]))
-            }
-            section class="sheet" {
-                h2 { "Green: calm" }
-                (section(&[SheetText::WhenSettled, SheetText::Routines, SheetText::SensoryNeeds, SheetText::LikesAndDislikes]))
-            }
-            section class="sheet" {
-                h2 { "Triggers" }
-                (item_list(&s, &person_id, SheetList::Triggers.key(), list_title(SheetList::Triggers), &sheet.triggers))
-            }
-            section class="sheet" {
-                h2 { "Amber: rising distress" }
-                (item_list(&s, &person_id, SheetList::WarningSigns.key(), list_title(SheetList::WarningSigns), &sheet.warning_signs))
-                (item_list(&s, &person_id, SheetList::WhatHelps.key(), list_title(SheetList::WhatHelps), &sheet.what_helps))
-                (item_list(&s, &person_id, SheetList::WhatToAvoid.key(), list_title(SheetList::WhatToAvoid), &sheet.what_to_avoid))
-            }
-            section class="sheet" {
-                h2 { "Red: crisis" }
-                (section(&[SheetText::WhatStaffShouldDo, SheetText::WhoToCall]))
-                h3 { "Restrictive interventions authorised in the care plan" }
-                @if sheet.authorised_interventions.is_empty() { p { "None authorised." } }
-                ul class="items" {
-                    @for a in &sheet.authorised_interventions {
-                        li {
-                            (a.intervention.code()) " " (a.intervention.label())
-                            @if !a.note.is_empty() { ": " (a.note) } " "
-                            form method="post" action={ "/console/people/" (person_id) "/items/remove" } class="inline" {
-                                (csrf(&s))
-                                input type="hidden" name="list" value=(AUTHORISED);
-                                input type="hidden" name="item_id" value=(a.id);
-                                button type="submit" class="secondary" aria-label={ "Remove authorised intervention " (a.intervention.label()) } { "Remove" }
-                            }
-                        }
-                    }
-                }
-                form method="post" action={ "/console/people/" (person_id) "/items" } {
-                    (csrf(&s))
-                    input type="hidden" name="list" value=(AUTHORISED);
-                    label for="intervention-type" { "Intervention type (MHSDS)" }
-                    select id="intervention-type" name="intervention" {
-                        @for t in RestrictiveInterventionType::ALL {
-                            option value=(t.code()) { (t.code()) " " (t.label()) }
-                        }
-                    }
-                    label for="intervention-note" { "Conditions and limits" }
-                    input type="text" id="intervention-note" name="text" maxlength="500";
-                    button type="submit" { "Add intervention" }
-                }
-                (item_list(&s, &person_id, SheetList::Contraindications.key(), list_title(SheetList::Contraindications), &sheet.contraindications))
-            }
-            section class="sheet" {
-                h2 { "Blue: recovery" }
-                (section(&[SheetText::SupportAfterwards, SheetText::HowIDebrief]))
-            }
+            (sections)
             section class="sheet" {
                 h2 { "Review" }
                 p {
