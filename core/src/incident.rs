@@ -17,7 +17,7 @@ use crate::codes::{
 };
 use crate::error::{Error, Result};
 use crate::people::{ListEdit, Person, checked_text, load_person, new_id, person_from};
-use crate::protocol::{Change, EntityKind, ProtocolError};
+use crate::protocol::{Change, EntityKind};
 use crate::replica::{self, Record, Writer};
 use crate::s65::{self, S65Item};
 use crate::store::{StaffMember, Store};
@@ -439,67 +439,23 @@ fn decode_item<T: serde::de::DeserializeOwned>(item_id: &str, value: &Value) -> 
     serde_json::from_value(value).ok()
 }
 
-/// The incident's own rules for a change, beyond the protocol's bounds: every list item and
-/// structured field must read as the type the core reads it as (an addendum with its author,
-/// job title, time, reason and text; a use of force with its MHSDS code; tags from the code
-/// list), and an addendum is never removed. The device writes only such values; the server
-/// refuses any other with `invalid`, so no stored value can make a unit's incidents unreadable.
-pub fn check_change(change: &Change) -> std::result::Result<(), ProtocolError> {
-    let refuse = |field: &str, rule: &str| {
-        Err(ProtocolError {
-            field: field.to_string(),
-            rule: rule.to_string(),
-        })
-    };
-    match change {
-        Change::Item {
-            list,
-            item_id,
-            value,
-        } if list == ADDENDA => {
-            if value.is_null() {
-                return refuse(ADDENDA, "an addendum is never removed");
-            }
-            if decode_item::<Addendum>(item_id, value).is_none() {
-                return refuse(
-                    ADDENDA,
-                    "an addendum holds author, job_title, at, reason and text",
-                );
-            }
-        }
-        Change::Item {
-            list,
-            item_id,
-            value,
-        } if list == USE_OF_FORCE => {
-            if !value.is_null() && decode_item::<UseOfForce>(item_id, value).is_none() {
-                return refuse(
-                    USE_OF_FORCE,
-                    "a use of force holds an MHSDS intervention code and its details",
-                );
-            }
-        }
-        Change::Item { .. } => {}
-        Change::Fields(fields) => {
-            for (name, value) in fields {
-                if value.is_null() {
-                    continue;
-                }
-                let reads = match name.as_str() {
-                    "tags" => serde_json::from_value::<Vec<IncidentTag>>(value.clone()).is_ok(),
-                    "deescalation" => serde_json::from_value::<Deescalation>(value.clone()).is_ok(),
-                    "debrief_person" | "debrief_staff" => {
-                        serde_json::from_value::<Debrief>(value.clone()).is_ok()
-                    }
-                    _ => true,
-                };
-                if !reads {
-                    return refuse(name, "not a value this field can hold");
-                }
-            }
-        }
+/// The s.6(5) items a use-of-force incident lacks, judged from its cells as (field, item, value)
+/// and its person's: what the server checks when an incident in a mental health unit is
+/// submitted, by the same rule ([`s65::missing_items`]) the device applies before it submits.
+pub fn missing_s65_items(
+    incident_id: &str,
+    cells: &[(&str, &str, &Value)],
+    person: Option<&[(&str, &str, &Value)]>,
+) -> Vec<S65Item> {
+    let record = Record::from_cells("", cells);
+    let person = person.map(|cells| {
+        let id = record.opt_text("person_id").unwrap_or_default();
+        person_from(&id, &Record::from_cells("", cells))
+    });
+    match incident_from(incident_id, &record, person.as_ref()) {
+        Ok(incident) => s65::missing_items(&incident, person.as_ref()),
+        Err(_) => S65Item::ALL.to_vec(),
     }
-    Ok(())
 }
 
 /// Loads an incident with its person (if identified and still on the device).
@@ -944,44 +900,6 @@ fn uses(incident_id: &str) -> ListEdit<'_> {
 mod tests {
     use super::*;
     use crate::codes::RestrictiveInterventionType;
-
-    #[test]
-    fn only_values_the_core_can_read_are_accepted_into_an_incident() {
-        let item = |list: &str, value: Value| Change::Item {
-            list: list.into(),
-            item_id: "i1".into(),
-            value,
-        };
-        let addendum = json!({"pos": 1.0, "author": "A", "job_title": "Nurse", "at": 5,
-                              "reason": "r", "text": "t"});
-        check_change(&item(ADDENDA, addendum)).unwrap();
-        for bad in [json!({"pos": 1.0, "text": "t"}), json!("text"), Value::Null] {
-            assert_eq!(
-                check_change(&item(ADDENDA, bad)).unwrap_err().field,
-                ADDENDA
-            );
-        }
-        check_change(&item(USE_OF_FORCE, Value::Null)).unwrap();
-        // A use of force as the core writes it, and with its code replaced by a made-up one.
-        let mut entry =
-            serde_json::to_value(hold(RestrictiveInterventionType::PhysicalProne, None)).unwrap();
-        entry["pos"] = json!(1.0);
-        check_change(&item(USE_OF_FORCE, entry.clone())).unwrap();
-        entry["intervention"] = json!("prone!");
-        assert_eq!(
-            check_change(&item(USE_OF_FORCE, entry)).unwrap_err().field,
-            USE_OF_FORCE
-        );
-        let fields =
-            |name: &str, value: Value| Change::Fields(BTreeMap::from([(name.to_string(), value)]));
-        check_change(&fields("tags", json!(["near_miss"]))).unwrap();
-        assert_eq!(
-            check_change(&fields("tags", json!(5))).unwrap_err().field,
-            "tags"
-        );
-        assert!(check_change(&fields("debrief_staff", json!("held"))).is_err());
-        check_change(&fields("note", json!("anything the protocol allows"))).unwrap();
-    }
 
     fn hold(intervention: RestrictiveInterventionType, ended_at: Option<Timestamp>) -> UseOfForce {
         UseOfForce {

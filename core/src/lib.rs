@@ -25,6 +25,7 @@ pub mod incident;
 pub mod outbox;
 pub mod people;
 pub mod protocol;
+pub mod record_schema;
 mod replica;
 pub mod s65;
 pub mod schema;

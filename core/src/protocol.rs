@@ -299,6 +299,14 @@ pub struct EnrollRequest {
     pub device_id: String,
     /// Who uses the device, as shown to leads ("Alex Morgan, Support worker").
     pub device_label: String,
+    /// The name of the member of staff who uses the device: every author, recorded-by and
+    /// submitted-by the device writes must be this (absent from older apps: the label's part
+    /// before ", " stands in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_name: Option<String>,
+    /// Their job title (an addendum's job title must be this).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_job_title: Option<String>,
 }
 
 /// The answer to an enrolment.
@@ -408,10 +416,22 @@ pub struct Winner {
     pub field: String,
     /// The list item, or "" for a plain field.
     pub item_id: String,
-    /// The winning value.
+    /// The winning value (`null` when withheld).
     pub value: Value,
     /// Its stamp.
     pub stamp: Hlc,
+    /// The value is not in this answer: the answer's room for winning values was spent, or the
+    /// device may no longer read the unit. The next pull carries it if the device may read it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
+}
+
+impl Winner {
+    /// Leaves the value out of the answer ([`Winner::withheld`]).
+    pub fn withhold(&mut self) {
+        self.value = Value::Null;
+        self.withheld = true;
+    }
 }
 
 /// What happened to one pushed operation.

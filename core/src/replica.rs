@@ -16,7 +16,8 @@ use serde_json::Value;
 use crate::audit::AuditChain;
 use crate::clock::{Hlc, HybridClock, Timestamp};
 use crate::error::{Error, Result};
-use crate::protocol::{ADDENDA_LIST, Change, EntityKind, Operation, PulledChange};
+use crate::protocol::{ADDENDA_LIST, Change, EntityKind, Operation, PulledChange, RejectReason};
+use crate::record_schema;
 use crate::seal;
 use crate::search;
 use crate::store::StaffMember;
@@ -34,13 +35,30 @@ pub(crate) struct Record {
 impl Record {
     /// Adds one stored row (a field, or a list item when `item` is not empty).
     pub fn push_row(&mut self, field: String, item: String, value: &str) -> Result<()> {
-        let value: Value = serde_json::from_str(value)?;
+        self.push_value(field, item, serde_json::from_str(value)?);
+        Ok(())
+    }
+
+    /// Adds one cell's value (a field, or a list item when `item` is not empty).
+    pub fn push_value(&mut self, field: String, item: String, value: Value) {
         if item.is_empty() {
             self.fields.insert(field, value);
         } else if !value.is_null() {
             self.lists.entry(field).or_default().push((item, value));
         }
-        Ok(())
+    }
+
+    /// A record from its cells as (field, item, value), lists in display order.
+    pub fn from_cells(unit_id: &str, cells: &[(&str, &str, &Value)]) -> Record {
+        let mut record = Record {
+            unit_id: unit_id.to_string(),
+            ..Record::default()
+        };
+        for (field, item, value) in cells {
+            record.push_value(field.to_string(), item.to_string(), (*value).clone());
+        }
+        record.order_lists();
+        record
     }
 
     /// Puts every list in display order (position, then item id: the same on every replica).
@@ -210,18 +228,9 @@ impl<'a> Writer<'a> {
         change: Change,
         action: &str,
     ) -> Result<Hlc> {
-        self.ensure_entity(kind, entity_id, unit_id)?;
+        let creating = self.ensure_entity(kind, entity_id, unit_id)?;
         let stamp = self.clock.tick(self.now);
         self.clock_moved = true;
-        let new_addendum = new_addendum(self.tx, kind, entity_id, &change)?;
-        apply_rows(self.tx, kind, entity_id, &change, &stamp)?;
-        if let Some(item_id) = new_addendum {
-            seal::seal_addendum(self.tx, entity_id, item_id, unit_id)?;
-        }
-        let detail = match &change {
-            Change::Fields(fields) => fields.keys().cloned().collect::<Vec<_>>().join(","),
-            Change::Item { list, item_id, .. } => format!("{list}/{item_id}"),
-        };
         let op = Operation {
             op_id: uuid::Uuid::now_v7().to_string(),
             entity: kind,
@@ -229,6 +238,32 @@ impl<'a> Writer<'a> {
             unit_id: unit_id.to_string(),
             change,
             stamp: stamp.clone(),
+        };
+        // The record schema's check, the same the server makes on receipt: nothing enters the
+        // outbox that the server would refuse for the record's own rules.
+        let role = crate::units::active_grant(self.tx, unit_id, self.now)?.role;
+        let ctx = record_schema::Context {
+            writer: record_schema::Writer::Staff {
+                role,
+                name: &self.staff.name,
+                job_title: &self.staff.job_title,
+            },
+            now: self.now,
+            creating,
+        };
+        record_schema::check_op(&op, &ctx).map_err(|broken| match broken.reason {
+            RejectReason::Role | RejectReason::ReadOnly => Error::NotAllowed(broken.rule),
+            _ => Error::invalid(&broken.field, broken.rule),
+        })?;
+        let change = &op.change;
+        let new_addendum = new_addendum(self.tx, kind, entity_id, change)?;
+        apply_rows(self.tx, kind, entity_id, change, &stamp)?;
+        if let Some(item_id) = new_addendum {
+            seal::seal_addendum(self.tx, entity_id, item_id, unit_id)?;
+        }
+        let detail = match change {
+            Change::Fields(fields) => fields.keys().cloned().collect::<Vec<_>>().join(","),
+            Change::Item { list, item_id, .. } => format!("{list}/{item_id}"),
         };
         self.tx
             .prepare_cached(
@@ -320,14 +355,15 @@ impl<'a> Writer<'a> {
         )
     }
 
-    fn ensure_entity(&mut self, kind: EntityKind, entity_id: &str, unit_id: &str) -> Result<()> {
+    /// Makes the record if new (true) or checks it is in `unit_id`.
+    fn ensure_entity(&mut self, kind: EntityKind, entity_id: &str, unit_id: &str) -> Result<bool> {
         let existing: Option<String> = self
             .tx
             .prepare_cached("SELECT unit_id FROM entities WHERE entity = ?1 AND entity_id = ?2")?
             .query_row((kind.as_str(), entity_id), |r| r.get(0))
             .optional()?;
         match existing {
-            Some(unit) if unit == unit_id => Ok(()),
+            Some(unit) if unit == unit_id => Ok(false),
             Some(_) => Err(Error::invalid(
                 "unit_id",
                 format!("{} {entity_id} belongs to another unit", kind.as_str()),
@@ -338,7 +374,7 @@ impl<'a> Writer<'a> {
                         "INSERT INTO entities (entity, entity_id, unit_id, created_at) VALUES (?1, ?2, ?3, ?4)",
                     )?
                     .execute((kind.as_str(), entity_id, unit_id, self.now.0))?;
-                Ok(())
+                Ok(true)
             }
         }
     }

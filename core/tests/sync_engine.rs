@@ -144,6 +144,7 @@ impl Server {
                     item_id: item.into(),
                     value: current_value.clone(),
                     stamp: current.clone(),
+                    withheld: false,
                 }),
                 _ => written.push((field.to_string(), item.to_string(), value.clone())),
             }
@@ -1118,6 +1119,8 @@ fn http_transport_sorts_the_servers_answers() {
         code: "WRONG".into(),
         device_id: "dev".into(),
         device_label: "Unnamed device".into(),
+        staff_name: None,
+        staff_job_title: None,
     });
     assert!(matches!(
         enrol,

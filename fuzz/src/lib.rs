@@ -22,7 +22,7 @@ use steady_core::checklist;
 use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::Role;
 use steady_core::protocol::{
-    ADDENDA_LIST, Change, EnrollRequest, EntityKind, OpOutcome, Operation, SyncRequest,
+    ADDENDA_LIST, Change, EnrollRequest, EntityKind, OpOutcome, OpResult, Operation, SyncRequest,
 };
 use steady_server::merge::{
     self, Actor, CellKey, EntityState, GrantRecord, Known, MAX_CLOCK_AHEAD_MS,
@@ -211,6 +211,16 @@ pub fn sync_plan(data: &[u8]) {
             EntityState {
                 unit_id: b.pick(&UNITS).to_string(),
                 locked: b.below(2) == 0,
+                created_by: match b.below(3) {
+                    0 => None,
+                    1 => Some(device.to_string()),
+                    _ => Some("someone-else".to_string()),
+                },
+                purged_before_ms: if b.below(4) == 0 {
+                    NOW.0 - 86_400_000
+                } else {
+                    0
+                },
             },
         );
     }
@@ -265,6 +275,11 @@ pub fn sync_plan(data: &[u8]) {
         Actor::Device {
             device_id: device,
             grants: &grants,
+            // The member of staff the fuzzed values name as authors.
+            staff: Some(merge::Staff {
+                name: "A",
+                job_title: "Nurse",
+            }),
         }
     };
     let plan = merge::plan(actor, &ops, known.clone(), NOW);
@@ -300,7 +315,10 @@ pub fn sync_plan(data: &[u8]) {
                         assert!(c.wall_ms <= NOW.0 + MAX_CLOCK_AHEAD_MS, "{c:?}");
                         assert_eq!(c.device, op.stamp.device);
                     }
-                    if let Actor::Device { device_id, grants } = actor {
+                    if let Actor::Device {
+                        device_id, grants, ..
+                    } = actor
+                    {
                         assert_eq!(op.stamp.device, device_id, "a forged stamp took");
                         let grant = grants
                             .iter()
@@ -331,6 +349,14 @@ pub fn sync_plan(data: &[u8]) {
                                 !matches!(op.entity, EntityKind::Person | EntityKind::Sheet),
                                 "a plan edited after the grant ended: {op:?}"
                             );
+                            // Only to records it made itself (or new ones).
+                            if let Some(e) = known.entities.get(&key) {
+                                assert_eq!(
+                                    e.created_by.as_deref(),
+                                    Some(device_id),
+                                    "another's record changed after the grant ended: {op:?}"
+                                );
+                            }
                             if let OpOutcome::Superseded { winners, .. } = &r.outcome {
                                 assert!(winners.iter().all(|w| w.value.is_null()));
                             }
@@ -402,7 +428,8 @@ pub fn sync_plan(data: &[u8]) {
             // A repeated op id: its first answer again (or refused from another sender).
             assert!(
                 matches!(r.outcome, OpOutcome::Rejected { .. })
-                    || answered_before.get(&op.op_id).map(|(_, o)| o) == Some(&r.outcome)
+                    || answered_before.get(&op.op_id).map(|(_, o)| stripped(o))
+                        == Some(stripped(&r.outcome))
             );
         }
         answered_before.insert(op.op_id.clone(), (String::new(), r.outcome.clone()));
@@ -433,6 +460,8 @@ pub fn sync_plan(data: &[u8]) {
             EntityState {
                 unit_id: e.unit_id.clone(),
                 locked: false,
+                created_by: Some(e.created_by.clone()),
+                purged_before_ms: 0,
             },
         );
     }
@@ -448,10 +477,45 @@ pub fn sync_plan(data: &[u8]) {
     }
     let replay = merge::plan(actor, &ops, after, NOW);
     assert!(replay.writes.is_empty(), "a replayed batch wrote again");
+    // (The same answers, but for the winners' values: what is kept for a retry names the
+    // winners only, and the pull carries their values.)
+    let strip = |results: &[OpResult]| -> Vec<OpOutcome> {
+        results.iter().map(|r| stripped(&r.outcome)).collect()
+    };
     assert_eq!(
-        replay.results, plan.results,
+        strip(&replay.results),
+        strip(&plan.results),
         "a replayed batch answered differently"
     );
+    // A push never buys an answer much larger than itself.
+    let sent: usize = ops
+        .iter()
+        .flat_map(|op| op.change.cells())
+        .map(|(_, _, v)| v.to_string().len())
+        .sum();
+    let answered: usize = plan
+        .results
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            OpOutcome::Superseded { winners, .. } => Some(winners),
+            _ => None,
+        })
+        .flatten()
+        .map(|w| w.value.to_string().len())
+        .sum();
+    assert!(
+        answered <= merge::WINNER_BYTES_FLOOR + merge::WINNER_BYTES_PER_BYTE * sent,
+        "an answer of {answered} bytes of winners to {sent} bytes pushed"
+    );
+}
+
+/// An outcome with every winner's value withheld.
+fn stripped(outcome: &OpOutcome) -> OpOutcome {
+    let mut outcome = outcome.clone();
+    if let OpOutcome::Superseded { winners, .. } = &mut outcome {
+        winners.iter_mut().for_each(|w| w.withhold());
+    }
+    outcome
 }
 
 /// A checklist template as a licensed organisation might send it.

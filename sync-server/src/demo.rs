@@ -559,8 +559,15 @@ mod tests {
         let ops = operations(Timestamp(1_800_000_000_000));
         let ids: HashSet<&str> = ops.iter().map(|o| o.op_id.as_str()).collect();
         assert_eq!(ids.len(), ops.len(), "op ids are unique");
+        // Valid by the record schema, as the server writes them (the same check every op meets).
+        let ctx = steady_core::record_schema::Context {
+            writer: steady_core::record_schema::Writer::Server,
+            now: Timestamp(1_800_000_000_000),
+            creating: true,
+        };
         for (i, op) in ops.iter().enumerate() {
-            op.validate(&format!("op[{i}]")).expect("valid");
+            steady_core::record_schema::check_op(op, &ctx)
+                .unwrap_or_else(|e| panic!("op[{i}]: {e}"));
         }
         let sam: Vec<&Operation> = ops
             .iter()

@@ -14,14 +14,16 @@
 //! about them ([`Known`], loaded in bulk by the back end) and the time, so they are tested here
 //! without a database and behave identically on SQLite and PostgreSQL.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::Role;
+use steady_core::incident;
 use steady_core::protocol::{
     ADDENDA_LIST, Change, EntityKind, OpOutcome, OpResult, Operation, RejectReason, Winner,
 };
+use steady_core::record_schema::{self, Context, Writer};
 
 /// How far ahead of the server's clock a stamp may be before it is clamped.
 pub const MAX_CLOCK_AHEAD_MS: i64 = 60_000;
@@ -53,9 +55,22 @@ pub enum Actor<'a> {
         device_id: &'a str,
         /// All its grants, ended ones included.
         grants: &'a [GrantRecord],
+        /// The member of staff it was enrolled for: every author, recorded-by and submitted-by
+        /// it writes must be theirs. `None` for the web console's replica, whose lead signs in
+        /// to the console and is named by it.
+        staff: Option<Staff<'a>>,
     },
     /// The server itself (admin commands, demo data, the console): no grant checks.
     Server,
+}
+
+/// The member of staff a device was enrolled for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Staff<'a> {
+    /// Their name.
+    pub name: &'a str,
+    /// Their job title.
+    pub job_title: &'a str,
 }
 
 /// A field (item "") or list item of a record: the unit of merge.
@@ -78,6 +93,13 @@ pub struct EntityState {
     pub unit_id: String,
     /// Submitted incident: only new addenda.
     pub locked: bool,
+    /// The device that made it (`None` for records older than this rule): after a grant ends,
+    /// a device may still push changes to the records it made, and to no others.
+    pub created_by: Option<String>,
+    /// The latest stamp (wall time) of a tombstone purged from it: a cell of it that is not held
+    /// and is written with an older stamp may be one that was removed and purged, so it stays
+    /// removed (0: nothing purged).
+    pub purged_before_ms: i64,
 }
 
 /// What the back end must load before planning a batch.
@@ -89,6 +111,11 @@ pub struct Needs {
     pub entities: Vec<(EntityKind, String)>,
     /// Cells touched.
     pub cells: Vec<CellKey>,
+    /// Records to load whole (every cell): those whose rules look at the whole record (a list's
+    /// size, an incident's s.6(5) items at submission, who recorded it for an addendum).
+    pub records: Vec<(EntityKind, String)>,
+    /// Units whose mental health flag matters (a submission's).
+    pub units: Vec<String>,
 }
 
 /// What the store already holds about a batch (only the parts listed in [`Needs`]).
@@ -98,8 +125,13 @@ pub struct Known {
     pub answered: HashMap<String, (String, OpOutcome)>,
     /// Records that exist.
     pub entities: HashMap<(EntityKind, String), EntityState>,
-    /// Current stamp and value of each cell that exists.
-    pub cells: HashMap<CellKey, (Hlc, Value)>,
+    /// Current stamp and value of each cell that exists (in key order, so a record's or a
+    /// list's cells are one range).
+    pub cells: BTreeMap<CellKey, (Hlc, Value)>,
+    /// Records whose every cell is in `cells` (those [`Needs::records`] listed).
+    pub whole: HashSet<(EntityKind, String)>,
+    /// The units flagged as mental health units (of those [`Needs::units`] listed).
+    pub mental_health_units: HashSet<String>,
 }
 
 /// A record the plan creates.
@@ -111,6 +143,8 @@ pub struct NewEntity {
     pub entity_id: String,
     /// Unit.
     pub unit_id: String,
+    /// The device that made it ([`SERVER_DEVICE`] for the server).
+    pub created_by: String,
 }
 
 /// A cell the plan writes (the back end gives each write the next change sequence number, in
@@ -160,8 +194,49 @@ pub fn needs(ops: &[Operation]) -> Needs {
                 needs.cells.push(key);
             }
         }
+        let whole = matches!(op.change, Change::Item { .. }) || submits(op);
+        let key = (op.entity, op.entity_id.clone());
+        if whole && !needs.records.contains(&key) {
+            needs.records.push(key);
+        }
+        if submits(op) && !needs.units.contains(&op.unit_id) {
+            needs.units.push(op.unit_id.clone());
+        }
     }
     needs
+}
+
+/// The people a batch's submissions name, once [`needs`] is loaded: their records are loaded
+/// whole too, for the s.6(5) items that come from the person (name, identifier).
+pub fn people_needed(ops: &[Operation], known: &Known) -> Vec<(EntityKind, String)> {
+    let mut people = Vec::new();
+    let submitting: HashSet<&str> = ops
+        .iter()
+        .filter(|op| submits(op))
+        .map(|op| op.entity_id.as_str())
+        .collect();
+    for op in ops.iter().filter(|op| {
+        op.entity == EntityKind::Incident && submitting.contains(op.entity_id.as_str())
+    }) {
+        let named = match &op.change {
+            Change::Fields(f) => f
+                .get(PERSON_FIELD)
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            Change::Item { .. } => None,
+        };
+        let stored = known
+            .cells
+            .get(&cell(op, PERSON_FIELD, ""))
+            .and_then(|(_, v)| v.as_str().map(str::to_string));
+        for person in named.into_iter().chain(stored) {
+            let key = (EntityKind::Person, person);
+            if !people.contains(&key) {
+                people.push(key);
+            }
+        }
+    }
+    people
 }
 
 /// The records an operation's record must agree with on its unit: a sheet and its person (one
@@ -258,14 +333,6 @@ fn cell(op: &Operation, field: &str, item: &str) -> CellKey {
     }
 }
 
-fn required_role(entity: EntityKind) -> Option<Role> {
-    match entity {
-        EntityKind::Person | EntityKind::Sheet => Some(Role::Editor),
-        EntityKind::Incident | EntityKind::ChecklistRun => Some(Role::Reader),
-        EntityKind::Guidance => None,
-    }
-}
-
 fn reject(reason: RejectReason, detail: impl Into<String>) -> OpOutcome {
     OpOutcome::Rejected {
         reason,
@@ -276,6 +343,12 @@ fn reject(reason: RejectReason, detail: impl Into<String>) -> OpOutcome {
 /// Decides a batch. `known` must hold what [`needs`] listed; `now` is the server's clock.
 pub fn plan(actor: Actor<'_>, ops: &[Operation], mut known: Known, now: Timestamp) -> Plan {
     let mut plan = Plan::default();
+    let sent: usize = ops
+        .iter()
+        .flat_map(|op| op.change.cells())
+        .map(|(_, _, v)| value_bytes(v))
+        .sum();
+    let mut room = WINNER_BYTES_FLOOR + WINNER_BYTES_PER_BYTE * sent;
     for op in ops {
         let outcome = match known.answered.get(&op.op_id) {
             Some((device, outcome)) => {
@@ -298,19 +371,85 @@ pub fn plan(actor: Actor<'_>, ops: &[Operation], mut known: Known, now: Timestam
                     Actor::Device { device_id, .. } => device_id.to_string(),
                     Actor::Server => SERVER_DEVICE.to_string(),
                 };
+                // What is kept to answer a retry names the winners but not their values (the
+                // pull carries those): a push never makes the server store what others wrote
+                // again.
+                let mut kept = outcome.clone();
+                withhold_all(&mut kept);
                 known
                     .answered
-                    .insert(op.op_id.clone(), (sender, outcome.clone()));
-                plan.remember.push((op.op_id.clone(), outcome.clone()));
+                    .insert(op.op_id.clone(), (sender, kept.clone()));
+                plan.remember.push((op.op_id.clone(), kept));
                 outcome
             }
         };
+        let mut outcome = outcome;
+        if let OpOutcome::Superseded { winners, .. } = &mut outcome {
+            for winner in winners.iter_mut().filter(|w| !w.withheld) {
+                let size = value_bytes(&winner.value);
+                if size > room {
+                    winner.withhold();
+                } else {
+                    room -= size;
+                }
+            }
+        }
         plan.results.push(OpResult {
             op_id: op.op_id.clone(),
             outcome,
         });
     }
     plan
+}
+
+fn withhold_all(outcome: &mut OpOutcome) {
+    if let OpOutcome::Superseded { winners, .. } = outcome {
+        winners.iter_mut().for_each(Winner::withhold);
+    }
+}
+
+/// The most bytes of winning values one push answer carries beyond the pushed values' own
+/// size (each op may hear back up to [`WINNER_BYTES_PER_BYTE`] times its own values, plus this);
+/// the rest are withheld, to come with the next pull. A small push never buys a large answer.
+pub const WINNER_BYTES_FLOOR: usize = 64 * 1024;
+/// See [`WINNER_BYTES_FLOOR`].
+pub const WINNER_BYTES_PER_BYTE: usize = 4;
+
+fn value_bytes(value: &Value) -> usize {
+    serde_json::to_vec(value).map_or(0, |v| v.len())
+}
+
+/// The live items of one list of a record (tombstones left out).
+fn live_items(known: &Known, op: &Operation, list: &str) -> usize {
+    let from = cell(op, list, "");
+    known
+        .cells
+        .range(from..)
+        .take_while(|(k, _)| {
+            k.entity == op.entity && k.entity_id == op.entity_id && k.field == list
+        })
+        .filter(|(k, (_, v))| !k.item_id.is_empty() && !v.is_null())
+        .count()
+}
+
+/// A record's stored cells as (field, item, value), for the core's readers.
+fn record_cells<'k>(
+    known: &'k Known,
+    entity: EntityKind,
+    entity_id: &str,
+) -> Vec<(&'k str, &'k str, &'k Value)> {
+    let from = CellKey {
+        entity,
+        entity_id: entity_id.to_string(),
+        field: String::new(),
+        item_id: String::new(),
+    };
+    known
+        .cells
+        .range(from..)
+        .take_while(|(k, _)| k.entity == entity && k.entity_id == entity_id)
+        .map(|(k, (_, v))| (k.field.as_str(), k.item_id.as_str(), v))
+        .collect()
 }
 
 fn decide(
@@ -320,16 +459,6 @@ fn decide(
     plan: &mut Plan,
     now: Timestamp,
 ) -> OpOutcome {
-    if let Err(e) = op.validate("op") {
-        // Each operation stands on its own: a bad one is refused naming the field and the rule,
-        // and the rest of the batch goes on.
-        return reject(RejectReason::Invalid, bounded(e.to_string()));
-    }
-    if op.entity == EntityKind::Incident
-        && let Err(e) = steady_core::incident::check_change(&op.change)
-    {
-        return reject(RejectReason::Invalid, bounded(e.to_string()));
-    }
     // The stamp as it will be stored.
     let mut stamp = op.stamp.clone();
     let mut clamped = None;
@@ -351,8 +480,16 @@ fn decide(
         clamped = Some(stamp.clone());
     }
 
+    let entity_key = (op.entity, op.entity_id.clone());
+    let existing = known.entities.get(&entity_key).cloned();
     let mut withhold_winners = false;
-    if let Actor::Device { device_id, grants } = actor {
+    let mut writer = Writer::Server;
+    if let Actor::Device {
+        device_id,
+        grants,
+        staff,
+    } = actor
+    {
         if op.stamp.device != device_id {
             return reject(RejectReason::ForgedStamp, "the stamp names another device");
         }
@@ -375,43 +512,58 @@ fn decide(
                 "the grant had ended when this change was made",
             );
         }
-        let Some(needed) = required_role(op.entity) else {
-            return reject(
-                RejectReason::ReadOnly,
-                format!("{} is read-only on devices", op.entity.as_str()),
-            );
-        };
-        if grant.role < needed {
-            return reject(
-                RejectReason::Role,
-                format!(
-                    "a {} cannot change {}",
-                    grant.role.as_str(),
-                    op.entity.as_str()
-                ),
-            );
-        }
         // Once the grant has ended (by the server's clock), the device may still push what it
-        // recorded before the end (incidents, checklist runs, their addenda), but it no longer
-        // edits the unit's people or plans, and no answer shows it a value of the unit.
+        // recorded before the end — its own incidents and checklist runs, new or made by it —
+        // but nothing else of the unit, and no answer shows it a value of the unit.
         if grant.ends_at.is_some_and(|end| now >= end) {
-            if matches!(op.entity, EntityKind::Person | EntityKind::Sheet) {
+            let its_own = matches!(op.entity, EntityKind::Incident | EntityKind::ChecklistRun)
+                && existing
+                    .as_ref()
+                    .is_none_or(|e| e.created_by.as_deref() == Some(device_id));
+            if !its_own {
                 return reject(
                     RejectReason::GrantEnded,
-                    "the grant has ended: only incidents and checklist runs made before its end \
-                     are still accepted",
+                    "the grant has ended: only the incidents and checklist runs this device made \
+                     before its end are still accepted",
                 );
             }
             withhold_winners = true;
         }
+        writer = match staff {
+            Some(staff) => Writer::Staff {
+                role: grant.role,
+                name: staff.name,
+                job_title: staff.job_title,
+            },
+            None => Writer::Console { role: grant.role },
+        };
+    }
+
+    // Who may write the kind at all, then whether the record is the unit's, then the record's
+    // own rules (the same check the device made before queueing the change).
+    if let Err(broken) = record_schema::check_writer(op.entity, &writer) {
+        return reject(broken.reason, bounded(broken.to_string()));
+    }
+    if existing.as_ref().is_some_and(|e| e.unit_id != op.unit_id) {
+        return reject(
+            RejectReason::UnitMismatch,
+            "the record belongs to another unit",
+        );
+    }
+    let ctx = Context {
+        writer,
+        now,
+        creating: existing.is_none(),
+    };
+    if let Err(broken) = record_schema::check_op(op, &ctx) {
+        return reject(broken.reason, bounded(broken.to_string()));
     }
 
     if let Err(refused) = check_references(op, known) {
         return refused;
     }
 
-    let entity_key = (op.entity, op.entity_id.clone());
-    if let Some(existing) = known.entities.get(&entity_key) {
+    if let Some(existing) = &existing {
         if existing.unit_id != op.unit_id {
             return reject(
                 RejectReason::UnitMismatch,
@@ -421,12 +573,7 @@ fn decide(
         if existing.locked {
             let new_addendum = match &op.change {
                 Change::Item { list, item_id, .. } if list == ADDENDA_LIST => {
-                    !known.cells.contains_key(&CellKey {
-                        entity: op.entity,
-                        entity_id: op.entity_id.clone(),
-                        field: list.clone(),
-                        item_id: item_id.clone(),
-                    })
+                    !known.cells.contains_key(&cell(op, list, item_id))
                 }
                 _ => false,
             };
@@ -437,18 +584,29 @@ fn decide(
                 );
             }
         }
-    } else {
+    }
+    if let Err(refused) = check_whole_record(op, known, &writer) {
+        return refused;
+    }
+    if existing.is_none() {
+        let created_by = match actor {
+            Actor::Device { device_id, .. } => device_id.to_string(),
+            Actor::Server => SERVER_DEVICE.to_string(),
+        };
         known.entities.insert(
             entity_key.clone(),
             EntityState {
                 unit_id: op.unit_id.clone(),
                 locked: false,
+                created_by: Some(created_by.clone()),
+                purged_before_ms: 0,
             },
         );
         plan.new_entities.push(NewEntity {
             entity: op.entity,
             entity_id: op.entity_id.clone(),
             unit_id: op.unit_id.clone(),
+            created_by,
         });
     }
 
@@ -467,6 +625,7 @@ fn decide(
         }
     }
 
+    let purged_before_ms = existing.as_ref().map_or(0, |e| e.purged_before_ms);
     let mut winners = Vec::new();
     let mut submitted = false;
     for (field, item, value) in op.change.cells() {
@@ -477,6 +636,21 @@ fn decide(
                 item_id: item.to_string(),
                 value: current_value.clone(),
                 stamp: current.clone(),
+                withheld: false,
+            }),
+            // Deleted stays deleted: a cell that is not held, written with a stamp older than
+            // the newest tombstone purged, may be one that was removed and then purged. It is
+            // answered as removed (a tombstone at the purge horizon) and not stored.
+            None if stamp.wall_ms <= purged_before_ms => winners.push(Winner {
+                field: field.to_string(),
+                item_id: item.to_string(),
+                value: Value::Null,
+                stamp: Hlc {
+                    wall_ms: purged_before_ms,
+                    counter: 0,
+                    device: SERVER_DEVICE.to_string(),
+                },
+                withheld: false,
             }),
             _ => {
                 if op.entity == EntityKind::Incident && item.is_empty() && field == "status" {
@@ -501,7 +675,7 @@ fn decide(
     if withhold_winners {
         // The fields that lost are named; what won is not the device's to read any more.
         for winner in &mut winners {
-            winner.value = Value::Null;
+            winner.withhold();
         }
     }
     if winners.is_empty() {
@@ -509,6 +683,64 @@ fn decide(
     } else {
         OpOutcome::Superseded { winners, clamped }
     }
+}
+
+/// The rules that look at the whole stored record: a list holds at most its number of items; an
+/// addendum is added by the member of staff who recorded the incident or by a lead; and in a
+/// mental health unit a use-of-force incident is submitted only with every s.6(5) item (the
+/// same list the device gives, from the same function).
+fn check_whole_record(op: &Operation, known: &Known, writer: &Writer<'_>) -> Result<(), OpOutcome> {
+    let invalid = |detail: String| Err(reject(RejectReason::Invalid, bounded(detail)));
+    if let Change::Item {
+        list,
+        item_id,
+        value,
+    } = &op.change
+        && !value.is_null()
+        && !known.cells.contains_key(&cell(op, list, item_id))
+        && let Some(rule) = record_schema::field_rule(op.entity, list).and_then(|r| r.list)
+        && live_items(known, op, list) >= rule.max_items
+    {
+        return invalid(format!("{list}: at most {} items", rule.max_items));
+    }
+    if let (Change::Item { list, .. }, Writer::Staff { role, name, .. }) = (&op.change, writer)
+        && op.entity == EntityKind::Incident
+        && list == ADDENDA_LIST
+        && *role < Role::Lead
+    {
+        let recorder = known
+            .cells
+            .get(&cell(op, "recorded_by", ""))
+            .and_then(|(_, v)| v.as_str());
+        if recorder != Some(*name) {
+            return Err(reject(
+                RejectReason::Role,
+                "only the member of staff who recorded the incident, or a lead, adds an addendum",
+            ));
+        }
+    }
+    if submits(op) && known.mental_health_units.contains(&op.unit_id) {
+        let mut cells = record_cells(known, op.entity, &op.entity_id);
+        // The submission's own fields, and what this op changes, as they will stand.
+        let own = op.change.cells();
+        cells.retain(|(f, i, _)| !own.iter().any(|(of, oi, _)| of == f && oi == i));
+        cells.extend(own.iter().copied());
+        let person_id = cells
+            .iter()
+            .find(|(f, i, _)| *f == PERSON_FIELD && i.is_empty())
+            .and_then(|(_, _, v)| v.as_str())
+            .map(str::to_string);
+        let person = person_id.map(|p| record_cells(known, EntityKind::Person, &p));
+        let missing = incident::missing_s65_items(&op.entity_id, &cells, person.as_deref());
+        if !missing.is_empty() {
+            return invalid(format!(
+                "a use of force in a mental health unit is submitted with every item of s.6(5) \
+                 of the Mental Health Units (Use of Force) Act 2018; missing: {}",
+                steady_core::s65::S65Item::letters(&missing)
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -560,24 +792,55 @@ mod tests {
         Actor::Device {
             device_id: id,
             grants,
+            staff: Some(Staff {
+                name: "Alex Morgan",
+                job_title: "Support worker",
+            }),
         }
     }
 
     /// What the store knows before each test: Sam, a person of ward-a, whose sheet the tests
     /// edit (a sheet lives in its person's unit).
+    /// And the drafts `inc`, `inc2`, `i1`, `i2`, captured on dev-a by Alex Morgan (so the
+    /// tests' edits of them are edits, not new incidents missing their time and note).
     fn with_sam() -> Known {
-        let mut known = Known {
-            answered: HashMap::new(),
-            entities: HashMap::new(),
-            cells: HashMap::new(),
-        };
+        let mut known = Known::default();
         known.entities.insert(
             (EntityKind::Person, "sam".into()),
             EntityState {
                 unit_id: "ward-a".into(),
                 locked: false,
+                created_by: None,
+                purged_before_ms: 0,
             },
         );
+        for id in ["inc", "inc2", "i1", "i2"] {
+            known.entities.insert(
+                (EntityKind::Incident, id.into()),
+                EntityState {
+                    unit_id: "ward-a".into(),
+                    locked: false,
+                    created_by: Some("dev-a".into()),
+                    purged_before_ms: 0,
+                },
+            );
+            known.cells.insert(
+                CellKey {
+                    entity: EntityKind::Incident,
+                    entity_id: id.into(),
+                    field: "recorded_by".into(),
+                    item_id: String::new(),
+                },
+                (
+                    Hlc {
+                        wall_ms: NOW.0 - 86_400_000,
+                        counter: 0,
+                        device: "dev-a".into(),
+                    },
+                    json!("Alex Morgan"),
+                ),
+            );
+        }
         known
     }
 
@@ -616,6 +879,8 @@ mod tests {
                 EntityState {
                     unit_id: e.unit_id.clone(),
                     locked: false,
+                    created_by: None,
+                    purged_before_ms: 0,
                 },
             );
         }
@@ -656,7 +921,7 @@ mod tests {
             "a1",
             EntityKind::Sheet,
             "sam",
-            &[("x", json!("from a"))],
+            &[("green.settled", json!("from a"))],
             NOW.0,
             "dev-a",
         );
@@ -664,7 +929,7 @@ mod tests {
             "b1",
             EntityKind::Sheet,
             "sam",
-            &[("x", json!("from b"))],
+            &[("green.settled", json!("from b"))],
             NOW.0,
             "dev-b",
         );
@@ -673,7 +938,7 @@ mod tests {
             CellKey {
                 entity: EntityKind::Sheet,
                 entity_id: "sam".into(),
-                field: "x".into(),
+                field: "green.settled".into(),
                 item_id: String::new(),
             },
             (a.stamp.clone(), json!("from a")),
@@ -683,6 +948,8 @@ mod tests {
             EntityState {
                 unit_id: "ward-a".into(),
                 locked: false,
+                created_by: None,
+                purged_before_ms: 0,
             },
         );
         let p = plan(device("dev-b", &g), &[b], known, NOW);
@@ -756,7 +1023,11 @@ mod tests {
                 "c",
                 EntityKind::Incident,
                 "inc",
-                &[("status", json!("draft")), ("note", json!("n"))],
+                &[
+                    ("status", json!("draft")),
+                    ("note", json!("n")),
+                    ("occurred_at", json!(NOW.0 - 60_000)),
+                ],
                 NOW.0 + day,
                 "d",
             ),
@@ -815,7 +1086,7 @@ mod tests {
             "f1",
             EntityKind::Sheet,
             "sam",
-            &[("x", json!("fast"))],
+            &[("green.settled", json!("fast"))],
             NOW.0 + 86_400_000,
             "dev-a",
         );
@@ -838,7 +1109,7 @@ mod tests {
                     "r1",
                     EntityKind::Sheet,
                     "sam",
-                    &[("x", json!(1))],
+                    &[("green.settled", json!(1))],
                     NOW.0,
                     "dev-a",
                 ),
@@ -896,6 +1167,8 @@ mod tests {
             EntityState {
                 unit_id: "ward-b".into(),
                 locked: false,
+                created_by: None,
+                purged_before_ms: 0,
             },
         );
         let p = plan(
@@ -1007,7 +1280,7 @@ mod tests {
             change: Change::Item {
                 list: ADDENDA_LIST.into(),
                 item_id: item.into(),
-                value: json!({"pos": 1.0, "author": "Synthetic Nurse", "job_title": "Nurse",
+                value: json!({"pos": 1.0, "author": "Alex Morgan", "job_title": "Support worker",
                               "at": NOW.0, "reason": "r", "text": "t"}),
             },
             ..op(id, EntityKind::Incident, "inc", &[], NOW.0 - 40, "dev-a")
@@ -1072,13 +1345,6 @@ mod tests {
         // The incident it recorded before the end still arrives; where another edit won, the
         // answer names the field but not what won.
         let mut known = with_sam();
-        known.entities.insert(
-            (EntityKind::Incident, "inc".into()),
-            EntityState {
-                unit_id: "ward-a".into(),
-                locked: false,
-            },
-        );
         known.cells.insert(
             CellKey {
                 entity: EntityKind::Incident,
@@ -1113,6 +1379,29 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(p.writes.len(), 1, "the tags it made still arrive");
+        // But an incident another device recorded is not its to change any more.
+        let mut known = with_sam();
+        known
+            .entities
+            .get_mut(&(EntityKind::Incident, "inc".to_string()))
+            .unwrap()
+            .created_by = Some("dev-b".into());
+        let theirs = op(
+            "i2",
+            EntityKind::Incident,
+            "inc",
+            &[("tags", json!(["near_miss"]))],
+            NOW.0 - 3_600_000,
+            "dev-a",
+        );
+        let p = plan(device("dev-a", &ended), &[theirs], known, NOW);
+        assert!(matches!(
+            status(&p, 0),
+            OpOutcome::Rejected {
+                reason: RejectReason::GrantEnded,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -1121,11 +1410,18 @@ mod tests {
             "1",
             EntityKind::Sheet,
             "sam",
-            &[("x", json!(1)), ("y", json!(2))],
+            &[("green.settled", json!(1)), ("y", json!(2))],
             1,
             "d",
         );
-        let b = op("2", EntityKind::Sheet, "sam", &[("x", json!(3))], 2, "d");
+        let b = op(
+            "2",
+            EntityKind::Sheet,
+            "sam",
+            &[("green.settled", json!(3))],
+            2,
+            "d",
+        );
         let n = needs(&[a, b]);
         assert_eq!(n.op_ids, vec!["1", "2"]);
         // The sheet, and its person (whose unit the sheet must share).

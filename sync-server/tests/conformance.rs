@@ -318,6 +318,7 @@ fn device(id: &str) -> NewDevice {
         device_id: id.into(),
         token_hash: hash_secret(&format!("token-of-{id}")),
         label: format!("Device {id}"),
+        staff: Some(("Alex Morgan".into(), "Support worker".into())),
     }
 }
 
@@ -393,7 +394,7 @@ fn item(
 
 /// An addendum as the core writes it (the server refuses one it could not read back).
 fn addendum_value(text: &str) -> Value {
-    json!({"pos": 1.0, "author": "Synthetic Nurse", "job_title": "Nurse", "at": NOW.0 - 1,
+    json!({"pos": 1.0, "author": "Alex Morgan", "job_title": "Support worker", "at": NOW.0 - 1,
            "reason": "Learned later", "text": text})
 }
 
@@ -789,9 +790,9 @@ async fn pushed_ops_come_back_on_pull_grouped_per_record<B: Backend>(b: B) {
             "sam",
             "ward-a",
             &[
-                ("green.settled", json!("Music, tea")),
-                ("amber.triggers", json!("Noise")),
-                ("red.call", json!(null)),
+                ("preferred_name", json!("Music, tea")),
+                ("local_identifier", json!("Noise")),
+                ("deleted", json!(null)),
             ],
             stamp(NOW.0 - 100, "dev-a"),
         ),
@@ -800,8 +801,8 @@ async fn pushed_ops_come_back_on_pull_grouped_per_record<B: Backend>(b: B) {
             EntityKind::Person,
             "sam",
             "ward-a",
-            ("warning_signs", "ws-1"),
-            json!({"text": "pacing", "pos": 1}),
+            ("safety_alerts", "ws-1"),
+            json!({"pos": 1, "text": "pacing", "pos": 1}),
             stamp(NOW.0 - 90, "dev-a"),
         ),
         fields(
@@ -1053,8 +1054,8 @@ async fn the_later_stamp_wins_each_field_and_the_loser_hears_the_winner<B: Backe
         "sam",
         "ward-a",
         &[
-            ("green.settled", json!("A")),
-            ("green.routines", json!("A")),
+            ("preferred_name", json!("A")),
+            ("local_identifier", json!("A")),
         ],
         a_stamp.clone(),
     );
@@ -1069,7 +1070,10 @@ async fn the_later_stamp_wins_each_field_and_the_loser_hears_the_winner<B: Backe
             EntityKind::Person,
             "sam",
             "ward-a",
-            &[("green.settled", json!("B-old")), ("green.new", json!("B"))],
+            &[
+                ("preferred_name", json!("B-old")),
+                ("display_name", json!("B")),
+            ],
             stamp(NOW.0 - 200, "dev-b"),
         ),
         fields(
@@ -1077,7 +1081,7 @@ async fn the_later_stamp_wins_each_field_and_the_loser_hears_the_winner<B: Backe
             EntityKind::Person,
             "sam",
             "ward-a",
-            &[("green.routines", json!("B-tie"))],
+            &[("local_identifier", json!("B-tie"))],
             stamp(NOW.0 - 100, "dev-b"),
         ),
     ];
@@ -1086,7 +1090,7 @@ async fn the_later_stamp_wins_each_field_and_the_loser_hears_the_winner<B: Backe
         OpOutcome::Superseded { winners, clamped } => {
             assert_eq!(clamped, &None);
             assert_eq!(winners.len(), 1, "only the field that lost: {winners:?}");
-            assert_eq!(winners[0].field, "green.settled");
+            assert_eq!(winners[0].field, "preferred_name");
             assert_eq!(winners[0].item_id, "");
             assert_eq!(winners[0].value, json!("A"));
             assert_eq!(winners[0].stamp, a_stamp);
@@ -1100,13 +1104,13 @@ async fn the_later_stamp_wins_each_field_and_the_loser_hears_the_winner<B: Backe
         .into_iter()
         .map(|(_, f, _, v, s, _)| (f, (v, s.device)))
         .collect();
-    assert_eq!(now["green.settled"], (json!("A"), "dev-a".into()));
+    assert_eq!(now["preferred_name"], (json!("A"), "dev-a".into()));
     assert_eq!(
-        now["green.new"],
+        now["display_name"],
         (json!("B"), "dev-b".into()),
         "the other field applied"
     );
-    assert_eq!(now["green.routines"], (json!("B-tie"), "dev-b".into()));
+    assert_eq!(now["local_identifier"], (json!("B-tie"), "dev-b".into()));
     assert_eq!(
         cells_of(&changes).len(),
         3,
@@ -1126,7 +1130,7 @@ async fn a_day_fast_stamp_is_clamped_and_stored_clamped<B: Backend>(b: B) {
         EntityKind::Person,
         "sam",
         "ward-a",
-        &[("x", json!("from the fast phone"))],
+        &[("preferred_name", json!("from the fast phone"))],
         Hlc {
             wall_ms: NOW.0 + 86_400_000,
             counter: 3,
@@ -1152,7 +1156,7 @@ async fn a_day_fast_stamp_is_clamped_and_stored_clamped<B: Backend>(b: B) {
         EntityKind::Person,
         "sam",
         "ward-a",
-        &[("x", json!("honest"))],
+        &[("preferred_name", json!("honest"))],
         stamp(NOW.0 + 120_000, "dev-b"),
     );
     let r = store
@@ -1255,7 +1259,7 @@ async fn a_record_of_another_unit_is_a_unit_mismatch<B: Backend>(b: B) {
         EntityKind::Person,
         "p-1",
         "ward-a",
-        &[("name", json!("Sam"))],
+        &[("display_name", json!("Sam"))],
         stamp(NOW.0 - 10, "dev-a"),
     );
     assert!(applied(
@@ -1266,7 +1270,7 @@ async fn a_record_of_another_unit_is_a_unit_mismatch<B: Backend>(b: B) {
         EntityKind::Person,
         "p-1",
         "ward-b",
-        &[("name", json!("Sam moved"))],
+        &[("display_name", json!("Sam moved"))],
         stamp(NOW.0, "dev-a"),
     );
     let r = store.push(Some("dev-a"), &[moved], NOW).await.unwrap();
@@ -1293,7 +1297,11 @@ async fn a_submitted_incident_takes_only_new_addenda<B: Backend>(b: B) {
         EntityKind::Incident,
         "inc-1",
         "ward-a",
-        &[("note", json!("n")), ("status", json!("submitted"))],
+        &[
+            ("note", json!("n")),
+            ("status", json!("submitted")),
+            ("recorded_by", json!("Alex Morgan")),
+        ],
         t(0),
     );
     assert!(applied(
@@ -1344,8 +1352,8 @@ async fn a_submitted_incident_takes_only_new_addenda<B: Backend>(b: B) {
         EntityKind::Incident,
         "inc-1",
         "ward-a",
-        ("tags", "t-1"),
-        json!("x"),
+        ("use_of_force", "u-1"),
+        json!({"pos": 1, "intervention": "01", "how_force_was_used": "", "staff": []}),
         t(40),
     );
     assert_eq!(
@@ -1354,7 +1362,11 @@ async fn a_submitted_incident_takes_only_new_addenda<B: Backend>(b: B) {
     );
     let (changes, _, _) = pull_all(&*store, &units(&["ward-a"]), Cursor::default(), 100).await;
     let cells = cells_of(&changes);
-    assert_eq!(cells.len(), 3, "note, status and one addendum: {cells:?}");
+    assert_eq!(
+        cells.len(),
+        4,
+        "note, status, recorder and one addendum: {cells:?}"
+    );
     assert!(cells.iter().any(|c| c.1 == "note" && c.3 == json!("n")));
 
     // Created and submitted in one batch locks as well.
@@ -1418,6 +1430,7 @@ async fn the_record_log_holds_submitted_incidents_and_finds_a_changed_byte<B: Ba
             &[
                 ("note", json!("Synthetic: hit the door")),
                 ("status", json!("submitted")),
+                ("recorded_by", json!("Alex Morgan")),
             ],
             t(0),
         ),
@@ -1468,10 +1481,10 @@ async fn the_record_log_holds_submitted_incidents_and_finds_a_changed_byte<B: Ba
     assert_eq!(report.first_break, None, "{report:?}");
     assert_eq!(
         report.entries,
-        2 + 3 + 1,
-        "inc-1's two cells, inc-3's three, one addendum"
+        3 + 3 + 1,
+        "inc-1's three cells, inc-3's three, one addendum"
     );
-    assert_eq!((report.incidents, report.cells), (2, 6));
+    assert_eq!((report.incidents, report.cells), (2, 7));
     assert_eq!(report.head.len(), 64);
 
     // A purged tombstone (inc-3's person_id) is not a loss.
@@ -1526,7 +1539,7 @@ async fn the_record_log_holds_submitted_incidents_and_finds_a_changed_byte<B: Ba
         .first_break
         .expect("found");
     assert!(
-        found.contains("the record log is broken at entry 6 (incident inc-1, addenda item add-1)"),
+        found.contains("the record log is broken at entry 7 (incident inc-1, addenda item add-1)"),
         "{found}"
     );
     // A submitted incident unlocked.
@@ -1644,8 +1657,8 @@ async fn paging_returns_every_change_once_in_order_with_more_right<B: Backend>(b
             } else {
                 "ward-a"
             },
-            ("warning_signs", &format!("ws-{i}")),
-            json!({ "n": i }),
+            ("safety_alerts", &format!("ws-{i}")),
+            json!({ "pos": i, "text": format!("sign {i}") }),
             stamp(NOW.0 - 10_000 + i, "dev-a"),
         ));
     }
@@ -1662,7 +1675,7 @@ async fn paging_returns_every_change_once_in_order_with_more_right<B: Backend>(b
             op.op_id = format!("rewrite-{k}");
             op.stamp.wall_ms = NOW.0 - 10;
             if let Change::Item { value, .. } = &mut op.change {
-                *value = json!({ "rewritten": k });
+                *value = json!({ "pos": k, "text": format!("rewritten {k}") });
             }
             op
         })
@@ -1711,10 +1724,10 @@ async fn paging_returns_every_change_once_in_order_with_more_right<B: Backend>(b
             let expect = if rewritten.contains(&c.2) {
                 "rewritten"
             } else {
-                "n"
+                "sign"
             };
             assert!(
-                c.3.get(expect).is_some(),
+                c.3["text"].as_str().is_some_and(|t| t.starts_with(expect)),
                 "limit {limit}: current value of {}",
                 c.2
             );
@@ -1764,7 +1777,7 @@ async fn a_unit_granted_later_pulls_its_full_history<B: Backend>(b: B) {
             EntityKind::Incident,
             &format!("inc-{i}"),
             unit,
-            &[("note", json!(i))],
+            &[("note", json!(format!("note {i}")))],
             stamp(NOW.0 - 1000 + i, "server"),
         ));
     }
@@ -1808,7 +1821,7 @@ async fn a_cursor_older_than_purged_tombstones_must_resync<B: Backend>(b: B) {
             EntityKind::Person,
             entity_id,
             "ward-a",
-            ("warning_signs", "ws-1"),
+            ("safety_alerts", "ws-1"),
             v,
             stamp(NOW.0 - 10_000 + ms, "server"),
         )
@@ -1816,7 +1829,7 @@ async fn a_cursor_older_than_purged_tombstones_must_resync<B: Backend>(b: B) {
     store
         .push(
             None,
-            &[set("o-1", "sam", json!({"text": "pacing"}), 0)],
+            &[set("o-1", "sam", json!({"pos": 1, "text": "pacing"}), 0)],
             NOW.plus_days(-40),
         )
         .await
@@ -1824,7 +1837,7 @@ async fn a_cursor_older_than_purged_tombstones_must_resync<B: Backend>(b: B) {
     store
         .push(
             None,
-            &[set("o-2", "kim", json!({"text": "quiet"}), 1)],
+            &[set("o-2", "kim", json!({"pos": 1, "text": "quiet"}), 1)],
             NOW.plus_days(-40),
         )
         .await
@@ -1851,7 +1864,11 @@ async fn a_cursor_older_than_purged_tombstones_must_resync<B: Backend>(b: B) {
     );
     let current = seen_tombstone.cursor;
     store
-        .push(None, &[set("o-4", "lee", json!({"text": "new"}), 3)], NOW)
+        .push(
+            None,
+            &[set("o-4", "lee", json!({"pos": 1, "text": "new"}), 3)],
+            NOW,
+        )
         .await
         .unwrap();
     let cells_before = store.cell_count().await.unwrap();
@@ -1875,6 +1892,24 @@ async fn a_cursor_older_than_purged_tombstones_must_resync<B: Backend>(b: B) {
     let (fresh, _, _) = pull_all(&*store, &a, Cursor::default(), 2).await;
     let ids: Vec<&str> = fresh.iter().map(|c| c.entity_id.as_str()).collect();
     assert_eq!(ids, ["kim", "lee"]);
+    // Deleted stays deleted: an older write of the purged item (a phone offline since before
+    // the removal) is answered as removed and stores nothing.
+    let resurrect = item(
+        "o-5",
+        EntityKind::Person,
+        "sam",
+        "ward-a",
+        ("safety_alerts", "ws-1"),
+        json!({"pos": 1, "text": "pacing (from an old phone)"}),
+        stamp(NOW.plus_days(-36).0, "server"),
+    );
+    let cells = store.cell_count().await.unwrap();
+    let r = store.push(None, &[resurrect], NOW).await.unwrap();
+    match &r[0].outcome {
+        OpOutcome::Superseded { winners, .. } => assert_eq!(winners[0].value, Value::Null),
+        other => panic!("a purged item came back: {other:?}"),
+    }
+    assert_eq!(store.cell_count().await.unwrap(), cells);
     // Purging again finds nothing and does not move the horizon past live data.
     assert_eq!(store.purge_tombstones(NOW.plus_days(1)).await.unwrap(), 0);
     assert!(
@@ -1984,7 +2019,11 @@ async fn trap_round<S: Storage>(handles: &[Arc<S>], units: &[String], round: u64
                     let ops: Vec<Operation> = (n..n + size)
                         .map(|i| {
                             let values: Vec<(String, Value)> = (0..1 + (i % 3))
-                                .map(|f| (format!("f{f}"), json!(i)))
+                                .map(|f| {
+                                    let name =
+                                        ["display_name", "preferred_name", "local_identifier"][f];
+                                    (name.to_string(), json!(format!("v{i}")))
+                                })
                                 .collect();
                             let refs: Vec<(&str, Value)> = values
                                 .iter()
@@ -2117,7 +2156,7 @@ mod postgres_only {
             EntityKind::Incident,
             id,
             "ward-a",
-            &[("note", json!(value))],
+            &[("note", json!(format!("note {value}")))],
             stamp(NOW.0 - 1000 + value, "server"),
         )
     }
@@ -2213,7 +2252,7 @@ mod postgres_only {
             EntityKind::Incident,
             "b",
             "ward-b",
-            &[("note", json!(2))],
+            &[("note", json!("note 2"))],
             stamp(NOW.0 - 998, "server"),
         );
         let pushed =
@@ -2356,8 +2395,8 @@ mod postgres_only {
             .unwrap()
             .get(0);
         assert_eq!(
-            version, 3,
-            "001_initial, 002_record_log and 003_console, once"
+            version, 4,
+            "001_initial, 002_record_log, 003_console and 004_record_rules, once"
         );
         raw.batch_execute("UPDATE schema_version SET version = 99")
             .await
@@ -2409,7 +2448,7 @@ async fn another_units_crisis_plan_cannot_be_taken_over<B: Backend>(b: B) {
         EntityKind::Sheet,
         "p-birch",
         "ward-a",
-        &[("red.what_staff_should_do", json!("Hold him down"))],
+        &[("red.staff_should_do", json!("Hold him down"))],
         stamp(NOW.0 - 10, "dev-a"),
     );
     // And a sheet for a person who does not exist at all.
@@ -2418,7 +2457,7 @@ async fn another_units_crisis_plan_cannot_be_taken_over<B: Backend>(b: B) {
         EntityKind::Sheet,
         "p-nobody",
         "ward-a",
-        &[("red.what_staff_should_do", json!("x"))],
+        &[("red.staff_should_do", json!("x"))],
         stamp(NOW.0 - 10, "dev-a"),
     );
     let r = store
@@ -2443,10 +2482,7 @@ async fn another_units_crisis_plan_cannot_be_taken_over<B: Backend>(b: B) {
         EntityKind::Sheet,
         "p-birch",
         "ward-b",
-        &[(
-            "red.what_staff_should_do",
-            json!("Give space; speak calmly"),
-        )],
+        &[("red.staff_should_do", json!("Give space; speak calmly"))],
         stamp(NOW.0 - 5, "server"),
     );
     assert!(applied(&store.push(None, &[own], NOW).await.unwrap()[0]));

@@ -554,7 +554,7 @@ async fn changes_flow_between_devices_in_pages_and_idle_syncs_are_empty() {
                 &format!("person-{i}"),
                 HOME,
                 "phone-a",
-                json!({"green.settled": format!("calm {i}"), "green.routines": "tea"}),
+                json!({"preferred_name": format!("calm {i}"), "local_identifier": "tea"}),
             )
         })
         .collect();

@@ -266,11 +266,14 @@ fn winner(item_id: &str, value: Value) -> Winner {
         item_id: item_id.into(),
         value,
         stamp: stamp(9),
+        withheld: false,
     }
 }
 
 fn withheld() -> Winner {
-    winner("", Value::Null)
+    let mut w = winner("", json!("A value the answer had no room for"));
+    w.withhold();
+    w
 }
 
 fn outcomes() -> Vec<OpOutcome> {
@@ -339,6 +342,8 @@ fn enroll_request() -> EnrollRequest {
         code: "K7Q2MX-synthetic-secret".into(),
         device_id: DEVICE.into(),
         device_label: "Alex Morgan (synthetic), Support worker".into(),
+        staff_name: Some("Alex Morgan (synthetic)".into()),
+        staff_job_title: Some("Support worker".into()),
     }
 }
 

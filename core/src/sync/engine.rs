@@ -531,7 +531,9 @@ fn keep_conflict(w: &mut Writer<'_>, op: &Operation, winner: &Winner) -> Result<
                 w.now().0,
             ])?;
     }
-    if active_grant(w.tx(), &op.unit_id, w.now()).is_ok() {
+    // A withheld value is not known here (the answer had no room for it, or the unit is no
+    // longer this device's to read): the loss is kept above, and the pull brings what won.
+    if !winner.withheld && active_grant(w.tx(), &op.unit_id, w.now()).is_ok() {
         let change = if winner.item_id.is_empty() {
             Change::Fields([(winner.field.clone(), winner.value.clone())].into())
         } else {

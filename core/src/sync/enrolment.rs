@@ -25,7 +25,7 @@ impl Store {
         let device_label = if staff.name.is_empty() {
             "Unnamed device".to_string()
         } else if staff.job_title.is_empty() {
-            staff.name
+            staff.name.clone()
         } else {
             format!("{}, {}", staff.name, staff.job_title)
         };
@@ -34,6 +34,8 @@ impl Store {
             code: code.to_string(),
             device_id: self.device_id().to_string(),
             device_label,
+            staff_name: Some(staff.name.clone()),
+            staff_job_title: Some(staff.job_title.clone()),
         };
         let response = transport.enroll(&request).map_err(|e| match e {
             TransportError::Refused(body) if body.error == ErrorCode::EnrolmentRefused => {

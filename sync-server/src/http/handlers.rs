@@ -14,6 +14,7 @@ use steady_core::protocol::{
     EnrollRequest, EnrollResponse, HealthResponse, MAX_ID_BYTES, OpOutcome, PROTOCOL_VERSION,
     SyncRequest, SyncResponse,
 };
+use steady_core::record_schema;
 
 use super::body::read_json;
 use super::error::ApiError;
@@ -96,6 +97,27 @@ pub async fn enroll<S: Storage>(
             "device_label: must be 1 to {MAX_LABEL_CHARS} characters with no control characters"
         )));
     }
+    // Whom the device is enrolled for: the authors its records may name (the record schema
+    // binds them; a body cannot choose them later).
+    for (field, value) in [
+        ("staff_name", &req.staff_name),
+        ("staff_job_title", &req.staff_job_title),
+    ] {
+        if value.as_deref().is_some_and(|v| {
+            v.chars().count() > record_schema::NAME_CHARS
+                || v.chars().any(char::is_control)
+                || v.trim() != v
+        }) {
+            return Err(ApiError::bad_request(format!(
+                "{field}: at most {} characters, no control characters or surrounding space",
+                record_schema::NAME_CHARS
+            )));
+        }
+    }
+    let staff = req.staff_name.clone().map(|name| {
+        let job = req.staff_job_title.clone().unwrap_or_default();
+        (name, job)
+    });
     record("device_id", device_id);
     let Some((code_id, secret)) = admin::parse_code(&req.code) else {
         tracing::warn!(reason = "malformed", "enrolment refused");
@@ -106,6 +128,7 @@ pub async fn enroll<S: Storage>(
         device_id: device_id.to_string(),
         token_hash: hash_secret(&token),
         label: label.to_string(),
+        staff,
     };
     let now = Timestamp::now();
     match app

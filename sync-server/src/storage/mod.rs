@@ -122,8 +122,36 @@ pub struct NewDevice {
     pub device_id: String,
     /// SHA-256 of its bearer token, hex.
     pub token_hash: String,
-    /// Who uses it.
+    /// Who uses it, as leads see it.
     pub label: String,
+    /// The member of staff it is enrolled for (name, job title): the authors it may write.
+    /// `None` when the device did not say (an older app): the label stands in.
+    pub staff: Option<(String, String)>,
+}
+
+/// Whom a device is enrolled for, as the merge binds its authors: the staff named at enrolment,
+/// or for a device enrolled before names were sent, its label read the way devices make it
+/// ("name, job title"; "Unnamed device" names nobody). `None` for the console's replica, whose
+/// names are its signed-in leads'.
+pub fn enrolled_staff(
+    label: &str,
+    staff_name: Option<String>,
+    staff_job: Option<String>,
+    console: bool,
+) -> Option<(String, String)> {
+    if console {
+        return None;
+    }
+    if let Some(name) = staff_name {
+        return Some((name, staff_job.unwrap_or_default()));
+    }
+    if label == "Unnamed device" {
+        return Some((String::new(), String::new()));
+    }
+    Some(match label.split_once(", ") {
+        Some((name, job)) => (name.to_string(), job.to_string()),
+        None => (label.to_string(), String::new()),
+    })
 }
 
 /// Why an enrolment was refused (logged; the device only hears "refused").

@@ -90,6 +90,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/002_record_log.sql"),
     // The web console's leads, sessions and audit log (see src/console/store.rs).
     include_str!("../../migrations/postgres/003_console.sql"),
+    // Who made each record, whom each device was enrolled for, what was purged (src/merge.rs).
+    include_str!("../../migrations/postgres/004_record_rules.sql"),
 ];
 
 /// The schema version that added the record log: upgrading to it logs the incidents already
@@ -192,7 +194,8 @@ const SELECT_GRANTS: &str = "SELECT unit_id, role, ends_at FROM grants WHERE dev
 const SELECT_ANSWERED: &str =
     "SELECT op_id, device_id, outcome_json FROM op_results WHERE op_id = ANY($1::text[])";
 
-const SELECT_ENTITIES: &str = "SELECT e.entity, e.entity_id, e.unit_id, e.locked \
+const SELECT_ENTITIES: &str = "SELECT e.entity, e.entity_id, e.unit_id, e.locked, \
+       e.created_by, e.purged_before \
      FROM unnest($1::text[], $2::text[]) AS k(entity, entity_id) \
      JOIN entities e ON e.entity = k.entity AND e.entity_id = k.entity_id";
 
@@ -202,14 +205,30 @@ const SELECT_CELLS: &str = "SELECT c.entity, c.entity_id, c.field, c.item_id, c.
      JOIN cells c ON c.entity = k.entity AND c.entity_id = k.entity_id \
        AND c.field = k.field AND c.item_id = k.item_id";
 
+/// Every cell of the records listed (loaded whole for the rules that look at a whole record).
+const SELECT_WHOLE: &str = "SELECT c.entity, c.entity_id, c.field, c.item_id, c.value_json, \
+       c.hlc_wall, c.hlc_counter, c.hlc_device \
+     FROM unnest($1::text[], $2::text[]) AS k(entity, entity_id) \
+     JOIN cells c ON c.entity = k.entity AND c.entity_id = k.entity_id";
+
+const SELECT_MENTAL_HEALTH_UNITS: &str =
+    "SELECT unit_id FROM units WHERE mental_health_unit AND unit_id = ANY($1::text[])";
+
+/// Whom a device is enrolled for (`super::enrolled_staff`).
+const SELECT_STAFF: &str = "SELECT d.label, d.staff_name, d.staff_job, \
+       EXISTS (SELECT 1 FROM console_devices c WHERE c.device_id = d.device_id) \
+     FROM devices d WHERE d.device_id = $1";
+
 const ALLOCATE_SEQS: &str = "SELECT nextval('cell_seq') FROM generate_series(1, $1::int4)";
 
 const INSERT_RESULTS: &str = "INSERT INTO op_results (op_id, device_id, outcome_json) \
      SELECT * FROM unnest($1::text[], $2::text[], $3::text[])";
 
-const INSERT_ENTITIES: &str = "INSERT INTO entities (entity, entity_id, unit_id, locked) \
-     SELECT k.entity, k.entity_id, k.unit_id, false \
-     FROM unnest($1::text[], $2::text[], $3::text[]) AS k(entity, entity_id, unit_id)";
+const INSERT_ENTITIES: &str = "INSERT INTO entities (entity, entity_id, unit_id, locked, \
+       created_by) \
+     SELECT k.entity, k.entity_id, k.unit_id, false, k.created_by \
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) \
+       AS k(entity, entity_id, unit_id, created_by)";
 
 const LOCK_ENTITIES: &str = "UPDATE entities SET locked = true \
      FROM unnest($1::text[], $2::text[]) AS k(entity, entity_id) \
@@ -388,6 +407,7 @@ fn pull_args(units: &[String], cursor: &Cursor) -> (Vec<String>, Vec<i64>) {
 /// Loads what `needs` lists, in three statements sent together.
 async fn load_known(
     tx: &deadpool_postgres::Transaction<'_>,
+    ops: &[Operation],
     needs: &merge::Needs,
 ) -> StorageResult<Known> {
     let (answered, entities, cells) = {
@@ -426,25 +446,70 @@ async fn load_known(
             EntityState {
                 unit_id: row.get(2),
                 locked: row.get(3),
+                created_by: row.get(4),
+                purged_before_ms: row.get(5),
             },
         );
     }
     for row in cells {
-        let key = CellKey {
-            entity: entity_kind(row.get(0))?,
-            entity_id: row.get(1),
-            field: row.get(2),
-            item_id: row.get(3),
-        };
-        let value: Value = serde_json::from_str(row.get(4))?;
-        let stamp = Hlc {
-            wall_ms: row.get(5),
-            counter: counter(row.get(6))?,
-            device: row.get(7),
-        };
+        let (key, stamp, value) = stored_cell(&row)?;
         known.cells.insert(key, (stamp, value));
     }
+    load_whole(tx, &needs.records, &mut known).await?;
+    let people = merge::people_needed(ops, &known);
+    load_whole(tx, &people, &mut known).await?;
+    if !needs.units.is_empty() {
+        let stmt = tx
+            .prepare_cached(SELECT_MENTAL_HEALTH_UNITS)
+            .await
+            .map_err(pg)?;
+        for row in tx.query(&stmt, &[&needs.units]).await.map_err(pg)? {
+            known.mental_health_units.insert(row.get(0));
+        }
+    }
     Ok(known)
+}
+
+/// Loads every cell of `records` into `known` (marking them whole).
+async fn load_whole(
+    tx: &deadpool_postgres::Transaction<'_>,
+    records: &[(EntityKind, String)],
+    known: &mut Known,
+) -> StorageResult<()> {
+    let records: Vec<_> = records
+        .iter()
+        .filter(|r| !known.whole.contains(*r))
+        .cloned()
+        .collect();
+    if records.is_empty() {
+        return Ok(());
+    }
+    let kinds: Vec<&str> = records.iter().map(|(k, _)| k.as_str()).collect();
+    let ids: Vec<&str> = records.iter().map(|(_, id)| id.as_str()).collect();
+    let stmt = tx.prepare_cached(SELECT_WHOLE).await.map_err(pg)?;
+    for row in tx.query(&stmt, &[&kinds, &ids]).await.map_err(pg)? {
+        let (key, stamp, value) = stored_cell(&row)?;
+        known.cells.insert(key, (stamp, value));
+    }
+    known.whole.extend(records);
+    Ok(())
+}
+
+/// A cell row: entity, entity_id, field, item_id, value_json, hlc_wall, hlc_counter, hlc_device.
+fn stored_cell(row: &tokio_postgres::Row) -> StorageResult<(CellKey, Hlc, Value)> {
+    let key = CellKey {
+        entity: entity_kind(row.get(0))?,
+        entity_id: row.get(1),
+        field: row.get(2),
+        item_id: row.get(3),
+    };
+    let value: Value = serde_json::from_str(row.get(4))?;
+    let stamp = Hlc {
+        wall_ms: row.get(5),
+        counter: counter(row.get(6))?,
+        device: row.get(7),
+    };
+    Ok((key, stamp, value))
 }
 
 /// Writes a plan: answers, new records, locks, and cells with fresh seqs. Runs under the locks
@@ -504,8 +569,13 @@ async fn write_plan(
                 .iter()
                 .map(|e| e.unit_id.as_str())
                 .collect();
+            let makers: Vec<&str> = plan
+                .new_entities
+                .iter()
+                .map(|e| e.created_by.as_str())
+                .collect();
             let stmt = tx.prepare_cached(INSERT_ENTITIES).await.map_err(pg)?;
-            tx.execute(&stmt, &[&kinds, &ids, &units])
+            tx.execute(&stmt, &[&kinds, &ids, &units, &makers])
                 .await
                 .map_err(pg)?;
         }
@@ -850,9 +920,17 @@ impl Storage for PgStorage {
         }
         let inserted = tx
             .execute(
-                "INSERT INTO devices (device_id, token_hash, label, enrolled_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (device_id) DO NOTHING",
-                &[&device.device_id, &device.token_hash, &device.label, &now.0],
+                "INSERT INTO devices (device_id, token_hash, label, enrolled_at, staff_name, \
+                   staff_job) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (device_id) DO NOTHING",
+                &[
+                    &device.device_id,
+                    &device.token_hash,
+                    &device.label,
+                    &now.0,
+                    &device.staff.as_ref().map(|s| s.0.as_str()),
+                    &device.staff.as_ref().map(|s| s.1.as_str()),
+                ],
             )
             .await;
         match inserted {
@@ -996,11 +1074,26 @@ impl Storage for PgStorage {
                 })
                 .collect()
         };
-        let (grants, known) = futures::try_join!(grants, load_known(&tx, &needs))?;
+        let staff = async {
+            let Some(device_id) = device_id else {
+                return StorageResult::Ok(None);
+            };
+            let stmt = tx.prepare_cached(SELECT_STAFF).await.map_err(pg)?;
+            Ok(tx
+                .query_opt(&stmt, &[&device_id])
+                .await
+                .map_err(pg)?
+                .and_then(|r| super::enrolled_staff(r.get(0), r.get(1), r.get(2), r.get(3))))
+        };
+        let (grants, staff, known) =
+            futures::try_join!(grants, staff, load_known(&tx, ops, &needs))?;
         let actor = match device_id {
             Some(device_id) => Actor::Device {
                 device_id,
                 grants: &grants,
+                staff: staff
+                    .as_ref()
+                    .map(|(name, job_title)| merge::Staff { name, job_title }),
             },
             None => Actor::Server,
         };
@@ -1151,8 +1244,14 @@ impl Storage for PgStorage {
         tx.execute(SELECT_LOCK, &[&PUSH_LOCK]).await.map_err(pg)?;
         let row = tx
             .query_one(
+                // Each record remembers the newest tombstone purged from it, so an older write
+                // of a cell that is gone cannot bring it back (merge.rs, "deleted stays deleted").
                 "WITH gone AS (DELETE FROM cells WHERE value_json = 'null' AND written_at < $1 \
-                   RETURNING seq) \
+                   RETURNING seq, entity, entity_id, hlc_wall), \
+                 marked AS (UPDATE entities e SET purged_before = GREATEST(e.purged_before, g.wall) \
+                   FROM (SELECT entity, entity_id, max(hlc_wall) AS wall FROM gone \
+                         GROUP BY entity, entity_id) g \
+                   WHERE e.entity = g.entity AND e.entity_id = g.entity_id RETURNING 1) \
                  SELECT count(*), COALESCE(max(seq), 0) FROM gone",
                 &[&before.0],
             )

@@ -42,6 +42,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/002_record_log.sql"),
     // The web console's leads, sessions and audit log (see src/console/store.rs).
     include_str!("../../migrations/sqlite/003_console.sql"),
+    // Who made each record, whom each device was enrolled for, what was purged (src/merge.rs).
+    include_str!("../../migrations/sqlite/004_record_rules.sql"),
 ];
 
 /// The schema version that added the record log: upgrading to it logs the incidents already
@@ -243,6 +245,27 @@ fn unit_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Unit> {
     })
 }
 
+/// Whom a device is enrolled for ([`super::enrolled_staff`]).
+fn staff_of(conn: &Connection, device_id: &str) -> StorageResult<Option<(String, String)>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT label, staff_name, staff_job, \
+               EXISTS (SELECT 1 FROM console_devices c WHERE c.device_id = d.device_id) \
+             FROM devices d WHERE device_id = ?1",
+        )?
+        .query_row([device_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, bool>(3)?,
+            ))
+        })
+        .optional()?;
+    Ok(row
+        .and_then(|(label, name, job, console)| super::enrolled_staff(&label, name, job, console)))
+}
+
 fn grants_of(conn: &Connection, device_id: &str) -> StorageResult<Vec<(GrantRecord, Unit)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT g.role, g.ends_at, u.unit_id, u.organisation, u.name, u.mental_health_unit \
@@ -279,7 +302,7 @@ fn tuples(rows: usize, width: usize) -> String {
 }
 
 /// Loads, in a few bulk queries, what the merge rules need to know about a batch.
-fn load_known(conn: &Connection, needs: &merge::Needs) -> StorageResult<Known> {
+fn load_known(conn: &Connection, ops: &[Operation], needs: &merge::Needs) -> StorageResult<Known> {
     let mut known = Known::default();
     for chunk in needs.op_ids.chunks(CHUNK) {
         let sql = format!(
@@ -295,7 +318,7 @@ fn load_known(conn: &Connection, needs: &merge::Needs) -> StorageResult<Known> {
     }
     for chunk in needs.entities.chunks(CHUNK) {
         let sql = format!(
-            "SELECT entity, entity_id, unit_id, locked FROM entities \
+            "SELECT entity, entity_id, unit_id, locked, created_by, purged_before FROM entities \
              WHERE (entity, entity_id) IN (VALUES {})",
             tuples(chunk.len(), 2)
         );
@@ -309,6 +332,8 @@ fn load_known(conn: &Connection, needs: &merge::Needs) -> StorageResult<Known> {
                 EntityState {
                     unit_id: r.get(2)?,
                     locked: r.get(3)?,
+                    created_by: r.get(4)?,
+                    purged_before_ms: r.get(5)?,
                 },
             );
         }
@@ -330,22 +355,70 @@ fn load_known(conn: &Connection, needs: &merge::Needs) -> StorageResult<Known> {
         });
         let mut rows = stmt.query(params_from_iter(args))?;
         while let Some(r) = rows.next()? {
-            let key = CellKey {
-                entity: kind(&r.get::<_, String>(0)?)?,
-                entity_id: r.get(1)?,
-                field: r.get(2)?,
-                item_id: r.get(3)?,
-            };
-            let value: Value = serde_json::from_str(&r.get::<_, String>(4)?)?;
-            let stamp = Hlc {
-                wall_ms: r.get(5)?,
-                counter: r.get(6)?,
-                device: r.get(7)?,
-            };
+            let (key, stamp, value) = stored_cell(r)?;
             known.cells.insert(key, (stamp, value));
         }
     }
+    load_whole(conn, &needs.records, &mut known)?;
+    let people = merge::people_needed(ops, &known);
+    load_whole(conn, &people, &mut known)?;
+    for chunk in needs.units.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT unit_id FROM units WHERE mental_health_unit AND unit_id IN ({})",
+            vec!["?"; chunk.len()].join(",")
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(chunk.iter()))?;
+        while let Some(r) = rows.next()? {
+            known.mental_health_units.insert(r.get(0)?);
+        }
+    }
     Ok(known)
+}
+
+/// Loads every cell of `records` into `known` (marking them whole).
+fn load_whole(
+    conn: &Connection,
+    records: &[(EntityKind, String)],
+    known: &mut Known,
+) -> StorageResult<()> {
+    let records: Vec<_> = records
+        .iter()
+        .filter(|r| !known.whole.contains(*r))
+        .collect();
+    for chunk in records.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT entity, entity_id, field, item_id, value_json, hlc_wall, hlc_counter, hlc_device \
+             FROM cells WHERE (entity, entity_id) IN (VALUES {})",
+            tuples(chunk.len(), 2)
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let args = chunk.iter().flat_map(|(k, id)| [k.as_str(), id.as_str()]);
+        let mut rows = stmt.query(params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            let (key, stamp, value) = stored_cell(r)?;
+            known.cells.insert(key, (stamp, value));
+        }
+        known.whole.extend(chunk.iter().map(|r| (*r).clone()));
+    }
+    Ok(())
+}
+
+/// A cell row: entity, entity_id, field, item_id, value_json, hlc_wall, hlc_counter, hlc_device.
+fn stored_cell(r: &rusqlite::Row<'_>) -> StorageResult<(CellKey, Hlc, Value)> {
+    let key = CellKey {
+        entity: kind(&r.get::<_, String>(0)?)?,
+        entity_id: r.get(1)?,
+        field: r.get(2)?,
+        item_id: r.get(3)?,
+    };
+    let value: Value = serde_json::from_str(&r.get::<_, String>(4)?)?;
+    let stamp = Hlc {
+        wall_ms: r.get(5)?,
+        counter: r.get(6)?,
+        device: r.get(7)?,
+    };
+    Ok((key, stamp, value))
 }
 
 /// Writes a plan: remembered outcomes, new records, cells (each with the next sequence number)
@@ -361,10 +434,16 @@ fn write_plan(conn: &Connection, sender: &str, plan: &Plan, now: Timestamp) -> S
     }
     {
         let mut stmt = conn.prepare_cached(
-            "INSERT INTO entities (entity, entity_id, unit_id, locked) VALUES (?1, ?2, ?3, 0)",
+            "INSERT INTO entities (entity, entity_id, unit_id, locked, created_by) \
+             VALUES (?1, ?2, ?3, 0, ?4)",
         )?;
         for e in &plan.new_entities {
-            stmt.execute(params![e.entity.as_str(), e.entity_id, e.unit_id])?;
+            stmt.execute(params![
+                e.entity.as_str(),
+                e.entity_id,
+                e.unit_id,
+                e.created_by
+            ])?;
         }
     }
     if !plan.writes.is_empty() {
@@ -563,11 +642,18 @@ fn push_blocking(
         Some(d) => grants_of(&tx, d)?.into_iter().map(|(g, _)| g).collect(),
         None => Vec::new(),
     };
-    let known = load_known(&tx, &merge::needs(ops))?;
+    let staff = match device_id {
+        Some(d) => staff_of(&tx, d)?,
+        None => None,
+    };
+    let known = load_known(&tx, ops, &merge::needs(ops))?;
     let actor = match device_id {
         Some(device_id) => Actor::Device {
             device_id,
             grants: &grants,
+            staff: staff
+                .as_ref()
+                .map(|(name, job_title)| merge::Staff { name, job_title }),
         },
         None => Actor::Server,
     };
@@ -728,8 +814,16 @@ fn redeem_blocking(
     }
     let specs: Vec<GrantSpec> = serde_json::from_str(&grants_json)?;
     tx.execute(
-        "INSERT INTO devices (device_id, token_hash, label, enrolled_at) VALUES (?1, ?2, ?3, ?4)",
-        params![device.device_id, device.token_hash, device.label, now.0],
+        "INSERT INTO devices (device_id, token_hash, label, enrolled_at, staff_name, staff_job) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            device.device_id,
+            device.token_hash,
+            device.label,
+            now.0,
+            device.staff.as_ref().map(|s| &s.0),
+            device.staff.as_ref().map(|s| &s.1),
+        ],
     )?;
     let mut grants = Vec::new();
     for spec in &specs {
@@ -987,6 +1081,18 @@ impl Storage for SqliteStorage {
                 [before.0],
                 |r| r.get(0),
             )?;
+            // Each record remembers the newest tombstone purged from it, so an older write of
+            // a cell that is gone cannot bring it back (merge.rs, "deleted stays deleted").
+            tx.execute(
+                "UPDATE entities SET purged_before = MAX(purged_before, \
+                   (SELECT MAX(c.hlc_wall) FROM cells c WHERE c.entity = entities.entity \
+                      AND c.entity_id = entities.entity_id AND c.value_json = 'null' \
+                      AND c.written_at < ?1)) \
+                 WHERE EXISTS (SELECT 1 FROM cells c WHERE c.entity = entities.entity \
+                   AND c.entity_id = entities.entity_id AND c.value_json = 'null' \
+                   AND c.written_at < ?1)",
+                [before.0],
+            )?;
             let deleted = tx.execute(
                 "DELETE FROM cells WHERE value_json = 'null' AND written_at < ?1",
                 [before.0],
@@ -1080,7 +1186,7 @@ mod tests {
     fn item(id: &str, entity_id: &str, item_id: &str, value: Value, wall: i64) -> Operation {
         Operation {
             change: Change::Item {
-                list: "triggers".into(),
+                list: "safety_alerts".into(),
                 item_id: item_id.into(),
                 value,
             },
@@ -1139,8 +1245,8 @@ mod tests {
                 "sam",
                 "ward-a",
                 &[
-                    ("green.settled", json!("calm")),
-                    ("green.routines", json!("tea")),
+                    ("preferred_name", json!("calm")),
+                    ("local_identifier", json!("tea")),
                 ],
                 NOW.0 - 10,
             ),
@@ -1219,7 +1325,13 @@ mod tests {
         store
             .push(
                 None,
-                &[op("a", "sam", "ward-a", &[("x", json!(1))], NOW.0 - 5)],
+                &[op(
+                    "a",
+                    "sam",
+                    "ward-a",
+                    &[("preferred_name", json!("v1"))],
+                    NOW.0 - 5,
+                )],
                 NOW,
             )
             .await
@@ -1228,8 +1340,20 @@ mod tests {
             .push(
                 None,
                 &[
-                    op("b", "sam", "ward-a", &[("x", json!(2))], NOW.0 - 1),
-                    op("c", "sam", "ward-a", &[("x", json!(3))], NOW.0 - 9),
+                    op(
+                        "b",
+                        "sam",
+                        "ward-a",
+                        &[("preferred_name", json!("v2"))],
+                        NOW.0 - 1,
+                    ),
+                    op(
+                        "c",
+                        "sam",
+                        "ward-a",
+                        &[("preferred_name", json!("v3"))],
+                        NOW.0 - 9,
+                    ),
                 ],
                 NOW,
             )
@@ -1237,14 +1361,14 @@ mod tests {
             .expect("b c");
         assert!(matches!(results[0].outcome, OpOutcome::Applied { .. }));
         assert!(
-            matches!(&results[1].outcome, OpOutcome::Superseded { winners, .. } if winners[0].value == json!(2))
+            matches!(&results[1].outcome, OpOutcome::Superseded { winners, .. } if winners[0].value == json!("v2"))
         );
         let page = store
             .pull(None, &["ward-a".into()], &Cursor::default(), 100)
             .await
             .expect("pull");
         assert_eq!(page.changes.len(), 1);
-        assert_eq!(page.changes[0].change.cells()[0].2, &json!(2));
+        assert_eq!(page.changes[0].change.cells()[0].2, &json!("v2"));
     }
 
     #[tokio::test]
@@ -1270,6 +1394,7 @@ mod tests {
             device_id: "dev-1".into(),
             token_hash: hash_secret("token"),
             label: "Phone 1".into(),
+            staff: None,
         };
         let enrolled = store
             .redeem_code("CODE01", &hash_secret("S"), &device, NOW)
@@ -1278,7 +1403,13 @@ mod tests {
         assert!(
             matches!(&enrolled, Redeemed::Enrolled(g) if g.len() == 1 && g[0].name == "Unit ward-a")
         );
-        let mut sheet = op("d1", "sam", "ward-a", &[("x", json!(1))], NOW.0);
+        let mut sheet = op(
+            "d1",
+            "sam",
+            "ward-a",
+            &[("preferred_name", json!("v1"))],
+            NOW.0,
+        );
         sheet.stamp.device = "dev-1".into();
         let mut elsewhere = sheet.clone();
         elsewhere.op_id = "d2".into();
@@ -1343,6 +1474,7 @@ mod tests {
             device_id: id.into(),
             token_hash: hash_secret(id),
             label: "Phone".into(),
+            staff: None,
         };
         store
             .issue_code(&code("AAAAAA", NOW.0 + 1000))
@@ -1482,7 +1614,13 @@ mod tests {
         store
             .push(
                 None,
-                &[op("o9", "sam", "ward-a", &[("x", json!(1))], NOW.0)],
+                &[op(
+                    "o9",
+                    "sam",
+                    "ward-a",
+                    &[("preferred_name", json!("v1"))],
+                    NOW.0,
+                )],
                 NOW,
             )
             .await
@@ -1498,14 +1636,17 @@ mod tests {
     async fn a_page_of_large_values_ends_early_and_the_rest_follows() {
         let (_dir, store) = store();
         store.create_unit(&unit("ward-a")).await.expect("unit");
-        let big = "x".repeat(60 * 1024);
+        // The largest text a record holds: a guidance card's body of 20,000 characters, here
+        // three bytes each (60,000 bytes).
+        let big = "€".repeat(20_000);
         let ops: Vec<Operation> = (0..100)
-            .map(|i| {
-                op(
+            .map(|i| Operation {
+                entity: EntityKind::Guidance,
+                ..op(
                     &format!("big-{i}"),
-                    &format!("p{i}"),
+                    &format!("g{i}"),
                     "ward-a",
-                    &[("green.settled", json!(big))],
+                    &[("body", json!(big))],
                     NOW.0 - 1000 + i,
                 )
             })

@@ -900,6 +900,8 @@ async fn enrol(
         code: code.to_string(),
         device_id: device_id.clone(),
         device_label: "Load Worker, Support worker".to_string(),
+        staff_name: None,
+        staff_job_title: None,
     };
     let answer = client
         .post(format!("{base}/v1/enroll"))

@@ -255,7 +255,18 @@ fn op(device: &str, kind: EntityKind, entity_id: &str, unit: &str, probe: &str) 
         entity: kind,
         entity_id: entity_id.into(),
         unit_id: unit.into(),
-        change: Change::Fields(BTreeMap::from([("probe".to_string(), json!(probe))])),
+        // A text field each kind has (the record schema refuses a field a kind does not have).
+        change: Change::Fields(BTreeMap::from([(
+            match kind {
+                EntityKind::Person => "preferred_name",
+                EntityKind::Sheet => "green.settled",
+                EntityKind::Incident => "note",
+                EntityKind::ChecklistRun => "template_id",
+                EntityKind::Guidance => "title",
+            }
+            .to_string(),
+            json!(probe),
+        )])),
         stamp: Hlc {
             wall_ms: Timestamp::now().0,
             counter: 0,
