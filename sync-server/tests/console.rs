@@ -350,6 +350,7 @@ macro_rules! both_back_ends {
 }
 
 both_back_ends!(
+    a_lead_cannot_wipe_a_phone_that_also_works_in_another_unit,
     a_lead_signs_in_and_a_wrong_password_or_stranger_is_told_the_same,
     five_wrong_passwords_lock_the_account_for_fifteen_minutes,
     forged_forms_are_refused_and_change_nothing,
@@ -654,6 +655,111 @@ async fn another_units_ids_are_not_found<S: Storage + ConsoleStorage>(f: Fixture
         home.get(&format!("/console/people/{home_person}")).await.0,
         StatusCode::OK
     );
+}
+
+/// A phone enrolled straight into `grants` (unit, role) by the storage; returns its token hash.
+async fn phone_in<S: Storage + ConsoleStorage>(
+    f: &Fixture<S>,
+    device_id: &str,
+    grants: &[(&str, Role)],
+) -> String {
+    let specs = grants
+        .iter()
+        .map(|(unit, role)| steady_server::storage::GrantSpec {
+            unit_id: unit.to_string(),
+            role: *role,
+            ends_at: None,
+        })
+        .collect();
+    let now = Timestamp::now();
+    let issued = steady_server::admin::issue_code(
+        f.storage.as_ref(),
+        specs,
+        Duration::from_secs(600),
+        3,
+        now,
+    )
+    .await
+    .expect("code");
+    let (code_id, secret) = steady_server::admin::parse_code(&issued.code).expect("code");
+    let token_hash = steady_server::storage::hash_secret(&format!("token-{device_id}"));
+    let device = steady_server::storage::NewDevice {
+        device_id: device_id.into(),
+        token_hash: token_hash.clone(),
+        label: "Bank Worker (synthetic), Nurse".into(),
+        staff: Some(("Bank Worker (synthetic)".into(), "Nurse".into())),
+    };
+    f.storage
+        .redeem_code(
+            &code_id,
+            &steady_server::storage::hash_secret(&secret),
+            &device,
+            now,
+        )
+        .await
+        .expect("redeem");
+    token_hash
+}
+
+async fn a_lead_cannot_wipe_a_phone_that_also_works_in_another_unit<S: Storage + ConsoleStorage>(
+    f: Fixture<S>,
+) {
+    // A bank nurse's phone works in Oak House and Willow Ward; Oak House's lead has only theirs.
+    let bank = phone_in(
+        &f,
+        "bank-phone",
+        &[(HOME, Role::Reader), (WARD, Role::Reader)],
+    )
+    .await;
+    let own = phone_in(&f, "home-phone", &[(HOME, Role::Reader)]).await;
+    let home = f
+        .sign_in("home@example.org", PASSWORD)
+        .await
+        .expect("home lead");
+    let revoked = |hash: String| {
+        let storage = f.storage.clone();
+        async move {
+            storage
+                .authenticate(&hash)
+                .await
+                .expect("auth")
+                .expect("device")
+                .revoked
+        }
+    };
+    let csrf = home.csrf().await;
+    let revoke = format!("/console/units/{HOME}/devices/revoke");
+    let (status, body) = home
+        .post(&revoke, &[("csrf", &csrf), ("device_id", "bank-phone")])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body.contains("also works in a unit that is not yours"),
+        "{body}"
+    );
+    assert!(
+        !revoked(bank.clone()).await,
+        "Willow Ward's records stay on the phone"
+    );
+    // Ending its grant here is theirs to do; and then there is nothing here left to revoke.
+    let (status, _) = home
+        .post(
+            &format!("/console/units/{HOME}/devices/end-grant"),
+            &[("csrf", &csrf), ("device_id", "bank-phone")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, body) = home
+        .post(&revoke, &[("csrf", &csrf), ("device_id", "bank-phone")])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(!revoked(bank).await);
+    // A phone that works only in Oak House is theirs to revoke.
+    let (status, _) = home
+        .post(&revoke, &[("csrf", &csrf), ("device_id", "home-phone")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(revoked(own).await);
 }
 
 async fn a_console_edit_reaches_a_phone_and_a_phones_incident_reaches_the_console<

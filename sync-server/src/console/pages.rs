@@ -1071,10 +1071,32 @@ pub async fn revoke<S: Storage + ConsoleStorage>(
 ) -> Page {
     unit_for(&console, &s, &unit_id).await?;
     device_in_unit(&console, &unit_id, &form.device_id).await?;
-    console
+    // Revoking wipes the whole phone, its unsynced records of every unit included: a lead may
+    // do it only to a device whose every live grant is in a unit of theirs, and which still
+    // works in this one. Otherwise they end this unit's grant (the phone then pushes what it
+    // recorded here and purges this unit only).
+    let now = Timestamp::now();
+    let live: Vec<String> = console
         .storage
-        .revoke_device(&form.device_id, Timestamp::now())
-        .await?;
+        .grants(&form.device_id)
+        .await?
+        .into_iter()
+        .filter(|(g, _)| g.ends_at.is_none_or(|end| end > now))
+        .map(|(g, _)| g.unit_id)
+        .collect();
+    if !live.iter().any(|u| *u == unit_id) {
+        return Err(ConsoleError::Invalid(
+            "This device no longer works in this unit: there is nothing here to revoke.".into(),
+        ));
+    }
+    if live.iter().any(|u| !s.lead.units.contains(u)) {
+        return Err(ConsoleError::Invalid(
+            "This device also works in a unit that is not yours. End its grant in this unit \
+             instead: revoking would wipe that unit's records from it too."
+                .into(),
+        ));
+    }
+    console.storage.revoke_device(&form.device_id, now).await?;
     console
         .audit(&s, "revoke", &unit_id, "device", &[&form.device_id], "")
         .await?;
