@@ -314,7 +314,12 @@ fn public(path: &str) -> bool {
     path == "/console/sign-in" || path == "/console/static/console.css"
 }
 
+/// The client's address as the HTTP edge resolved it (`X-Forwarded-For` believed only from a
+/// trusted proxy: `crate::http::limits::ClientIp`), else the TCP peer.
 fn client_ip(request: &Request) -> IpAddr {
+    if let Some(ip) = request.extensions().get::<crate::http::limits::ClientIp>() {
+        return ip.0;
+    }
     request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
