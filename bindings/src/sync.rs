@@ -221,4 +221,11 @@ impl SteadyStore {
     pub fn discard_quarantined(&self, op_id: String) -> Result<(), SteadyError> {
         self.with(|s| s.discard_quarantined(&op_id))
     }
+
+    /// Every change the server refused, with the words the user wrote, as one JSON document
+    /// to share with a lead (kept even after the unit's placement ended). The export is
+    /// audited.
+    pub fn export_quarantined_changes(&self) -> Result<String, SteadyError> {
+        self.with(|s| s.export_quarantined())
+    }
 }
