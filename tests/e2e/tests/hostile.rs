@@ -25,6 +25,10 @@ on_both_back_ends!(
     a_value_of_the_wrong_type_is_refused_naming_its_field,
     after_a_placement_ends_a_phone_neither_rewrites_a_plan_nor_reads_what_changed,
     a_malformed_addendum_never_makes_a_units_incidents_unreadable,
+    nobody_signs_an_addendum_or_a_record_in_someone_elses_name,
+    a_use_of_force_in_a_mental_health_unit_is_never_submitted_incomplete,
+    an_incident_dated_next_month_or_a_field_no_reader_knows_is_refused,
+    a_small_push_never_buys_a_large_answer_or_a_larger_store,
 );
 
 /// Plain HTTP to the server, as any client (or attacker) can speak it.
@@ -506,4 +510,258 @@ fn a_malformed_addendum_never_makes_a_units_incidents_unreadable<S: Backend>(c: 
         seen.addenda.is_empty() && seen.unreadable.is_empty(),
         "{seen:?}"
     );
+}
+
+/// A use-of-force entry as raw JSON: a prone hold from `minutes` ago, still running.
+fn prone_hold(minutes: i64) -> Value {
+    json!({"pos": 1.0, "intervention": "01",
+           "started_at": Timestamp::now().0 - minutes * 60_000,
+           "how_force_was_used": "", "staff": []})
+}
+
+fn nobody_signs_an_addendum_or_a_record_in_someone_elses_name<S: Backend>(c: Cluster<S>) {
+    c.unit("ash-ward", true);
+    let crew = c.device("Crew member", &[("ash-ward", Role::Reader, None)]);
+    let incident = crew
+        .store
+        .capture_incident(QuickCapture {
+            unit_id: "ash-ward".into(),
+            note: "Synthetic: verbal aggression".into(),
+            ..QuickCapture::default()
+        })
+        .expect("capture");
+    crew.store.submit_incident(&incident).expect("submit");
+    crew.sync().expect("sync");
+    // Enrolled as "Hostile (synthetic)": every name it writes must be that one.
+    let hostile = Raw::enrol(&c, "signer", &[("ash-ward", Role::Reader)]);
+    let addendum = |op_id: &str, author: &str, job_title: &str| {
+        let mut op = hostile.op(
+            op_id,
+            EntityKind::Incident,
+            &incident,
+            "ash-ward",
+            json!({}),
+        );
+        op["change"] = json!({"item": {"list": "addenda", "item_id": op_id, "value": {
+            "pos": 1.0, "author": author, "job_title": job_title,
+            "at": Timestamp::now().0, "reason": "Clinical review",
+            "text": "On review no force was used"}}});
+        op
+    };
+    let outcomes = hostile.push(vec![
+        addendum("forged", "Dr Lee (synthetic)", "Consultant psychiatrist"),
+        // Its own name (its label names no job title), but not its incident and not a lead:
+        // only the member of staff who recorded it, or a lead, adds an addendum.
+        addendum("own-name", "Hostile (synthetic)", ""),
+        hostile.op(
+            "fake-capture",
+            EntityKind::Incident,
+            "inc-in-someone-elses-name",
+            "ash-ward",
+            json!({"status": "draft", "occurred_at": Timestamp::now().0, "note": "Synthetic",
+                   "recorded_by": "Crew member"}),
+        ),
+    ]);
+    assert_eq!(
+        status_of(&outcomes[0]),
+        ("rejected", "invalid"),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes[0]["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("the member of staff this device is enrolled for"),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        status_of(&outcomes[1]),
+        ("rejected", "role"),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        status_of(&outcomes[2]),
+        ("rejected", "invalid"),
+        "{outcomes:?}"
+    );
+    // What the unit's own lead then pulls: the incident as the crew recorded it, no addendum,
+    // and no incident in the crew member's name that they never recorded.
+    let lead = c.device("Ward lead", &[("ash-ward", Role::Lead, None)]);
+    lead.sync().expect("sync");
+    let stored = lead.store.incident(&incident).expect("incident");
+    assert!(stored.addenda.is_empty(), "{:?}", stored.addenda);
+    assert_eq!(stored.recorded_by, "Crew member");
+    assert_eq!(
+        lead.store.incidents("ash-ward").expect("incidents").len(),
+        1
+    );
+}
+
+fn a_use_of_force_in_a_mental_health_unit_is_never_submitted_incomplete<S: Backend>(c: Cluster<S>) {
+    c.unit("ash-ward", true);
+    let hostile = Raw::enrol(&c, "incomplete", &[("ash-ward", Role::Reader)]);
+    let capture = hostile.op(
+        "capture",
+        EntityKind::Incident,
+        "inc-prone",
+        "ash-ward",
+        json!({"status": "draft", "occurred_at": Timestamp::now().0 - 600_000,
+               "note": "Synthetic: restrained on the floor",
+               "recorded_by": "Hostile (synthetic)"}),
+    );
+    let mut hold = hostile.op(
+        "hold",
+        EntityKind::Incident,
+        "inc-prone",
+        "ash-ward",
+        json!({}),
+    );
+    hold["change"] = json!({"item": {"list": "use_of_force", "item_id": "u-1",
+                                     "value": prone_hold(12)}});
+    // Submitted with no reason, no end, no staff, none of s.6(5)'s other items: the device
+    // would refuse; an old or hostile client sends it anyway.
+    let submit = hostile.op(
+        "submit",
+        EntityKind::Incident,
+        "inc-prone",
+        "ash-ward",
+        json!({"status": "submitted", "submitted_at": Timestamp::now().0,
+               "submitted_by": "Hostile (synthetic)"}),
+    );
+    let outcomes = hostile.push(vec![capture, hold, submit]);
+    assert_eq!(status_of(&outcomes[0]).0, "applied", "{outcomes:?}");
+    assert_eq!(status_of(&outcomes[1]).0, "applied", "{outcomes:?}");
+    assert_eq!(
+        status_of(&outcomes[2]),
+        ("rejected", "invalid"),
+        "{outcomes:?}"
+    );
+    let detail = outcomes[2]["detail"].as_str().unwrap_or("");
+    assert!(
+        detail.contains("s.6(5)") && detail.contains("(a)"),
+        "{detail}"
+    );
+    // The unit's lead sees a draft still to be completed, never a submitted, locked record.
+    let lead = c.device("Ward lead", &[("ash-ward", Role::Lead, None)]);
+    lead.sync().expect("sync");
+    let stored = lead.store.incident("inc-prone").expect("incident");
+    assert_eq!(stored.status, steady_core::incident::IncidentStatus::Draft);
+    assert_eq!(stored.use_of_force.len(), 1);
+}
+
+fn an_incident_dated_next_month_or_a_field_no_reader_knows_is_refused<S: Backend>(c: Cluster<S>) {
+    c.unit("ash-ward", true);
+    let hostile = Raw::enrol(&c, "dates", &[("ash-ward", Role::Reader)]);
+    let next_month = Timestamp::now().0 + 31 * 86_400_000;
+    let outcomes = hostile.push(vec![
+        hostile.op(
+            "future",
+            EntityKind::Incident,
+            "inc-future",
+            "ash-ward",
+            json!({"status": "draft", "occurred_at": next_month, "note": "Synthetic"}),
+        ),
+        hostile.op(
+            "unknown",
+            EntityKind::Incident,
+            "inc-unknown",
+            "ash-ward",
+            json!({"status": "draft", "note": "Synthetic", "severity_override": "none"}),
+        ),
+    ]);
+    for (outcome, field) in outcomes.iter().zip(["occurred_at", "severity_override"]) {
+        assert_eq!(status_of(outcome), ("rejected", "invalid"), "{outcomes:?}");
+        assert!(
+            outcome["detail"].as_str().unwrap_or("").starts_with(field),
+            "{outcome}"
+        );
+    }
+    let lead = c.device("Ward lead", &[("ash-ward", Role::Lead, None)]);
+    lead.sync().expect("sync");
+    assert!(
+        lead.store
+            .incidents("ash-ward")
+            .expect("incidents")
+            .is_empty()
+    );
+}
+
+fn a_small_push_never_buys_a_large_answer_or_a_larger_store<S: Backend>(c: Cluster<S>) {
+    c.unit("ash-ward", true);
+    // A ward's editor writes full support sheets: 10 people, every text field 4,000 characters.
+    let editor = c.device("Ward editor", &[("ash-ward", Role::Editor, None)]);
+    let long = "Synthetic guidance. ".repeat(200);
+    let people: Vec<String> = (0..10)
+        .map(|i| {
+            let id = someone(&editor, "ash-ward", &format!("Synthetic Patient {i}"));
+            for field in SheetText::ALL {
+                editor
+                    .store
+                    .set_sheet_text(&id, *field, &long)
+                    .expect("sheet text");
+            }
+            id
+        })
+        .collect();
+    editor.sync().expect("sync");
+    // An editor's token, back-dated one-letter edits of every one of those fields: each loses,
+    // and each loss would once have been answered with the 4,000 characters that won.
+    let hostile = Raw::enrol(&c, "amplifier", &[("ash-ward", Role::Editor)]);
+    let mut push = Vec::new();
+    for person in &people {
+        for field in SheetText::ALL {
+            let mut op = hostile.op(
+                &format!("amp-{person}-{}", field.key()),
+                EntityKind::Sheet,
+                person,
+                "ash-ward",
+                json!({ field.key(): "x" }),
+            );
+            op["stamp"]["wall_ms"] = json!(Timestamp::now().0 - 86_400_000);
+            push.push(op);
+        }
+    }
+    let request = json!({"protocol": PROTOCOL_VERSION, "push": push, "pull_limit": 1});
+    let sent = request.to_string().len();
+    let before = c.rt.block_on(c.storage.cell_count()).expect("cells");
+    let (status, body) = hostile.sync_body(&request);
+    assert_eq!(status, 200, "{body}");
+    let answered = body.to_string().len();
+    let results = body["results"].as_array().expect("results");
+    assert_eq!(results.len(), 130);
+    assert!(
+        results
+            .iter()
+            .all(|r| r["outcome"]["status"] == "superseded")
+    );
+    // 130 winners of 4,000 characters would be 520 KB; the answer holds at most 64 KiB of
+    // winning values beyond 4x what was pushed, plus each op's outcome.
+    assert!(
+        answered < sent + 64 * 1024 + 4 * sent,
+        "{sent} bytes pushed, {answered} answered"
+    );
+    let withheld = results
+        .iter()
+        .flat_map(|r| {
+            r["outcome"]["winners"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|w| w["withheld"] == json!(true))
+        .count();
+    assert!(withheld > 100, "{withheld} withheld");
+    // Nothing was stored for it (the answers kept for a retry hold no winning values).
+    assert_eq!(
+        c.rt.block_on(c.storage.cell_count()).expect("cells"),
+        before
+    );
+    let (status, again) = hostile.sync_body(&request);
+    assert_eq!(status, 200);
+    assert!(again.to_string().len() < sent + 64 * 1024 + 4 * sent);
+    // The ward's own phones still read what the editor wrote.
+    let lead = c.device("Ward lead", &[("ash-ward", Role::Lead, None)]);
+    lead.sync().expect("sync");
+    let sheet = lead.store.support_sheet(&people[0]).expect("sheet");
+    assert_eq!(sheet.text(SheetText::WhatStaffShouldDo), long.trim());
 }
