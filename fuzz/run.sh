@@ -21,13 +21,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 mode=${1:-ci}
-targets=(protocol_decode sync_plan checklist_import)
+targets=(protocol_decode sync_plan checklist_import record_check)
 # The CI gate's seed. Changing it changes which inputs CI tries: do so only with a long run
 # (bash fuzz/run.sh 600) on the same code, so the new inputs are known to pass.
 ci_seed=20261203
 # Per target, at most about half a minute each here (no ASan in ci mode): the merge-rules target
 # is the slow one.
-declare -A ci_runs=([protocol_decode]=2000000 [sync_plan]=300000 [checklist_import]=2000000)
+declare -A ci_runs=([protocol_decode]=2000000 [sync_plan]=300000 [checklist_import]=2000000 [record_check]=1000000)
 
 if [ "$mode" = ci ]; then
   echo "fuzz/run.sh: ci mode, -seed=$ci_seed and a fixed -runs per target over the committed inputs"

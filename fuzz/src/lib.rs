@@ -518,6 +518,61 @@ fn stripped(outcome: &OpOutcome) -> OpOutcome {
     outcome
 }
 
+/// The record schema's check (`steady_core::record_schema::check_op`) on any operation: it
+/// never panics, it judges the same op the same way every time and after a JSON round trip, a
+/// rule break names a field of the op, and what it accepts is within the protocol's bounds and
+/// reads back through the core's incident reader. The first byte picks the writer (role,
+/// server or console) and whether the record is new.
+pub fn record_check(data: &[u8]) {
+    use steady_core::record_schema::{self, Context, Writer};
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(op) = serde_json::from_slice::<Operation>(rest) else {
+        return;
+    };
+    let role = ROLES[(pick % 3) as usize];
+    let writer = match pick / 3 % 4 {
+        0 => Writer::Server,
+        1 => Writer::Console { role },
+        _ => Writer::Staff {
+            role,
+            name: "A",
+            job_title: "Nurse",
+        },
+    };
+    let ctx = Context {
+        writer,
+        now: NOW,
+        creating: pick & 0x80 != 0,
+    };
+    let verdict = record_schema::check_op(&op, &ctx);
+    assert_eq!(record_schema::check_op(&op, &ctx), verdict, "deterministic");
+    let again: Operation =
+        serde_json::from_str(&serde_json::to_string(&op).expect("encodes")).expect("decodes");
+    assert_eq!(
+        record_schema::check_op(&again, &ctx).is_ok(),
+        verdict.is_ok(),
+        "the same verdict after a round trip: {op:?}"
+    );
+    match verdict {
+        Ok(()) => {
+            op.validate("op")
+                .expect("what the schema takes, the protocol takes");
+            if op.entity == EntityKind::Incident {
+                let cells = op.change.cells();
+                let _ = steady_core::incident::missing_s65_items(&op.entity_id, &cells, None);
+            }
+        }
+        Err(broken) => {
+            assert!(
+                !broken.field.is_empty() && !broken.rule.is_empty(),
+                "{broken:?}"
+            );
+        }
+    }
+}
+
 /// A checklist template as a licensed organisation might send it.
 pub fn checklist_import(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {

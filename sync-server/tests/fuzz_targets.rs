@@ -169,6 +169,11 @@ fn checklist_import_replays_every_committed_input() {
 }
 
 #[test]
+fn record_check_replays_every_committed_input() {
+    replay("record_check", targets::record_check);
+}
+
+#[test]
 fn the_regression_of_an_absurd_occurred_at_is_kept() {
     // The input a 15-second CI fuzz run found (issue 13): kept, and replayed above.
     let kept = root().join("regressions/protocol_decode/crash-occurred-at-float-1e66.json");
@@ -189,4 +194,9 @@ fn sync_plan() {
 #[test]
 fn checklist_import() {
     explore("checklist_import", targets::checklist_import);
+}
+
+#[test]
+fn record_check() {
+    explore("record_check", targets::record_check);
 }
