@@ -16,6 +16,10 @@
 //!   the one known exception is an edit of a draft that was refused because another device
 //!   submitted it first — it stays visible (flagged as quarantined) on the device that made it,
 //!   and the test checks it is flagged;
+//! - a hostile phone (a reader of the unit) tries forged stamps and authors, pinned counters,
+//!   future dates, unreadable values, unknown fields, guidance, other units and people outside
+//!   the unit: every such op is refused, and everything above still holds (so no honest record
+//!   was altered);
 //! - every create the API acknowledged exists exactly once on every replica (unless removed),
 //!   no addendum is lost, every superseded edit is recorded as a conflict on the device that made
 //!   it, and every store passes its integrity and records checks, the server its record log.
@@ -127,6 +131,14 @@ enum Action {
         dev: usize,
         offset: i8,
     },
+    /// A hostile phone (a reader of the unit, raw ops straight to the server's merge) tries one
+    /// of the ways to change what honest phones show: forged stamps and authors, absurd stamps
+    /// and dates, values no reader can read, references outside the unit, other devices'
+    /// records, plans it may not edit. Every one must be refused.
+    Hostile {
+        what: u8,
+        target: usize,
+    },
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -157,6 +169,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (dev.clone(), 0..400u16).prop_map(|(dev, at)| Action::CutAnswer { dev, at }),
         1 => dev.clone().prop_map(|dev| Action::Restart { dev }),
         1 => (dev, -1i8..=2).prop_map(|(dev, offset)| Action::Skew { dev, offset }),
+        2 => (any::<u8>(), idx).prop_map(|(what, target)| Action::Hostile { what, target }),
     ]
 }
 
@@ -243,6 +256,155 @@ struct Known {
     addenda: Vec<(String, String)>,
 }
 
+/// Enrols the hostile phone straight into the server's store: a reader of the unit, enrolled
+/// for "Hostile (synthetic)".
+fn enrol_hostile(c: &Cluster<SqliteStorage>) -> String {
+    let code = c.code(&[(UNIT, Role::Reader, None)]);
+    let (code_id, secret) = steady_server::admin::parse_code(&code).expect("code");
+    let device = steady_server::storage::NewDevice {
+        device_id: "hostile-phone".into(),
+        token_hash: steady_server::storage::hash_secret("hostile-token"),
+        label: "Hostile (synthetic), Reader".into(),
+        staff: Some(("Hostile (synthetic)".into(), "Reader".into())),
+    };
+    let now = steady_core::clock::Timestamp::now();
+    c.rt.block_on(c.storage.redeem_code(
+        &code_id,
+        &steady_server::storage::hash_secret(&secret),
+        &device,
+        now,
+    ))
+    .expect("redeem");
+    device.device_id
+}
+
+/// One hostile op aimed at the honest phones' records (`target` picks which).
+fn hostile_op(device: &str, what: u8, target: usize, known: &Known, phones: &[Phone]) -> Operation {
+    use serde_json::json;
+    use steady_core::protocol::{Change, EntityKind};
+    let now = steady_core::clock::Timestamp::now().0;
+    let person = pick(&known.people, target).unwrap_or_else(|| "person-x".into());
+    let incident = pick(&known.incidents, target).unwrap_or_else(|| "incident-x".into());
+    let fields = |pairs: &[(&str, Value)]| {
+        Change::Fields(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    };
+    let addendum = |author: &str| Change::Item {
+        list: "addenda".into(),
+        item_id: format!("hostile-{what}"),
+        value: json!({"pos": 1.0, "author": author, "job_title": "Reader", "at": now,
+                      "reason": "Synthetic", "text": "Rewritten by a hostile phone"}),
+    };
+    let mut stamp = Hlc {
+        wall_ms: now,
+        counter: 0,
+        device: device.to_string(),
+    };
+    let (entity, entity_id, unit, change) = match what % 11 {
+        // A reader rewriting a crisis plan.
+        0 => (
+            EntityKind::Sheet,
+            person,
+            UNIT,
+            fields(&[(
+                SheetText::WhatStaffShouldDo.key(),
+                json!("Restrain at once"),
+            )]),
+        ),
+        // An honest phone's stamp, to win as if it were that phone.
+        1 => {
+            stamp.device = phones[target % phones.len()]
+                .store()
+                .device_id()
+                .to_string();
+            (
+                EntityKind::Incident,
+                incident,
+                UNIT,
+                fields(&[("note", json!("Forged"))]),
+            )
+        }
+        // An addendum in someone else's name.
+        2 => (
+            EntityKind::Incident,
+            incident,
+            UNIT,
+            addendum("Dr Lee (synthetic)"),
+        ),
+        // Its own name on an incident it did not record (a reader, not a lead).
+        3 => (
+            EntityKind::Incident,
+            incident,
+            UNIT,
+            addendum("Hostile (synthetic)"),
+        ),
+        // A value no reader can read.
+        4 => (
+            EntityKind::Incident,
+            incident,
+            UNIT,
+            fields(&[("tags", json!(5))]),
+        ),
+        // Dated next month.
+        5 => (
+            EntityKind::Incident,
+            incident,
+            UNIT,
+            fields(&[("occurred_at", json!(now + 31 * 86_400_000))]),
+        ),
+        // A stamp pinned at the top of the counter, to win every later write.
+        6 => {
+            stamp.counter = u32::MAX;
+            (
+                EntityKind::Incident,
+                incident,
+                UNIT,
+                fields(&[("note", json!("Pinned"))]),
+            )
+        }
+        // A field no kind has.
+        7 => (
+            EntityKind::Incident,
+            incident,
+            UNIT,
+            fields(&[("hidden", json!("x"))]),
+        ),
+        // Guidance is the organisation's.
+        8 => (
+            EntityKind::Guidance,
+            "guidance-x".into(),
+            UNIT,
+            fields(&[("title", json!("Fake guidance"))]),
+        ),
+        // A unit it has no grant in.
+        9 => (
+            EntityKind::Incident,
+            "incident-elsewhere".into(),
+            "ward-z",
+            fields(&[("note", json!("Elsewhere"))]),
+        ),
+        // An incident naming someone who is not a person of the unit.
+        _ => (
+            EntityKind::Incident,
+            format!("hostile-incident-{target}"),
+            UNIT,
+            fields(&[("person_id", json!("not-a-person-here"))]),
+        ),
+    };
+    Operation {
+        op_id: format!("hostile-{what}-{target}-{now}"),
+        entity,
+        entity_id,
+        unit_id: unit.to_string(),
+        change,
+        stamp,
+    }
+}
+
 fn pick<T: Clone>(list: &[T], i: usize) -> Option<T> {
     (!list.is_empty()).then(|| list[i % list.len()].clone())
 }
@@ -297,9 +459,26 @@ fn run(actions: &[Action]) {
     let wire = Arc::new(Mutex::new(Wire::default()));
     let mut phones: Vec<Phone> = (0..DEVICES).map(|d| phone(&c, d, &wire)).collect();
     let mut known = Known::default();
+    let mut hostile: Option<String> = None;
 
     for action in actions {
         match *action {
+            Action::Hostile { what, target } => {
+                let device = hostile.get_or_insert_with(|| enrol_hostile(&c)).clone();
+                let op = hostile_op(&device, what, target, &known, &phones);
+                let results =
+                    c.rt.block_on(c.storage.push(
+                        Some(&device),
+                        std::slice::from_ref(&op),
+                        steady_core::clock::Timestamp::now(),
+                    ))
+                    .expect("push");
+                assert!(
+                    matches!(results[0].outcome, OpOutcome::Rejected { .. }),
+                    "a hostile op took: {op:?} {:?}",
+                    results[0].outcome
+                );
+            }
             Action::CreatePerson { dev } => {
                 let n = known.people.len();
                 if let Some(id) = allowed(phones[dev].store().create_person(
