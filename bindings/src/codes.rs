@@ -102,3 +102,23 @@ pub fn authorised_interventions_heading() -> String {
 pub fn sheet_layout() -> Vec<SheetSection> {
     steady_core::sheet::sheet_layout()
 }
+
+/// The most characters a text field of `kind` may hold, from the record schema the device and
+/// the server both check (`None` for a field that is not text): size inputs by it.
+#[uniffi::export]
+pub fn max_text_chars(kind: steady_core::protocol::EntityKind, field: String) -> Option<u32> {
+    steady_core::record_schema::max_chars(kind, &field).map(|n| n as u32)
+}
+
+/// The window an incident's time (when it happened) must fall in: from this instant (2000)...
+#[uniffi::export]
+pub fn earliest_record_time() -> Timestamp {
+    Timestamp(steady_core::record_schema::EARLIEST_INSTANT_MS)
+}
+
+/// ...to this long after the clock's now (a day: a phone whose clock is hours out still
+/// records, a record dated next month never does). A time picker offers nothing later.
+#[uniffi::export]
+pub fn latest_record_time(now: Timestamp) -> Timestamp {
+    Timestamp(now.0 + steady_core::record_schema::HAPPENED_AHEAD_MS)
+}
