@@ -22,6 +22,8 @@
 //! about it), `error` (the public error and how the core's errors map onto it), `codes` (labels
 //! and codes of the MHSDS lists for display).
 
+#[cfg(target_os = "android")]
+mod android;
 mod codes;
 mod error;
 mod store;
