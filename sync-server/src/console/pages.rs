@@ -1084,7 +1084,7 @@ pub async fn revoke<S: Storage + ConsoleStorage>(
         .filter(|(g, _)| g.ends_at.is_none_or(|end| end > now))
         .map(|(g, _)| g.unit_id)
         .collect();
-    if !live.iter().any(|u| *u == unit_id) {
+    if !live.contains(&unit_id) {
         return Err(ConsoleError::Invalid(
             "This device no longer works in this unit: there is nothing here to revoke.".into(),
         ));
