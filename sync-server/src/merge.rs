@@ -614,6 +614,7 @@ fn decide(
     // in. Its cells are stored with a stamp after every cell they replace (told to the device
     // as `clamped`, so its copy carries the same), so no edit of the draft made elsewhere, with
     // a later stamp, can keep the incident a draft.
+    let purged_before_ms = existing.as_ref().map_or(0, |e| e.purged_before_ms);
     if submits(op) {
         for (field, item, _) in op.change.cells() {
             if let Some((current, _)) = known.cells.get(&cell(op, field, item))
@@ -623,9 +624,17 @@ fn decide(
                 clamped = Some(stamp.clone());
             }
         }
+        // And after any tombstone purged from the record, so none of its cells is taken for
+        // one that was removed (below).
+        if stamp.wall_ms <= purged_before_ms {
+            stamp = Hlc {
+                wall_ms: purged_before_ms + 1,
+                counter: 0,
+                device: op.stamp.device.clone(),
+            };
+            clamped = Some(stamp.clone());
+        }
     }
-
-    let purged_before_ms = existing.as_ref().map_or(0, |e| e.purged_before_ms);
     let mut winners = Vec::new();
     let mut submitted = false;
     for (field, item, value) in op.change.cells() {
@@ -641,17 +650,19 @@ fn decide(
             // Deleted stays deleted: a cell that is not held, written with a stamp older than
             // the newest tombstone purged, may be one that was removed and then purged. It is
             // answered as removed (a tombstone at the purge horizon) and not stored.
-            None if stamp.wall_ms <= purged_before_ms => winners.push(Winner {
-                field: field.to_string(),
-                item_id: item.to_string(),
-                value: Value::Null,
-                stamp: Hlc {
-                    wall_ms: purged_before_ms,
-                    counter: 0,
-                    device: SERVER_DEVICE.to_string(),
-                },
-                withheld: false,
-            }),
+            None if stamp.wall_ms <= purged_before_ms && may_be_removed(op.entity, field, item) => {
+                winners.push(Winner {
+                    field: field.to_string(),
+                    item_id: item.to_string(),
+                    value: Value::Null,
+                    stamp: Hlc {
+                        wall_ms: purged_before_ms,
+                        counter: 0,
+                        device: SERVER_DEVICE.to_string(),
+                    },
+                    withheld: false,
+                })
+            }
             _ => {
                 if op.entity == EntityKind::Incident && item.is_empty() && field == "status" {
                     submitted = value.as_str() == Some("submitted");
@@ -682,6 +693,20 @@ fn decide(
         OpOutcome::Applied { clamped }
     } else {
         OpOutcome::Superseded { winners, clamped }
+    }
+}
+
+/// Whether a cell could have been a tombstone, since purged: a list item of a list that is not
+/// append-only, or a field that may be cleared. (A field that keeps a value once written, such as
+/// an incident's status, and an addendum are never tombstones, so the purge horizon never
+/// stands in for them.)
+fn may_be_removed(entity: EntityKind, field: &str, item: &str) -> bool {
+    match record_schema::field_rule(entity, field) {
+        Some(rule) => match rule.list {
+            Some(list) => !item.is_empty() && !list.append_only,
+            None => !rule.required,
+        },
+        None => true,
     }
 }
 
