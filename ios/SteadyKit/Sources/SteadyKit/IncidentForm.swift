@@ -154,16 +154,37 @@ public struct CaptureDraft: Equatable, Sendable {
     }
 
     /// The note to save: what was typed or, when nothing was (the three-tap path: button, tag,
-    /// save), the tapped tags' words, so the record says what happened.
+    /// save), the tapped tags' words, so the record says what happened; with neither yet (the
+    /// draft made at the first tap), the plain placeholder, since the core needs a note.
     public var noteToSave: String {
         let typed = note.trimmingCharacters(in: .whitespacesAndNewlines)
         if !typed.isEmpty { return typed }
-        return IncidentTag.all.filter { tags.contains($0) }.map(\.label).joined(separator: ", ")
+        let words = IncidentTag.all.filter { tags.contains($0) }.map(\.label).joined(separator: ", ")
+        return words.isEmpty ? quickCapturePlaceholderNote : words
     }
 
-    /// Ready to save: a unit, and a note or at least one tag.
+    /// Ready to save: a unit. A tag and a note are optional (the draft exists from the first tap).
     public var canSave: Bool {
-        unitId != nil && !noteToSave.isEmpty
+        unitId != nil
+    }
+
+    /// Something was tapped or typed beyond opening the sheet.
+    public var hasInput: Bool {
+        !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            || !unidentifiedPerson.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            || !tags.isEmpty
+    }
+
+    /// The changes that bring the core's draft up to date with what is on screen.
+    public var details: IncidentDetails {
+        let description = unidentifiedPerson.trimmingCharacters(in: .whitespacesAndNewlines)
+        return IncidentDetails(
+            occurredAt: occurredAt,
+            note: noteToSave,
+            personId: personId,
+            unidentifiedPerson: personId == nil ? description : "",
+            tags: IncidentTag.all.filter { tags.contains($0) }
+        )
     }
 
     /// The core's `QuickCapture`, or `nil` when not ready.

@@ -18,6 +18,9 @@ public final class PeopleModel {
     public private(set) var shown: [PersonRowState] = []
     /// Loading for the first time.
     public private(set) var loading = false
+    /// Incident drafts on this phone not yet submitted, in every active unit ("2 drafts to
+    /// finish"): captures left open are listed where the user starts.
+    public private(set) var draftsToFinish = 0
     /// The last problem, to show.
     public var problem: UserProblem?
 
@@ -38,6 +41,12 @@ public final class PeopleModel {
         }
         loading = all.isEmpty
         defer { loading = false }
+        let unitIds = session.activeUnits.map(\.grant.unitId)
+        if let drafts = try? await core.call({ store in
+            try unitIds.reduce(0) { sum, id in sum + (try store.incidents(unitId: id)).filter { $0.status == .draft }.count }
+        }) {
+            draftsToFinish = drafts
+        }
         do {
             let people = try await core.call { try $0.people(unitId: unitId) }
             all = people.map(PersonRowState.init)
