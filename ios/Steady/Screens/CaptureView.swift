@@ -1,8 +1,9 @@
 // Quick capture: three taps from anywhere — the button (or the App Shortcut, or the home-screen
-// quick action), a tag, Save. The time is the moment the sheet opened. A note, the person (or a
-// description of someone not known by name) and the unit can be set here; everything else is
-// completed later from the Incidents tab. Saved to the device at once, synced when there is
-// signal.
+// quick action), a tag, Save. The time is the moment the sheet opened, and the draft is in the
+// core from then on (CaptureModel); every tap updates it. A note, the person (or a description
+// of someone not known by name) and the unit can be set here; everything else is completed
+// later from the Incidents tab. Cancel on a started capture asks first, and a swipe down cannot
+// close it unasked. Synced when there is signal.
 
 import SteadyCore
 import SteadyKit
@@ -10,7 +11,9 @@ import SwiftUI
 
 struct CaptureView: View {
     @Environment(\.dismiss) private var dismiss
+    @Environment(\.scenePhase) private var scenePhase
     @State private var model: CaptureModel
+    @State private var askingToLeave = false
     @FocusState private var noteFocused: Bool
 
     init(session: AppSession, personId: String?) {
@@ -20,6 +23,11 @@ struct CaptureView: View {
     var body: some View {
         @Bindable var model = model
         Form {
+            if model.needsUnit {
+                Section("Which unit?") {
+                    unitPicker
+                }
+            }
             Section("What happened") {
                 LazyVGrid(columns: [GridItem(.adaptive(minimum: 150), spacing: 8)], spacing: 8) {
                     ForEach(IncidentTag.all, id: \.self) { tag in
@@ -49,16 +57,9 @@ struct CaptureView: View {
             }
 
             Section {
-                if model.units.count > 1 {
-                    Picker("Unit", selection: Binding(
-                        get: { model.draft.unitId ?? "" },
-                        set: { id in Task { await model.choose(unitId: id) } }
-                    )) {
-                        ForEach(model.units, id: \.grant.unitId) { unit in
-                            Text(unit.grant.name).tag(unit.grant.unitId)
-                        }
-                    }
-                    .frame(minHeight: 44)
+                if model.units.count > 1 && !model.needsUnit {
+                    unitPicker
+                        .disabled(model.savedId != nil)
                 }
                 DatePicker(
                     "When",
@@ -84,14 +85,37 @@ struct CaptureView: View {
                 .disabled(!model.draft.canSave || model.saving)
                 .listRowInsets(EdgeInsets())
             } footer: {
-                Text("Saved on this phone straight away. Complete it later from Incidents.")
+                Text(model.savedId != nil
+                    ? "Saved on this phone as a draft from the first tap. Complete it later from Incidents."
+                    : "Saved on this phone straight away. Complete it later from Incidents.")
             }
         }
         .navigationTitle("Record incident")
         .navigationBarTitleDisplayMode(.inline)
+        // A swipe down never throws a started capture away: Cancel asks instead.
+        .interactiveDismissDisabled(model.leaveDecision == .ask)
+        .confirmationDialog("Keep this draft?", isPresented: $askingToLeave, titleVisibility: .visible) {
+            Button("Keep this draft") {
+                Task {
+                    await model.keep()
+                    dismiss()
+                }
+            }
+            Button("Go back to it", role: .cancel) {}
+        } message: {
+            Text("It is saved on this phone and stays under \"drafts to finish\" until you complete and submit it. "
+                + "Drafts cannot be deleted from the phone yet.")
+        }
         .toolbar {
             ToolbarItem(placement: .cancellationAction) {
-                Button("Cancel") { dismiss() }
+                Button("Cancel") {
+                    if model.leaveDecision == .ask {
+                        askingToLeave = true
+                    } else {
+                        model.discardUntouched()
+                        dismiss()
+                    }
+                }
             }
             ToolbarItem(placement: .confirmationAction) {
                 Button("Save") {
@@ -100,8 +124,32 @@ struct CaptureView: View {
                 .disabled(!model.draft.canSave || model.saving)
             }
         }
-        .task { await model.loadPeople() }
+        .task { await model.start() }
+        .onChange(of: scenePhase) { _, phase in
+            if phase != .active { Task { await model.flush() } }
+        }
+        .onDisappear {
+            // Swiped away with nothing in it: no open capture to reopen at the next launch.
+            model.discardUntouched()
+            Task { await model.flush() }
+        }
         .problemAlert($model.problem)
+    }
+
+    /// The units to choose from (only until the draft exists: an incident stays in its unit).
+    private var unitPicker: some View {
+        Picker("Unit", selection: Binding(
+            get: { model.draft.unitId ?? "" },
+            set: { id in Task { await model.choose(unitId: id) } }
+        )) {
+            if model.draft.unitId == nil {
+                Text("Choose").tag("")
+            }
+            ForEach(model.units, id: \.grant.unitId) { unit in
+                Text(unit.grant.name).tag(unit.grant.unitId)
+            }
+        }
+        .frame(minHeight: 44)
     }
 }
 

@@ -9,6 +9,7 @@ import SwiftUI
 
 struct PeopleView: View {
     @Environment(SyncModel.self) private var sync
+    @Environment(Router.self) private var router
     @State private var model: PeopleModel
     @State private var search = ""
     private let session: AppSession
@@ -25,6 +26,19 @@ struct PeopleView: View {
                     Label("Your placement in this unit has ended. Its data leaves this phone once everything is synced.",
                           systemImage: "clock.badge.xmark")
                         .foregroundStyle(.secondary)
+                }
+            }
+            if model.draftsToFinish > 0 {
+                Section {
+                    Button {
+                        router.tab = .incidents
+                    } label: {
+                        Label(model.draftsToFinish == 1 ? "1 draft to finish" : "\(model.draftsToFinish) drafts to finish",
+                              systemImage: "square.and.pencil")
+                            .font(.headline)
+                            .frame(maxWidth: .infinity, minHeight: 44, alignment: .leading)
+                    }
+                    .accessibilityHint("Opens Incidents, where drafts are listed first")
                 }
             }
             ForEach(model.shown) { row in
@@ -67,6 +81,13 @@ struct PeopleView: View {
             await model.load()
         }
         .task(id: session.selectedUnitId) { await model.load() }
+        .task {
+            // A capture left open when iOS ended the app: its sheet comes back, on the same draft.
+            if CaptureModel.hasOpenCapture() && !router.showingCapture { router.requestCapture() }
+        }
+        .onChange(of: router.showingCapture) { _, showing in
+            if !showing { Task { await model.load() } }
+        }
         .problemAlert($model.problem)
     }
 }
