@@ -3,6 +3,7 @@
 // screens and ViewModels it wires are the plain ones the JVM checks compile and render.
 package app.steady.android.platform
 
+import androidx.activity.compose.BackHandler
 import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
@@ -11,6 +12,7 @@ import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.lifecycle.createSavedStateHandle
 import androidx.lifecycle.viewmodel.compose.viewModel
 import androidx.navigation.NavHostController
 import androidx.navigation.NavType
@@ -116,6 +118,7 @@ fun SteadyApp(
                 onOpenPerson = { nav.navigate("person/$it") },
                 onCapture = { capture(null, state.selectedUnitId) },
                 onNavigate = { nav.top(it) },
+                onOpenDrafts = { nav.top(TopDestination.INCIDENTS) },
             )
         }
         composable("person/{id}", listOf(navArgument("id") { type = NavType.StringType })) { entry ->
@@ -160,12 +163,19 @@ fun SteadyApp(
         ) { entry ->
             val person = entry.arguments?.getString("person")?.ifEmpty { null }
             val unit = entry.arguments?.getString("unit")?.ifEmpty { null }
-            val vm = viewModel { CaptureViewModel(session, unit, person) }
+            // The entry's SavedStateHandle: after a process death the same draft carries on.
+            val vm = viewModel { CaptureViewModel(session, unit, person, saved = createSavedStateHandle()) }
             val state by vm.state.collectAsStateWithLifecycle()
+            // Back (gesture or button) on a started capture asks first; the screen closes once
+            // the ViewModel says so.
+            BackHandler(enabled = !state.left) { vm.onBack() }
+            LaunchedEffect(state.left) { if (state.left) nav.popBackStack() }
             CaptureScreen(
                 state,
                 CaptureEvents(
-                    onBack = { nav.popBackStack() },
+                    onBack = vm::onBack,
+                    onKeepDraft = vm::onKeepDraft,
+                    onStay = vm::onStay,
                     onSelectUnit = vm::onSelectUnit,
                     onSelectPerson = vm::onSelectPerson,
                     onUnidentifiedChange = vm::onUnidentifiedChange,

@@ -63,6 +63,8 @@ data class PeopleUiState(
     val pendingSync: Int = 0,
     /** Changes the server refused or edits that lost, waiting for the user. */
     val problems: Int = 0,
+    /** Incident drafts on this device not yet submitted ("2 drafts to finish"). */
+    val draftsToFinish: Int = 0,
     val loading: Boolean = true,
     val message: String? = null,
 )
@@ -209,26 +211,39 @@ data class TagChoice(
     val selected: Boolean,
 )
 
-/** Quick capture: unit, optional person or description, tags, note — save. */
+/** Quick capture: saved from the first tap; unit, optional person or description, tags, note. */
 data class CaptureUiState(
     val units: List<Choice> = emptyList(),
+    /** The unit; null only while a phone with several units waits for the user to say which. */
     val unitId: String? = null,
     val people: List<Choice> = emptyList(),
     val personId: String? = null,
     val unidentifiedPerson: String = "",
     val tags: List<TagChoice> = emptyList(),
     val note: String = "",
-    /** When it happened: the moment capture was opened. */
+    /** When it happened: the first tap (the moment capture was opened). */
     val occurredAtLabel: String = "",
-    /** The draft in the core, once anything was saved. */
+    /** The draft in the core: there from the first tap once the unit is known. */
     val draftId: String? = null,
     /** "Saved on this device 03:12" once the core holds it. */
     val savedLabel: String? = null,
+    /** Save was tapped: the capture is done (the incident stays a draft to complete). */
     val done: Boolean = false,
+    /** Back or Cancel on a started capture: "Keep this draft" or go back to it. */
+    val askingToLeave: Boolean = false,
+    /** The screen may close. */
+    val left: Boolean = false,
     val message: String? = null,
 ) {
-    /** Save needs a unit and a note or at least one tag. */
-    val canSave: Boolean get() = unitId != null && (note.isNotBlank() || tags.any { it.selected })
+    /** Save needs only a unit: a tag and a note are optional. */
+    val canSave: Boolean get() = unitId != null
+
+    /** Several units and none chosen yet: the screen asks which first. */
+    val needsUnit: Boolean get() = unitId == null && units.size > 1
+
+    /** Something exists or was tapped: leaving asks first. */
+    val started: Boolean
+        get() = draftId != null || note.isNotBlank() || unidentifiedPerson.isNotBlank() || tags.any { it.selected }
 }
 
 /** A de-escalation strategy or step, ticked or not. */

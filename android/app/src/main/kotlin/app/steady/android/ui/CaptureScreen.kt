@@ -1,5 +1,7 @@
 // Quick capture: tags as big chips and Save within thumb's reach, so a note takes three taps
-// (open, a tag, Save); unit, person or a description, and the note are there when wanted.
+// (open, a tag, Save); unit, person or a description, and the note are there when wanted. The
+// draft exists from the first tap (the line under the time says so); Back on a started capture
+// asks before the screen closes, and says where the draft will be.
 package app.steady.android.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -9,11 +11,13 @@ import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Check
+import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.Button
 import androidx.compose.material3.FilterChip
 import androidx.compose.material3.Icon
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.contentDescription
@@ -32,6 +36,8 @@ data class CaptureEvents(
     val onNoteChange: (String) -> Unit = {},
     val onSave: () -> Unit = {},
     val onComplete: (String) -> Unit = {},
+    val onKeepDraft: () -> Unit = {},
+    val onStay: () -> Unit = {},
 )
 
 /** The Quick capture screen. */
@@ -43,6 +49,10 @@ fun CaptureScreen(
     SteadyScaffold(title = "Quick capture", onBack = events.onBack) {
         item {
             Text("When: ${state.occurredAtLabel}", style = MaterialTheme.typography.titleMedium)
+        }
+        if (state.needsUnit) {
+            item { Heading("Which unit?") }
+            item { UnitChips(state, events) }
         }
         item { Heading("What happened") }
         item {
@@ -77,21 +87,9 @@ fun CaptureScreen(
             }
         }
         item { Field("Note", state.note, events.onNoteChange) }
-        if (state.units.size > 1) {
+        if (state.units.size > 1 && !state.needsUnit) {
             item { Heading("Unit") }
-            item {
-                FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
-                    state.units.forEach { u ->
-                        FilterChip(
-                            selected = u.id == state.unitId,
-                            onClick = { events.onSelectUnit(u.id) },
-                            enabled = state.draftId == null,
-                            label = { Text(u.label) },
-                            modifier = Modifier.heightIn(min = 48.dp),
-                        )
-                    }
-                }
-            }
+            item { UnitChips(state, events) }
         }
         item { Heading("Who") }
         item {
@@ -109,5 +107,55 @@ fun CaptureScreen(
         item {
             Field("Or describe them (name not known)", state.unidentifiedPerson, events.onUnidentifiedChange, singleLine = true)
         }
+        if (state.askingToLeave) {
+            item { LeaveQuestion(state, events) }
+        }
     }
+}
+
+/** The units to choose from (only until the draft exists: an incident stays in its unit). */
+@Composable
+private fun UnitChips(
+    state: CaptureUiState,
+    events: CaptureEvents,
+) {
+    FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+        state.units.forEach { u ->
+            FilterChip(
+                selected = u.id == state.unitId,
+                onClick = { events.onSelectUnit(u.id) },
+                enabled = state.draftId == null,
+                label = { Text(u.label) },
+                modifier = Modifier.heightIn(min = 48.dp),
+            )
+        }
+    }
+}
+
+/**
+ * Back on a started capture: keep the draft, or go back to it. There is no "Delete it": the
+ * core has no way to delete an incident draft, so the question says where the draft will be.
+ */
+@Composable
+private fun LeaveQuestion(
+    state: CaptureUiState,
+    events: CaptureEvents,
+) {
+    AlertDialog(
+        onDismissRequest = events.onStay,
+        title = { Text("Keep this draft?") },
+        text = {
+            Text(
+                "This incident (${state.occurredAtLabel}) is saved on this device as a draft. " +
+                    "It stays under \"Drafts to finish\" on People and Incidents until you complete and submit it. " +
+                    "Drafts cannot be deleted from the phone yet.",
+            )
+        },
+        confirmButton = {
+            TextButton(onClick = events.onKeepDraft, modifier = Modifier.heightIn(min = 48.dp)) { Text("Keep this draft") }
+        },
+        dismissButton = {
+            TextButton(onClick = events.onStay, modifier = Modifier.heightIn(min = 48.dp)) { Text("Go back to it") }
+        },
+    )
 }

@@ -271,7 +271,7 @@ class ViewModelsTest {
             vm.onUnidentifiedChange("visitor, man ~40")
             vm.onNoteChange("Visitor shouting at reception about parking")
             val id = vm.state.value.draftId
-            assertNotNull(id, "the draft exists as soon as there is a note")
+            assertNotNull(id, "the draft exists from the first tap")
             val stored = d.store.incident(id!!)
             assertEquals("Visitor shouting at reception about parking", stored.note)
             assertEquals("visitor, man ~40", stored.unidentifiedPerson)
@@ -290,7 +290,12 @@ class ViewModelsTest {
             val vm = CaptureViewModel(d.session, OAKFIELD, null, saveDelayMillis = 60_000)
             screens.put("capture", vm)
             vm.onNoteChange("Pulled the fire alarm, then went back to her room")
-            assertNull(vm.state.value.draftId, "not saved yet: the pause has not passed")
+            val id = vm.state.value.draftId!!
+            assertEquals(
+                app.steady.android.state.QUICK_CAPTURE_PLACEHOLDER_NOTE,
+                d.store.incident(id).note,
+                "the draft exists from the first tap; the note waits for the pause",
+            )
             screens.clear()
             val saved = d.store.incidents(OAKFIELD)
             assertEquals(before + 1, saved.size)
