@@ -2,6 +2,7 @@
 // pending-sync badge and the overdue-review flag.
 package app.steady.android.state
 
+import app.steady.core.model.IncidentStatus
 import app.steady.core.model.Role
 import app.steady.core.roleLabel
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -48,6 +49,12 @@ class PeopleViewModel(
             units.filter { it.active }.associate { u ->
                 u.id to store.people(u.id).map { personRow(it) }
             }
+        // Drafts left open (a capture never finished, a kill mid-capture): listed where the user
+        // starts, so none is forgotten.
+        val drafts =
+            units.filter { it.active }.sumOf { u ->
+                store.incidents(u.id).count { it.status == IncidentStatus.DRAFT }
+            }
         val status = store.syncStatus()
         mutable.update { s ->
             val selected =
@@ -59,6 +66,7 @@ class PeopleViewModel(
                 selectedUnitId = selected,
                 pendingSync = status.pending.toInt(),
                 problems = (status.quarantined + status.conflicts).toInt(),
+                draftsToFinish = drafts,
                 loading = false,
             )
         }

@@ -42,6 +42,7 @@ fun PeopleScreen(
     onOpenPerson: (String) -> Unit,
     onCapture: () -> Unit,
     onNavigate: (TopDestination) -> Unit,
+    onOpenDrafts: () -> Unit = {},
 ) {
     SteadyScaffold(
         title = "People",
@@ -91,6 +92,9 @@ fun PeopleScreen(
                 modifier = Modifier.fillMaxWidth(),
             )
         }
+        if (state.draftsToFinish > 0) {
+            item { DraftsLine(state.draftsToFinish, onOpenDrafts) }
+        }
         if (state.problems > 0) {
             item { MessageStrip("${state.problems} change(s) need your attention: see Incidents.") }
         }
@@ -104,6 +108,33 @@ fun PeopleScreen(
             }
         }
         items(state.people, key = { it.id }) { person -> PersonCard(person, onOpenPerson) }
+    }
+}
+
+/** "2 drafts to finish": incidents started and not yet submitted; opens them in Incidents. */
+@Composable
+private fun DraftsLine(
+    count: Int,
+    onOpen: () -> Unit,
+) {
+    val text = if (count == 1) "1 draft to finish" else "$count drafts to finish"
+    Card(
+        colors =
+            CardDefaults.cardColors(
+                containerColor = MaterialTheme.colorScheme.tertiaryContainer,
+                contentColor = MaterialTheme.colorScheme.onTertiaryContainer,
+            ),
+        modifier =
+            Modifier
+                .fillMaxWidth()
+                .heightIn(min = 48.dp)
+                .clickable(role = Role.Button, onClick = onOpen)
+                .semantics { contentDescription = "$text: open incidents" },
+    ) {
+        Row(modifier = Modifier.padding(12.dp), verticalAlignment = Alignment.CenterVertically) {
+            Text(text, style = MaterialTheme.typography.titleMedium, fontWeight = FontWeight.Bold, modifier = Modifier.weight(1f))
+            Text("Open", style = MaterialTheme.typography.labelLarge)
+        }
     }
 }
 

@@ -158,6 +158,14 @@ fun demoScreens(devices: MutableList<Device>): List<Pair<String, @Composable () 
                 .firstOrNull()
                 ?.let { onToggle(it.id) }
         }
+    // Back on a started capture: the question before anything closes.
+    val captureLeaving =
+        CaptureViewModel(s, OAKFIELD, null, saveDelayMillis = 0).apply {
+            onToggleTag(IncidentTag.NEAR_MISS)
+            onBack()
+        }
+    // People after all of the above: the drafts left open, listed where the user starts.
+    val peopleWithDrafts = PeopleViewModel(s)
     val sync = SyncViewModel(s)
     val signOut = SyncViewModel(reader.session).apply { onSignOutRequested() }
 
@@ -214,5 +222,7 @@ fun demoScreens(devices: MutableList<Device>): List<Pair<String, @Composable () 
                 IncidentEvents(),
             )
         },
+        "18-capture-keep-draft" to { CaptureScreen(captureLeaving.state.value, CaptureEvents()) },
+        "19-people-drafts" to { PeopleScreen(peopleWithDrafts.state.value, {}, {}, {}, {}, {}) },
     )
 }
