@@ -1,6 +1,8 @@
 // The Steady app module. `preBuild` depends on `buildRustLibrary`, which runs
 // bindings/scripts/build-android.sh: cargo-ndk builds libsteady_ffi.so for each ABI and
-// uniffi-bindgen generates the Kotlin bindings, so Android Studio builds the whole app.
+// uniffi-bindgen generates the Kotlin bindings, so Android Studio builds the whole app. The
+// rustls-platform-verifier AAR (HTTPS certificate checks, README "HTTPS on a device") is pinned
+// to the version in Cargo.lock below.
 import org.jetbrains.kotlin.gradle.dsl.JvmTarget
 
 plugins {
@@ -96,6 +98,60 @@ tasks.named("preBuild") {
     dependsOn(buildRustLibrary)
 }
 
+/**
+ * The version of the Kotlin half of rustls-platform-verifier (the AAR `rustls:rustls-platform-verifier`)
+ * that matches the Rust half linked into libsteady_ffi.so: the version of the crate
+ * `rustls-platform-verifier-android` in the workspace's Cargo.lock, as the crate's 0.7.1 guide
+ * has it. A ValueSource, so the configuration cache rereads it when Cargo.lock changes.
+ */
+abstract class RustlsPlatformVerifierVersion : ValueSource<String, RustlsPlatformVerifierVersion.Params> {
+    interface Params : ValueSourceParameters {
+        val lockFile: RegularFileProperty
+    }
+
+    override fun obtain(): String {
+        val lines =
+            parameters.lockFile
+                .get()
+                .asFile
+                .readLines()
+        val name = lines.indexOfFirst { it.trim() == "name = \"$CRATE\"" }
+        val version =
+            if (name < 0) {
+                null
+            } else {
+                lines
+                    .drop(name + 1)
+                    .firstOrNull { it.trimStart().startsWith("version = ") }
+                    ?.substringAfter('"', "")
+                    ?.substringBefore('"', "")
+                    ?.takeIf { it.isNotEmpty() }
+            }
+        return version ?: throw GradleException("$CRATE is not in Cargo.lock: is rustls-platform-verifier still a dependency?")
+    }
+
+    companion object {
+        const val CRATE = "rustls-platform-verifier-android"
+    }
+}
+
+val rustlsPlatformVerifierVersion =
+    providers.of(RustlsPlatformVerifierVersion::class.java) {
+        parameters.lockFile.set(File(repoRoot, "Cargo.lock"))
+    }
+
+configurations.configureEach {
+    resolutionStrategy.eachDependency {
+        // Group `rustls`, as the AAR is published (maven/rustls/rustls-platform-verifier/). The
+        // guide's Kotlin snippet tests for "org.rustls", which would never match and leave the
+        // dependency without a version.
+        if (requested.group == "rustls" && requested.name == "rustls-platform-verifier") {
+            useVersion(rustlsPlatformVerifierVersion.get())
+            because("the Kotlin half must be the release of ${RustlsPlatformVerifierVersion.CRATE} that Cargo.lock resolves")
+        }
+    }
+}
+
 dependencies {
     implementation(platform(libs.androidx.compose.bom))
     implementation(libs.androidx.compose.ui)
@@ -115,5 +171,8 @@ dependencies {
     implementation(libs.zxing.android.embedded)
     // The generated bindings call the Rust library through JNA; the AAR carries Android's natives.
     implementation(variantOf(libs.jna) { artifactType("aar") })
+    // The Kotlin half of the core's certificate verifier (org.rustls.platformverifier), called from
+    // Rust through JNI; its version comes from Cargo.lock (above). See SteadyTls.
+    implementation(libs.rustls.platform.verifier)
     testImplementation(libs.junit)
 }

@@ -1,5 +1,6 @@
-// The application: opens the one store (with the Keystore-wrapped key) the first time it is
-// needed, off the main thread, and gives the session the platform hooks it needs.
+// The application: sets up HTTPS certificate verification first (SteadyTls), then opens the one
+// store (with the Keystore-wrapped key) the first time it is needed, off the main thread, and
+// gives the session the platform hooks it needs.
 package app.steady.android.platform
 
 import android.app.Application
@@ -18,6 +19,28 @@ class SteadyApplication : Application() {
     private val storePath: String get() = File(storeDir.apply { mkdirs() }, "steady.db").path
 
     private val keys by lazy { KeystoreKeyProvider(this) }
+
+    /** Sets up HTTPS certificate verification first thing, before any screen or worker runs. */
+    override fun onCreate() {
+        super.onCreate()
+        initTls()
+    }
+
+    /**
+     * Gives the core's HTTPS client Android's certificate verifier ([SteadyTls]). Called from
+     * [onCreate] and again (a no-op once done) when the store opens: every enrolment and sync
+     * goes through [session], so none reaches a server before this, even a [SyncWorker] that
+     * WorkManager (started by its content provider, before [onCreate]) runs early.
+     */
+    private fun initTls() {
+        try {
+            SteadyTls.init(this)
+        } catch (_: RuntimeException) {
+            // Not expected (it needs only the Context and the JavaVM). The app must still open:
+            // everything a worker reads on shift is on the device. Enrolment and sync fail, and
+            // the Sync screen shows their error, until a later call succeeds.
+        }
+    }
 
     /** The session, opening the store if needed. Blocking: call off the main thread. */
     fun session(): SteadySession =
@@ -42,6 +65,7 @@ class SteadyApplication : Application() {
     }
 
     private fun open(): SteadySession {
+        initTls()
         val store = SteadyStore.open(storePath, keys)
         val hooks =
             object : DeviceHooks {
