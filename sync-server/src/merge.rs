@@ -343,12 +343,8 @@ fn reject(reason: RejectReason, detail: impl Into<String>) -> OpOutcome {
 /// Decides a batch. `known` must hold what [`needs`] listed; `now` is the server's clock.
 pub fn plan(actor: Actor<'_>, ops: &[Operation], mut known: Known, now: Timestamp) -> Plan {
     let mut plan = Plan::default();
-    let sent: usize = ops
-        .iter()
-        .flat_map(|op| op.change.cells())
-        .map(|(_, _, v)| value_bytes(v))
-        .sum();
-    let mut room = WINNER_BYTES_FLOOR + WINNER_BYTES_PER_BYTE * sent;
+    // The room for winning values, counted only once a winner needs it (most pushes have none).
+    let mut room: Option<usize> = None;
     for op in ops {
         let outcome = match known.answered.get(&op.op_id) {
             Some((device, outcome)) => {
@@ -385,12 +381,20 @@ pub fn plan(actor: Actor<'_>, ops: &[Operation], mut known: Known, now: Timestam
         };
         let mut outcome = outcome;
         if let OpOutcome::Superseded { winners, .. } = &mut outcome {
+            let room = room.get_or_insert_with(|| {
+                let sent: usize = ops
+                    .iter()
+                    .flat_map(|op| op.change.cells())
+                    .map(|(_, _, v)| value_bytes(v))
+                    .sum();
+                WINNER_BYTES_FLOOR + WINNER_BYTES_PER_BYTE * sent
+            });
             for winner in winners.iter_mut().filter(|w| !w.withheld) {
                 let size = value_bytes(&winner.value);
-                if size > room {
+                if size > *room {
                     winner.withhold();
                 } else {
-                    room -= size;
+                    *room -= size;
                 }
             }
         }
