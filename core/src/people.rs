@@ -158,6 +158,16 @@ impl ListEdit<'_> {
         mut value: Value,
         before: Option<&str>,
     ) -> Result<String> {
+        // The record schema's number of items per list, as the server counts them.
+        if let Some(rule) =
+            crate::record_schema::field_rule(self.kind, self.list).and_then(|r| r.list)
+            && record.list(self.list).len() >= rule.max_items
+        {
+            return Err(Error::invalid(
+                self.list,
+                format!("holds at most {} items", rule.max_items),
+            ));
+        }
         let pos = replica::position_before(record.list(self.list), before)?;
         value["pos"] = json!(pos);
         let item_id = new_id();

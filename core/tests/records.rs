@@ -634,3 +634,33 @@ fn a_long_offline_backlog_is_counted_up_to_a_cap_so_the_unit_list_stays_fast() {
         "the queue itself is whole"
     );
 }
+
+#[test]
+fn a_list_stops_at_the_record_schemas_number_of_items_and_says_so() {
+    // The server counts a list's live items against the same rule: the phone refuses the
+    // fifty-first safety alert itself, clearly, rather than queue a change the server refuses.
+    let f = fixture();
+    f.store
+        .apply_grants(&[grant("ward-a", Role::Editor, false, None)])
+        .unwrap();
+    let sam = sam(&f.store, "ward-a");
+    let max = steady_core::record_schema::field_rule(EntityKind::Person, "safety_alerts")
+        .and_then(|r| r.list)
+        .unwrap()
+        .max_items;
+    let existing = f.store.person(&sam).unwrap().safety_alerts.len();
+    for i in existing..max {
+        f.store
+            .add_safety_alert(&sam, &format!("Synthetic alert {i}"), None)
+            .unwrap();
+    }
+    let pending = f.store.outbox_status().unwrap().pending;
+    let refused = f.store.add_safety_alert(&sam, "One too many", None);
+    assert!(
+        matches!(&refused, Err(Error::Validation { field, rule })
+            if field == "safety_alerts" && rule.contains(&max.to_string())),
+        "{refused:?}"
+    );
+    assert_eq!(f.store.outbox_status().unwrap().pending, pending);
+    assert_eq!(f.store.person(&sam).unwrap().safety_alerts.len(), max);
+}
