@@ -122,3 +122,50 @@ pub fn earliest_record_time() -> Timestamp {
 pub fn latest_record_time(now: Timestamp) -> Timestamp {
     Timestamp(now.0 + steady_core::record_schema::HAPPENED_AHEAD_MS)
 }
+
+/// The words of the prone-hold alert (the local notification both apps schedule for
+/// [`prone_hold_alert_at`], and the in-app banner): one set, in the core's façade, so the apps
+/// keep no copy. They hold no personal data (they show on a locked screen).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ProneAlertText {
+    /// The notification's title: the 10-minute point, stated as the reporting split it is.
+    pub title: String,
+    /// The notification's body: the clinical message, then why 10 minutes is marked.
+    pub body: String,
+}
+
+/// The prone-hold alert's title and body, for a running prone hold at
+/// [`prone_hold_alert_at`].
+///
+/// Worded as ../shared/reviews/clinical-and-product-audit.md (finding 4) recommends: the
+/// clinical message is "move to the least restrictive position as soon as possible; one person
+/// monitors airway and breathing throughout" (DH *Positive and Proactive Care*, 2014: no
+/// restraint that impacts airway, breathing or circulation; MHA Code of Practice ch. 26: no
+/// planned prone restraint without cogent reasons; NICE QS154 statement 3: physical health
+/// monitored during and after restraint), and 10 minutes is NHS Digital's reporting split for
+/// prone restraint (Assuring Transformation, Q39b under / Q39c over 10 minutes), not a
+/// clinical limit.
+#[uniffi::export]
+pub fn prone_hold_alert_text() -> ProneAlertText {
+    ProneAlertText {
+        title: "Prone hold: over 10 minutes".to_string(),
+        body: "End the prone position as soon as possible: move to the least restrictive \
+               position. One person monitors airway and breathing throughout. Holds over 10 \
+               minutes are reported separately."
+            .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod prone_alert_text_tests {
+    use super::*;
+
+    #[test]
+    fn the_alert_words_carry_the_clinical_message_and_no_personal_data() {
+        let text = prone_hold_alert_text();
+        assert!(text.title.contains("10 minutes"));
+        assert!(text.body.contains("airway and breathing"));
+        assert!(text.body.contains("as soon as possible"));
+        assert!(text.body.contains("reported separately"));
+    }
+}
