@@ -1,7 +1,14 @@
 // The prone-hold alert as a local notification: scheduled for the moment a running prone hold
-// passes 10 minutes, so it sounds even when the phone is locked or Steady is in the background;
-// cancelled when the hold ends. Time-sensitive, so Focus modes let it through. Its words hold no
-// personal data (it shows on the lock screen): no name, no incident.
+// passes 10 minutes (the core's `proneHoldAlertAt`), so it sounds even when the phone is locked
+// or Steady is in the background; cancelled when the hold ends or is removed. Time-sensitive, so
+// Focus modes let it through. Its words are the core's (`ProneAlertRequest`, from
+// `proneHoldAlertText`, the same as Android's) and hold no personal data (it shows on the lock
+// screen): no name, no incident.
+//
+// Permission is never asked from here while scheduling (that was a system dialog in the middle
+// of a restraint): it is asked at enrolment and when the incident screen opens with no hold
+// running (`shouldAskForNotifications` in SteadyKit decides). Scheduling without permission
+// adds nothing the user would see; the in-app alert still shows.
 
 import Foundation
 import SteadyCore
@@ -9,31 +16,41 @@ import SteadyKit
 import UserNotifications
 
 final class NotificationProneAlerts: ProneAlertScheduling {
-    private static let prefix = "app.steady.prone."
-
     func schedule(entryId: String, at: Timestamp) async {
         let center = UNUserNotificationCenter.current()
-        let granted = (try? await center.requestAuthorization(options: [.alert, .sound])) ?? false
-        guard granted else {
+        let settings = await center.notificationSettings()
+        guard settings.authorizationStatus == .authorized else {
             Log.ui.notice("prone alert notifications not allowed; in-app alert only")
             return
         }
+        let request = ProneAlertRequest(entryId: entryId, at: at)
         let content = UNMutableNotificationContent()
-        content.title = "Prone hold over 10 minutes"
-        content.body = "A prone hold recorded in Steady has passed 10 minutes. Record when it ends."
+        content.title = request.title
+        content.body = request.body
         content.sound = .default
         content.interruptionLevel = .timeSensitive
-        let seconds = max(1, TimeInterval(at - SystemWallClock().now()) / 1000)
-        let trigger = UNTimeIntervalNotificationTrigger(timeInterval: seconds, repeats: false)
-        let request = UNNotificationRequest(identifier: Self.prefix + entryId, content: content, trigger: trigger)
+        let trigger = UNTimeIntervalNotificationTrigger(
+            timeInterval: request.delaySeconds(now: SystemWallClock().now()), repeats: false
+        )
         do {
-            try await center.add(request)
+            try await center.add(UNNotificationRequest(identifier: request.identifier, content: content, trigger: trigger))
         } catch {
             Log.ui.error("prone alert not scheduled")
         }
     }
 
     func cancel(entryId: String) async {
-        UNUserNotificationCenter.current().removePendingNotificationRequests(withIdentifiers: [Self.prefix + entryId])
+        let center = UNUserNotificationCenter.current()
+        let identifier = ProneAlertPlan.identifier(entryId: entryId)
+        center.removePendingNotificationRequests(withIdentifiers: [identifier])
+        center.removeDeliveredNotifications(withIdentifiers: [identifier])
+    }
+
+    func notificationsUndetermined() async -> Bool {
+        await UNUserNotificationCenter.current().notificationSettings().authorizationStatus == .notDetermined
+    }
+
+    func requestNotificationPermission() async {
+        _ = try? await UNUserNotificationCenter.current().requestAuthorization(options: [.alert, .sound])
     }
 }

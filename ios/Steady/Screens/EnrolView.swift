@@ -53,7 +53,12 @@ struct EnrolView: View {
 
             Section {
                 Button {
-                    Task { await model.enrol() }
+                    Task {
+                        // Enrolled: ask for the prone-hold notification now, before any shift.
+                        if await model.enrol() {
+                            await AppEnvironment.shared.alerts.askForNotificationsIfDue(at: .enrolled, entries: [])
+                        }
+                    }
                 } label: {
                     HStack {
                         Text("Enrol this phone").font(.headline)

@@ -68,10 +68,11 @@ struct IncidentView: View {
             }
         }
         .onDisappear { Task { await model.saveDetails() } }
-        .alert("Prone hold over 10 minutes", isPresented: $model.showingProneAlert) {
+        // The core's words, the same as the notification's and Android's.
+        .alert(proneHoldAlertText().title, isPresented: $model.showingProneAlert) {
             Button("OK", role: .cancel) {}
         } message: {
-            Text("A prone hold has passed 10 minutes. Record when it ends; some returns report it separately.")
+            Text(proneHoldAlertText().body)
         }
         .confirmationDialog("Submit this incident?", isPresented: $confirmingSubmit, titleVisibility: .visible) {
             Button("Submit") { Task { await model.submit() } }

@@ -23,6 +23,26 @@ public protocol ProneAlertScheduling: Sendable {
     func schedule(entryId: String, at: Timestamp) async
     /// Cancels the alert for `entryId` (the hold ended or was removed).
     func cancel(entryId: String) async
+    /// The system has not been asked for notification permission yet.
+    func notificationsUndetermined() async -> Bool
+    /// Shows the system's notification-permission dialog (only when `shouldAskForNotifications`).
+    func requestNotificationPermission() async
+}
+
+extension ProneAlertScheduling {
+    /// Nothing to ask by default (recorders in the tests that do not care).
+    public func notificationsUndetermined() async -> Bool { false }
+    /// Nothing to show by default.
+    public func requestNotificationPermission() async {}
+
+    /// Asks for notification permission if `moment` allows it with `entries` on screen: never
+    /// while a hold runs (`shouldAskForNotifications`).
+    public func askForNotificationsIfDue(at moment: NotificationAskMoment, entries: [UseOfForce]) async {
+        let undetermined = await notificationsUndetermined()
+        if shouldAskForNotifications(at: moment, entries: entries, undetermined: undetermined) {
+            await requestNotificationPermission()
+        }
+    }
 }
 
 /// State and actions of the incident screen.
@@ -111,6 +131,8 @@ public final class IncidentModel {
             missingBlocksSubmission = unit?.grant.mentalHealthUnit ?? false
             tick()
             await scheduleAlerts()
+            // The first use of force is recorded here: ask now, before any hold runs.
+            await alerts.askForNotificationsIfDue(at: .incidentScreen, entries: incident.useOfForce)
         } catch {
             problem = await session.handle(error)
         }
@@ -285,13 +307,12 @@ public final class IncidentModel {
     }
 
     private func scheduleAlerts() async {
-        let now = session.clock.now()
-        for entry in incident?.useOfForce ?? [] {
-            if let at = entry.proneAlertAt, at > now {
-                await alerts.schedule(entryId: entry.id, at: at)
-            } else {
-                await alerts.cancel(entryId: entry.id)
-            }
+        let plan = ProneAlertPlan.plan(entries: incident?.useOfForce ?? [], now: session.clock.now())
+        for request in plan.schedule {
+            await alerts.schedule(entryId: request.entryId, at: request.at)
+        }
+        for entryId in plan.cancel {
+            await alerts.cancel(entryId: entryId)
         }
     }
 }
