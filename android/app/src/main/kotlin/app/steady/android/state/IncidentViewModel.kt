@@ -1,14 +1,18 @@
 // Completing an incident after the quick capture: de-escalation (the person's own "what helps"
 // first, then the general steps), use of force with running timers and the prone-hold alert,
-// staff, injuries, outcome, debriefs; submit, showing the s.6(5) items still missing; addenda
+// start and end times entered or corrected afterwards, entries removed while a draft, staff,
+// every s.6(5) item the core checks, injuries, outcome, debriefs (held is an explicit answer);
+// submit after a confirmation showing what locks and the s.6(5) items still missing; addenda
 // once it is locked. Text is saved through the core a moment after typing stops.
 package app.steady.android.state
 
 import androidx.lifecycle.viewModelScope
 import app.steady.core.SteadyException
 import app.steady.core.deescalationStepLabel
+import app.steady.core.earliestRecordTime
 import app.steady.core.interventionCode
 import app.steady.core.interventionLabel
+import app.steady.core.latestRecordTime
 import app.steady.core.model.Debrief
 import app.steady.core.model.Deescalation
 import app.steady.core.model.DeescalationStep
@@ -17,6 +21,7 @@ import app.steady.core.model.IncidentDetails
 import app.steady.core.model.IncidentStatus
 import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
+import app.steady.core.model.S65Item
 import app.steady.core.model.StaffMember
 import app.steady.core.model.UseOfForce
 import app.steady.core.reasonCode
@@ -104,7 +109,7 @@ class IncidentViewModel(
         s: IncidentUiState,
         i: Incident,
         mentalHealthUnit: Boolean,
-        missing: List<app.steady.core.model.S65Item>,
+        missing: List<S65Item>,
     ): IncidentUiState {
         val own = (ownHelps + i.deescalation.ownStrategies).distinct()
         return s.copy(
@@ -133,6 +138,18 @@ class IncidentViewModel(
             debriefPersonNote = if (s.loading) i.debriefPerson?.note.orEmpty() else s.debriefPersonNote,
             debriefStaffHeld = i.debriefStaff?.held,
             debriefStaffNote = if (s.loading) i.debriefStaff?.note.orEmpty() else s.debriefStaffNote,
+            debriefPersonUnsaved = i.debriefPerson == null && s.debriefPersonUnsaved,
+            debriefStaffUnsaved = i.debriefStaff == null && s.debriefStaffUnsaved,
+            otherDeescalation = if (s.loading) i.deescalation.other.orEmpty() else s.otherDeescalation,
+            nonStaffInvolved = i.nonStaffInvolved,
+            nonStaffReason = if (s.loading) i.nonStaffReason.orEmpty() else s.nonStaffReason,
+            mentalDisorder = if (s.loading) i.mentalDisorder.orEmpty() else s.mentalDisorder,
+            relevantCharacteristics = if (s.loading) i.relevantCharacteristics.orEmpty() else s.relevantCharacteristics,
+            learningDisabilityOrAutism = i.learningDisabilityOrAutism,
+            deathOrSeriousInjury = i.deathOrSeriousInjury,
+            notificationSent = i.notificationSent,
+            s65Labels = S65Item.entries.associateWith { s65Label(it) },
+            removingForceId = s.removingForceId?.takeIf { id -> i.useOfForce.any { it.id == id } },
             missing = missing.map { MissingItemUi(s65ItemLetter(it), s65ItemDescription(it)) },
             addenda = i.addenda.map { AddendumUi(it.author, session.labels.dayTime(it.at), it.reason, it.text) },
             proneAlert = entries.any { proneHoldAlert(it, session.clock.nowMillis()) },
@@ -163,6 +180,8 @@ class IncidentViewModel(
                 staffText = staffText,
                 staffError = parseStaffLines(staffText).second,
                 howForceWasUsed = e.howForceWasUsed,
+                startedAt = e.startedAt,
+                endedAt = e.endedAt,
             )
         }
     }
@@ -189,7 +208,14 @@ class IncidentViewModel(
             attempt {
                 session.store.updateIncident(incidentId, details())
                 session.changed()
-                mutable.update { it.copy(savedLabel = "Saved on this device at ${session.labels.time(session.clock.nowMillis())}") }
+                // The list of s.6(5) items still missing follows every answer.
+                val missing = session.store.missingUseOfForceItems(incidentId)
+                mutable.update {
+                    it.copy(
+                        savedLabel = "Saved on this device at ${session.labels.time(session.clock.nowMillis())}",
+                        missing = missing.map { m -> MissingItemUi(s65ItemLetter(m), s65ItemDescription(m)) },
+                    )
+                }
             }
         }
     }
@@ -275,22 +301,104 @@ class IncidentViewModel(
         saveDetails("outcome") { IncidentDetails(outcome = text) }
     }
 
-    /** A debrief: with the person (`person = true`) or with staff; held or not, and a note. */
-    fun onDebriefChange(
+    /** A debrief (with the person, `person = true`, or with staff) was answered: held or not. */
+    fun onDebriefHeld(
         person: Boolean,
         held: Boolean,
+    ) {
+        mutable.update {
+            if (person) {
+                it.copy(debriefPersonHeld = held, debriefPersonUnsaved = false)
+            } else {
+                it.copy(debriefStaffHeld = held, debriefStaffUnsaved = false)
+            }
+        }
+        saveDebrief(person)
+    }
+
+    /**
+     * A debrief's note changed. It never answers "held": while held / not held is unanswered the
+     * note stays on the screen (marked as not saved) and is saved with the answer.
+     */
+    fun onDebriefNote(
+        person: Boolean,
         note: String,
     ) {
         mutable.update {
             if (person) {
-                it.copy(debriefPersonHeld = held, debriefPersonNote = note)
+                it.copy(debriefPersonNote = note, debriefPersonUnsaved = it.debriefPersonHeld == null && note.isNotBlank())
             } else {
-                it.copy(debriefStaffHeld = held, debriefStaffNote = note)
+                it.copy(debriefStaffNote = note, debriefStaffUnsaved = it.debriefStaffHeld == null && note.isNotBlank())
             }
         }
-        val d = Debrief(held, note)
+        saveDebrief(person)
+    }
+
+    private fun saveDebrief(person: Boolean) {
+        val s = mutable.value
+        val held = (if (person) s.debriefPersonHeld else s.debriefStaffHeld) ?: return
+        val d = Debrief(held, (if (person) s.debriefPersonNote else s.debriefStaffNote).trim())
         saveDetails(if (person) "debrief:person" else "debrief:staff") {
             if (person) IncidentDetails(debriefPerson = d) else IncidentDetails(debriefStaff = d)
+        }
+    }
+
+    /** Anything else tried to avoid force, in words. */
+    fun onOtherDeescalationChange(text: String) {
+        mutable.update { it.copy(otherDeescalation = text) }
+        val d = deescalationNow(mutable.value)
+        saveDetails("deescalation") { IncidentDetails(deescalation = d) }
+    }
+
+    /**
+     * A yes / no answer to an s.6(5) item: (i) anyone not unit staff involved, (l) learning
+     * disability or autism, (n) death or serious injury, (p) the people in the care plan told.
+     */
+    fun onS65Answer(
+        item: S65Item,
+        yes: Boolean,
+    ) {
+        mutable.update {
+            when (item) {
+                S65Item.NON_STAFF_INVOLVEMENT -> it.copy(nonStaffInvolved = yes)
+                S65Item.LEARNING_DISABILITY_OR_AUTISM -> it.copy(learningDisabilityOrAutism = yes)
+                S65Item.DEATH_OR_SERIOUS_INJURY -> it.copy(deathOrSeriousInjury = yes)
+                S65Item.NOTIFICATION_SENT -> it.copy(notificationSent = yes)
+                else -> return
+            }
+        }
+        saveDetails("s65:$item") {
+            when (item) {
+                S65Item.NON_STAFF_INVOLVEMENT -> IncidentDetails(nonStaffInvolved = yes)
+                S65Item.LEARNING_DISABILITY_OR_AUTISM -> IncidentDetails(learningDisabilityOrAutism = yes)
+                S65Item.DEATH_OR_SERIOUS_INJURY -> IncidentDetails(deathOrSeriousInjury = yes)
+                else -> IncidentDetails(notificationSent = yes)
+            }
+        }
+    }
+
+    /**
+     * The text of an s.6(5) item: (i) why someone not unit staff was involved, (j) the mental
+     * disorder, (k) relevant characteristics.
+     */
+    fun onS65Text(
+        item: S65Item,
+        text: String,
+    ) {
+        mutable.update {
+            when (item) {
+                S65Item.NON_STAFF_INVOLVEMENT -> it.copy(nonStaffReason = text)
+                S65Item.MENTAL_DISORDER -> it.copy(mentalDisorder = text)
+                S65Item.RELEVANT_CHARACTERISTICS -> it.copy(relevantCharacteristics = text)
+                else -> return
+            }
+        }
+        saveDetails("s65:$item") {
+            when (item) {
+                S65Item.NON_STAFF_INVOLVEMENT -> IncidentDetails(nonStaffReason = text)
+                S65Item.MENTAL_DISORDER -> IncidentDetails(mentalDisorder = text)
+                else -> IncidentDetails(relevantCharacteristics = text)
+            }
         }
     }
 
@@ -298,6 +406,7 @@ class IncidentViewModel(
         Deescalation(
             ownStrategies = s.ownStrategies.filter { it.ticked }.map { it.key },
             generalSteps = s.generalSteps.filter { it.ticked }.map { DeescalationStep.valueOf(it.key) },
+            other = s.otherDeescalation.trim().ifEmpty { null },
         )
 
     /** One of the person's own strategies was ticked or unticked. */
@@ -333,7 +442,130 @@ class IncidentViewModel(
             session.store.updateUseOfForce(incidentId, e.copy(endedAt = session.clock.nowMillis()))
         }
 
-    /** Why the intervention was used (MHSDS reason). */
+    /**
+     * Opens the time picker for an entry's start (`end = false`) or end: at the recorded time,
+     * or, when there is none, at the start (for an end) or when the incident happened.
+     */
+    fun onEditForceTime(
+        entryId: String,
+        end: Boolean,
+    ) {
+        val e = entries.firstOrNull { it.id == entryId } ?: return
+        if (mutable.value.submitted) return
+        val now = session.clock.nowMillis()
+        val value = if (end) e.endedAt ?: now else e.startedAt ?: mutable.value.occurredAt
+        mutable.update {
+            it.copy(
+                timePicker =
+                    ForceTimePickerUi(
+                        entryId = entryId,
+                        end = end,
+                        title = (if (end) "When it ended: " else "When it started: ") + interventionLabel(e.intervention),
+                        valueMillis = value,
+                        valueLabel = session.labels.dayTime(value),
+                    ),
+            )
+        }
+    }
+
+    /** Why [millis] cannot be this entry's start or end, or null when it can. */
+    private fun forceTimeError(
+        p: ForceTimePickerUi,
+        millis: Long,
+    ): String? {
+        val now = session.clock.nowMillis()
+        val e = entries.firstOrNull { it.id == p.entryId } ?: return "This entry is no longer recorded."
+        val latest = minOf(now, latestRecordTime(now))
+        return when {
+            millis > latest -> {
+                "It cannot be later than now (${session.labels.time(now)})."
+            }
+
+            millis < earliestRecordTime() -> {
+                "It cannot be before ${session.labels.dayTime(earliestRecordTime())}."
+            }
+
+            p.end && e.startedAt != null && millis < e.startedAt!! -> {
+                "The end cannot be before the start (${session.labels.time(e.startedAt!!)})."
+            }
+
+            !p.end && e.endedAt != null && millis > e.endedAt!! -> {
+                "The start cannot be after the end (${session.labels.time(e.endedAt!!)})."
+            }
+
+            else -> {
+                null
+            }
+        }
+    }
+
+    /** Moves the picked time by [deltaMillis]; a step past a limit is refused with the reason. */
+    fun onForceTimeStep(deltaMillis: Long) {
+        val p = mutable.value.timePicker ?: return
+        onForceTimeSet(p.valueMillis + deltaMillis)
+    }
+
+    /** Sets the picked time (the picker's fields); out of bounds: refused with the reason. */
+    fun onForceTimeSet(millis: Long) {
+        val p = mutable.value.timePicker ?: return
+        val error = forceTimeError(p, millis)
+        mutable.update {
+            it.copy(
+                timePicker =
+                    if (error != null) {
+                        p.copy(error = error)
+                    } else {
+                        p.copy(valueMillis = millis, valueLabel = session.labels.dayTime(millis), error = null)
+                    },
+            )
+        }
+    }
+
+    /** Closes the picker without changing anything. */
+    fun onForceTimeCancel() = mutable.update { it.copy(timePicker = null) }
+
+    /** Saves the picked time through the core; a refusal stays in the picker with its reason. */
+    fun onForceTimeSave() {
+        val p = mutable.value.timePicker ?: return
+        val error = forceTimeError(p, p.valueMillis)
+        if (error != null) {
+            mutable.update { it.copy(timePicker = p.copy(error = error)) }
+            return
+        }
+        io {
+            val e = entries.first { it.id == p.entryId }
+            try {
+                session.store.updateUseOfForce(
+                    incidentId,
+                    if (p.end) e.copy(endedAt = p.valueMillis) else e.copy(startedAt = p.valueMillis),
+                )
+            } catch (x: SteadyException) {
+                mutable.update { it.copy(timePicker = p.copy(error = errorText(x))) }
+                return@io
+            }
+            mutable.update { it.copy(timePicker = null) }
+            session.changed()
+            load()
+        }
+    }
+
+    /** Asks to remove an entry started by mistake (drafts only); nothing changes until confirmed. */
+    fun onRemoveForceRequest(entryId: String) {
+        if (mutable.value.submitted) return
+        mutable.update { it.copy(removingForceId = entryId) }
+    }
+
+    /** Keeps the entry. */
+    fun onRemoveForceCancel() = mutable.update { it.copy(removingForceId = null) }
+
+    /** Removes the entry through the core (refused once submitted). */
+    fun onRemoveForceConfirm() {
+        val id = mutable.value.removingForceId ?: return
+        mutable.update { it.copy(removingForceId = null, timePicker = it.timePicker?.takeIf { p -> p.entryId != id }) }
+        reloadAfter { session.store.removeUseOfForce(incidentId, id) }
+    }
+
+    /** Why the intervention was used (MHSDS reason); a chosen reason can be changed. */
     fun onReasonChange(
         entryId: String,
         reason: RestrictiveInterventionReason,
@@ -384,8 +616,49 @@ class IncidentViewModel(
         }
     }
 
-    /** Submit: everything waiting is saved first; a refusal shows the s.6(5) items still missing. */
+    /**
+     * Submit was tapped: everything waiting is saved, then the confirmation shows what will be
+     * locked and the s.6(5) items still missing. Nothing is submitted until [onSubmit].
+     */
+    fun onSubmitRequest() {
+        session.persistScope.launch {
+            saver.flush()
+            saver.exclusive {
+                attempt {
+                    val missing =
+                        session.store
+                            .missingUseOfForceItems(incidentId)
+                            .map { MissingItemUi(s65ItemLetter(it), s65ItemDescription(it)) }
+                    val s = mutable.value
+                    val locked =
+                        listOfNotNull(
+                            "When it happened: ${s.occurredAtLabel}",
+                            "Note and place",
+                            "De-escalation tried",
+                            if (s.useOfForce.isEmpty()) null else "Use of force: " + s.useOfForce.joinToString("; ") { it.typeLabel },
+                            if (s.useOfForce.isEmpty()) null else "The s.6(5) answers",
+                            "Injuries, outcome and debriefs",
+                        )
+                    mutable.update {
+                        it.copy(
+                            missing = missing,
+                            confirmSubmit = SubmitConfirmUi(locked, missing, blocked = it.mentalHealthUnit && missing.isNotEmpty()),
+                        )
+                    }
+                }
+            }
+        }
+    }
+
+    /** The confirmation was cancelled: the incident stays a draft. */
+    fun onSubmitCancel() = mutable.update { it.copy(confirmSubmit = null) }
+
+    /**
+     * Submit, confirmed: everything waiting is saved first; a refusal shows the s.6(5) items
+     * still missing. After this the record is locked.
+     */
     fun onSubmit() {
+        mutable.update { it.copy(confirmSubmit = null) }
         session.persistScope.launch {
             saver.flush()
             saver.exclusive {
@@ -405,6 +678,7 @@ class IncidentViewModel(
                         }
                     } catch (e: SteadyException.Validation) {
                         val missing = session.store.missingUseOfForceItems(incidentId)
+                        if (missing.isEmpty()) throw e
                         mutable.update {
                             it.copy(
                                 missing = missing.map { m -> MissingItemUi(s65ItemLetter(m), s65ItemDescription(m)) },
@@ -447,3 +721,6 @@ class IncidentViewModel(
 
     override fun onCleared() = flush()
 }
+
+/** An s.6(5) item's label: "(i) why anyone…", from the core's letter and description. */
+fun s65Label(item: S65Item): String = "(${s65ItemLetter(item)}) ${s65ItemDescription(item)}"

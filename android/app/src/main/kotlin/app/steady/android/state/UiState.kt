@@ -8,6 +8,7 @@ import app.steady.core.model.DeescalationStep
 import app.steady.core.model.IncidentTag
 import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
+import app.steady.core.model.S65Item
 import app.steady.core.model.SheetList
 import app.steady.core.model.SheetText
 
@@ -271,6 +272,35 @@ data class ForceEntryUi(
     val staffText: String,
     val staffError: String? = null,
     val howForceWasUsed: String,
+    /** When it started and ended (epoch milliseconds), null while not recorded. */
+    val startedAt: Long? = null,
+    val endedAt: Long? = null,
+)
+
+/**
+ * The time picker for a use of force's start or end, entered or corrected after the event:
+ * [valueMillis] moves by steps and is saved through the core only on Save. Never later than
+ * now, never before the core's earliest record time, an end never before its start.
+ */
+data class ForceTimePickerUi(
+    val entryId: String,
+    /** True: the end; false: the start. */
+    val end: Boolean,
+    val title: String,
+    val valueMillis: Long,
+    val valueLabel: String,
+    /** Why the last step or Save was refused. */
+    val error: String? = null,
+)
+
+/** The confirmation shown before Submit locks the record: what is locked and what is missing. */
+data class SubmitConfirmUi(
+    /** What will be locked, one line each. */
+    val locked: List<String>,
+    /** s.6(5) items still missing (the core's list). */
+    val missing: List<MissingItemUi>,
+    /** On a mental health unit a missing item stops the submission. */
+    val blocked: Boolean,
 )
 
 /** An s.6(5) item still missing. */
@@ -315,6 +345,29 @@ data class IncidentUiState(
     val debriefPersonNote: String = "",
     val debriefStaffHeld: Boolean? = null,
     val debriefStaffNote: String = "",
+    /** Anything else tried to avoid force (with the ticked steps: s.6(5)(o)). */
+    val otherDeescalation: String = "",
+    /** s.6(5)(i): null while unanswered. */
+    val nonStaffInvolved: Boolean? = null,
+    val nonStaffReason: String = "",
+    /** s.6(5)(j), (k). */
+    val mentalDisorder: String = "",
+    val relevantCharacteristics: String = "",
+    /** s.6(5)(l), (n), (p): null while unanswered. */
+    val learningDisabilityOrAutism: Boolean? = null,
+    val deathOrSeriousInjury: Boolean? = null,
+    val notificationSent: Boolean? = null,
+    /** Each s.6(5) item's label, "(i) why anyone…", from the core's letter and description. */
+    val s65Labels: Map<S65Item, String> = emptyMap(),
+    /** A debrief note typed while held / not held is unanswered: kept here, saved once answered. */
+    val debriefPersonUnsaved: Boolean = false,
+    val debriefStaffUnsaved: Boolean = false,
+    /** The start or end time being entered or corrected, or null. */
+    val timePicker: ForceTimePickerUi? = null,
+    /** The use of force waiting for "Remove" to be confirmed, or null. */
+    val removingForceId: String? = null,
+    /** The Submit confirmation, or null while not asked. */
+    val confirmSubmit: SubmitConfirmUi? = null,
     val missing: List<MissingItemUi> = emptyList(),
     val addenda: List<AddendumUi> = emptyList(),
     val addendumReason: String = "",

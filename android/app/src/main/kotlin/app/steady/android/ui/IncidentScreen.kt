@@ -1,6 +1,9 @@
 // Completing an incident: the prone-hold alert above everything; de-escalation with the
-// person's own "what helps" first; use of force with running timers; staff, injuries,
-// outcome and debriefs; the s.6(5) items still missing; submit; then addenda only.
+// person's own "what helps" first; use of force with running timers, start and end times
+// corrected afterwards, a mistaken entry removed (after a confirmation), the reason changed;
+// every s.6(5) item the core checks, labelled by the core; staff, injuries, outcome and
+// debriefs (held is an explicit answer); the s.6(5) items still missing; Submit asks first and
+// shows what will be locked; then addenda only.
 package app.steady.android.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -13,14 +16,18 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyListScope
 import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.selection.toggleable
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.Check
 import androidx.compose.material3.Button
 import androidx.compose.material3.ButtonDefaults
 import androidx.compose.material3.Checkbox
 import androidx.compose.material3.FilterChip
+import androidx.compose.material3.Icon
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Surface
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
@@ -32,11 +39,14 @@ import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
 import app.steady.android.state.ForceEntryUi
+import app.steady.android.state.ForceTimePickerUi
 import app.steady.android.state.IncidentUiState
 import app.steady.android.state.StrategyUi
+import app.steady.android.state.SubmitConfirmUi
 import app.steady.android.ui.theme.LocalSteadyColors
 import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
+import app.steady.core.model.S65Item
 
 /** Events of the incident screen. */
 data class IncidentEvents(
@@ -53,7 +63,27 @@ data class IncidentEvents(
     val onStaffChange: (String, String) -> Unit = { _, _ -> },
     val onInjuriesChange: (String, String) -> Unit = { _, _ -> },
     val onOutcomeChange: (String) -> Unit = {},
-    val onDebriefChange: (Boolean, Boolean, String) -> Unit = { _, _, _ -> },
+    /** A debrief (true: with the person) was answered: held or not. */
+    val onDebriefHeld: (Boolean, Boolean) -> Unit = { _, _ -> },
+    /** A debrief's note changed (it never answers "held"). */
+    val onDebriefNote: (Boolean, String) -> Unit = { _, _ -> },
+    val onOtherDeescalationChange: (String) -> Unit = {},
+    /** A yes / no s.6(5) answer: (i), (l), (n), (p). */
+    val onS65Answer: (S65Item, Boolean) -> Unit = { _, _ -> },
+    /** An s.6(5) text: (i)'s reason, (j), (k). */
+    val onS65Text: (S65Item, String) -> Unit = { _, _ -> },
+    /** Opens the time picker for an entry's start (false) or end (true). */
+    val onEditForceTime: (String, Boolean) -> Unit = { _, _ -> },
+    val onForceTimeStep: (Long) -> Unit = {},
+    val onForceTimeSave: () -> Unit = {},
+    val onForceTimeCancel: () -> Unit = {},
+    val onRemoveForceRequest: (String) -> Unit = {},
+    val onRemoveForceCancel: () -> Unit = {},
+    val onRemoveForceConfirm: () -> Unit = {},
+    /** Submit tapped: shows the confirmation. */
+    val onSubmitRequest: () -> Unit = {},
+    val onSubmitCancel: () -> Unit = {},
+    /** Submit confirmed: locks the record. */
     val onSubmit: () -> Unit = {},
     val onAddendumReasonChange: (String) -> Unit = {},
     val onAddendumTextChange: (String) -> Unit = {},
@@ -158,6 +188,33 @@ fun IncidentScreen(
                 }
             }
         }
+        // A question being answered (a time, a removal, Submit) takes the screen, as a dialog
+        // would, under the prone alert: nothing else can be tapped by mistake meanwhile.
+        if (!state.submitted && !state.loading) {
+            val picker = state.timePicker
+            val removing = state.useOfForce.firstOrNull { it.id == state.removingForceId }
+            val confirm = state.confirmSubmit
+            when {
+                picker != null -> {
+                    item {
+                        SectionCard(picker.title, MaterialTheme.colorScheme.surfaceVariant, MaterialTheme.colorScheme.onSurfaceVariant) {
+                            TimePicker(picker, events)
+                        }
+                    }
+                    return@SteadyScaffold
+                }
+
+                removing != null -> {
+                    item { RemoveForceCard(removing, events) }
+                    return@SteadyScaffold
+                }
+
+                confirm != null -> {
+                    item { SubmitConfirmCard(confirm, events) }
+                    return@SteadyScaffold
+                }
+            }
+        }
         if (!state.submitted && !state.loading) item { OccurredAtControl(state, events) }
         state.message?.let { item { MessageStrip(it) } }
         if (state.submitted) {
@@ -178,10 +235,16 @@ fun IncidentScreen(
                         .joinToString(". "),
                 )
             }
+            if (state.otherDeescalation.isNotBlank()) item { RecordLine("Also tried", state.otherDeescalation) }
+            if (state.useOfForce.isNotEmpty()) {
+                items(s65Answers(state), key = { "s65-" + it.first }) { (label, value) -> RecordLine(label, value) }
+            }
             item { RecordLine("Injuries to the person", state.injuriesPerson) }
             item { RecordLine("Injuries to staff", state.injuriesStaff) }
             item { RecordLine("Injuries to others", state.injuriesOthers) }
             item { RecordLine("Outcome", state.outcome) }
+            item { RecordLine("Debrief with the person", debriefText(state.debriefPersonHeld, state.debriefPersonNote)) }
+            item { RecordLine("Debrief with staff", debriefText(state.debriefStaffHeld, state.debriefStaffNote)) }
             item { Heading("Addenda") }
             if (state.addenda.isEmpty()) item { Text("None yet.", style = MaterialTheme.typography.bodyLarge) }
             items(state.addenda) { a ->
@@ -213,22 +276,68 @@ fun IncidentScreen(
         }
         item { Text("General steps", style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold) }
         items(state.generalSteps, key = { "step-" + it.key }) { TickRow(it, events.onToggleStep) }
+        item { Field("Anything else tried", state.otherDeescalation, events.onOtherDeescalationChange) }
         if (!forceFirst) forceSection(state, events)
+        val force = state.useOfForce.isNotEmpty()
+        if (force) {
+            item { Heading("People and characteristics") }
+            item {
+                YesNoRow(label(state, S65Item.NON_STAFF_INVOLVEMENT), state.nonStaffInvolved, "Yes, someone was", "No, nobody was") {
+                    events.onS65Answer(S65Item.NON_STAFF_INVOLVEMENT, it)
+                }
+            }
+            if (state.nonStaffInvolved == true) {
+                item {
+                    Field(
+                        "Who, and why they were involved",
+                        state.nonStaffReason,
+                        { events.onS65Text(S65Item.NON_STAFF_INVOLVEMENT, it) },
+                    )
+                }
+            }
+            item { Field(label(state, S65Item.MENTAL_DISORDER), state.mentalDisorder, { events.onS65Text(S65Item.MENTAL_DISORDER, it) }) }
+            item {
+                Field(
+                    label(state, S65Item.RELEVANT_CHARACTERISTICS),
+                    state.relevantCharacteristics,
+                    { events.onS65Text(S65Item.RELEVANT_CHARACTERISTICS, it) },
+                )
+            }
+            item {
+                YesNoRow(label(state, S65Item.LEARNING_DISABILITY_OR_AUTISM), state.learningDisabilityOrAutism) {
+                    events.onS65Answer(S65Item.LEARNING_DISABILITY_OR_AUTISM, it)
+                }
+            }
+        }
         item { Heading("Injuries") }
         item { Field("To the person", state.injuriesPerson, { events.onInjuriesChange("person", it) }) }
         item { Field("To staff", state.injuriesStaff, { events.onInjuriesChange("staff", it) }) }
         item { Field("To others", state.injuriesOthers, { events.onInjuriesChange("others", it) }) }
         item { Heading("Outcome") }
         item { Field("What happened afterwards", state.outcome, events.onOutcomeChange) }
-        item { Heading("Debrief") }
-        item {
-            DebriefRow("With the person", state.debriefPersonHeld, state.debriefPersonNote) { held, note ->
-                events.onDebriefChange(true, held, note)
+        if (force) {
+            item {
+                YesNoRow(label(state, S65Item.DEATH_OR_SERIOUS_INJURY), state.deathOrSeriousInjury) {
+                    events.onS65Answer(S65Item.DEATH_OR_SERIOUS_INJURY, it)
+                }
             }
         }
+        item { Heading("Debrief") }
         item {
-            DebriefRow("With staff", state.debriefStaffHeld, state.debriefStaffNote) { held, note ->
-                events.onDebriefChange(false, held, note)
+            DebriefRow("With the person", state.debriefPersonHeld, state.debriefPersonNote, state.debriefPersonUnsaved, {
+                events.onDebriefHeld(true, it)
+            }) { events.onDebriefNote(true, it) }
+        }
+        item {
+            DebriefRow("With staff", state.debriefStaffHeld, state.debriefStaffNote, state.debriefStaffUnsaved, {
+                events.onDebriefHeld(false, it)
+            }) { events.onDebriefNote(false, it) }
+        }
+        if (force) {
+            item {
+                YesNoRow(label(state, S65Item.NOTIFICATION_SENT), state.notificationSent) {
+                    events.onS65Answer(S65Item.NOTIFICATION_SENT, it)
+                }
             }
         }
         if (state.missing.isNotEmpty()) {
@@ -243,9 +352,120 @@ fun IncidentScreen(
             }
         }
         item {
-            Button(onClick = events.onSubmit, modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp)) { Text("Submit") }
+            Button(onClick = events.onSubmitRequest, modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp)) { Text("Submit") }
         }
     }
+}
+
+/** The core's label of an s.6(5) item, "(i) why anyone…" (letter and description). */
+private fun label(
+    state: IncidentUiState,
+    item: S65Item,
+): String = state.s65Labels[item].orEmpty()
+
+private fun yesNo(value: Boolean?): String =
+    when (value) {
+        true -> "Yes"
+        false -> "No"
+        null -> ""
+    }
+
+private fun debriefText(
+    held: Boolean?,
+    note: String,
+): String =
+    when (held) {
+        true -> "Held" + if (note.isBlank()) "" else ": $note"
+        false -> "Not held" + if (note.isBlank()) "" else ": $note"
+        null -> ""
+    }
+
+/** The s.6(5) answers of a submitted record, as label and value. */
+private fun s65Answers(state: IncidentUiState): List<Pair<String, String>> =
+    listOf(
+        label(state, S65Item.NON_STAFF_INVOLVEMENT) to
+            (yesNo(state.nonStaffInvolved) + if (state.nonStaffInvolved == true) ": ${state.nonStaffReason}" else ""),
+        label(state, S65Item.MENTAL_DISORDER) to state.mentalDisorder,
+        label(state, S65Item.RELEVANT_CHARACTERISTICS) to state.relevantCharacteristics,
+        label(state, S65Item.LEARNING_DISABILITY_OR_AUTISM) to yesNo(state.learningDisabilityOrAutism),
+        label(state, S65Item.DEATH_OR_SERIOUS_INJURY) to yesNo(state.deathOrSeriousInjury),
+        label(state, S65Item.NOTIFICATION_SENT) to yesNo(state.notificationSent),
+    )
+
+/** "Submit this incident?": what will be locked, the s.6(5) items missing, then the choice. */
+@Composable
+private fun SubmitConfirmCard(
+    confirm: SubmitConfirmUi,
+    events: IncidentEvents,
+) {
+    SectionCard(
+        "Submit this incident?",
+        MaterialTheme.colorScheme.secondaryContainer,
+        MaterialTheme.colorScheme.onSecondaryContainer,
+        modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite },
+    ) {
+        Text("Once submitted it is locked for good; corrections are addenda. This locks:", style = MaterialTheme.typography.bodyLarge)
+        confirm.locked.forEach { Text("• $it", style = MaterialTheme.typography.bodyLarge) }
+        if (confirm.missing.isNotEmpty()) {
+            Text(
+                if (confirm.blocked) {
+                    "Required on this unit before it can be submitted (s.6(5)):"
+                } else {
+                    "Not recorded yet (s.6(5)); you can submit, but they should be recorded:"
+                },
+                style = MaterialTheme.typography.bodyLarge,
+                fontWeight = FontWeight.Bold,
+            )
+            confirm.missing.forEach { m -> Text("(${m.letter}) ${m.description}", style = MaterialTheme.typography.bodyLarge) }
+        }
+        Row(
+            Modifier.fillMaxWidth(),
+            verticalAlignment = Alignment.CenterVertically,
+            horizontalArrangement = Arrangement.spacedBy(8.dp, Alignment.End),
+        ) {
+            TextButton(onClick = events.onSubmitCancel, modifier = Modifier.heightIn(min = 48.dp)) {
+                Text(if (confirm.blocked) "Back to the record" else "Keep editing")
+            }
+            if (!confirm.blocked) {
+                Button(onClick = events.onSubmit, modifier = Modifier.heightIn(min = 48.dp)) { Text("Submit and lock") }
+            }
+        }
+    }
+}
+
+/** A yes / no answer that starts unanswered; the chosen one carries a check mark. */
+@Composable
+private fun YesNoRow(
+    title: String,
+    value: Boolean?,
+    yes: String = "Yes",
+    no: String = "No",
+    onAnswer: (Boolean) -> Unit,
+) {
+    Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
+        Text(title, style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            CheckChip(value == true, yes) { onAnswer(true) }
+            CheckChip(value == false, no) { onAnswer(false) }
+        }
+        if (value == null) Text("Not answered yet", style = MaterialTheme.typography.bodyMedium)
+    }
+}
+
+/** A chip whose selected state shows as a check mark too, not only as a fill. */
+@Composable
+private fun CheckChip(
+    selected: Boolean,
+    text: String,
+    onClick: () -> Unit,
+) {
+    FilterChip(
+        selected = selected,
+        onClick = onClick,
+        label = { Text(text) },
+        leadingIcon = if (selected) ({ Icon(Icons.Filled.Check, contentDescription = null) }) else null,
+        modifier = Modifier.heightIn(min = 48.dp),
+    )
 }
 
 private fun LazyListScope.forceSection(
@@ -343,33 +563,117 @@ private fun ForceEntry(
                 modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp),
             ) { Text("Stop: it has ended") }
         }
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            OutlinedButton(onClick = { events.onEditForceTime(e.id, false) }, modifier = Modifier.heightIn(min = 48.dp)) {
+                Text("Correct the start")
+            }
+            OutlinedButton(onClick = { events.onEditForceTime(e.id, true) }, modifier = Modifier.heightIn(min = 48.dp)) {
+                Text(if (e.endedAt == null) "Enter when it ended" else "Correct the end")
+            }
+        }
         FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            FilterChip(
-                selected = e.inCarePlan == true,
-                onClick = { events.onInCarePlan(e.id, true) },
-                label = { Text("In care plan") },
-                modifier = Modifier.heightIn(min = 48.dp),
-            )
-            FilterChip(
-                selected = e.inCarePlan == false,
-                onClick = { events.onInCarePlan(e.id, false) },
-                label = { Text("Not in care plan") },
-                modifier = Modifier.heightIn(min = 48.dp),
-            )
+            CheckChip(e.inCarePlan == true, "In care plan") { events.onInCarePlan(e.id, true) }
+            CheckChip(e.inCarePlan == false, "Not in care plan") { events.onInCarePlan(e.id, false) }
         }
         Text("Reason", style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+        if (e.reason != null) Text("Tap another reason to change it.", style = MaterialTheme.typography.bodyMedium)
         FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            reasons.filter { e.reason == null || it.first == e.reason }.forEach { (reason, label) ->
-                FilterChip(
-                    selected = reason == e.reason,
-                    onClick = { events.onReasonChange(e.id, reason) },
-                    label = { Text(label) },
-                    modifier = Modifier.heightIn(min = 48.dp),
-                )
+            reasons.forEach { (reason, label) ->
+                CheckChip(reason == e.reason, label) { events.onReasonChange(e.id, reason) }
             }
         }
         Field("How force was used", e.howForceWasUsed, { events.onHowForceChange(e.id, it) })
         Field("Staff involved (name, job title; one a line)", e.staffText, { events.onStaffChange(e.id, it) }, e.staffError)
+        TextButton(onClick = { events.onRemoveForceRequest(e.id) }, modifier = Modifier.heightIn(min = 48.dp)) {
+            Text("Started by mistake? Remove this entry")
+        }
+    }
+}
+
+/** "Remove this entry?": for an entry started by mistake, while the incident is a draft. */
+@Composable
+private fun RemoveForceCard(
+    e: ForceEntryUi,
+    events: IncidentEvents,
+) {
+    SectionCard(
+        "Remove this use of force?",
+        MaterialTheme.colorScheme.errorContainer,
+        MaterialTheme.colorScheme.onErrorContainer,
+        modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite },
+    ) {
+        Text(e.typeLabel, style = MaterialTheme.typography.titleMedium, fontWeight = FontWeight.Bold)
+        e.startedLabel?.let { Text(it, style = MaterialTheme.typography.bodyLarge) }
+        Text(
+            "Only for an entry started by mistake: it is taken out of this draft with its times, reason and staff.",
+            style = MaterialTheme.typography.bodyLarge,
+        )
+        Row(
+            Modifier.fillMaxWidth(),
+            verticalAlignment = Alignment.CenterVertically,
+            horizontalArrangement = Arrangement.spacedBy(8.dp, Alignment.End),
+        ) {
+            TextButton(onClick = events.onRemoveForceCancel, modifier = Modifier.heightIn(min = 48.dp)) { Text("Keep") }
+            Button(
+                onClick = events.onRemoveForceConfirm,
+                colors =
+                    ButtonDefaults.buttonColors(
+                        containerColor = MaterialTheme.colorScheme.error,
+                        contentColor = MaterialTheme.colorScheme.onError,
+                    ),
+                modifier = Modifier.heightIn(min = 48.dp),
+            ) { Text("Remove") }
+        }
+    }
+}
+
+/** The steps offered by the start / end time picker: label, what TalkBack reads, milliseconds. */
+private val pickerSteps =
+    listOf(
+        Triple("−1 h", "1 hour earlier", -60 * 60_000L),
+        Triple("−15 min", "15 minutes earlier", -15 * 60_000L),
+        Triple("−1 min", "1 minute earlier", -60_000L),
+        Triple("+1 min", "1 minute later", 60_000L),
+        Triple("+15 min", "15 minutes later", 15 * 60_000L),
+        Triple("+1 h", "1 hour later", 60 * 60_000L),
+    )
+
+/** A start or end time entered or corrected after the event: steps, then Save or Cancel. */
+@Composable
+private fun TimePicker(
+    p: ForceTimePickerUi,
+    events: IncidentEvents,
+) {
+    Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
+        Text(
+            p.valueLabel,
+            style = MaterialTheme.typography.titleMedium,
+            modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite },
+        )
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            pickerSteps.forEach { (label, spoken, millis) ->
+                OutlinedButton(
+                    onClick = { events.onForceTimeStep(millis) },
+                    modifier = Modifier.heightIn(min = 48.dp).semantics { contentDescription = "Make the time $spoken" },
+                ) { Text(label) }
+            }
+        }
+        p.error?.let {
+            Text(
+                it,
+                color = MaterialTheme.colorScheme.error,
+                style = MaterialTheme.typography.bodyMedium,
+                modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite },
+            )
+        }
+        Row(
+            Modifier.fillMaxWidth(),
+            verticalAlignment = Alignment.CenterVertically,
+            horizontalArrangement = Arrangement.spacedBy(8.dp, Alignment.End),
+        ) {
+            TextButton(onClick = events.onForceTimeCancel, modifier = Modifier.heightIn(min = 48.dp)) { Text("Cancel") }
+            Button(onClick = events.onForceTimeSave, modifier = Modifier.heightIn(min = 48.dp)) { Text("Save time") }
+        }
     }
 }
 
@@ -378,21 +682,17 @@ private fun DebriefRow(
     title: String,
     held: Boolean?,
     note: String,
-    onChange: (Boolean, String) -> Unit,
+    unsaved: Boolean,
+    onHeld: (Boolean) -> Unit,
+    onNote: (String) -> Unit,
 ) {
     Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
-        Text(title, style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
-        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            FilterChip(
-                selected = held == true,
-                onClick = { onChange(true, note) },
-                label = { Text("Held") },
-                modifier = Modifier.heightIn(min = 48.dp),
-            )
-            FilterChip(selected = held == false, onClick = {
-                onChange(false, note)
-            }, label = { Text("Not held") }, modifier = Modifier.heightIn(min = 48.dp))
-        }
-        Field(if (held == false) "Why not" else "Notes", note, { onChange(held ?: true, it) })
+        YesNoRow(title, held, "Held", "Not held", onHeld)
+        Field(
+            if (held == false) "Why not" else "Notes",
+            note,
+            onNote,
+            error = if (unsaved) "Not saved yet: answer held or not held first" else null,
+        )
     }
 }
