@@ -50,6 +50,9 @@ class MainActivity : ComponentActivity() {
             SteadyTheme(dark = isSystemInDarkTheme()) {
                 val open = session
                 if (open != null) {
+                    // The notification permission is asked at enrolment or with a draft open,
+                    // never during a hold (ProneAlerts decides; this shows the system dialog).
+                    ProneAlertPermissionPrompt(ProneAlarms.alerts(this))
                     SteadyApp(open, start, onSignedOut = { recreate() })
                 } else {
                     Surface(Modifier.fillMaxSize()) {

@@ -24,6 +24,7 @@ class SteadyApplication : Application() {
     override fun onCreate() {
         super.onCreate()
         initTls()
+        ProneAlarms.createChannel(this)
     }
 
     /**
@@ -78,6 +79,7 @@ class SteadyApplication : Application() {
                 }
             }
         SyncScheduling.schedulePeriodic(this)
-        return SteadySession(store, hooks)
+        // The prone-hold alarms follow the store from now on, whichever screen is open.
+        return SteadySession(store, hooks).also { ProneAlarms.watch(this, it) }
     }
 }
