@@ -630,6 +630,7 @@ private fun RemoveForceCard(
 /** The steps offered by the start / end time picker: label, what TalkBack reads, milliseconds. */
 private val pickerSteps =
     listOf(
+        Triple("−1 day", "1 day earlier", -24 * 60 * 60_000L),
         Triple("−1 h", "1 hour earlier", -60 * 60_000L),
         Triple("−15 min", "15 minutes earlier", -15 * 60_000L),
         Triple("−1 min", "1 minute earlier", -60_000L),

@@ -151,6 +151,62 @@ fun demoScreens(devices: MutableList<Device>): List<Pair<String, @Composable () 
             onShiftOccurredAt(15 * 60_000L)
             onShiftOccurredAt(60 * 60_000L)
         }
+    // A use of force on a mental health ward written up afterwards: the s.6(5) inputs partly
+    // answered, a debrief note waiting for held / not held, and the start time being corrected;
+    // then the same record asking to remove an entry, and the Submit confirmation.
+    val mhWard = DemoServer.newUnit("Cedar Ward", mentalHealthUnit = true)
+    val wardLead = Device().join(mhWard, Role.LEAD, "Priya Shah", "Ward manager").also { devices += it }
+    val kai =
+        wardLead.store.createPerson(
+            mhWard,
+            app.steady.core.model
+                .NewPerson("Kai Thornbury", "Kai", "CW000456"),
+        )
+
+    fun wardIncident(): IncidentViewModel {
+        val wardId =
+            wardLead.store.captureIncident(
+                QuickCapture(unitId = mhWard, personId = kai, note = "Restrained after assault on a peer"),
+            )
+        return IncidentViewModel(wardLead.session, wardId, saveDelayMillis = 0, ticker = false).apply {
+            onStartForce(RestrictiveInterventionType.PHYSICAL_STANDING, RestrictiveInterventionReason.PREVENT_VIOLENCE_TO_OTHERS)
+            wardLead.clock.advance(30 * 60_000L)
+            val hold =
+                state.value.useOfForce
+                    .single()
+                    .id
+            onEditForceTime(hold, true)
+            onForceTimeStep(-18 * 60_000L)
+            onForceTimeSave()
+            onS65Answer(app.steady.core.model.S65Item.NON_STAFF_INVOLVEMENT, true)
+            onS65Text(app.steady.core.model.S65Item.NON_STAFF_INVOLVEMENT, "A visiting police officer helped")
+            onS65Text(app.steady.core.model.S65Item.MENTAL_DISORDER, "Not known")
+            onDebriefNote(true, "Kai asked to talk tomorrow morning")
+        }
+    }
+    val wardAnswers = wardIncident()
+    val wardPicker =
+        wardIncident().apply {
+            onEditForceTime(
+                state.value.useOfForce
+                    .single()
+                    .id,
+                false,
+            )
+            onForceTimeStep(-5 * 60_000L)
+            onForceTimeStep(60 * 60_000L)
+        }
+    val wardRemove =
+        wardIncident().apply {
+            onStartForce(RestrictiveInterventionType.PHYSICAL_PRONE, null)
+            onRemoveForceRequest(
+                state.value.useOfForce
+                    .first { it.typeLabel.contains("rone") }
+                    .id,
+            )
+        }
+    val wardConfirm = wardIncident().apply { onSubmitRequest() }
+    val homeConfirm = IncidentViewModel(s, lateId, saveDelayMillis = 0, ticker = false).apply { onSubmitRequest() }
     val incidents = IncidentsViewModel(s)
     val guidance =
         GuidanceViewModel(s).apply {
@@ -224,5 +280,24 @@ fun demoScreens(devices: MutableList<Device>): List<Pair<String, @Composable () 
         },
         "18-capture-keep-draft" to { CaptureScreen(captureLeaving.state.value, CaptureEvents()) },
         "19-people-drafts" to { PeopleScreen(peopleWithDrafts.state.value, {}, {}, {}, {}, {}) },
+        "20-incident-s65" to {
+            // The de-escalation lists, the reasons not chosen and the start buttons left out, so
+            // the use-of-force card, the s.6(5) answers and the unanswered debrief come into the
+            // rendered height.
+            val w = wardAnswers.state.value
+            IncidentScreen(
+                w.copy(
+                    ownStrategies = emptyList(),
+                    generalSteps = emptyList(),
+                    reasonChoices = w.reasonChoices.filter { (r, _) -> w.useOfForce.any { it.reason == r } },
+                    interventionChoices = emptyList(),
+                ),
+                IncidentEvents(),
+            )
+        },
+        "21-incident-time-picker" to { IncidentScreen(wardPicker.state.value, IncidentEvents()) },
+        "22-incident-remove-force" to { IncidentScreen(wardRemove.state.value, IncidentEvents()) },
+        "23-incident-submit-blocked" to { IncidentScreen(wardConfirm.state.value, IncidentEvents()) },
+        "24-incident-submit-confirm" to { IncidentScreen(homeConfirm.state.value, IncidentEvents()) },
     )
 }
