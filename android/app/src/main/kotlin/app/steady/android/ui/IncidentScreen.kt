@@ -6,6 +6,7 @@
 // shows what will be locked; then addenda only.
 package app.steady.android.ui
 
+import androidx.compose.foundation.BorderStroke
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.FlowRow
@@ -22,6 +23,7 @@ import androidx.compose.material3.Button
 import androidx.compose.material3.ButtonDefaults
 import androidx.compose.material3.Checkbox
 import androidx.compose.material3.FilterChip
+import androidx.compose.material3.FilterChipDefaults
 import androidx.compose.material3.Icon
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
@@ -464,6 +466,16 @@ private fun CheckChip(
         onClick = onClick,
         label = { Text(text) },
         leadingIcon = if (selected) ({ Icon(Icons.Filled.Check, contentDescription = null) }) else null,
+        // Inside the grey use-of-force card the default border and selected fill nearly vanish
+        // (apps.md F3): the theme's outline for every border, the primary container when chosen.
+        colors = FilterChipDefaults.filterChipColors(selectedContainerColor = MaterialTheme.colorScheme.primaryContainer),
+        border =
+            FilterChipDefaults.filterChipBorder(
+                enabled = true,
+                selected = selected,
+                borderColor = MaterialTheme.colorScheme.outline,
+                selectedBorderColor = MaterialTheme.colorScheme.primary,
+            ),
         modifier = Modifier.heightIn(min = 48.dp),
     )
 }
@@ -564,10 +576,18 @@ private fun ForceEntry(
             ) { Text("Stop: it has ended") }
         }
         FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
-            OutlinedButton(onClick = { events.onEditForceTime(e.id, false) }, modifier = Modifier.heightIn(min = 48.dp)) {
+            OutlinedButton(
+                onClick = { events.onEditForceTime(e.id, false) },
+                border = BorderStroke(1.dp, MaterialTheme.colorScheme.outline),
+                modifier = Modifier.heightIn(min = 48.dp),
+            ) {
                 Text("Correct the start")
             }
-            OutlinedButton(onClick = { events.onEditForceTime(e.id, true) }, modifier = Modifier.heightIn(min = 48.dp)) {
+            OutlinedButton(
+                onClick = { events.onEditForceTime(e.id, true) },
+                border = BorderStroke(1.dp, MaterialTheme.colorScheme.outline),
+                modifier = Modifier.heightIn(min = 48.dp),
+            ) {
                 Text(if (e.endedAt == null) "Enter when it ended" else "Correct the end")
             }
         }
@@ -655,6 +675,7 @@ private fun TimePicker(
             pickerSteps.forEach { (label, spoken, millis) ->
                 OutlinedButton(
                     onClick = { events.onForceTimeStep(millis) },
+                    border = BorderStroke(1.dp, MaterialTheme.colorScheme.outline),
                     modifier = Modifier.heightIn(min = 48.dp).semantics { contentDescription = "Make the time $spoken" },
                 ) { Text(label) }
             }
