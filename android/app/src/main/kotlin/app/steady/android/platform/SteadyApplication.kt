@@ -80,6 +80,11 @@ class SteadyApplication : Application() {
             }
         SyncScheduling.schedulePeriodic(this)
         // The prone-hold alarms follow the store from now on, whichever screen is open.
-        return SteadySession(store, hooks).also { ProneAlarms.watch(this, it) }
+        return SteadySession(store, hooks).also {
+            // A placement that ended while the app was closed goes now, before any screen shows
+            // it (a failure leaves it for the purge after the next sync).
+            runCatching { it.purgeEndedPlacements() }
+            ProneAlarms.watch(this, it)
+        }
     }
 }

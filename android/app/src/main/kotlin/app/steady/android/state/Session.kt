@@ -52,6 +52,13 @@ class SteadySession(
         revisionFlow.update { it + 1 }
     }
 
+    /**
+     * At start-up: a placement that ended while the app was closed is removed from the phone now,
+     * not only after the next sync (a unit with changes still to send keeps them until they have
+     * reached the server; refused changes stay listed). Returns the units removed.
+     */
+    fun purgeEndedPlacements(): List<String> = store.purgeEndedUnits().also { if (it.isNotEmpty()) changed() }
+
     /** The server this device enrolled with, if any. */
     fun serverUrl(): String? = store.syncStatus().serverUrl
 
