@@ -54,23 +54,10 @@ impl Store {
     pub fn export_quarantined(&self) -> Result<String> {
         let device_id = self.device_id().to_string();
         self.write(|w| {
-            let changes = {
-                let mut stmt = w.tx().prepare(
-                    "SELECT op, COALESCE(reason, ''), COALESCE(detail, '') FROM outbox \
-                     WHERE state = 'quarantined' ORDER BY seq",
-                )?;
-                let rows = stmt.query_map([], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                })?;
-                let mut changes = Vec::new();
-                for row in rows {
-                    let (op, reason, detail) = row?;
-                    let op: Operation = serde_json::from_str(&op)?;
-                    changes.push(serde_json::json!({
+            let changes: Vec<serde_json::Value> = crate::sync::review::quarantined(w.tx())?
+                .into_iter()
+                .map(|(op, reason, detail)| {
+                    serde_json::json!({
                         "op_id": op.op_id,
                         "unit_id": op.unit_id,
                         "entity": op.entity,
@@ -78,10 +65,9 @@ impl Store {
                         "reason": reason,
                         "detail": detail,
                         "op": op,
-                    }));
-                }
-                changes
-            };
+                    })
+                })
+                .collect();
             let exported_at = w.now();
             w.audit(
                 "export",

@@ -17,7 +17,7 @@
 mod engine;
 mod enrolment;
 mod resync;
-mod review;
+pub(crate) mod review;
 mod state;
 pub mod transport;
 

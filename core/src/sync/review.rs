@@ -90,6 +90,27 @@ pub struct QuarantinedChange {
     pub detail: String,
 }
 
+/// Every operation the server refused, oldest first, with its reason and detail.
+pub(crate) fn quarantined(conn: &rusqlite::Connection) -> Result<Vec<(Operation, String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT op, COALESCE(reason, ''), COALESCE(detail, '') FROM outbox \
+         WHERE state = 'quarantined' ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (op, reason, detail) = row?;
+        out.push((serde_json::from_str(&op)?, reason, detail));
+    }
+    Ok(out)
+}
+
 impl Store {
     /// Where sync stands: enrolment, what waits, what needs the user, the last success and error.
     pub fn sync_status(&self) -> Result<SyncStatus> {
@@ -187,21 +208,8 @@ impl Store {
     /// Changes the server refused, oldest first, with why.
     pub fn quarantined_operations(&self) -> Result<Vec<QuarantinedChange>> {
         self.read(|tx| {
-            let mut stmt = tx.prepare(
-                "SELECT op, COALESCE(reason, ''), COALESCE(detail, '') FROM outbox \
-                 WHERE state = 'quarantined' ORDER BY seq",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })?;
             let mut changes = Vec::new();
-            for row in rows {
-                let (op, reason, detail) = row?;
-                let op: Operation = serde_json::from_str(&op)?;
+            for (op, reason, detail) in quarantined(tx)? {
                 changes.push(QuarantinedChange {
                     op_id: op.op_id,
                     entity: op.entity,
