@@ -63,6 +63,15 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
+    /// Every kind.
+    pub const ALL: [EntityKind; 5] = [
+        EntityKind::Person,
+        EntityKind::Sheet,
+        EntityKind::Incident,
+        EntityKind::ChecklistRun,
+        EntityKind::Guidance,
+    ];
+
     /// The name used in the store and on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -76,15 +85,7 @@ impl EntityKind {
 
     /// The kind named `name` in the store or on the wire.
     pub fn parse(name: &str) -> Option<Self> {
-        [
-            EntityKind::Person,
-            EntityKind::Sheet,
-            EntityKind::Incident,
-            EntityKind::ChecklistRun,
-            EntityKind::Guidance,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == name)
+        EntityKind::ALL.into_iter().find(|k| k.as_str() == name)
     }
 }
 
@@ -461,6 +462,16 @@ pub enum OpOutcome {
         /// In words, for the person who sees it quarantined.
         detail: String,
     },
+}
+
+impl OpOutcome {
+    /// Leaves every winner's value out ([`Winner::withhold`]): what the server keeps to answer a
+    /// retried op names the winners, not what they hold.
+    pub fn withhold_winners(&mut self) {
+        if let OpOutcome::Superseded { winners, .. } = self {
+            winners.iter_mut().for_each(Winner::withhold);
+        }
+    }
 }
 
 /// The outcome of one pushed operation.

@@ -99,13 +99,7 @@ impl Bytes<'_> {
     }
 }
 
-const KINDS: [EntityKind; 5] = [
-    EntityKind::Person,
-    EntityKind::Sheet,
-    EntityKind::Incident,
-    EntityKind::ChecklistRun,
-    EntityKind::Guidance,
-];
+const KINDS: [EntityKind; 5] = EntityKind::ALL;
 const IDS: [&str; 4] = ["r1", "r2", "r3", "r4"];
 const UNITS: [&str; 3] = ["ward-a", "ward-b", "ward-c"];
 const FIELDS: [&str; 5] = ["note", "status", "display_name", "tags", "person_id"];
@@ -512,9 +506,7 @@ pub fn sync_plan(data: &[u8]) {
 /// An outcome with every winner's value withheld.
 fn stripped(outcome: &OpOutcome) -> OpOutcome {
     let mut outcome = outcome.clone();
-    if let OpOutcome::Superseded { winners, .. } = &mut outcome {
-        winners.iter_mut().for_each(|w| w.withhold());
-    }
+    outcome.withhold_winners();
     outcome
 }
 

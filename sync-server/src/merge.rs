@@ -371,7 +371,7 @@ pub fn plan(actor: Actor<'_>, ops: &[Operation], mut known: Known, now: Timestam
                 // pull carries those): a push never makes the server store what others wrote
                 // again.
                 let mut kept = outcome.clone();
-                withhold_all(&mut kept);
+                kept.withhold_winners();
                 known
                     .answered
                     .insert(op.op_id.clone(), (sender, kept.clone()));
@@ -404,12 +404,6 @@ pub fn plan(actor: Actor<'_>, ops: &[Operation], mut known: Known, now: Timestam
         });
     }
     plan
-}
-
-fn withhold_all(outcome: &mut OpOutcome) {
-    if let OpOutcome::Superseded { winners, .. } = outcome {
-        winners.iter_mut().for_each(Winner::withhold);
-    }
 }
 
 /// The most bytes of winning values one push answer carries beyond the pushed values' own
@@ -559,7 +553,7 @@ fn decide(
         now,
         creating: existing.is_none(),
     };
-    if let Err(broken) = record_schema::check_op(op, &ctx) {
+    if let Err(broken) = record_schema::check_values(op, &ctx) {
         return reject(broken.reason, bounded(broken.to_string()));
     }
 
@@ -567,26 +561,18 @@ fn decide(
         return refused;
     }
 
-    if let Some(existing) = &existing {
-        if existing.unit_id != op.unit_id {
-            return reject(
-                RejectReason::UnitMismatch,
-                "the record belongs to another unit",
-            );
-        }
-        if existing.locked {
-            let new_addendum = match &op.change {
-                Change::Item { list, item_id, .. } if list == ADDENDA_LIST => {
-                    !known.cells.contains_key(&cell(op, list, item_id))
-                }
-                _ => false,
-            };
-            if !new_addendum {
-                return reject(
-                    RejectReason::Locked,
-                    "the incident is submitted: only new addenda can be added",
-                );
+    if existing.as_ref().is_some_and(|e| e.locked) {
+        let new_addendum = match &op.change {
+            Change::Item { list, item_id, .. } if list == ADDENDA_LIST => {
+                !known.cells.contains_key(&cell(op, list, item_id))
             }
+            _ => false,
+        };
+        if !new_addendum {
+            return reject(
+                RejectReason::Locked,
+                "the incident is submitted: only new addenda can be added",
+            );
         }
     }
     if let Err(refused) = check_whole_record(op, known, &writer) {

@@ -307,3 +307,24 @@ macro_rules! on_both_back_ends {
         )*
     };
 }
+
+/// How many cases a property test runs: `PROPTEST_CASES`, else `default` (CI's size).
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The property tests' seed: the same cases on every run unless `PROPTEST_RNG_SEED` names
+/// another (a number, or `random` to explore: proptest prints the seed of a failure). A failure
+/// is also written to `proptest-regressions/` beside the test, which proptest replays first on
+/// every run: commit it with the fix.
+pub fn proptest_rng_seed() -> proptest::test_runner::RngSeed {
+    use proptest::test_runner::RngSeed;
+    match std::env::var("PROPTEST_RNG_SEED").as_deref() {
+        Ok("random") => RngSeed::Random,
+        Ok(n) => RngSeed::Fixed(n.parse().expect("PROPTEST_RNG_SEED: a number or `random`")),
+        Err(_) => RngSeed::Fixed(20_261_203),
+    }
+}

@@ -183,13 +183,7 @@ impl Row {
     }
 }
 
-const KINDS: [EntityKind; 5] = [
-    EntityKind::Person,
-    EntityKind::Sheet,
-    EntityKind::Incident,
-    EntityKind::ChecklistRun,
-    EntityKind::Guidance,
-];
+const KINDS: [EntityKind; 5] = EntityKind::ALL;
 
 /// Plain HTTP to the server, as any client (or attacker) could speak it.
 struct Http {

@@ -903,31 +903,11 @@ fn check_replicas(phones: &[Phone], fresh: &Phone, known: &Known, wire: &Wire) {
     }
 }
 
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(64)
-}
-
-/// The same sequences on every run unless `PROPTEST_RNG_SEED` names another seed (a number, or
-/// `random` to explore: proptest prints the seed of a failure). A failure is also written to
-/// `proptest-regressions/model.txt` beside this file, which proptest replays first on every run:
-/// commit it with the fix.
-fn rng_seed() -> proptest::test_runner::RngSeed {
-    use proptest::test_runner::RngSeed;
-    match std::env::var("PROPTEST_RNG_SEED").as_deref() {
-        Ok("random") => RngSeed::Random,
-        Ok(n) => RngSeed::Fixed(n.parse().expect("PROPTEST_RNG_SEED: a number or `random`")),
-        Err(_) => RngSeed::Fixed(20_261_203),
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: cases(),
+        cases: steady_e2e::proptest_cases(64),
         max_shrink_iters: 200,
-        rng_seed: rng_seed(),
+        rng_seed: steady_e2e::proptest_rng_seed(),
         ..ProptestConfig::default()
     })]
 

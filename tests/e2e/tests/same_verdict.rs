@@ -23,13 +23,7 @@ const DEVICE: &str = "dev-a";
 const NAME: &str = "Alex Morgan";
 const JOB: &str = "Support worker";
 
-const KINDS: [EntityKind; 5] = [
-    EntityKind::Person,
-    EntityKind::Sheet,
-    EntityKind::Incident,
-    EntityKind::ChecklistRun,
-    EntityKind::Guidance,
-];
+const KINDS: [EntityKind; 5] = EntityKind::ALL;
 
 /// Real field names of every kind, and a few no kind has.
 const FIELDS: &[&str] = &[
@@ -206,8 +200,9 @@ fn known(op: &Operation, creating: bool) -> Known {
     known
 }
 
-fn same_verdict(kind: EntityKind, change: Change, role: Role, creating: bool) {
-    let op = Operation {
+/// An op of this device on record "sam" of ward-a, stamped a second before now.
+fn op_on_sam(kind: EntityKind, change: Change) -> Operation {
+    Operation {
         op_id: "op-1".into(),
         entity: kind,
         entity_id: "sam".into(),
@@ -218,7 +213,11 @@ fn same_verdict(kind: EntityKind, change: Change, role: Role, creating: bool) {
             counter: 0,
             device: DEVICE.into(),
         },
-    };
+    }
+}
+
+fn same_verdict(kind: EntityKind, change: Change, role: Role, creating: bool) {
+    let op = op_on_sam(kind, change);
     let device = record_schema::check_op(
         &op,
         &Context {
@@ -267,26 +266,10 @@ fn same_verdict(kind: EntityKind, change: Change, role: Role, creating: bool) {
     }
 }
 
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(512)
-}
-
-fn rng_seed() -> proptest::test_runner::RngSeed {
-    use proptest::test_runner::RngSeed;
-    match std::env::var("PROPTEST_RNG_SEED").as_deref() {
-        Ok("random") => RngSeed::Random,
-        Ok(n) => RngSeed::Fixed(n.parse().expect("PROPTEST_RNG_SEED: a number or `random`")),
-        Err(_) => RngSeed::Fixed(20_261_203),
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: cases(),
-        rng_seed: rng_seed(),
+        cases: steady_e2e::proptest_cases(512),
+        rng_seed: steady_e2e::proptest_rng_seed(),
         ..ProptestConfig::default()
     })]
 
@@ -317,18 +300,7 @@ fn the_cases_include_both_verdicts() {
         now: NOW,
         creating: false,
     };
-    let op = |change| Operation {
-        op_id: "o".into(),
-        entity: EntityKind::Incident,
-        entity_id: "sam".into(),
-        unit_id: "ward-a".into(),
-        change,
-        stamp: Hlc {
-            wall_ms: NOW.0 - 1_000,
-            counter: 0,
-            device: DEVICE.into(),
-        },
-    };
+    let op = |change| op_on_sam(EntityKind::Incident, change);
     assert!(record_schema::check_op(&op(taken), &ctx).is_ok());
     assert!(record_schema::check_op(&op(refused), &ctx).is_err());
 }
