@@ -29,6 +29,7 @@ on_both_back_ends!(
     a_use_of_force_in_a_mental_health_unit_is_never_submitted_incomplete,
     an_incident_dated_next_month_or_a_field_no_reader_knows_is_refused,
     a_small_push_never_buys_a_large_answer_or_a_larger_store,
+    the_name_a_phone_is_enrolled_for_is_the_only_one_it_writes,
 );
 
 /// Plain HTTP to the server, as any client (or attacker) can speak it.
@@ -44,27 +45,45 @@ impl Raw {
     fn enrol<S: Backend>(c: &Cluster<S>, name: &str, grants: &[(&str, Role)]) -> Raw {
         let grants: Vec<(&str, Role, Option<Timestamp>)> =
             grants.iter().map(|(u, r)| (*u, *r, None)).collect();
+        let (status, raw) = Raw::enrol_with(c, name, &c.code(&grants), json!({}));
+        assert_eq!(status, 200);
+        raw.expect("enrolled")
+    }
+
+    /// Enrols with `code`, the body's fields `extra` added; the status, and the device if
+    /// enrolled.
+    fn enrol_with<S: Backend>(
+        c: &Cluster<S>,
+        name: &str,
+        code: &str,
+        extra: Value,
+    ) -> (u16, Option<Raw>) {
         let client = reqwest::blocking::Client::new();
         let base = c.proxy.url();
         let device_id = format!("hostile-{name}");
+        let mut body = json!({"protocol": PROTOCOL_VERSION, "code": code,
+                              "device_id": device_id, "device_label": "Hostile (synthetic)"});
+        for (k, v) in extra.as_object().expect("an object") {
+            body[k] = v.clone();
+        }
         let res = client
             .post(format!("{base}/v1/enroll"))
             .header("content-type", "application/json")
-            .body(
-                json!({"protocol": PROTOCOL_VERSION, "code": c.code(&grants),
-                       "device_id": device_id, "device_label": "Hostile (synthetic)"})
-                .to_string(),
-            )
+            .body(body.to_string())
             .send()
             .expect("enrol");
-        assert_eq!(res.status(), 200);
+        let status = res.status().as_u16();
+        if status != 200 {
+            return (status, None);
+        }
         let body: Value = res.json().expect("json");
-        Raw {
+        let raw = Raw {
             client,
             base,
             token: body["device_token"].as_str().expect("token").to_string(),
             device_id,
-        }
+        };
+        (status, Some(raw))
     }
 
     /// Posts a raw sync body; the status and the body as JSON.
@@ -95,6 +114,13 @@ impl Raw {
             .collect()
     }
 
+    /// An operation setting one item of `list` on an incident, stamped now by this device.
+    fn item(&self, op_id: &str, incident: &str, list: &str, item_id: &str, value: Value) -> Value {
+        let mut op = self.op(op_id, EntityKind::Incident, incident, "ash-ward", json!({}));
+        op["change"] = json!({"item": {"list": list, "item_id": item_id, "value": value}});
+        op
+    }
+
     /// An operation setting `fields` on a record, stamped now by this device.
     fn op(&self, op_id: &str, kind: EntityKind, id: &str, unit: &str, fields: Value) -> Value {
         let fields: BTreeMap<String, Value> =
@@ -113,6 +139,24 @@ impl Raw {
         })
         .expect("json")
     }
+}
+
+/// A mental health unit, "ash-ward", where a crew member's phone has captured, submitted and
+/// synced an incident; its id.
+fn a_crews_submitted_incident<S: Backend>(c: &Cluster<S>) -> String {
+    c.unit("ash-ward", true);
+    let crew = c.device("Crew member", &[("ash-ward", Role::Reader, None)]);
+    let incident = crew
+        .store
+        .capture_incident(QuickCapture {
+            unit_id: "ash-ward".into(),
+            note: "Synthetic: verbal aggression".into(),
+            ..QuickCapture::default()
+        })
+        .expect("capture");
+    crew.store.submit_incident(&incident).expect("submit");
+    crew.sync().expect("sync");
+    incident
 }
 
 /// A synthetic person recorded in `unit` by `device` (an editor there).
@@ -443,30 +487,17 @@ fn after_a_placement_ends_a_phone_neither_rewrites_a_plan_nor_reads_what_changed
 }
 
 fn a_malformed_addendum_never_makes_a_units_incidents_unreadable<S: Backend>(c: Cluster<S>) {
-    c.unit("ash-ward", true);
-    let crew = c.device("Crew member", &[("ash-ward", Role::Reader, None)]);
-    let incident = crew
-        .store
-        .capture_incident(QuickCapture {
-            unit_id: "ash-ward".into(),
-            note: "Synthetic: verbal aggression".into(),
-            ..QuickCapture::default()
-        })
-        .expect("capture");
-    crew.store.submit_incident(&incident).expect("submit");
-    crew.sync().expect("sync");
+    let incident = a_crews_submitted_incident(&c);
     // Any reader of the unit may add an addendum: one without its author, time or reason, and
     // tags that are not tags.
     let hostile = Raw::enrol(&c, "addenda", &[("ash-ward", Role::Reader)]);
-    let mut addendum = hostile.op(
+    let addendum = hostile.item(
         "add",
-        EntityKind::Incident,
         &incident,
-        "ash-ward",
-        json!({}),
+        "addenda",
+        "a-bad",
+        json!({"pos": 1.0, "text": "Rewritten"}),
     );
-    addendum["change"] = json!({"item": {"list": "addenda", "item_id": "a-bad",
-                                         "value": {"pos": 1.0, "text": "Rewritten"}}});
     let outcomes = hostile.push(vec![
         addendum,
         hostile.op(
@@ -520,33 +551,14 @@ fn prone_hold(minutes: i64) -> Value {
 }
 
 fn nobody_signs_an_addendum_or_a_record_in_someone_elses_name<S: Backend>(c: Cluster<S>) {
-    c.unit("ash-ward", true);
-    let crew = c.device("Crew member", &[("ash-ward", Role::Reader, None)]);
-    let incident = crew
-        .store
-        .capture_incident(QuickCapture {
-            unit_id: "ash-ward".into(),
-            note: "Synthetic: verbal aggression".into(),
-            ..QuickCapture::default()
-        })
-        .expect("capture");
-    crew.store.submit_incident(&incident).expect("submit");
-    crew.sync().expect("sync");
+    let incident = a_crews_submitted_incident(&c);
     // Enrolled as "Hostile (synthetic)": every name it writes must be that one.
     let hostile = Raw::enrol(&c, "signer", &[("ash-ward", Role::Reader)]);
     let addendum = |op_id: &str, author: &str, job_title: &str| {
-        let mut op = hostile.op(
-            op_id,
-            EntityKind::Incident,
-            &incident,
-            "ash-ward",
-            json!({}),
-        );
-        op["change"] = json!({"item": {"list": "addenda", "item_id": op_id, "value": {
-            "pos": 1.0, "author": author, "job_title": job_title,
+        let value = json!({"pos": 1.0, "author": author, "job_title": job_title,
             "at": Timestamp::now().0, "reason": "Clinical review",
-            "text": "On review no force was used"}}});
-        op
+            "text": "On review no force was used"});
+        hostile.item(op_id, &incident, "addenda", op_id, value)
     };
     let outcomes = hostile.push(vec![
         addendum("forged", "Dr Lee (synthetic)", "Consultant psychiatrist"),
@@ -609,15 +621,7 @@ fn a_use_of_force_in_a_mental_health_unit_is_never_submitted_incomplete<S: Backe
                "note": "Synthetic: restrained on the floor",
                "recorded_by": "Hostile (synthetic)"}),
     );
-    let mut hold = hostile.op(
-        "hold",
-        EntityKind::Incident,
-        "inc-prone",
-        "ash-ward",
-        json!({}),
-    );
-    hold["change"] = json!({"item": {"list": "use_of_force", "item_id": "u-1",
-                                     "value": prone_hold(12)}});
+    let hold = hostile.item("hold", "inc-prone", "use_of_force", "u-1", prone_hold(12));
     // Submitted with no reason, no end, no staff, none of s.6(5)'s other items: the device
     // would refuse; an old or hostile client sends it anyway.
     let submit = hostile.op(
@@ -764,4 +768,66 @@ fn a_small_push_never_buys_a_large_answer_or_a_larger_store<S: Backend>(c: Clust
     lead.sync().expect("sync");
     let sheet = lead.store.support_sheet(&people[0]).expect("sheet");
     assert_eq!(sheet.text(SheetText::WhatStaffShouldDo), long.trim());
+}
+
+fn the_name_a_phone_is_enrolled_for_is_the_only_one_it_writes<S: Backend>(c: Cluster<S>) {
+    c.unit("ash-ward", true);
+    let code = c.code(&[("ash-ward", Role::Reader, None)]);
+    // A name with a control character (a forged log line, a spoofed display) is refused, and
+    // the code is not spent by it.
+    let (status, none) = Raw::enrol_with(
+        &c,
+        "named",
+        &code,
+        json!({"staff_name": "Sam Nurse\u{7}", "staff_job_title": "Nurse"}),
+    );
+    assert_eq!(status, 400);
+    assert!(none.is_none());
+    let (status, named) = Raw::enrol_with(
+        &c,
+        "named",
+        &code,
+        json!({"staff_name": "Sam Nurse (synthetic)", "staff_job_title": "Nurse"}),
+    );
+    assert_eq!(status, 200);
+    let named = named.expect("enrolled");
+    // Bound to the name it enrolled with: not its label, not anyone else's.
+    let capture = |op_id: &str, id: &str, recorder: &str| {
+        named.op(
+            op_id,
+            EntityKind::Incident,
+            id,
+            "ash-ward",
+            json!({"status": "draft", "occurred_at": Timestamp::now().0,
+                   "note": "Synthetic: raised voices", "recorded_by": recorder}),
+        )
+    };
+    let outcomes = named.push(vec![
+        capture("by-label", "inc-label", "Hostile (synthetic)"),
+        capture("by-other", "inc-other", "Dr Lee (synthetic)"),
+        capture("by-self", "inc-self", "Sam Nurse (synthetic)"),
+    ]);
+    assert_eq!(
+        status_of(&outcomes[0]),
+        ("rejected", "invalid"),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        status_of(&outcomes[1]),
+        ("rejected", "invalid"),
+        "{outcomes:?}"
+    );
+    assert_eq!(status_of(&outcomes[2]).0, "applied", "{outcomes:?}");
+    // The unit's lead pulls the one incident, in the enrolled name.
+    let lead = c.device("Ward lead", &[("ash-ward", Role::Lead, None)]);
+    lead.sync().expect("sync");
+    let incidents = lead.store.incidents("ash-ward").expect("incidents");
+    assert_eq!(incidents.len(), 1, "{incidents:?}");
+    assert_eq!(
+        lead.store
+            .incident("inc-self")
+            .expect("incident")
+            .recorded_by,
+        "Sam Nurse (synthetic)"
+    );
 }
