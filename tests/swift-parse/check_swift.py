@@ -14,6 +14,13 @@ calls into the core are checked against them, since nothing compiles them here: 
 and a call of a generated record's initialiser must use its labels in order with every one that
 has no default. A mismatch fails the file like a syntax error.
 
+A Swift file that declares `static let requirements: [ContrastRequirement]` (SteadyKit's
+Palette.swift) is also measured: its `RGB(hex: 0x......)` colours and each
+`ContrastRequirement("...", foreground: a, background: b[, tint: c][, minimum: m])` are read from
+the text, and every pair must reach its minimum (WCAG 2.x contrast ratio, AA 4.5:1 unless stated;
+a tint is laid over the background at `tintAlpha`). A requirement the check cannot read, or a
+colour it cannot find, fails the file, as does a colour measured by no requirement.
+
 The last line is `swift-parse: N passed, M failed`, N and M counting files of every kind.
 """
 
@@ -264,6 +271,92 @@ def self_check_api(parser, api):
     return bool(list(api.problems(parser.parse(broken))))
 
 
+PALETTE_MARKER = re.compile(r"static let requirements: \[ContrastRequirement\]")
+PALETTE_COLOUR = re.compile(r"static let (\w+) = RGB\(hex: 0x([0-9A-Fa-f]{6})\)")
+PALETTE_ALPHA = re.compile(r"static let tintAlpha = ([0-9.]+)")
+PALETTE_REQUIREMENT = re.compile(
+    r'ContrastRequirement\(\s*"([^"]+)",\s*foreground: (\w+),\s*background: (\w+)'
+    r"(?:,\s*tint: (\w+))?(?:,\s*minimum: ([0-9.]+))?\s*\)"
+)
+# Colours that are only ever a background or a label, never the colour being judged.
+PALETTE_SURFACES = re.compile(r"^(light|dark)(Row|Grouped|Plain|ElevatedRow|Label)$|^buttonLabel$")
+
+
+def luminance(rgb):
+    """WCAG 2.x relative luminance of (r, g, b), each 0..1."""
+
+    def linear(c):
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b):
+    """WCAG 2.x contrast ratio of two (r, g, b) colours."""
+    la, lb = luminance(a), luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
+
+
+def over(tint, background, alpha):
+    return tuple(alpha * t + (1 - alpha) * b for t, b in zip(tint, background))
+
+
+def hex_rgb(text):
+    value = int(text, 16)
+    return ((value >> 16) & 255) / 255, ((value >> 8) & 255) / 255, (value & 255) / 255
+
+
+def palette_problems(text):
+    """([problem], [(name, ratio, minimum)]) for a palette file's colours and requirements."""
+    body = re.sub(r"//[^\n]*", "", text)  # comments may name the forms without being them
+    colours = {name: hex_rgb(value) for name, value in PALETTE_COLOUR.findall(body)}
+    alpha_match = PALETTE_ALPHA.search(body)
+    problems_found, measured, judged = [], [], set()
+    if alpha_match is None:
+        problems_found.append("no `static let tintAlpha = ...`")
+    alpha = float(alpha_match.group(1)) if alpha_match else 0.0
+    start = PALETTE_MARKER.search(body).end()
+    written = body.count("ContrastRequirement(\"", start)
+    found = PALETTE_REQUIREMENT.findall(body, start)
+    if written != len(found):
+        problems_found.append(
+            f"{written} ContrastRequirement entries written, {len(found)} readable"
+        )
+    for name, fg, bg, tint, minimum in found:
+        missing = [c for c in (fg, bg, tint) if c and c not in colours]
+        if missing:
+            problems_found.append(f"{name}: no RGB(hex:) colour named {', '.join(missing)}")
+            continue
+        behind = over(colours[tint], colours[bg], alpha) if tint else colours[bg]
+        ratio = contrast(colours[fg], behind)
+        least = float(minimum) if minimum else 4.5
+        judged.update(c for c in (fg, bg, tint) if c)
+        measured.append((name, ratio, least))
+        if ratio < least:
+            problems_found.append(f"{name}: {ratio:.2f}:1, below {least}:1")
+    for name in colours:
+        if name not in judged and not PALETTE_SURFACES.match(name):
+            problems_found.append(f"colour {name} is measured by no requirement")
+    if not found:
+        problems_found.append("no ContrastRequirement entries")
+    return problems_found, measured
+
+
+def self_check_contrast():
+    """The contrast check must be able to fail: WCAG's reference values, a failing pair."""
+    white, black = (1.0, 1.0, 1.0), (0.0, 0.0, 0.0)
+    if abs(contrast(black, white) - 21) > 1e-9 or abs(contrast(white, white) - 1) > 1e-9:
+        return False
+    broken = (
+        "static let requirements: [ContrastRequirement] = [\n"
+        'ContrastRequirement("system red on white", foreground: red, background: paper),\n]\n'
+        "static let red = RGB(hex: 0xFF3B30)\nstatic let paper = RGB(hex: 0xFFFFFF)\n"
+        "static let tintAlpha = 0.18\n"
+    )
+    return bool(palette_problems(broken)[0])
+
+
 def main(argv):
     bindings = None
     paths = list(argv)
@@ -316,6 +409,12 @@ def main(argv):
         tree = parser.parse(source)
         found = list(problems(tree))
         lines = source.count(b"\n")
+        palette = None
+        if PALETTE_MARKER.search(text):
+            if not self_check_contrast():
+                print("swift-parse: the contrast check accepted a failing pair; it proves nothing")
+                return 1
+            palette = palette_problems(text)
         calls = []
         if api is not None and os.path.dirname(os.path.normpath(path)) != bindings:
             calls = sorted(api.problems(tree))
@@ -331,10 +430,23 @@ def main(argv):
             )
             for row, message in calls[:20]:
                 print(f"  line {row}: {message}")
+        elif palette is not None and palette[0]:
+            failed += 1
+            print(f"FAIL {path}: {len(palette[0])} contrast problem(s)")
+            for message in palette[0][:20]:
+                print(f"  {message}")
         else:
             print(
                 f"ok   {path} ({lines} lines; {rewritten} known grammar gaps rewritten)"
             )
+            if palette is not None:
+                lowest = min(palette[1], key=lambda m: m[1] / m[2])
+                print(
+                    f"     contrast: {len(palette[1])} pairs at or above their minimum; "
+                    f"lowest {lowest[1]:.2f}:1 ({lowest[0]})"
+                )
+                for name, ratio, least in palette[1]:
+                    print(f"       {ratio:5.2f}:1 (min {least}) {name}")
     passed = len(paths) - failed
     print(f"swift-parse: {passed} passed, {failed} failed")
     return 1 if failed or not paths else 0

@@ -1,11 +1,33 @@
 // Small views shared by the screens: the quick capture button, badges, the yes/no/not answered
-// picker, a field's error message, a full-screen message, and the problem alert. Text uses
-// text styles only (Dynamic Type); colours are system colours (dark mode); tappable things are
-// at least 44 points.
+// picker, a field's error message, a full-screen message, the problem alert, and the app's
+// colours. Text uses text styles only (Dynamic Type); where colour carries meaning (alerts,
+// overdue, missing, Stop, capture) it is one of SteadyKit's `Palette` pairs, measured at 4.5:1
+// or more against their backgrounds in light and dark mode (PaletteContrastTests, and CI's
+// swift-parse check); everything else is a system colour. Tappable things are at least 44 points.
 
 import SteadyCore
 import SteadyKit
 import SwiftUI
+import UIKit
+
+extension Color {
+    /// A `Palette` pair as a colour that follows light and dark mode.
+    init(_ pair: AppearancePair) {
+        self.init(uiColor: UIColor { traits in
+            let rgb = traits.userInterfaceStyle == .dark ? pair.dark : pair.light
+            return UIColor(red: rgb.red, green: rgb.green, blue: rgb.blue, alpha: 1)
+        })
+    }
+
+    /// Safety alerts, the prone-hold timer past 10 minutes, a refused field's message.
+    static let steadyAlert = Color(Palette.alert)
+    /// "Review overdue", s.6(5) items still missing, a note not saved yet.
+    static let steadyOverdue = Color(Palette.overdue)
+    /// The Stop button's fill (white label).
+    static let steadyAlertFill = Color(Palette.alertFill)
+    /// The capture button's fill (white label): not the alert red.
+    static let steadyCapture = Color(Palette.captureFill)
+}
 
 /// The persistent quick capture button, bottom right over the screen.
 private struct CaptureButton: ViewModifier {
@@ -23,7 +45,7 @@ private struct CaptureButton: ViewModifier {
             }
             .buttonStyle(.borderedProminent)
             .buttonBorderShape(.capsule)
-            .tint(.red)
+            .tint(Color.steadyCapture)
             .shadow(radius: 3)
             .padding()
             .accessibilityHint("Saves a timestamped incident in three taps")
@@ -59,7 +81,10 @@ extension View {
     }
 }
 
-/// A small rounded badge ("3", "Draft", "Review overdue").
+/// A small rounded badge ("3", "Draft", "Review overdue"). `color` tints the capsule and its
+/// outline; the text is `.primary`, which stays legible on any tint (a red or orange caption on
+/// its own 18% tint measured 2.0-3.0:1, apps.md F13; `.primary` on the `Palette` tints 9.4:1 or
+/// more).
 struct Badge: View {
     let text: String
     var color: Color = .blue
@@ -67,10 +92,11 @@ struct Badge: View {
     var body: some View {
         Text(text)
             .font(.caption.weight(.semibold))
+            .foregroundStyle(.primary)
             .padding(.horizontal, 8)
             .padding(.vertical, 2)
-            .background(color.opacity(0.18), in: Capsule())
-            .foregroundStyle(color)
+            .background(color.opacity(Palette.tintAlpha), in: Capsule())
+            .overlay(Capsule().strokeBorder(color, lineWidth: 1))
     }
 }
 
@@ -111,7 +137,7 @@ struct FieldError: View {
         if let message {
             Label(message, systemImage: "exclamationmark.circle.fill")
                 .font(.footnote)
-                .foregroundStyle(.red)
+                .foregroundStyle(Color.steadyAlert)
                 .onAppear { AccessibilityNotification.Announcement(message).post() }
         }
     }
