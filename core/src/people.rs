@@ -1,13 +1,23 @@
-//! People supported, with their safety alerts.
+//! People supported, with their safety alerts, listed in the order a shift needs them.
 //!
 //! Only what the job needs is kept: a display name, a preferred name, an optional local
 //! identifier (needed for use-of-force records) and short safety alerts that are always shown
 //! first ("no prone holds: asthma"). No date of birth, no address.
+//!
+//! The people list is in shift order, decided here once for every app: the people pinned on
+//! this phone first, then everyone with a safety alert or a recent event (an incident about
+//! them, or a warning-sign check at a moderate or high band, in the last
+//! [`RECENT_EVENT_HOURS`] hours), then the rest; within each group by the name a worker uses
+//! (preferred name, else the recorded one), ignoring case. Each summary says why it is where it
+//! is (`pinned`, `recent_event`, `safety_alerts`), so the apps can show it. A pin belongs to
+//! this device only: never synced, and removed with its unit's data.
 
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use crate::checklist::BandLevel;
+use crate::clock::Timestamp;
 use crate::codes::Role;
 use crate::error::{Error, Result};
 use crate::protocol::{Change, EntityKind};
@@ -75,6 +85,92 @@ pub struct PersonSummary {
     pub review_overdue: bool,
     /// Changes to this person or their sheet that have not reached the server yet.
     pub pending_changes: u32,
+    /// Pinned on this phone ([`Store::pin_person`]): listed first.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub pinned: bool,
+    /// The latest event of the last [`RECENT_EVENT_HOURS`] hours that brings them up the list
+    /// (an incident about them, or a warning-sign check at a moderate or high band), if any.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub recent_event: Option<RecentEvent>,
+}
+
+impl PersonSummary {
+    /// The name a worker uses: the preferred name, else the name as recorded.
+    pub fn name(&self) -> &str {
+        self.preferred_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .unwrap_or(&self.display_name)
+    }
+
+    /// Where the person falls in the shift order: 0 pinned, 1 a safety alert or a recent
+    /// event, 2 everyone else.
+    pub fn shift_group(&self) -> u8 {
+        if self.pinned {
+            0
+        } else if !self.safety_alerts.is_empty() || self.recent_event.is_some() {
+            1
+        } else {
+            2
+        }
+    }
+}
+
+/// How far back an event brings a person up the people list: 72 hours, three shifts' worth of
+/// handovers.
+pub const RECENT_EVENT_HOURS: i64 = 72;
+
+/// What kind of recent event brought a person up the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum RecentEventKind {
+    /// An incident about them that records a use of force (red).
+    UseOfForce,
+    /// Any other incident about them (their distress rose: amber or red).
+    Incident,
+    /// A warning-sign check with a high band (red).
+    CheckHigh,
+    /// A warning-sign check with a moderate band (amber).
+    CheckModerate,
+}
+
+impl RecentEventKind {
+    /// Words to show staff ("Use of force recorded").
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::UseOfForce => "Use of force recorded",
+            Self::Incident => "Incident recorded",
+            Self::CheckHigh => "Warning signs check: high",
+            Self::CheckModerate => "Warning signs check: moderate",
+        }
+    }
+
+    /// Which of two events on the same person says more: use of force, then a high check,
+    /// then an incident, then a moderate check.
+    fn weight(self) -> u8 {
+        match self {
+            Self::UseOfForce => 3,
+            Self::CheckHigh => 2,
+            Self::Incident => 1,
+            Self::CheckModerate => 0,
+        }
+    }
+}
+
+/// The recent event that brought a person up the list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RecentEvent {
+    /// What it was.
+    pub kind: RecentEventKind,
+    /// When it happened (the incident's time, or when the check was run).
+    pub at: Timestamp,
+    /// The core's words for it ([`RecentEventKind::label`]), so both apps say the same.
+    pub label: String,
 }
 
 pub(crate) const SAFETY_ALERTS: &str = "safety_alerts";
@@ -390,7 +486,10 @@ impl Store {
         })
     }
 
-    /// The people of a unit, by name, each with alerts, overdue-review flag and pending count.
+    /// The people of a unit in shift order (see the module docs): pinned on this phone first,
+    /// then those with a safety alert or a recent event, then the rest, each group by the name
+    /// a worker uses, ignoring case. Each with alerts, overdue-review flag, pending count, pin
+    /// and recent event.
     pub fn people(&self, unit_id: &str) -> Result<Vec<PersonSummary>> {
         let now = self.now();
         self.read(|tx| {
@@ -426,6 +525,11 @@ impl Store {
             while let Some(row) = rows.next()? {
                 pending.insert(row.get(0)?, row.get(1)?);
             }
+            let pinned: std::collections::HashSet<String> = tx
+                .prepare_cached("SELECT person_id FROM pinned_people WHERE unit_id = ?1")?
+                .query_map([unit_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let events = recent_events(tx, unit_id, now)?;
             let mut list: Vec<PersonSummary> = people
                 .into_iter()
                 .filter(|(_, r)| !r.deleted())
@@ -438,17 +542,44 @@ impl Store {
                         safety_alerts: items_of(&r, SAFETY_ALERTS).into_iter().map(|i| i.text).collect(),
                         review_overdue: due.get(&id).is_some_and(|d| *d <= now.0),
                         pending_changes: pending.get(&id).copied().unwrap_or(0),
+                        pinned: pinned.contains(&id),
+                        recent_event: events.get(&id).cloned(),
                         id,
                     }
                 })
                 .collect();
-            list.sort_by(|a, b| {
-                a.display_name
-                    .to_lowercase()
-                    .cmp(&b.display_name.to_lowercase())
-                    .then_with(|| a.id.cmp(&b.id))
+            list.sort_by_cached_key(|p| {
+                (
+                    p.shift_group(),
+                    p.name().to_lowercase(),
+                    p.display_name.to_lowercase(),
+                    p.id.clone(),
+                )
             });
             Ok(list)
+        })
+    }
+
+    /// Pins a person on this phone (`pinned` true) so they come first in the people list, or
+    /// unpins them (any role, while access to their unit lasts). The pin stays on this device:
+    /// it is not synced, and it leaves the device with the unit's data.
+    pub fn pin_person(&self, person_id: &str, pinned: bool) -> Result<()> {
+        self.write(|w| {
+            let record = load_person(w.tx(), person_id)?;
+            active_grant(w.tx(), &record.unit_id, w.now())?;
+            if pinned {
+                w.tx()
+                    .prepare_cached(
+                        "INSERT INTO pinned_people (person_id, unit_id, pinned_at) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT (person_id) DO NOTHING",
+                    )?
+                    .execute(rusqlite::params![person_id, record.unit_id, w.now().0])?;
+            } else {
+                w.tx()
+                    .prepare_cached("DELETE FROM pinned_people WHERE person_id = ?1")?
+                    .execute([person_id])?;
+            }
+            Ok(())
         })
     }
 
@@ -471,4 +602,73 @@ fn alerts(person_id: &str) -> ListEdit<'_> {
         entity_id: person_id,
         list: SAFETY_ALERTS,
     }
+}
+
+/// Each person's most telling event of the last [`RECENT_EVENT_HOURS`] hours in `unit_id`: an
+/// incident about them (a use of force above any other) or a warning-sign check at a moderate
+/// or high band. Only records whose time falls in the window are read.
+fn recent_events(
+    tx: &rusqlite::Connection,
+    unit_id: &str,
+    now: Timestamp,
+) -> Result<HashMap<String, RecentEvent>> {
+    let since = now.0 - RECENT_EVENT_HOURS * 3_600_000;
+    let mut stmt = tx.prepare_cached(
+        "SELECT e.entity, t.value, p.value, \
+           (SELECT count(*) FROM fields u WHERE u.entity = e.entity AND u.entity_id = e.entity_id \
+              AND u.field = 'use_of_force' AND u.item_id <> '' AND u.value <> 'null'), \
+           (SELECT b.value FROM fields b WHERE b.entity = e.entity AND b.entity_id = e.entity_id \
+              AND b.field = 'band' AND b.item_id = '') \
+         FROM entities e \
+         JOIN fields t ON t.entity = e.entity AND t.entity_id = e.entity_id AND t.item_id = '' \
+           AND t.field = CASE e.entity WHEN 'incident' THEN 'occurred_at' ELSE 'at' END \
+         JOIN fields p ON p.entity = e.entity AND p.entity_id = e.entity_id AND p.item_id = '' \
+           AND p.field = 'person_id' \
+         WHERE e.unit_id = ?1 AND e.entity IN ('incident', 'checklist_run') \
+           AND CAST(t.value AS INTEGER) >= ?2",
+    )?;
+    let mut rows = stmt.query(rusqlite::params![unit_id, since])?;
+    let mut events: HashMap<String, RecentEvent> = HashMap::new();
+    while let Some(row) = rows.next()? {
+        let entity: String = row.get(0)?;
+        // A value that does not read (older data) is skipped, never fatal to the list.
+        let Ok(Value::Number(at)) = serde_json::from_str::<Value>(&row.get::<_, String>(1)?) else {
+            continue;
+        };
+        let Some(at) = at.as_i64().map(Timestamp) else {
+            continue;
+        };
+        let Ok(Value::String(person)) = serde_json::from_str::<Value>(&row.get::<_, String>(2)?)
+        else {
+            continue;
+        };
+        let kind = if entity == "incident" {
+            if row.get::<_, i64>(3)? > 0 {
+                RecentEventKind::UseOfForce
+            } else {
+                RecentEventKind::Incident
+            }
+        } else {
+            let band = row
+                .get::<_, Option<String>>(4)?
+                .and_then(|b| serde_json::from_str::<BandLevel>(&b).ok());
+            match band {
+                Some(BandLevel::High) => RecentEventKind::CheckHigh,
+                Some(BandLevel::Moderate) => RecentEventKind::CheckModerate,
+                _ => continue,
+            }
+        };
+        let event = RecentEvent {
+            kind,
+            at,
+            label: kind.label().to_string(),
+        };
+        match events.get(&person) {
+            Some(held) if (held.kind.weight(), held.at) >= (event.kind.weight(), event.at) => {}
+            _ => {
+                events.insert(person, event);
+            }
+        }
+    }
+    Ok(events)
 }

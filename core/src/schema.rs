@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/device/001_initial.sql"),
     include_str!("../migrations/device/002_sync.sql"),
     include_str!("../migrations/device/003_seals.sql"),
+    include_str!("../migrations/device/004_pins.sql"),
 ];
 
 /// The version that introduced seals: upgrading to it seals what the store already holds.
