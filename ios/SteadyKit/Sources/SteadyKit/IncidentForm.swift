@@ -4,6 +4,10 @@
 //
 // Answers that may be unknown are tri-state (`nil`: not answered yet) because the s.6(5)
 // completeness check in the core counts an unanswered item as missing.
+//
+// "Review held" is an explicit answer, never inferred: a note typed while held / not held is
+// unanswered is not saved (it would have to say one or the other); it waits on screen, marked
+// as not saved, until the answer is given (`debriefPersonNoteWaiting`), as on Android.
 
 import Foundation
 import SteadyCore
@@ -78,8 +82,33 @@ public struct IncidentForm: Equatable, Sendable {
         notificationSent = incident.notificationSent
     }
 
+    /// A note for the review with the person is typed but held / not held is unanswered: it is
+    /// not saved until the answer is given.
+    public var debriefPersonNoteWaiting: Bool {
+        debriefPersonHeld == nil && !debriefPersonNote.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+    }
+
+    /// The same for the review with staff.
+    public var debriefStaffNoteWaiting: Bool {
+        debriefStaffHeld == nil && !debriefStaffNote.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+    }
+
+    /// This form with the debrief notes of `earlier` that were waiting for their answer (kept on
+    /// screen across a save, which cannot save them, and the reload after it).
+    public func keepingWaitingNotes(of earlier: IncidentForm) -> IncidentForm {
+        var form = self
+        if earlier.debriefPersonNoteWaiting && form.debriefPersonHeld == nil {
+            form.debriefPersonNote = earlier.debriefPersonNote
+        }
+        if earlier.debriefStaffNoteWaiting && form.debriefStaffHeld == nil {
+            form.debriefStaffNote = earlier.debriefStaffNote
+        }
+        return form
+    }
+
     /// The details that differ from `incident`, each other field `nil` (left as it is); `nil`
-    /// when nothing changed. A cleared text is sent as "" (the core clears it). Ticked own
+    /// when nothing changed, or nothing that can be saved yet (a debrief note waiting for its
+    /// answer). A cleared text is sent as "" (the core clears it). Ticked own
     /// strategies are saved in `whatHelps` order (the person's list), then any no longer on it.
     public func changes(from incident: Incident, whatHelps: [String] = []) -> IncidentDetails? {
         let base = IncidentForm(incident)
@@ -105,7 +134,7 @@ public struct IncidentForm: Equatable, Sendable {
                 other: other.isEmpty ? nil : other
             )
         }
-        return IncidentDetails(
+        let details = IncidentDetails(
             occurredAt: occurredAt == base.occurredAt ? nil : occurredAt,
             note: text(note, base.note),
             place: text(place, base.place),
@@ -124,6 +153,7 @@ public struct IncidentForm: Equatable, Sendable {
             debriefStaff: debrief(debriefStaffHeld, debriefStaffNote, base.debriefStaffHeld, base.debriefStaffNote),
             notificationSent: flag(notificationSent, base.notificationSent)
         )
+        return details == IncidentDetails() ? nil : details
     }
 }
 

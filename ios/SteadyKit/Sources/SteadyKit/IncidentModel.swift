@@ -11,6 +11,14 @@
 // When it happened is changed on its own and saved at once (`changeOccurredAt`), not with the
 // rest of the form: it may only move into the past (the core takes any time, so the model
 // checks), and only while the incident is a draft.
+//
+// A use of force is usually written up after the event: an entry can be added with no times
+// (`addUseOfForce(_:startNow: false)`), its start and end entered or corrected afterwards
+// (`setTime`, within `ForceTimeRule`), its reason and care-plan answer changed, and an entry
+// started by mistake removed while a draft — asked first (`requestRemoval`, then
+// `confirmRemoval`); the core records the removal as a change of the draft, synced like any
+// other. Submit asks first too (`requestSubmit`): the confirmation says what will be locked and
+// which s.6(5) items are still missing, and nothing is submitted until `submit()`.
 
 import Foundation
 import Observation
@@ -76,6 +84,12 @@ public final class IncidentModel {
     public var problem: UserProblem?
     /// Messages by field name (`IncidentModel.occurredAtField`) from the last change of time.
     public private(set) var fieldErrors: [String: String] = [:]
+    /// Why the last start or end entered (`setTime`) was refused, to show by its picker.
+    public private(set) var forceTimeError: String?
+    /// The entry the user asked to remove, waiting for the confirmation.
+    public private(set) var removalRequest: UseOfForce?
+    /// The confirmation Submit shows before anything locks (`requestSubmit`).
+    public private(set) var confirmation: SubmitConfirmation?
 
     /// The core's field name for when it happened.
     public static let occurredAtField = "occurred_at"
@@ -138,7 +152,8 @@ public final class IncidentModel {
         }
     }
 
-    /// Saves what changed in the form. Returns whether it is saved (or nothing changed).
+    /// Saves what changed in the form. Returns whether it is saved (or nothing changed). A
+    /// debrief note waiting for its held / not held answer is not saved and stays in the form.
     @discardableResult
     public func saveDetails() async -> Bool {
         guard let core = session.core, let formBase, let form else { return true }
@@ -150,6 +165,7 @@ public final class IncidentModel {
             try await core.call { try $0.updateIncident(incidentId: id, details: details) }
             self.form = nil
             await load()
+            self.form = self.form?.keepingWaitingNotes(of: form)
             return true
         } catch {
             problem = await session.handle(error)
@@ -208,8 +224,9 @@ public final class IncidentModel {
         return .saved
     }
 
-    /// Adds a use of force of `type`, its timer started now, with the staff member using the
-    /// device as the first member of staff involved.
+    /// Adds a use of force of `type` with the staff member using the device as the first member
+    /// of staff involved: its timer started now, or (`startNow: false`, written up afterwards)
+    /// with no times yet, to be entered with `setTime`.
     public func addUseOfForce(_ type: RestrictiveInterventionType, startNow: Bool = true) async {
         var staff: [StaffMember] = []
         if let me = session.staff { staff.append(me) }
@@ -238,7 +255,115 @@ public final class IncidentModel {
         await change { try $0.updateUseOfForce(incidentId: id, entry: entry) }
     }
 
-    /// Removes an entry.
+    /// The entry `entryId` as last loaded.
+    public func forceEntry(_ entryId: String) -> UseOfForce? {
+        incident?.useOfForce.first { $0.id == entryId }
+    }
+
+    /// Changes why the intervention was used; a chosen reason can always be changed.
+    public func setReason(_ reason: RestrictiveInterventionReason?, ofEntry entryId: String) async {
+        guard let entry = forceEntry(entryId), entry.reason != reason else { return }
+        await update(entry.with(reason: reason))
+    }
+
+    /// Answers whether the intervention is in the person's care plan.
+    public func setInCarePlan(_ inCarePlan: Bool?, ofEntry entryId: String) async {
+        guard let entry = forceEntry(entryId), entry.inCarePlan != inCarePlan else { return }
+        await update(entry.with(inCarePlan: inCarePlan))
+    }
+
+    /// Records how force was used and the staff involved (the rest of the entry as last loaded).
+    public func setHowAndStaff(_ how: String, staff: [StaffMember], ofEntry entryId: String) async {
+        guard let entry = forceEntry(entryId) else { return }
+        await update(UseOfForce(
+            id: entry.id, intervention: entry.intervention, reason: entry.reason,
+            startedAt: entry.startedAt, endedAt: entry.endedAt, inCarePlan: entry.inCarePlan,
+            howForceWasUsed: how, staff: staff
+        ))
+    }
+
+    /// The times the picker for `which` of `entryId` may offer now (`ForceTimeRule.bounds`).
+    public func timeBounds(_ which: ForceTime, ofEntry entryId: String) -> ClosedRange<Timestamp> {
+        let now = session.clock.now()
+        guard let entry = forceEntry(entryId) else { return ForceTimeRule.earliest...ForceTimeRule.latest(now: now) }
+        return ForceTimeRule.bounds(which, of: entry, now: now)
+    }
+
+    /// Where the picker for `which` of `entryId` starts: the recorded time, else now for an end
+    /// and when it happened for a start.
+    public func initialTime(_ which: ForceTime, ofEntry entryId: String) -> Timestamp {
+        let now = session.clock.now()
+        guard let entry = forceEntry(entryId) else { return now }
+        return ForceTimeRule.initial(which, of: entry, occurredAt: incident?.occurredAt ?? now, now: now)
+    }
+
+    /// Forgets the message of a time entry that was cancelled.
+    public func clearForceTimeError() {
+        forceTimeError = nil
+    }
+
+    /// Enters or corrects the start or end (`which`) of `entryId` after the event, saved through
+    /// the core at once. Refused without a call, the reason in `forceTimeError` (`.invalid`), when
+    /// it is later than now, outside the core's window, or on the wrong side of the other end;
+    /// `.failed` with a problem once submitted. The prone alert follows the new times.
+    @discardableResult
+    public func setTime(_ which: ForceTime, ofEntry entryId: String, to time: Timestamp) async -> EditResult {
+        forceTimeError = nil
+        guard let entry = forceEntry(entryId) else {
+            forceTimeError = "This entry is no longer recorded."
+            return .invalid
+        }
+        guard !isSubmitted else {
+            problem = UserProblem(SteadyError.Locked(record: "incident"))
+            return .failed
+        }
+        if let refusal = ForceTimeRule.problem(which, of: entry, time: time, now: session.clock.now()) {
+            forceTimeError = refusal
+            return .invalid
+        }
+        if entry.time(which) == time { return .saved }
+        // Unsaved details first, so the reload cannot drop them.
+        guard await saveDetails(), let core = session.core else { return .failed }
+        let id = incidentId
+        let updated = (forceEntry(entryId) ?? entry).with(which, at: time)
+        busy = true
+        defer { busy = false }
+        do {
+            try await core.call { try $0.updateUseOfForce(incidentId: id, entry: updated) }
+        } catch {
+            let found = await session.handle(error)
+            if found.field != nil {
+                forceTimeError = found.message
+                return .invalid
+            }
+            problem = found
+            return .failed
+        }
+        await load()
+        return .saved
+    }
+
+    /// Asks to remove an entry started by mistake (drafts only): nothing changes until
+    /// `confirmRemoval`.
+    public func requestRemoval(_ entry: UseOfForce) {
+        guard !isSubmitted else { return }
+        removalRequest = entry
+    }
+
+    /// Keeps the entry.
+    public func cancelRemoval() {
+        removalRequest = nil
+    }
+
+    /// Removes the entry asked about (`entry`, or the one in `removalRequest`), through the
+    /// core (refused once submitted); its prone alert is cancelled.
+    public func confirmRemoval(_ entry: UseOfForce? = nil) async {
+        guard let entry = entry ?? removalRequest else { return }
+        removalRequest = nil
+        await remove(entry)
+    }
+
+    /// Removes an entry (drafts only; the core refuses once submitted).
     public func remove(_ entry: UseOfForce) async {
         let id = incidentId
         let entryId = entry.id
@@ -257,10 +382,32 @@ public final class IncidentModel {
         }
     }
 
-    /// Saves the form, then submits. Outside a mental health unit, missing s.6(5) items come
-    /// back as advice; inside one the core refuses and the missing list is shown.
+    /// Submit was tapped: saves the form, then shows the confirmation (`confirmation`): what
+    /// will be locked and the s.6(5) items still missing, from the core. Nothing is submitted.
+    public func requestSubmit() async {
+        guard !isSubmitted, await saveDetails(), let core = session.core else { return }
+        let id = incidentId
+        do {
+            missing = try await core.call { try $0.missingUseOfForceItems(incidentId: id) }
+        } catch {
+            problem = await session.handle(error)
+            return
+        }
+        guard let incident else { return }
+        confirmation = SubmitConfirmation(incident: incident, missing: missing, mentalHealthUnit: missingBlocksSubmission)
+    }
+
+    /// The confirmation was dismissed: the incident stays a draft.
+    public func cancelSubmit() {
+        confirmation = nil
+    }
+
+    /// Submit, confirmed: saves the form, then submits; after this the record is locked.
+    /// Outside a mental health unit, missing s.6(5) items come back as advice; inside one the
+    /// core refuses and the missing list is shown.
     @discardableResult
     public func submit() async -> Bool {
+        confirmation = nil
         guard await saveDetails(), let core = session.core else { return false }
         let id = incidentId
         busy = true
@@ -330,7 +477,7 @@ extension Incident {
             injuriesPerson: injuriesPerson, injuriesStaff: injuriesStaff, injuriesOthers: injuriesOthers,
             outcome: outcome, deathOrSeriousInjury: deathOrSeriousInjury, debriefPerson: debriefPerson,
             debriefStaff: debriefStaff, notificationSent: notificationSent, submittedAt: submittedAt,
-            addenda: addenda
+            addenda: addenda, unreadable: unreadable
         )
     }
 }

@@ -7,6 +7,11 @@
 // these wrappers call the façade's `proneHoldOverTenMinutes` and `proneHoldAlertAt`, so the
 // boundary can never drift from what the server and the dashboard count. The clock is injected
 // so the tests never wait.
+//
+// Restraint is usually written up afterwards by someone who was holding an arm, not a phone, so
+// an entry's start and end can be entered or corrected after the event (`ForceTimeRule`): never
+// later than now, never before the core's `earliestRecordTime()`, inside `latestRecordTime(now:)`,
+// and an end never before its start.
 
 import Foundation
 import SteadyCore
@@ -42,10 +47,121 @@ extension UseOfForce {
 
     /// A copy ended at `time` (the entry's timer stops).
     public func ended(at time: Timestamp) -> UseOfForce {
+        with(startedAt: startedAt, endedAt: time)
+    }
+
+    /// A copy with its start or end (`which`) entered as `time`; the other is kept.
+    public func with(_ which: ForceTime, at time: Timestamp) -> UseOfForce {
+        switch which {
+        case .start: return with(startedAt: time, endedAt: endedAt)
+        case .end: return with(startedAt: startedAt, endedAt: time)
+        }
+    }
+
+    /// A copy with these times, everything else kept.
+    public func with(startedAt: Timestamp?, endedAt: Timestamp?) -> UseOfForce {
         UseOfForce(
-            id: id, intervention: intervention, reason: reason, startedAt: startedAt, endedAt: time,
+            id: id, intervention: intervention, reason: reason, startedAt: startedAt, endedAt: endedAt,
             inCarePlan: inCarePlan, howForceWasUsed: howForceWasUsed, staff: staff
         )
+    }
+
+    /// A copy with `reason` (a chosen reason can always be changed, or cleared with `nil`).
+    public func with(reason: RestrictiveInterventionReason?) -> UseOfForce {
+        UseOfForce(
+            id: id, intervention: intervention, reason: reason, startedAt: startedAt, endedAt: endedAt,
+            inCarePlan: inCarePlan, howForceWasUsed: howForceWasUsed, staff: staff
+        )
+    }
+
+    /// A copy with whether it was in the care plan.
+    public func with(inCarePlan: Bool?) -> UseOfForce {
+        UseOfForce(
+            id: id, intervention: intervention, reason: reason, startedAt: startedAt, endedAt: endedAt,
+            inCarePlan: inCarePlan, howForceWasUsed: howForceWasUsed, staff: staff
+        )
+    }
+
+    /// The recorded start or end.
+    public func time(_ which: ForceTime) -> Timestamp? {
+        switch which {
+        case .start: return startedAt
+        case .end: return endedAt
+        }
+    }
+}
+
+/// Which of a use-of-force entry's times.
+public enum ForceTime: String, Equatable, Hashable, Sendable {
+    /// When it started.
+    case start
+    /// When it ended.
+    case end
+}
+
+/// What a start or end entered after the event may be: the core's window for recorded times
+/// (`earliestRecordTime()` to `latestRecordTime(now:)`), never later than now, and an end never
+/// before the start (nor a start after the end).
+public enum ForceTimeRule {
+    /// The earliest time anything may be recorded at: the core's.
+    public static var earliest: Timestamp { earliestRecordTime() }
+
+    /// The latest time an entry's start or end may be at `now`: now (a use of force cannot have
+    /// ended in the future), and never past the core's window.
+    public static func latest(now: Timestamp) -> Timestamp {
+        min(now, latestRecordTime(now: now))
+    }
+
+    /// The times `which` of `entry` may take at `now`, for a picker: the window, narrowed by the
+    /// other end when it is recorded.
+    public static func bounds(_ which: ForceTime, of entry: UseOfForce, now: Timestamp) -> ClosedRange<Timestamp> {
+        var lower = earliest
+        var upper = latest(now: now)
+        switch which {
+        case .start:
+            if let end = entry.endedAt { upper = min(upper, end) }
+        case .end:
+            if let start = entry.startedAt { lower = max(lower, start) }
+        }
+        return lower...max(lower, upper)
+    }
+
+    /// Where a picker for `which` of `entry` starts: the recorded time, or for an end not yet
+    /// recorded, now; for a start, when the incident happened (`occurredAt`). Inside `bounds`.
+    public static func initial(_ which: ForceTime, of entry: UseOfForce, occurredAt: Timestamp, now: Timestamp) -> Timestamp {
+        let range = bounds(which, of: entry, now: now)
+        let value = entry.time(which) ?? (which == .end ? now : occurredAt)
+        return min(max(value, range.lowerBound), range.upperBound)
+    }
+
+    /// Why `time` cannot be `which` of `entry` at `now`, in words to show by the picker, or `nil`
+    /// when it can. `clock` words a time ("14:05").
+    public static func problem(
+        _ which: ForceTime, of entry: UseOfForce, time: Timestamp, now: Timestamp,
+        clock: (Timestamp) -> String = ForceTimeRule.clockWords
+    ) -> String? {
+        if time > latest(now: now) {
+            return "It can't be later than now (\(clock(now)))."
+        }
+        if time < earliest {
+            return "It can't be before \(earliest.date.formatted(date: .abbreviated, time: .omitted))."
+        }
+        switch which {
+        case .end:
+            if let start = entry.startedAt, time < start {
+                return "The end can't be before the start (\(clock(start)))."
+            }
+        case .start:
+            if let end = entry.endedAt, time > end {
+                return "The start can't be after the end (\(clock(end)))."
+            }
+        }
+        return nil
+    }
+
+    /// "14:05", in the device's time zone and format.
+    public static func clockWords(_ time: Timestamp) -> String {
+        time.date.formatted(date: .omitted, time: .shortened)
     }
 }
 
