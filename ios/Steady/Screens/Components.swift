@@ -112,16 +112,20 @@ struct PendingBadge: View {
     }
 }
 
-/// Yes / No / Not answered, for answers the s.6(5) check counts as missing until given.
+/// Yes / No / Not answered, for answers the s.6(5) check counts as missing until given; `yes`
+/// and `no` may be worded for the question ("Held" / "Not held"). Nothing is ever answered for
+/// the user: it starts at "Not answered" until they choose.
 struct TriStatePicker: View {
     let title: String
     @Binding var value: Bool?
+    var yes = "Yes"
+    var no = "No"
 
     var body: some View {
         Picker(title, selection: $value) {
             Text("Not answered").tag(Bool?.none)
-            Text("Yes").tag(Bool?.some(true))
-            Text("No").tag(Bool?.some(false))
+            Text(yes).tag(Bool?.some(true))
+            Text(no).tag(Bool?.some(false))
         }
         .pickerStyle(.menu)
         .frame(minHeight: 44)

@@ -1,11 +1,17 @@
 // One incident. A draft is completed here: summary, de-escalation tried (the person's own "what
 // helps" first, then general steps), use of force with running timers (a prone hold past 10
-// minutes raises an alert in the app and a local notification), staff, injuries, outcome,
-// debriefs, notifications; then submission with the list of s.6(5) items still missing. A
-// submitted incident is read-only, with its addenda and a way to add one.
+// minutes raises an alert in the app and a local notification), staff, every s.6(5) input,
+// injuries, outcome, debriefs (held is an explicit answer; a note alone waits, marked as not
+// saved), notifications; then Submit, which asks first and shows what will be locked and the
+// s.6(5) items still missing. A submitted incident is read-only, with its addenda and a way to
+// add one.
 //
 // When it happened is changed in its own sheet (a date picker limited to the past, laid out
-// for large text) and saved through the core on Save, apart from the rest of the form.
+// for large text) and saved through the core on Save, apart from the rest of the form. So are a
+// use of force's start and end, entered or corrected after the event (never later than now,
+// inside the core's window, an end never before its start). Each entry has its own section:
+// the timer, start, end, reason and care-plan answer (changeable at any time while a draft),
+// how force was used and the staff, and "Remove" for an entry started by mistake, asked first.
 
 import SteadyCore
 import SteadyKit
@@ -13,7 +19,6 @@ import SwiftUI
 
 struct IncidentView: View {
     @State private var model: IncidentModel
-    @State private var confirmingSubmit = false
     @State private var addingAddendum = false
 
     init(session: AppSession, incidentId: String, alerts: ProneAlertScheduling) {
@@ -26,7 +31,7 @@ struct IncidentView: View {
             if let warning = model.unreadableWarning {
                 Section {
                     Label(warning, systemImage: "exclamationmark.triangle")
-                        .foregroundStyle(.red)
+                        .foregroundStyle(Color.steadyAlert)
                 }
             }
             if let incident = model.incident {
@@ -37,11 +42,12 @@ struct IncidentView: View {
                     MissingSection(missing: model.missing, blocks: model.missingBlocksSubmission)
                     Section {
                         Button {
-                            confirmingSubmit = true
+                            Task { await model.requestSubmit() }
                         } label: {
-                            Text("Submit").font(.headline).frame(maxWidth: .infinity, minHeight: 44)
+                            Text("Submit…").font(.headline).frame(maxWidth: .infinity, minHeight: 44)
                         }
                         .disabled(model.busy)
+                        .accessibilityHint("Shows what will be locked before anything is submitted")
                     } footer: {
                         Text("Once submitted, an incident cannot change; you can add addenda.")
                     }
@@ -74,15 +80,33 @@ struct IncidentView: View {
         } message: {
             Text(proneHoldAlertText().body)
         }
-        .confirmationDialog("Submit this incident?", isPresented: $confirmingSubmit, titleVisibility: .visible) {
-            Button("Submit") { Task { await model.submit() } }
-        } message: {
-            if model.missing.isEmpty {
-                Text("It will be locked. Changes after this are addenda.")
-            } else {
-                Text("\(model.missing.count) use-of-force item(s) are still missing. "
-                     + (model.missingBlocksSubmission ? "This unit cannot submit until they are recorded." : "You can submit, but they should be recorded."))
+        .sheet(isPresented: Binding(
+            get: { model.confirmation != nil },
+            set: { showing in if !showing { model.cancelSubmit() } }
+        )) {
+            if let confirmation = model.confirmation {
+                SubmitConfirmSheet(confirmation: confirmation) {
+                    Task { await model.submit() }
+                } onBack: {
+                    model.cancelSubmit()
+                }
             }
+        }
+        .confirmationDialog(
+            "Remove this use of force?",
+            isPresented: Binding(
+                get: { model.removalRequest != nil },
+                set: { showing in if !showing { model.cancelRemoval() } }
+            ),
+            titleVisibility: .visible,
+            presenting: model.removalRequest
+        ) { entry in
+            Button("Remove \(entry.intervention.label)", role: .destructive) {
+                Task { await model.confirmRemoval(entry) }
+            }
+            Button("Keep it", role: .cancel) { model.cancelRemoval() }
+        } message: { _ in
+            Text("For an entry started by mistake. It is taken out of this draft, and the removal is recorded and synced like any other change.")
         }
         .sheet(isPresented: $addingAddendum) {
             AddendumSheet { reason, text in
@@ -117,7 +141,7 @@ private struct DraftSections: View {
                 TextField("Anything else tried", text: form.otherDeescalation, axis: .vertical)
             }
 
-            UseOfForceSection(model: model)
+            UseOfForceSections(model: model)
 
             Section("People and characteristics") {
                 TriStatePicker(title: "Anyone not unit staff involved", value: form.nonStaffInvolved)
@@ -137,12 +161,22 @@ private struct DraftSections: View {
                 TriStatePicker(title: "Death or serious injury", value: form.deathOrSeriousInjury)
             }
 
-            Section("Afterwards") {
-                TriStatePicker(title: "Review held with the person", value: form.debriefPersonHeld)
-                TextField("Why not, or what came of it", text: form.debriefPersonNote, axis: .vertical)
-                TriStatePicker(title: "Review held with staff", value: form.debriefStaffHeld)
-                TextField("Why not, or what came of it", text: form.debriefStaffNote, axis: .vertical)
+            Section {
+                TriStatePicker(title: "Review held with the person", value: form.debriefPersonHeld,
+                               yes: "Held", no: "Not held")
+                TextField(form.wrappedValue.debriefPersonHeld == false ? "Why not" : "What came of it",
+                          text: form.debriefPersonNote, axis: .vertical)
+                if form.wrappedValue.debriefPersonNoteWaiting { WaitingNote() }
+                TriStatePicker(title: "Review held with staff", value: form.debriefStaffHeld,
+                               yes: "Held", no: "Not held")
+                TextField(form.wrappedValue.debriefStaffHeld == false ? "Why not" : "What came of it",
+                          text: form.debriefStaffNote, axis: .vertical)
+                if form.wrappedValue.debriefStaffNoteWaiting { WaitingNote() }
                 TriStatePicker(title: "People in the care plan told", value: form.notificationSent)
+            } header: {
+                Text("Afterwards")
+            } footer: {
+                Text("A review is recorded only when you answer held or not held; a note alone does not say it was held.")
             }
         }
     }
@@ -259,60 +293,282 @@ private struct OccurredAtSheet: View {
     }
 }
 
-/// Use-of-force entries with their timers.
-private struct UseOfForceSection: View {
+/// A debrief note that waits for its held / not held answer.
+private struct WaitingNote: View {
+    var body: some View {
+        Label("Not saved yet: answer held or not held first", systemImage: "exclamationmark.circle")
+            .font(.footnote)
+            .foregroundStyle(Color.steadyOverdue)
+    }
+}
+
+/// Use of force: adding an entry (now, with its timer, or already over, times to enter), then
+/// one section per entry.
+private struct UseOfForceSections: View {
     let model: IncidentModel
     @State private var editing: UseOfForce?
+    @State private var editingTime: ForceTimeTarget?
 
     var body: some View {
+        let entries = model.incident?.useOfForce ?? []
         Section {
-            if model.incident?.useOfForce.isEmpty ?? true {
+            if entries.isEmpty {
                 Text("No force used.").foregroundStyle(.secondary)
-            }
-            ForEach(model.incident?.useOfForce ?? [], id: \.id) { entry in
-                let timer = model.board.timers.first { $0.id == entry.id }
-                VStack(alignment: .leading, spacing: 6) {
-                    Text("\(entry.intervention.code) \(entry.intervention.label)").font(.headline)
-                    HStack {
-                        Text(timer?.elapsed ?? "")
-                            .font(.title2.monospacedDigit())
-                            .foregroundStyle(timer?.proneAlert == true ? Color.red : Color.primary)
-                        if timer?.proneAlert == true {
-                            Badge(text: "Over 10 minutes", color: .red)
-                        }
-                        Spacer()
-                        if entry.startedAt == nil {
-                            Button("Start") { Task { await model.start(entry) } }
-                                .buttonStyle(.bordered).tapTarget()
-                        } else if entry.isRunning {
-                            Button("Stop") { Task { await model.stop(entry) } }
-                                .buttonStyle(.borderedProminent).tint(.red).tapTarget()
-                        }
-                    }
-                    .accessibilityElement(children: .contain)
-                    .accessibilityLabel(timer?.accessibilityDescription ?? entry.intervention.label)
-                    Button("Details: reason, care plan, staff") { editing = entry }
-                        .font(.subheadline)
-                        .frame(minHeight: 44)
-                }
-                .swipeActions {
-                    Button("Remove", role: .destructive) { Task { await model.remove(entry) } }
-                }
             }
             Menu {
                 ForEach(RestrictiveInterventionType.all, id: \.self) { type in
                     Button("\(type.code) \(type.label)") { Task { await model.addUseOfForce(type) } }
                 }
             } label: {
-                Label("Add use of force (timer starts now)", systemImage: "plus.circle")
+                Label("Use of force now (timer starts)", systemImage: "timer")
+                    .frame(minHeight: 44)
+            }
+            Menu {
+                ForEach(RestrictiveInterventionType.all, id: \.self) { type in
+                    Button("\(type.code) \(type.label)") {
+                        Task { await model.addUseOfForce(type, startNow: false) }
+                    }
+                }
+            } label: {
+                Label("Use of force that has ended (enter its times)", systemImage: "clock.arrow.circlepath")
                     .frame(minHeight: 44)
             }
         } header: {
             Text("Use of force")
+        } footer: {
+            Text("Writing it up afterwards? Add it as ended, then enter when it started and ended.")
+        }
+        .sheet(item: $editingTime, onDismiss: { model.clearForceTimeError() }) { target in
+            ForceTimeSheet(model: model, target: target)
         }
         .sheet(item: Binding(get: { editing.map(EditingEntry.init) }, set: { editing = $0?.entry })) { item in
-            UseOfForceEditor(entry: item.entry) { updated in
-                Task { await model.update(updated) }
+            UseOfForceEditor(entry: item.entry) { how, staff in
+                Task { await model.setHowAndStaff(how, staff: staff, ofEntry: item.entry.id) }
+            }
+        }
+        ForEach(entries, id: \.id) { entry in
+            UseOfForceEntrySection(
+                model: model, entry: entry,
+                editTime: { which in
+                    model.clearForceTimeError()
+                    editingTime = ForceTimeTarget(entryId: entry.id, which: which)
+                },
+                editDetails: { editing = entry }
+            )
+        }
+    }
+}
+
+/// Which time of which entry is being entered.
+private struct ForceTimeTarget: Identifiable {
+    let entryId: String
+    let which: ForceTime
+    var id: String { "\(entryId):\(which.rawValue)" }
+}
+
+/// One use-of-force entry: its timer, start and end, reason, care-plan answer, details, removal.
+private struct UseOfForceEntrySection: View {
+    let model: IncidentModel
+    let entry: UseOfForce
+    let editTime: (ForceTime) -> Void
+    let editDetails: () -> Void
+
+    var body: some View {
+        let timer = model.board.timers.first { $0.id == entry.id }
+        let alerting = timer?.proneAlert == true
+        Section {
+            HStack {
+                Text(timer?.elapsed ?? "")
+                    .font(.title2.monospacedDigit())
+                    .foregroundStyle(alerting ? Color.steadyAlert : Color.primary)
+                if alerting {
+                    Badge(text: "Over 10 minutes", color: .steadyAlert)
+                }
+                Spacer()
+                if entry.startedAt == nil && entry.endedAt == nil {
+                    Button("Start now") { Task { await model.start(entry) } }
+                        .buttonStyle(.bordered).tapTarget()
+                } else if entry.isRunning {
+                    Button("Stop") { Task { await model.stop(entry) } }
+                        .buttonStyle(.borderedProminent).tint(Color.steadyAlertFill).tapTarget()
+                }
+            }
+            .accessibilityElement(children: .contain)
+            .accessibilityLabel(timer?.accessibilityDescription ?? entry.intervention.label)
+            ForceTimeRow(title: "Started", time: entry.startedAt, disabled: model.busy) { editTime(.start) }
+            ForceTimeRow(title: "Ended", time: entry.endedAt, disabled: model.busy || entry.isRunning) { editTime(.end) }
+            Picker("Reason", selection: Binding(
+                get: { entry.reason },
+                set: { reason in Task { await model.setReason(reason, ofEntry: entry.id) } }
+            )) {
+                Text("Not recorded").tag(RestrictiveInterventionReason?.none)
+                ForEach(RestrictiveInterventionReason.all, id: \.self) { reason in
+                    Text("\(reason.code) \(reason.label)").tag(Optional(reason))
+                }
+            }
+            .pickerStyle(.menu)
+            .frame(minHeight: 44)
+            TriStatePicker(title: "In the care plan", value: Binding(
+                get: { entry.inCarePlan },
+                set: { answer in Task { await model.setInCarePlan(answer, ofEntry: entry.id) } }
+            ))
+            Button("How force was used, staff involved", action: editDetails)
+                .frame(minHeight: 44)
+            Button(role: .destructive) {
+                model.requestRemoval(entry)
+            } label: {
+                Label("Remove: started by mistake", systemImage: "trash")
+                    .frame(minHeight: 44)
+            }
+        } header: {
+            Text("\(entry.intervention.code) \(entry.intervention.label)")
+        }
+    }
+}
+
+/// A start or end, as a row that opens its sheet. "Not recorded" is an s.6(5)(b) gap.
+private struct ForceTimeRow: View {
+    let title: String
+    let time: Timestamp?
+    let disabled: Bool
+    let action: () -> Void
+    @Environment(\.dynamicTypeSize) private var typeSize
+
+    var body: some View {
+        let value = time.map(TimeText.dateTime) ?? "Not recorded"
+        Button(action: action) {
+            let layout = typeSize.isAccessibilitySize
+                ? AnyLayout(VStackLayout(alignment: .leading, spacing: 4))
+                : AnyLayout(HStackLayout(alignment: .firstTextBaseline))
+            layout {
+                Text(title).foregroundStyle(Color.primary)
+                if !typeSize.isAccessibilitySize { Spacer() }
+                Text(value)
+                    .foregroundStyle(time == nil ? Color.steadyOverdue : Color.accentColor)
+                    .multilineTextAlignment(typeSize.isAccessibilitySize ? .leading : .trailing)
+            }
+            .frame(maxWidth: .infinity, minHeight: 44, alignment: .leading)
+            .contentShape(Rectangle())
+        }
+        .disabled(disabled)
+        .accessibilityElement(children: .ignore)
+        .accessibilityLabel("\(title): \(value)")
+        .accessibilityHint("Double-tap to enter or correct it")
+        .accessibilityAddTraits(.isButton)
+    }
+}
+
+/// Enters or corrects a start or end after the event: a date and time inside the bounds the
+/// model gives (never later than now, the core's window, the other end), saved through the core
+/// on Save; a refusal stays in the sheet with its reason.
+private struct ForceTimeSheet: View {
+    let model: IncidentModel
+    let target: ForceTimeTarget
+    private let range: ClosedRange<Date>
+    @State private var date: Date
+    @State private var saving = false
+    @Environment(\.dismiss) private var dismiss
+    @Environment(\.dynamicTypeSize) private var typeSize
+
+    init(model: IncidentModel, target: ForceTimeTarget) {
+        self.model = model
+        self.target = target
+        let bounds = model.timeBounds(target.which, ofEntry: target.entryId)
+        range = bounds.lowerBound.date...bounds.upperBound.date
+        _date = State(initialValue: model.initialTime(target.which, ofEntry: target.entryId).date)
+    }
+
+    private var title: String { target.which == .start ? "When it started" : "When it ended" }
+
+    var body: some View {
+        NavigationStack {
+            Form {
+                Section {
+                    if let entry = model.forceEntry(target.entryId) {
+                        Text("\(entry.intervention.code) \(entry.intervention.label)").font(.headline)
+                    }
+                    if typeSize.isAccessibilitySize {
+                        VStack(alignment: .leading, spacing: 8) {
+                            Text("Date").font(.headline)
+                            DatePicker("Date", selection: $date, in: range, displayedComponents: .date)
+                                .labelsHidden()
+                                .datePickerStyle(.compact)
+                            Text("Time").font(.headline)
+                            DatePicker("Time", selection: $date, in: range, displayedComponents: .hourAndMinute)
+                                .labelsHidden()
+                                .datePickerStyle(.compact)
+                        }
+                        .frame(minHeight: 44)
+                    } else {
+                        DatePicker(title, selection: $date, in: range, displayedComponents: [.date, .hourAndMinute])
+                            .datePickerStyle(.graphical)
+                    }
+                    FieldError(message: model.forceTimeError)
+                } footer: {
+                    Text(target.which == .start
+                         ? "Up to now, and not after its end. Saved when you tap Save."
+                         : "Up to now, and not before its start. Saved when you tap Save.")
+                }
+            }
+            .navigationTitle(title)
+            .navigationBarTitleDisplayMode(.inline)
+            .toolbar {
+                ToolbarItem(placement: .cancellationAction) { Button("Cancel") { dismiss() } }
+                ToolbarItem(placement: .confirmationAction) {
+                    Button("Save") {
+                        saving = true
+                        Task {
+                            let result = await model.setTime(target.which, ofEntry: target.entryId, to: date.timestamp)
+                            saving = false
+                            if result != .invalid { dismiss() }
+                        }
+                    }
+                    .disabled(saving)
+                }
+            }
+        }
+    }
+}
+
+/// Submit's question: what will be locked, the s.6(5) items still missing, then the choice.
+/// On a unit that cannot submit with items missing, only the way back is offered.
+private struct SubmitConfirmSheet: View {
+    let confirmation: SubmitConfirmation
+    let onSubmit: () -> Void
+    let onBack: () -> Void
+
+    var body: some View {
+        NavigationStack {
+            List {
+                Section {
+                    ForEach(Array(confirmation.locked.enumerated()), id: \.offset) { _, line in
+                        BulletRow(text: line, systemImage: "lock.fill")
+                    }
+                } header: {
+                    Text(confirmation.lockNote).font(.body).foregroundStyle(.primary).textCase(nil)
+                }
+                if let heading = confirmation.missingHeading {
+                    Section {
+                        ForEach(confirmation.missing, id: \.self) { item in
+                            BulletRow(text: item.label, systemImage: "exclamationmark.circle", color: .steadyOverdue)
+                        }
+                    } header: {
+                        Text(heading).font(.body.weight(.semibold)).foregroundStyle(.primary).textCase(nil)
+                    }
+                }
+                if !confirmation.blocked {
+                    Section {
+                        Button(action: onSubmit) {
+                            Text("Submit and lock").font(.headline).frame(maxWidth: .infinity, minHeight: 44)
+                        }
+                        .buttonStyle(.borderedProminent)
+                    }
+                }
+            }
+            .navigationTitle(confirmation.title)
+            .navigationBarTitleDisplayMode(.inline)
+            .toolbar {
+                ToolbarItem(placement: .cancellationAction) { Button(confirmation.backTitle, action: onBack) }
             }
         }
     }
@@ -324,23 +580,20 @@ private struct EditingEntry: Identifiable {
     var id: String { entry.id }
 }
 
-/// Reason, whether it was in the care plan, how force was used, and the staff involved.
+/// How force was used and the staff involved (s.6(5)(f) and (h)); the reason and the care-plan
+/// answer are in the entry's own section.
 private struct UseOfForceEditor: View {
-    let onSave: (UseOfForce) -> Void
+    let onSave: (String, [StaffMember]) -> Void
     private let entry: UseOfForce
-    @State private var reason: RestrictiveInterventionReason?
-    @State private var inCarePlan: Bool?
     @State private var how: String
     @State private var staff: [StaffMember]
     @State private var newName = ""
     @State private var newTitle = ""
     @Environment(\.dismiss) private var dismiss
 
-    init(entry: UseOfForce, onSave: @escaping (UseOfForce) -> Void) {
+    init(entry: UseOfForce, onSave: @escaping (String, [StaffMember]) -> Void) {
         self.entry = entry
         self.onSave = onSave
-        _reason = State(initialValue: entry.reason)
-        _inCarePlan = State(initialValue: entry.inCarePlan)
         _how = State(initialValue: entry.howForceWasUsed)
         _staff = State(initialValue: entry.staff)
     }
@@ -348,13 +601,6 @@ private struct UseOfForceEditor: View {
     var body: some View {
         NavigationStack {
             Form {
-                Picker("Reason", selection: $reason) {
-                    Text("Not recorded").tag(RestrictiveInterventionReason?.none)
-                    ForEach(RestrictiveInterventionReason.all, id: \.self) { reason in
-                        Text("\(reason.code) \(reason.label)").tag(Optional(reason))
-                    }
-                }
-                TriStatePicker(title: "In the care plan", value: $inCarePlan)
                 TextField("How force was used", text: $how, axis: .vertical).lineLimit(2...8)
                 Section("Staff involved") {
                     ForEach(staff.indices, id: \.self) { index in
@@ -378,11 +624,7 @@ private struct UseOfForceEditor: View {
                 ToolbarItem(placement: .cancellationAction) { Button("Cancel") { dismiss() } }
                 ToolbarItem(placement: .confirmationAction) {
                     Button("Save") {
-                        onSave(UseOfForce(
-                            id: entry.id, intervention: entry.intervention, reason: reason,
-                            startedAt: entry.startedAt, endedAt: entry.endedAt, inCarePlan: inCarePlan,
-                            howForceWasUsed: how, staff: staff
-                        ))
+                        onSave(how, staff)
                         dismiss()
                     }
                 }
@@ -400,7 +642,7 @@ private struct MissingSection: View {
         if !missing.isEmpty {
             Section {
                 ForEach(missing, id: \.self) { item in
-                    BulletRow(text: item.label, systemImage: "exclamationmark.circle", color: .orange)
+                    BulletRow(text: item.label, systemImage: "exclamationmark.circle", color: .steadyOverdue)
                 }
             } header: {
                 Text("Still missing (\(missing.count))")
