@@ -396,7 +396,7 @@ private struct UseOfForceEntrySection: View {
             .accessibilityElement(children: .contain)
             .accessibilityLabel(timer?.accessibilityDescription ?? entry.intervention.label)
             ForceTimeRow(title: "Started", time: entry.startedAt, disabled: model.busy) { editTime(.start) }
-            ForceTimeRow(title: "Ended", time: entry.endedAt, disabled: model.busy || entry.isRunning) { editTime(.end) }
+            ForceTimeRow(title: "Ended", time: entry.endedAt, disabled: model.busy) { editTime(.end) }
             Picker("Reason", selection: Binding(
                 get: { entry.reason },
                 set: { reason in Task { await model.setReason(reason, ofEntry: entry.id) } }
