@@ -13,7 +13,8 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use steady_core::Error as CoreError;
+use steady_core::s65::S65Item;
+use steady_core::{Error as CoreError, Refusal};
 
 /// What went wrong, sorted by what the app should do about it. Messages and fields never carry
 /// the personal data being saved (they may be logged).
@@ -22,35 +23,47 @@ use steady_core::Error as CoreError;
 ///
 /// | core error | this |
 /// |---|---|
-/// | `Validation { field, rule }` | `Validation { field, rule }` |
-/// | `IncompleteUseOfForce { missing }` | `Validation { field: "use_of_force", rule }` (the items: `missing_use_of_force_items`) |
-/// | `EnrolmentRefused(why)` | `Validation { field: "code", rule: why }` |
+/// | `Validation { field, rule }` | `Validation { field: Field::of(field), path: field, rule }` |
+/// | `IncompleteUseOfForce { missing }` | `UseOfForceIncomplete { missing }` |
+/// | `EnrolmentRefused(why)` | `Validation { field: EnrolmentCode, path: "code", rule: why }` |
 /// | `Locked(id)` | `Locked { record: id }` |
 /// | `NotFound { entity, id }` | `NotFound { what: entity, id }` |
-/// | `NotAllowed(why)` | `NotAllowed { reason: why }` |
+/// | `NotAllowed(refusal)` | `NotAllowed { refusal, reason }` |
 /// | `NotEnrolled`, `Unauthorized` | `NotEnrolled { reason }` |
 /// | `Revoked` | `Revoked` |
 /// | `Network(text)`, `SyncRefused(text)` | `Network { detail }` |
+/// | `Interrupted` | `Interrupted` |
 /// | `WrongKey` | `WrongKey` |
-/// | `Storage`, `Io`, `Json`, `Corrupt`, `NewerSchema` | `Storage { detail }` |
-/// | (the key provider failed) | `KeyUnavailable { detail }` |
+/// | `NewerSchema { found, supported }` | `NeedsAppUpdate { found, supported }` |
+/// | `Corrupt(text)` | `Damaged { detail }` |
+/// | `Storage`, `Io`, `Json` | `Storage { detail }` |
+/// | (the key provider could not give the key yet) | `KeyUnavailable { detail }` |
+/// | (the key provider's key is lost or damaged) | `KeyUnreadable { detail }` |
 /// | (a panic) | `Internal { detail }` |
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum SteadyError {
-    /// Input broke a rule: show `rule` next to the input named `field` (`display_name`,
-    /// `note`, `code`, `server_url`, `use_of_force`, ...).
-    #[error("{field}: {rule}")]
-    Validation { field: String, rule: String },
+    /// Input broke a rule: show `rule` next to the input `field`. `path` is the core's exact
+    /// name of what was wrong (e.g. `use_of_force.started_at`), for a log or a finer match.
+    #[error("{path}: {rule}")]
+    Validation {
+        field: Field,
+        path: String,
+        rule: String,
+    },
+    /// A use-of-force incident in a mental health unit cannot be submitted yet: these s.6(5)
+    /// items are missing. Take the user to each.
+    #[error("cannot submit: the use-of-force record lacks s.6(5) items {}", S65Item::letters(.missing))]
+    UseOfForceIncomplete { missing: Vec<S65Item> },
     /// The incident is submitted and can no longer change: offer an addendum instead.
     #[error("{record} is submitted and locked; add an addendum instead")]
     Locked { record: String },
     /// The record is not on this device (never was, was removed, or its unit was purged).
     #[error("{what} {id} was not found")]
     NotFound { what: String, id: String },
-    /// This device's grant does not allow it (no grant, the placement ended, or the role is
-    /// too low). Show the reason; nothing to retry.
+    /// This device's grant does not allow it. `refusal` says which rule (the placement ended,
+    /// the role is too low, no grant, not the author): tell the user that; nothing to retry.
     #[error("not allowed: {reason}")]
-    NotAllowed { reason: String },
+    NotAllowed { refusal: Refusal, reason: String },
     /// The device is not enrolled, or the server no longer accepts its token: enrol (again)
     /// with a code from a lead.
     #[error("not enrolled: {reason}")]
@@ -62,6 +75,10 @@ pub enum SteadyError {
     /// later (WorkManager / BGTaskScheduler will).
     #[error("sync server unavailable: {detail}")]
     Network { detail: String },
+    /// The sync was interrupted (`interrupt_sync`, e.g. the OS stopped background work):
+    /// what the server answered is kept, the rest goes with the next sync. Not a failure.
+    #[error("the sync was interrupted; the rest goes with the next sync")]
+    Interrupted,
     /// The key from the platform keystore does not open this store (the keystore entry was
     /// reset): the data cannot be read. Delete the store and its key, then enrol again.
     #[error("the key does not open this store")]
@@ -70,8 +87,21 @@ pub enum SteadyError {
     /// try again once the device is unlocked.
     #[error("the store key is not available: {detail}")]
     KeyUnavailable { detail: String },
-    /// The store failed: disk full, I/O error, a damaged file, or a store written by a newer
-    /// Steady. Show the detail; if it persists, the device can be reset and enrolled again.
+    /// The key provider's key is lost or damaged for good (its wrapped file is unreadable):
+    /// the store can never be opened. Say so, then offer to delete the store and enrol again.
+    #[error("the store key is damaged: {detail}")]
+    KeyUnreadable { detail: String },
+    /// The store was written by a newer Steady (the app was downgraded or rolled back): the
+    /// data is intact. Ask the user to update the app; never offer a reset.
+    #[error(
+        "this store is from a newer Steady (schema {found}, this app reads {supported}); update the app"
+    )]
+    NeedsAppUpdate { found: u32, supported: u32 },
+    /// The store file is damaged (a page fails its check). Unsynced records may be lost: tell
+    /// the user to ask a lead before resetting.
+    #[error("the store file is damaged: {detail}")]
+    Damaged { detail: String },
+    /// The store failed: disk full, an I/O error. Show the detail; try again later.
     #[error("storage: {detail}")]
     Storage { detail: String },
     /// A bug: a panic inside the library, caught before it crossed into the app. The store is
@@ -80,17 +110,122 @@ pub enum SteadyError {
     Internal { detail: String },
 }
 
+/// The input a [`SteadyError::Validation`] is about, so the app puts the message by it without
+/// matching the core's field names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum Field {
+    /// A person's full name.
+    DisplayName,
+    /// The name a person likes to be called.
+    PreferredName,
+    /// A person's local identifier.
+    LocalIdentifier,
+    /// A safety alert (its text or its place in the list).
+    SafetyAlert,
+    /// An entry of the support sheet: a section's text or list item, a trigger.
+    SheetEntry,
+    /// The sheet's review (who reviewed it, when the next is due).
+    Review,
+    /// A record's identity: its id, person or unit.
+    Record,
+    /// An incident's note.
+    Note,
+    /// When the incident happened.
+    OccurredAt,
+    /// An incident's tags.
+    Tags,
+    /// Where it happened.
+    Place,
+    /// An incident's outcome.
+    Outcome,
+    /// The de-escalation steps tried.
+    Deescalation,
+    /// A use of force: its type, reason, times, how force was used.
+    UseOfForce,
+    /// A debrief (with the person or with staff).
+    Debrief,
+    /// Injuries to the person, staff or others.
+    Injuries,
+    /// Another item of the Use of Force Act's s.6(5) record.
+    S65Answer,
+    /// An addendum to a submitted incident.
+    Addendum,
+    /// A checklist: its template, answers or score bands.
+    Checklist,
+    /// The enrolment code.
+    EnrolmentCode,
+    /// The sync server's address.
+    ServerUrl,
+    /// The organisation's root certificate.
+    RootCertificate,
+    /// The staff member's name.
+    StaffName,
+    /// The staff member's job title.
+    JobTitle,
+    /// Something else: show the rule by the form as a whole.
+    Other,
+}
+
+impl Field {
+    /// The input a core field name (or path, `section.field` / `list[item].field`) is about.
+    pub fn of(path: &str) -> Field {
+        let head = path.split(['.', '[', '/']).next().unwrap_or(path).trim();
+        match head {
+            "display_name" => Field::DisplayName,
+            "preferred_name" => Field::PreferredName,
+            "local_identifier" => Field::LocalIdentifier,
+            "safety_alerts" | "safety_alert" | "alert" | "before" => Field::SafetyAlert,
+            "about_me" | "communication" | "green" | "amber" | "red" | "blue" | "triggers"
+            | "warning_signs" | "sheet" | "list" | "section" => Field::SheetEntry,
+            "review" | "next_due" => Field::Review,
+            "id" | "person_id" | "unit_id" | "incident" | "entity_id" => Field::Record,
+            "note" => Field::Note,
+            "occurred_at" => Field::OccurredAt,
+            "tags" => Field::Tags,
+            "place" => Field::Place,
+            "outcome" => Field::Outcome,
+            "deescalation" => Field::Deescalation,
+            "use_of_force" | "how_force_was_used" | "started_at" | "ended_at" | "intervention"
+            | "reason" => Field::UseOfForce,
+            "debrief" | "debriefs" | "debrief_person" | "debrief_staff" => Field::Debrief,
+            "injuries_person" | "injuries_staff" | "injuries_others" => Field::Injuries,
+            "mental_disorder"
+            | "relevant_characteristics"
+            | "learning_disability_or_autism"
+            | "non_staff_involved"
+            | "non_staff_reason"
+            | "death_or_serious_injury"
+            | "notification_sent"
+            | "unidentified_person"
+            | "s65" => Field::S65Answer,
+            "addenda" | "addendum" | "text" => Field::Addendum,
+            "template" | "template_id" | "items" | "bands" | "answers" | "checklist"
+            | "version" => Field::Checklist,
+            "code" => Field::EnrolmentCode,
+            "server_url" => Field::ServerUrl,
+            "root_certificate" => Field::RootCertificate,
+            "name" | "staff" => Field::StaffName,
+            "job_title" => Field::JobTitle,
+            _ => Field::Other,
+        }
+    }
+}
+
 impl From<CoreError> for SteadyError {
     fn from(e: CoreError) -> Self {
         // Exhaustive on purpose: a new core variant must be placed in the table above.
         match e {
-            CoreError::Validation { field, rule } => SteadyError::Validation { field, rule },
-            e @ CoreError::IncompleteUseOfForce { .. } => SteadyError::Validation {
-                field: "use_of_force".into(),
-                rule: e.to_string(),
+            CoreError::Validation { field, rule } => SteadyError::Validation {
+                field: Field::of(&field),
+                path: field,
+                rule,
             },
+            CoreError::IncompleteUseOfForce { missing } => {
+                SteadyError::UseOfForceIncomplete { missing }
+            }
             CoreError::EnrolmentRefused(why) => SteadyError::Validation {
-                field: "code".into(),
+                field: Field::EnrolmentCode,
+                path: "code".into(),
                 rule: why,
             },
             CoreError::Locked(record) => SteadyError::Locked { record },
@@ -98,7 +233,10 @@ impl From<CoreError> for SteadyError {
                 what: entity.to_string(),
                 id,
             },
-            CoreError::NotAllowed(reason) => SteadyError::NotAllowed { reason },
+            CoreError::NotAllowed(refusal) => SteadyError::NotAllowed {
+                reason: refusal.to_string(),
+                refusal,
+            },
             e @ (CoreError::NotEnrolled | CoreError::Unauthorized) => SteadyError::NotEnrolled {
                 reason: e.to_string(),
             },
@@ -106,14 +244,17 @@ impl From<CoreError> for SteadyError {
             e @ (CoreError::Network(_) | CoreError::SyncRefused(_)) => SteadyError::Network {
                 detail: e.to_string(),
             },
+            CoreError::Interrupted => SteadyError::Interrupted,
             CoreError::WrongKey => SteadyError::WrongKey,
-            e @ (CoreError::Storage(_)
-            | CoreError::Io(_)
-            | CoreError::Json(_)
-            | CoreError::Corrupt(_)
-            | CoreError::NewerSchema { .. }) => SteadyError::Storage {
-                detail: e.to_string(),
-            },
+            CoreError::NewerSchema { found, supported } => {
+                SteadyError::NeedsAppUpdate { found, supported }
+            }
+            CoreError::Corrupt(detail) => SteadyError::Damaged { detail },
+            e @ (CoreError::Storage(_) | CoreError::Io(_) | CoreError::Json(_)) => {
+                SteadyError::Storage {
+                    detail: e.to_string(),
+                }
+            }
         }
     }
 }
@@ -124,6 +265,10 @@ pub enum KeyError {
     /// The key exists but cannot be read now (device locked, keystore busy): try again later.
     #[error("the key is not available: {detail}")]
     Unavailable { detail: String },
+    /// The key is lost or damaged for good (its wrapped file is truncated or fails its
+    /// authentication tag, the keystore entry is gone): it will never be readable.
+    #[error("the key is damaged: {detail}")]
+    Unreadable { detail: String },
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for KeyError {
@@ -136,6 +281,7 @@ impl From<KeyError> for SteadyError {
     fn from(e: KeyError) -> Self {
         match e {
             KeyError::Unavailable { detail } => SteadyError::KeyUnavailable { detail },
+            KeyError::Unreadable { detail } => SteadyError::KeyUnreadable { detail },
         }
     }
 }

@@ -8,8 +8,9 @@
 //! variants each say what the app should do.
 //!
 //! Records and enums are the core's own types (the core's `uniffi` feature derives them; in
-//! Kotlin they live in `app.steady.core.model`), so there is one definition of each. Only the
-//! sync engine's status types are twinned here (see [`sync`]).
+//! Kotlin they live in `app.steady.core.model`), so there is one definition of each. Only a
+//! sync conflict is twinned here (see [`sync`]). Screens stay current through
+//! [`SteadyStore::subscribe`]: a [`StoreListener`] hears what each committed write changed.
 //!
 //! Every method blocks until its work is done and may be called from any thread: the store is
 //! `Send + Sync` and serialises its own writes. Call from a background thread (Kotlin
@@ -32,8 +33,8 @@ pub mod sync;
 mod testing;
 
 pub use codes::*;
-pub use error::{KeyError, SteadyError};
-pub use store::{KeyProvider, SteadyStore};
+pub use error::{Field, KeyError, SteadyError};
+pub use store::{KeyProvider, SteadyStore, StoreListener, Subscription};
 pub use sync::{SyncObserver, SyncProgress};
 
 uniffi::setup_scaffolding!();

@@ -6,10 +6,11 @@
 //! `wipe` (or the foreign object's `close()`) lets it go; a wiped store answers
 //! every further call with `Storage`.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use steady_core::audit::AuditEvent;
+use steady_core::changes::{ChangeListener, StoreChange, SubscriptionId};
 use steady_core::checklist::ChecklistTemplate;
 use steady_core::checklist_run::ChecklistResult;
 use steady_core::clock::Timestamp;
@@ -35,6 +36,57 @@ use crate::error::{KeyError, SteadyError, guard};
 pub trait KeyProvider: Send + Sync {
     /// The store's raw 32-byte key. Called once per open; the bytes are zeroed after use.
     fn database_key(&self) -> Result<Vec<u8>, KeyError>;
+}
+
+/// Hears what each committed write changed (a save on this device, a sync page merged, a grant
+/// given, ended or purged), instead of reloading every screen after every save. Called on the
+/// thread that wrote, after the commit: post to the main thread and return. Reloading what
+/// changed is cheap and is not audited again (views of the same record within ten minutes are
+/// one viewing).
+#[uniffi::export(with_foreign)]
+pub trait StoreListener: Send + Sync {
+    /// `change` was committed.
+    fn on_change(&self, change: StoreChange);
+}
+
+/// A [`SteadyStore::subscribe`] in force. `cancel()` (or releasing it: Kotlin `close()`, Swift
+/// its last reference) stops the calls.
+#[derive(uniffi::Object)]
+pub struct Subscription {
+    store: Weak<Store>,
+    id: Mutex<Option<SubscriptionId>>,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription").finish_non_exhaustive()
+    }
+}
+
+#[uniffi::export]
+impl Subscription {
+    /// Stops the listener's calls. Safe to call twice.
+    pub fn cancel(&self) {
+        let id = self.id.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let (Some(id), Some(store)) = (id, self.store.upgrade()) {
+            store.unsubscribe(id);
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+/// Carries the foreign listener into the core's listener list.
+struct ForeignListener(Arc<dyn StoreListener>);
+
+impl ChangeListener for ForeignListener {
+    fn on_change(&self, change: &StoreChange) {
+        self.0.on_change(change.clone());
+    }
 }
 
 /// The device's store: everything Steady keeps on the phone, encrypted.
@@ -113,6 +165,22 @@ impl SteadyStore {
         })
     }
 
+    /// Calls `listener` after every committed change until the returned subscription is
+    /// cancelled or released. Subscribe once per screen (or once per app, fanned out).
+    pub fn subscribe(
+        &self,
+        listener: Arc<dyn StoreListener>,
+    ) -> Result<Arc<Subscription>, SteadyError> {
+        guard(|| {
+            let store = self.store()?;
+            let id = store.subscribe(Arc::new(ForeignListener(listener)));
+            Ok::<_, SteadyError>(Arc::new(Subscription {
+                store: Arc::downgrade(&store),
+                id: Mutex::new(Some(id)),
+            }))
+        })
+    }
+
     /// This device's id (leads see it when they end a grant or revoke the device).
     pub fn device_id(&self) -> Result<String, SteadyError> {
         self.with(|s| Ok(s.device_id().to_string()))
@@ -138,6 +206,12 @@ impl SteadyStore {
     /// The people of a unit, by name, with safety alerts and the overdue-review flag.
     pub fn people(&self, unit_id: String) -> Result<Vec<PersonSummary>, SteadyError> {
         self.with(|s| s.people(&unit_id))
+    }
+
+    /// Pins a person on this phone (`pinned` true: listed first by `people`) or unpins them.
+    /// Any role; the pin is never synced and leaves the device with the unit's data.
+    pub fn pin_person(&self, person_id: String, pinned: bool) -> Result<(), SteadyError> {
+        self.with(|s| s.pin_person(&person_id, pinned))
     }
 
     /// One person (audited as a view).

@@ -1,15 +1,14 @@
 //! Enrolment and sync as the apps call them, with a `SyncObserver` for progress.
 //!
-//! `sync` builds the core's `HttpTransport` for the server address (kept between
-//! calls, so connections are reused) and runs the core's sync engine through it. Progress comes
-//! from a thin `Transport` wrapper that counts what each round trip carried and tells the
-//! observer — the engine itself needs no hook. A failing observer never fails the sync.
+//! `sync` builds the core's `HttpTransport` for the server the device enrolled with (kept
+//! between calls, so connections are reused) and runs the core's sync engine through it.
+//! Progress comes from a thin `Transport` wrapper that counts what each round trip carried and
+//! tells the observer — the engine itself needs no hook. A failing observer never fails the
+//! sync. `interrupt_sync` stops a sync between requests, for the OS ending background work.
 //!
-//! The sync engine's status types are twinned here (`SyncStatus`, `SyncReport`,
-//! `Conflict`, `QuarantinedChange`) rather than derived in the core, because the engine's
-//! module is still changing under another hand; each twin is a field-for-field `From` of the
-//! core's type (a conflict's values travel as JSON text), so replacing them later with derives
-//! in the core changes no app code.
+//! `SyncStatus`, `SyncReport` and `QuarantinedChange` are the core's own types. Only
+//! `Conflict` is twinned, field for field, because its two values travel to the apps as JSON
+//! text rather than as the core's `serde_json::Value`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
@@ -19,6 +18,8 @@ use steady_core::protocol::{EnrollRequest, EnrollResponse, EntityKind, SyncReque
 pub use steady_core::sync::{QuarantinedChange, SyncReport, SyncStatus};
 use steady_core::units::UnitGrant;
 use steady_core::{HttpTransport, Transport, TransportError};
+
+use steady_core::Error as CoreError;
 
 use crate::error::SteadyError;
 use crate::store::SteadyStore;
@@ -166,17 +167,15 @@ impl SteadyStore {
         })
     }
 
-    /// Sends what waits and receives what changed, from the server at `server_url`. `observer`
-    /// hears progress after each request and the final status. Blocking, for seconds on a slow
-    /// network: run it from a background worker (WorkManager, BGTaskScheduler). Transient
-    /// failures are retried a few times, then `Network`; nothing is lost. On
-    /// `Revoked` the data is already gone: call `wipe()` and delete the key.
-    pub fn sync(
-        &self,
-        server_url: String,
-        observer: Option<Arc<dyn SyncObserver>>,
-    ) -> Result<SyncReport, SteadyError> {
+    /// Sends what waits and receives what changed, with the server this device enrolled with.
+    /// `observer` hears progress after each request and the final status. Blocking, for
+    /// seconds on a slow network: run it from a background worker (WorkManager,
+    /// BGTaskScheduler), and call `interrupt_sync` when the OS stops that work. Transient
+    /// failures are retried a few times, then `Network`; nothing is lost. `NotEnrolled` before
+    /// enrolment. On `Revoked` the data is already gone: call `wipe()` and delete the key.
+    pub fn sync(&self, observer: Option<Arc<dyn SyncObserver>>) -> Result<SyncReport, SteadyError> {
         let result = self.with(|s| {
+            let server_url = s.sync_status()?.server_url.ok_or(CoreError::NotEnrolled)?;
             let transport = self.transport.get(&server_url)?;
             let report = match &observer {
                 Some(observer) => s.sync(&ObservedTransport {
@@ -194,6 +193,17 @@ impl SteadyStore {
             tell(|| observer.on_finished(status));
         }
         result
+    }
+
+    /// Stops the sync in progress (from any thread): it ends before its next request, or at
+    /// once if it is waiting to retry, and returns `Interrupted`. The request in flight, if
+    /// any, completes and its answer is kept, so nothing is lost or sent twice. Call it from
+    /// WorkManager's `onStopped` or a BGTask's expiration handler. Does nothing if no sync runs.
+    pub fn interrupt_sync(&self) -> Result<(), SteadyError> {
+        self.with(|s| {
+            s.interrupt_sync();
+            Ok(())
+        })
     }
 
     /// Where sync stands: enrolment, what waits, what needs the user, the last success and

@@ -15,13 +15,18 @@ use steady_server::http::{self, Limits, TestServer};
 use steady_server::storage::sqlite::SqliteStorage;
 use steady_server::storage::{GrantSpec, Storage, Unit};
 
+use steady_core::Refusal;
+use steady_core::codes::RestrictiveInterventionType;
+use steady_core::incident::UseOfForce;
+
 use crate::KeyError;
-use crate::error::SteadyError;
+use crate::error::{Field, SteadyError};
 use crate::store::{KeyProvider, SteadyStore};
 use crate::sync::{SyncObserver, SyncProgress, SyncStatus};
 use crate::testing::testing_panic;
 
 const HOME: &str = "oak-house";
+const WARD: &str = "willow-ward";
 
 struct Key(Vec<u8>);
 
@@ -32,6 +37,28 @@ impl KeyProvider for Key {
 }
 
 struct LockedKeystore;
+
+/// A keystore whose wrapped key file was damaged.
+struct DamagedKeystore;
+
+impl KeyProvider for DamagedKeystore {
+    fn database_key(&self) -> Result<Vec<u8>, KeyError> {
+        Err(KeyError::Unreadable {
+            detail: "the wrapped key fails its tag".into(),
+        })
+    }
+}
+
+/// Interrupts the sync it observes at its first report, as WorkManager's `onStopped` would.
+struct StopAtFirstReport(Arc<SteadyStore>);
+
+impl SyncObserver for StopAtFirstReport {
+    fn on_progress(&self, _: SyncProgress) {
+        self.0.interrupt_sync().expect("interrupt");
+    }
+
+    fn on_finished(&self, _: SyncStatus) {}
+}
 
 impl KeyProvider for LockedKeystore {
     fn database_key(&self) -> Result<Vec<u8>, KeyError> {
@@ -84,6 +111,15 @@ impl Server {
                 })
                 .await
                 .expect("unit");
+            storage
+                .create_unit(&Unit {
+                    unit_id: WARD.into(),
+                    name: "Willow Ward".into(),
+                    organisation: "Test Trust".into(),
+                    mental_health_unit: true,
+                })
+                .await
+                .expect("unit");
             let limits = Limits {
                 enroll_per_ip: None,
                 sync_per_device: None,
@@ -107,14 +143,21 @@ impl Server {
     }
 
     fn code(&self, role: Role) -> String {
+        self.code_for(&[HOME], role)
+    }
+
+    fn code_for(&self, units: &[&str], role: Role) -> String {
         self.runtime.block_on(async {
             steady_server::admin::issue_code(
                 self.storage.as_ref(),
-                vec![GrantSpec {
-                    unit_id: HOME.into(),
-                    role,
-                    ends_at: None,
-                }],
+                units
+                    .iter()
+                    .map(|unit| GrantSpec {
+                        unit_id: unit.to_string(),
+                        role,
+                        ends_at: None,
+                    })
+                    .collect(),
                 std::time::Duration::from_secs(3600),
                 5,
                 steady_core::clock::Timestamp::now(),
@@ -146,29 +189,39 @@ impl Drop for Server {
 fn variant(e: &SteadyError) -> &'static str {
     match e {
         SteadyError::Validation { .. } => "Validation",
+        SteadyError::UseOfForceIncomplete { .. } => "UseOfForceIncomplete",
         SteadyError::Locked { .. } => "Locked",
         SteadyError::NotFound { .. } => "NotFound",
         SteadyError::NotAllowed { .. } => "NotAllowed",
         SteadyError::NotEnrolled { .. } => "NotEnrolled",
         SteadyError::Revoked => "Revoked",
         SteadyError::Network { .. } => "Network",
+        SteadyError::Interrupted => "Interrupted",
         SteadyError::WrongKey => "WrongKey",
         SteadyError::KeyUnavailable { .. } => "KeyUnavailable",
+        SteadyError::KeyUnreadable { .. } => "KeyUnreadable",
+        SteadyError::NeedsAppUpdate { .. } => "NeedsAppUpdate",
+        SteadyError::Damaged { .. } => "Damaged",
         SteadyError::Storage { .. } => "Storage",
         SteadyError::Internal { .. } => "Internal",
     }
 }
 
-const ALL_VARIANTS: [&str; 11] = [
+const ALL_VARIANTS: [&str; 16] = [
     "Validation",
+    "UseOfForceIncomplete",
     "Locked",
     "NotFound",
     "NotAllowed",
     "NotEnrolled",
     "Revoked",
     "Network",
+    "Interrupted",
     "WrongKey",
     "KeyUnavailable",
+    "KeyUnreadable",
+    "NeedsAppUpdate",
+    "Damaged",
     "Storage",
     "Internal",
 ];
@@ -198,14 +251,43 @@ fn every_public_error_variant_is_reachable_from_real_calls() {
     let nowhere = dir.path().join("no-such-dir").join("x.db");
     let e = seen(SteadyStore::open(nowhere.to_string_lossy().into_owned(), key(7)).unwrap_err());
     assert!(matches!(e, SteadyError::Storage { .. }), "{e:?}");
+    let e = seen(SteadyStore::open(path.clone(), Arc::new(DamagedKeystore)).unwrap_err());
+    assert!(matches!(e, SteadyError::KeyUnreadable { .. }), "{e:?}");
+    // A store a newer Steady wrote (the app was rolled back): intact, and never "reset".
+    let newer = dir.path().join("newer.db");
+    drop(open(&dir, "newer.db"));
+    {
+        let conn = rusqlite::Connection::open(&newer).expect("raw");
+        conn.pragma_update(None, "key", format!("x'{}'", "07".repeat(32)))
+            .expect("key");
+        conn.pragma_update(None, "user_version", steady_core::schema::VERSION + 1)
+            .expect("version");
+    }
+    let e = seen(SteadyStore::open(newer.to_string_lossy().into_owned(), key(7)).unwrap_err());
+    assert_eq!(
+        e,
+        SteadyError::NeedsAppUpdate {
+            found: steady_core::schema::VERSION + 1,
+            supported: steady_core::schema::VERSION
+        }
+    );
+    // A damaged file: told apart from a wrong key and from a passing fault.
+    let damaged = dir.path().join("damaged.db");
+    drop(open(&dir, "damaged.db"));
+    let mut bytes = std::fs::read(&damaged).expect("read");
+    bytes[100] ^= 0x01;
+    std::fs::write(&damaged, &bytes).expect("write");
+    let e = seen(SteadyStore::open(damaged.to_string_lossy().into_owned(), key(7)).unwrap_err());
+    assert!(matches!(e, SteadyError::Damaged { .. }), "{e:?}");
 
     // Before enrolment: no grants, no token, no server.
     let e = seen(store.people(HOME.into()).unwrap_err());
     assert!(
-        matches!(&e, SteadyError::NotAllowed { reason } if reason.contains(HOME)),
+        matches!(&e, SteadyError::NotAllowed { refusal: Refusal::NoAccess { unit_id }, reason }
+            if unit_id == HOME && reason.contains(HOME)),
         "{e:?}"
     );
-    let e = seen(store.sync(server.url(), None).unwrap_err());
+    let e = seen(store.sync(None).unwrap_err());
     assert!(matches!(&e, SteadyError::NotEnrolled { .. }), "{e:?}");
     let e = seen(
         store
@@ -215,7 +297,13 @@ fn every_public_error_variant_is_reachable_from_real_calls() {
     assert!(matches!(&e, SteadyError::Network { .. }), "{e:?}");
     let e = seen(store.enroll(server.url(), "not-a-code".into()).unwrap_err());
     assert!(
-        matches!(&e, SteadyError::Validation { field, .. } if field == "code"),
+        matches!(
+            &e,
+            SteadyError::Validation {
+                field: Field::EnrolmentCode,
+                ..
+            }
+        ),
         "{e:?}"
     );
     let e = seen(
@@ -224,15 +312,15 @@ fn every_public_error_variant_is_reachable_from_real_calls() {
             .unwrap_err(),
     );
     assert!(
-        matches!(&e, SteadyError::Validation { field, .. } if field == "server_url"),
+        matches!(&e, SteadyError::Validation { field: Field::ServerUrl, path, .. } if path == "server_url"),
         "{e:?}"
     );
 
     // Enrolled as an editor: input rules, missing records, a locked incident.
     let grants = store
-        .enroll(server.url(), server.code(Role::Editor))
+        .enroll(server.url(), server.code_for(&[HOME, WARD], Role::Editor))
         .expect("enrol");
-    assert_eq!(grants.len(), 1);
+    assert_eq!(grants.len(), 2);
     let e = seen(
         store
             .create_person(
@@ -247,7 +335,8 @@ fn every_public_error_variant_is_reachable_from_real_calls() {
     assert_eq!(
         e,
         SteadyError::Validation {
-            field: "display_name".into(),
+            field: Field::DisplayName,
+            path: "display_name".into(),
             rule: "must not be empty".into()
         }
     );
@@ -280,9 +369,45 @@ fn every_public_error_variant_is_reachable_from_real_calls() {
             .unwrap_err(),
     );
     assert!(
-        matches!(&e, SteadyError::Validation { field, .. } if field == "template"),
+        matches!(
+            &e,
+            SteadyError::Validation {
+                field: Field::Checklist,
+                ..
+            }
+        ),
         "{e:?}"
     );
+    // In a mental health unit, a use of force without its s.6(5) record cannot be submitted:
+    // the missing items come as a list, not as text.
+    let restraint = store
+        .capture_incident(QuickCapture {
+            unit_id: WARD.into(),
+            note: "Held to stop a head strike".into(),
+            ..QuickCapture::default()
+        })
+        .expect("capture");
+    store
+        .add_use_of_force(
+            restraint.clone(),
+            UseOfForce {
+                id: String::new(),
+                intervention: RestrictiveInterventionType::PhysicalStanding,
+                reason: None,
+                started_at: None,
+                ended_at: None,
+                in_care_plan: None,
+                how_force_was_used: String::new(),
+                staff: vec![],
+            },
+        )
+        .expect("force");
+    let e = seen(store.submit_incident(restraint.clone()).unwrap_err());
+    let missing = store
+        .missing_use_of_force_items(restraint)
+        .expect("missing");
+    assert!(missing.contains(&S65Item::Reason), "{missing:?}");
+    assert_eq!(e, SteadyError::UseOfForceIncomplete { missing });
 
     // A bug: a panic inside the core.
     store.testing_panic_inside_core();
@@ -293,9 +418,9 @@ fn every_public_error_variant_is_reachable_from_real_calls() {
     );
 
     // Revoked by a lead: the next sync wipes the device's data.
-    store.sync(server.url(), None).expect("sync");
+    store.sync(None).expect("sync");
     server.revoke(&store.device_id().expect("id"));
-    let e = seen(store.sync(server.url(), None).unwrap_err());
+    let e = seen(store.sync(None).unwrap_err());
     assert_eq!(e, SteadyError::Revoked);
     assert!(store.units().expect("units").is_empty(), "data wiped");
     store.wipe().expect("wipe");
@@ -304,6 +429,25 @@ fn every_public_error_variant_is_reachable_from_real_calls() {
     assert!(
         matches!(&e, SteadyError::Storage { detail } if detail.contains("wiped")),
         "{e:?}"
+    );
+
+    // The OS stops background work while a sync waits to retry an unreachable server.
+    let gone = Server::start();
+    let phone = open(&dir, "phone.db");
+    phone
+        .enroll(gone.url(), gone.code(Role::Reader))
+        .expect("enrol");
+    drop(gone);
+    let e = seen(
+        phone
+            .sync(Some(Arc::new(StopAtFirstReport(phone.clone()))))
+            .unwrap_err(),
+    );
+    assert_eq!(e, SteadyError::Interrupted);
+    let status = phone.sync_status().expect("status");
+    assert_eq!(
+        status.last_problem, None,
+        "an interrupted sync is not a failure"
     );
 
     let all: BTreeSet<&str> = ALL_VARIANTS.into_iter().collect();
@@ -324,7 +468,8 @@ fn core_errors_map_as_documented() {
         (
             Core::invalid("note", "must not be empty"),
             SteadyError::Validation {
-                field: "note".into(),
+                field: Field::Note,
+                path: "note".into(),
                 rule: "must not be empty".into(),
             },
         ),
@@ -332,15 +477,15 @@ fn core_errors_map_as_documented() {
             Core::IncompleteUseOfForce {
                 missing: vec![S65Item::Reason, S65Item::Outcome],
             },
-            SteadyError::Validation {
-                field: "use_of_force".into(),
-                rule: "cannot submit: the use-of-force record lacks s.6(5) items (a), (m)".into(),
+            SteadyError::UseOfForceIncomplete {
+                missing: vec![S65Item::Reason, S65Item::Outcome],
             },
         ),
         (
             Core::EnrolmentRefused("the code has expired".into()),
             SteadyError::Validation {
-                field: "code".into(),
+                field: Field::EnrolmentCode,
+                path: "code".into(),
                 rule: "the code has expired".into(),
             },
         ),
@@ -358,9 +503,18 @@ fn core_errors_map_as_documented() {
             },
         ),
         (
-            Core::NotAllowed("a reader cannot edit support sheets".into()),
+            Core::NotAllowed(Refusal::RoleTooLow {
+                role: Role::Reader,
+                needs: Role::Editor,
+                action: "edit support sheets".into(),
+            }),
             SteadyError::NotAllowed {
-                reason: "a reader cannot edit support sheets".into(),
+                refusal: Refusal::RoleTooLow {
+                    role: Role::Reader,
+                    needs: Role::Editor,
+                    action: "edit support sheets".into(),
+                },
+                reason: "a reader cannot edit support sheets; it needs editor".into(),
             },
         ),
         (
@@ -388,6 +542,7 @@ fn core_errors_map_as_documented() {
                 detail: "the sync server refused the request: unsupported protocol".into(),
             },
         ),
+        (Core::Interrupted, SteadyError::Interrupted),
         (Core::WrongKey, SteadyError::WrongKey),
         (
             Core::Storage(sqlite()),
@@ -409,8 +564,8 @@ fn core_errors_map_as_documented() {
         ),
         (
             Core::Corrupt("page 3 fails its check".into()),
-            SteadyError::Storage {
-                detail: "the store file is damaged: page 3 fails its check".into(),
+            SteadyError::Damaged {
+                detail: "page 3 fails its check".into(),
             },
         ),
         (
@@ -418,14 +573,14 @@ fn core_errors_map_as_documented() {
                 found: 9,
                 supported: 2,
             },
-            SteadyError::Storage {
-                detail: "the store has schema version 9, newer than this build's 2; update the app"
-                    .into(),
+            SteadyError::NeedsAppUpdate {
+                found: 9,
+                supported: 2,
             },
         ),
     ];
     // One case per core variant (the match in `From` is exhaustive; this keeps the table honest).
-    assert_eq!(cases.len(), 17);
+    assert_eq!(cases.len(), 18);
     for (core, expected) in cases {
         let shown = format!("{core:?}");
         assert_eq!(SteadyError::from(core), expected, "{shown}");
@@ -436,6 +591,14 @@ fn core_errors_map_as_documented() {
         }),
         SteadyError::KeyUnavailable {
             detail: "locked".into()
+        }
+    );
+    assert_eq!(
+        SteadyError::from(KeyError::Unreadable {
+            detail: "bad tag".into()
+        }),
+        SteadyError::KeyUnreadable {
+            detail: "bad tag".into()
         }
     );
 }
@@ -525,9 +688,7 @@ fn sync_observer_hears_progress_and_the_final_status() {
             .expect("person");
     }
     let recorder = Arc::new(Recorder::default());
-    let report = store
-        .sync(server.url(), Some(recorder.clone()))
-        .expect("sync");
+    let report = store.sync(Some(recorder.clone())).expect("sync");
     assert_eq!(report.pushed, 3);
     let progress = recorder.progress.lock().unwrap().clone();
     assert!(!progress.is_empty());
@@ -541,6 +702,6 @@ fn sync_observer_hears_progress_and_the_final_status() {
     assert!(finished[0].last_success_at.is_some());
 
     store
-        .sync(server.url(), Some(Arc::new(Broken)))
+        .sync(Some(Arc::new(Broken)))
         .expect("a failing observer does not fail the sync");
 }

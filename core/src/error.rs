@@ -5,6 +5,8 @@
 //! broken so the app can put the message next to the right input. Messages never contain the
 //! personal data that was being saved (they may be logged).
 
+use crate::clock::Timestamp;
+use crate::codes::Role;
 use crate::s65::S65Item;
 
 /// Everything that can go wrong in the core.
@@ -27,9 +29,9 @@ pub enum Error {
     /// No such record on this device (or not visible to it).
     #[error("{entity} {id} was not found")]
     NotFound { entity: &'static str, id: String },
-    /// The device's grants do not allow this (no grant, grant ended, or role too low).
+    /// The device's grants do not allow this; the [`Refusal`] says which rule.
     #[error("not allowed: {0}")]
-    NotAllowed(String),
+    NotAllowed(Refusal),
     /// The incident is submitted: it can no longer change; add an addendum instead.
     #[error("incident {0} is submitted and locked; add an addendum instead")]
     Locked(String),
@@ -63,6 +65,40 @@ pub enum Error {
     /// The server refused a sync request (a protocol mismatch or a bug, not a network fault).
     #[error("the sync server refused the request: {0}")]
     SyncRefused(String),
+    /// The sync was interrupted ([`crate::Store::interrupt_sync`]) between two requests: what
+    /// the server had answered is kept, the rest waits for the next sync.
+    #[error("the sync was interrupted; what was not sent waits for the next sync")]
+    Interrupted,
+}
+
+/// Why the device's grants refuse an action: each a different thing to tell the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum Refusal {
+    /// This device has no grant for the unit (never had one, or its data was removed).
+    #[error("this device has no access to unit {unit_id}")]
+    NoAccess { unit_id: String },
+    /// The placement ended: the grant's end has passed. Nothing can be read or written in the
+    /// unit; its data leaves the device once what waits is synced.
+    #[error("access to {unit_name} ended at {ended_at}")]
+    PlacementEnded {
+        unit_id: String,
+        unit_name: String,
+        ended_at: Timestamp,
+    },
+    /// The grant's role is below what the action needs.
+    #[error("a {} cannot {action}; it needs {}", role.as_str(), needs.as_str())]
+    RoleTooLow {
+        role: Role,
+        needs: Role,
+        action: String,
+    },
+    /// Only the record's author (or a lead) may do this, e.g. add an addendum.
+    #[error("only the person who recorded it or a lead can {action}")]
+    NotTheAuthor { action: String },
+    /// Another rule of the record schema: who may write a field, or a field nobody writes.
+    #[error("{rule}")]
+    Rule { field: String, rule: String },
 }
 
 impl From<rusqlite::Error> for Error {

@@ -15,7 +15,7 @@ use crate::clock::Timestamp;
 use crate::codes::{
     DeescalationStep, IncidentTag, RestrictiveInterventionReason, RestrictiveInterventionType, Role,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Refusal, Result};
 use crate::people::{ListEdit, Person, checked_text, load_person, new_id, person_from};
 use crate::protocol::{Change, EntityKind};
 use crate::replica::{self, Record, Writer};
@@ -780,9 +780,9 @@ impl Store {
                 ));
             }
             if grant.role < Role::Lead && incident.recorded_by != w.staff().name {
-                return Err(Error::NotAllowed(
-                    "only the person who recorded it or a lead can add an addendum".into(),
-                ));
+                return Err(Error::NotAllowed(Refusal::NotTheAuthor {
+                    action: "add an addendum".into(),
+                }));
             }
             // Addenda are ordered by when they were added; the position is that instant.
             let value = json!({

@@ -15,6 +15,7 @@
 uniffi::setup_scaffolding!();
 
 pub mod audit;
+pub mod changes;
 pub mod checklist;
 pub mod checklist_run;
 pub mod clock;
@@ -36,6 +37,6 @@ pub mod store;
 pub mod sync;
 pub mod units;
 
-pub use error::{Error, Result};
+pub use error::{Error, Refusal, Result};
 pub use store::{StaffMember, Store, StoreKey, SystemClock, WallClock};
 pub use sync::{HttpTransport, SyncOptions, SyncReport, SyncStatus, Transport, TransportError};

@@ -14,8 +14,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use serde_json::Value;
 
 use crate::audit::AuditChain;
+use crate::changes::ChangeSet;
 use crate::clock::{Hlc, HybridClock, Timestamp};
-use crate::error::{Error, Result};
+use crate::error::{Error, Refusal, Result};
 use crate::protocol::{ADDENDA_LIST, Change, EntityKind, Operation, PulledChange, RejectReason};
 use crate::record_schema;
 use crate::seal;
@@ -183,6 +184,8 @@ pub(crate) struct Writer<'a> {
     staff: &'a StaffMember,
     now: Timestamp,
     clock_moved: bool,
+    /// What this transaction changed, for [`crate::changes`] once it commits.
+    changed: ChangeSet,
 }
 
 impl<'a> Writer<'a> {
@@ -200,7 +203,30 @@ impl<'a> Writer<'a> {
             staff,
             now,
             clock_moved: false,
+            changed: ChangeSet::default(),
         }
+    }
+
+    /// Notes that access to `unit_id` changed in this transaction (a grant written, ended or
+    /// purged), for the change listeners.
+    pub fn note_access_changed(&mut self, unit_id: &str) {
+        self.changed.access(unit_id);
+    }
+
+    /// Notes that a record's state changed without a change of its fields (its change was sent
+    /// or refused, a conflict about it was settled), for the change listeners.
+    pub fn note_record_changed(&mut self, kind: EntityKind, entity_id: &str, unit_id: &str) {
+        self.changed.record(kind, entity_id, unit_id);
+    }
+
+    /// Notes that the sync status changed (a sync began, ended or failed; the enrolment).
+    pub fn note_sync_status_changed(&mut self) {
+        self.changed.sync_status();
+    }
+
+    /// What this transaction changed; the store publishes it after the commit.
+    pub fn take_changes(&mut self) -> ChangeSet {
+        std::mem::take(&mut self.changed)
     }
 
     /// The transaction, for reads and for tables outside the replica.
@@ -252,12 +278,16 @@ impl<'a> Writer<'a> {
             creating,
         };
         record_schema::check_op(&op, &ctx).map_err(|broken| match broken.reason {
-            RejectReason::Role | RejectReason::ReadOnly => Error::NotAllowed(broken.rule),
+            RejectReason::Role | RejectReason::ReadOnly => Error::NotAllowed(Refusal::Rule {
+                field: broken.field,
+                rule: broken.rule,
+            }),
             _ => Error::invalid(&broken.field, broken.rule),
         })?;
         let change = &op.change;
         let new_addendum = new_addendum(self.tx, kind, entity_id, change)?;
         apply_rows(self.tx, kind, entity_id, change, &stamp)?;
+        self.changed.record(kind, entity_id, unit_id);
         if let Some(item_id) = new_addendum {
             seal::seal_addendum(self.tx, entity_id, item_id, unit_id)?;
         }
@@ -301,10 +331,12 @@ impl<'a> Writer<'a> {
             // server before this device's submission did, or this device's own edit was refused
             // because another device submitted first. The difference is kept as a conflict, so
             // the copy shown here is never silently different from the official record.
+            self.changed.record(op.entity, &op.entity_id, &op.unit_id);
             return note_locked_divergence(self.tx, op, self.now);
         }
         let new_addendum = new_addendum(self.tx, op.entity, &op.entity_id, &op.change)?;
         apply_rows(self.tx, op.entity, &op.entity_id, &op.change, &op.stamp)?;
+        self.changed.record(op.entity, &op.entity_id, &op.unit_id);
         if let Some(item_id) = new_addendum {
             seal::seal_addendum(self.tx, &op.entity_id, item_id, &op.unit_id)?;
         }

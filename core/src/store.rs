@@ -13,6 +13,7 @@
 //! event land together or not at all. WAL with `synchronous=FULL` means a save the user was
 //! told about survives a power cut.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -84,7 +85,15 @@ pub(crate) struct WriteState {
     pub clock: HybridClock,
     pub audit: AuditChain,
     pub staff: StaffMember,
+    /// The last view audited of each (entity, id, what) by the current staff member.
+    pub recent_views: HashMap<(String, String, String), Timestamp>,
 }
+
+/// A view of the same record by the same person within this long is one viewing, audited
+/// once: a screen reopened or reloaded after a change does not flood the trail, and a look
+/// after a break is a new event. (The trail says who looked at what and when, not how often
+/// the screen redrew.)
+pub const VIEW_AUDIT_WINDOW_MS: i64 = 10 * 60 * 1000;
 
 /// The device's store: everything Steady keeps on the phone.
 pub struct Store {
@@ -95,6 +104,10 @@ pub struct Store {
     reader: Mutex<Connection>,
     /// Held for a whole sync, so two (the app's and a background task's) never interleave.
     syncing: Mutex<()>,
+    /// Raised to stop the sync in progress ([`Store::interrupt_sync`]).
+    interrupt: crate::sync::SyncInterrupt,
+    /// Who hears about changes ([`Store::subscribe`]).
+    pub(crate) listeners: crate::changes::Listeners,
 }
 
 impl std::fmt::Debug for Store {
@@ -170,9 +183,12 @@ impl Store {
                 clock: HybridClock::resume(device_id, clock_wall, clock_counter),
                 audit,
                 staff,
+                recent_views: HashMap::new(),
             }),
             reader: Mutex::new(reader),
             syncing: Mutex::new(()),
+            interrupt: Default::default(),
+            listeners: Default::default(),
         };
         Ok(store)
     }
@@ -208,6 +224,7 @@ impl Store {
             (&name, &job_title),
         )?;
         state.staff = StaffMember { name, job_title };
+        state.recent_views.clear();
         Ok(())
     }
 
@@ -226,6 +243,7 @@ impl Store {
             clock,
             audit,
             staff,
+            ..
         } = &mut *state;
         let clock_before = clock.clone();
         let audit_before = audit.clone();
@@ -235,9 +253,14 @@ impl Store {
             writer.finish()?;
             Ok(value)
         });
+        let changes = writer.take_changes();
         match outcome {
             Ok(value) => match tx.commit() {
-                Ok(()) => Ok(value),
+                Ok(()) => {
+                    drop(state);
+                    self.listeners.publish(changes);
+                    Ok(value)
+                }
                 Err(e) => {
                     *clock = clock_before;
                     *audit = audit_before;
@@ -277,8 +300,23 @@ impl Store {
         let now = self.wall.now();
         let mut state = self.lock_writer();
         let WriteState {
-            conn, audit, staff, ..
+            conn,
+            audit,
+            staff,
+            recent_views,
+            ..
         } = &mut *state;
+        let key = (
+            entity.to_string(),
+            entity_id.to_string(),
+            detail.to_string(),
+        );
+        if recent_views
+            .get(&key)
+            .is_some_and(|at| now.0 >= at.0 && now.0 - at.0 < VIEW_AUDIT_WINDOW_MS)
+        {
+            return Ok(());
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         let before = audit.clone();
         let result = (|| {
@@ -296,8 +334,11 @@ impl Store {
             tx.commit()?;
             Ok(())
         })();
-        if result.is_err() {
-            *audit = before;
+        match result {
+            Ok(()) => {
+                recent_views.insert(key, now);
+            }
+            Err(_) => *audit = before,
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         result
@@ -328,6 +369,10 @@ impl Store {
     }
 
     /// Taken for the length of one sync (see the sync engine).
+    pub(crate) fn sync_interrupt(&self) -> &crate::sync::SyncInterrupt {
+        &self.interrupt
+    }
+
     pub(crate) fn lock_sync(&self) -> MutexGuard<'_, ()> {
         self.syncing.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::clock::Timestamp;
 use crate::codes::Role;
-use crate::error::{Error, Result};
+use crate::error::{Error, Refusal, Result};
 use crate::store::Store;
 
 /// A unit — ward, care home, supported-living service, HEMS base — and this device's grant in it.
@@ -52,7 +52,12 @@ impl Store {
     /// Replaces the device's view of its grants with `grants` (from enrolment or a sync).
     /// Units no longer granted stay on the device, without access, until purged.
     pub fn apply_grants(&self, grants: &[UnitGrant]) -> Result<()> {
-        self.write(|w| write_grants(w.tx(), grants, w.now()))
+        self.write(|w| {
+            for unit in write_grants(w.tx(), grants, w.now())? {
+                w.note_access_changed(&unit);
+            }
+            Ok(())
+        })
     }
 
     /// The units this device knows, with whether access is still active and what is pending.
@@ -97,6 +102,7 @@ impl Store {
             };
             for unit in &ended {
                 purge_unit(w.tx(), unit)?;
+                w.note_access_changed(unit);
                 let kept: u32 = w.tx().query_row(
                     "SELECT count(*) FROM outbox WHERE unit_id = ?1 AND state = 'quarantined'",
                     [unit],
@@ -114,8 +120,14 @@ impl Store {
 }
 
 /// Replaces the device's view of its grants with `grants` inside the caller's transaction;
-/// units no longer listed end at `now` (an earlier end stays).
-pub(crate) fn write_grants(tx: &Connection, grants: &[UnitGrant], now: Timestamp) -> Result<()> {
+/// units no longer listed end at `now` (an earlier end stays). Returns the units whose grant
+/// is new or changed, for the change listeners.
+pub(crate) fn write_grants(
+    tx: &Connection,
+    grants: &[UnitGrant],
+    now: Timestamp,
+) -> Result<Vec<String>> {
+    let before = grant_rows(tx)?;
     for g in grants {
         if g.unit_id.trim().is_empty() {
             return Err(Error::invalid("unit_id", "must not be empty"));
@@ -130,6 +142,7 @@ pub(crate) fn write_grants(tx: &Connection, grants: &[UnitGrant], now: Timestamp
     for unit in known.iter().filter(|u| !listed.contains(&u.as_str())) {
         end_grant_now(tx, unit, now)?;
     }
+    let changed_from_before = |g: &UnitGrant| before.iter().all(|b| b != g);
     for g in grants {
         tx.execute(
             "INSERT INTO units (unit_id, organisation, name, mental_health_unit, role, grant_ends_at) \
@@ -147,16 +160,32 @@ pub(crate) fn write_grants(tx: &Connection, grants: &[UnitGrant], now: Timestamp
             ],
         )?;
     }
-    Ok(())
+    let after = grant_rows(tx)?;
+    Ok(after
+        .into_iter()
+        .filter(|g| changed_from_before(g))
+        .map(|g| g.unit_id)
+        .collect())
 }
 
-/// Ends this device's grant in `unit` at `now`, unless it already ended earlier.
-pub(crate) fn end_grant_now(tx: &Connection, unit: &str, now: Timestamp) -> Result<()> {
-    tx.execute(
-        "UPDATE units SET grant_ends_at = MIN(COALESCE(grant_ends_at, ?2), ?2) WHERE unit_id = ?1",
+/// Every grant row, as stored.
+fn grant_rows(tx: &Connection) -> Result<Vec<UnitGrant>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT unit_id, organisation, name, mental_health_unit, role, grant_ends_at FROM units",
+    )?;
+    let rows = stmt.query_map([], grant_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Ends this device's grant in `unit` at `now`, unless it already ended earlier; true if the
+/// end moved.
+pub(crate) fn end_grant_now(tx: &Connection, unit: &str, now: Timestamp) -> Result<bool> {
+    let moved = tx.execute(
+        "UPDATE units SET grant_ends_at = ?2 \
+         WHERE unit_id = ?1 AND (grant_ends_at IS NULL OR grant_ends_at > ?2)",
         (unit, now.0),
     )?;
-    Ok(())
+    Ok(moved > 0)
 }
 
 /// Deletes everything of `unit` from the device (records, queued ops, conflicts, search rows,
@@ -216,12 +245,17 @@ pub(crate) fn active_grant(conn: &Connection, unit: &str, now: Timestamp) -> Res
         )?
         .query_row([unit], grant_from_row)
         .optional()?
-        .ok_or_else(|| Error::NotAllowed(format!("this device has no access to unit {unit}")))?;
+        .ok_or_else(|| {
+            Error::NotAllowed(Refusal::NoAccess {
+                unit_id: unit.to_string(),
+            })
+        })?;
     if let Some(end) = grant.ends_at.filter(|end| *end <= now) {
-        return Err(Error::NotAllowed(format!(
-            "access to {} ended at {end}",
-            grant.name
-        )));
+        return Err(Error::NotAllowed(Refusal::PlacementEnded {
+            unit_id: grant.unit_id,
+            unit_name: grant.name,
+            ended_at: end,
+        }));
     }
     Ok(grant)
 }
@@ -236,11 +270,11 @@ pub(crate) fn require_role(
 ) -> Result<UnitGrant> {
     let grant = active_grant(conn, unit, now)?;
     if grant.role < min {
-        return Err(Error::NotAllowed(format!(
-            "a {} cannot {what}; it needs {}",
-            grant.role.as_str(),
-            min.as_str()
-        )));
+        return Err(Error::NotAllowed(Refusal::RoleTooLow {
+            role: grant.role,
+            needs: min,
+            action: what.to_string(),
+        }));
     }
     Ok(grant)
 }

@@ -271,7 +271,13 @@ fn a_reader_cannot_edit_a_sheet_but_can_read_it_and_record_incidents() {
         f.store.remove_person(&sam),
     ] {
         assert!(
-            matches!(attempt, Err(Error::NotAllowed(ref why)) if why.contains("reader")),
+            matches!(
+                attempt,
+                Err(Error::NotAllowed(steady_core::Refusal::RoleTooLow {
+                    role: steady_core::codes::Role::Reader,
+                    ..
+                }))
+            ),
             "{attempt:?}"
         );
     }

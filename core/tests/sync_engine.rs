@@ -1232,3 +1232,157 @@ fn one_bad_stored_value_never_makes_a_units_incidents_unreadable() {
     );
     assert!(f.store.incident(&good).unwrap().unreadable.is_empty());
 }
+
+/// The OS stops background work mid-sync (WorkManager's `onStopped`, a BGTask expiring): the
+/// sync ends before its next request, what the server answered is kept, nothing is pushed
+/// twice, and the next sync finishes the job. An interrupt never reaches a later sync.
+#[test]
+fn an_interrupted_sync_keeps_what_was_answered_and_the_next_one_finishes() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    let id = person(&f.store, "ward-a", "Jordan Reyes");
+    for i in 1..1500 {
+        f.store
+            .update_person(&id, None, Some(format!("J{i}")), None)
+            .unwrap();
+    }
+    assert_eq!(pending(&f.store), 1500);
+
+    /// Raises the interrupt as the first request leaves, as the scheduler would mid-request.
+    struct StopDuringFirst<'a> {
+        server: &'a FakeServer,
+        store: &'a Store,
+    }
+    impl Transport for StopDuringFirst<'_> {
+        fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, TransportError> {
+            self.server.enroll(req)
+        }
+        fn sync(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
+            self.store.interrupt_sync();
+            self.server.sync(token, req)
+        }
+    }
+    let before = server.requests().len();
+    let outcome = f.store.sync(&StopDuringFirst {
+        server: &server,
+        store: &f.store,
+    });
+    assert!(matches!(outcome, Err(Error::Interrupted)), "{outcome:?}");
+    assert_eq!(
+        server.requests().len() - before,
+        1,
+        "no request after the interrupt"
+    );
+    let left = pending(&f.store);
+    assert_eq!(
+        left,
+        1500 - steady_core::protocol::MAX_PUSH_OPS as u32,
+        "the answered batch left the outbox"
+    );
+    let status = f.store.sync_status().unwrap();
+    assert_eq!(status.last_problem, None, "an interrupt is not a failure");
+
+    // An interrupt raised with no sync running does not stop the next one.
+    f.store.interrupt_sync();
+    let report = f.store.sync(&server).unwrap();
+    assert_eq!(report.pushed, left);
+    assert_eq!(pending(&f.store), 0);
+    let pushed: usize = server.requests().iter().map(|r| r.push.len()).sum();
+    assert_eq!(pushed, 1500, "every change pushed exactly once");
+}
+
+/// An interrupt during a retry's wait ends the wait at once, not after it.
+#[test]
+fn an_interrupt_wakes_a_sync_waiting_to_retry() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    person(&f.store, "ward-a", "Jamie Fox");
+    server.with(|s| {
+        s.faults.extend((0..5).map(|_| {
+            Some(Fault::Fail(TransportError::Server {
+                status: 429,
+                retry_after: Some(Duration::from_secs(20)),
+            }))
+        }))
+    });
+    let started = std::time::Instant::now();
+    let outcome = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(100));
+            f.store.interrupt_sync();
+        });
+        f.store.sync(&server)
+    });
+    assert!(matches!(outcome, Err(Error::Interrupted)), "{outcome:?}");
+    // Far less than the 20 s the server asked for (a wide margin: this is not a timing test).
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(pending(&f.store), 1, "the change waits for the next sync");
+}
+
+/// What a sync brings is announced once per committed page, naming each record and any
+/// unit whose access changed; the app reloads just those.
+#[test]
+fn a_sync_tells_the_listeners_what_it_changed() {
+    use steady_core::changes::{ChangeListener, StoreChange};
+    #[derive(Default)]
+    struct Heard(Mutex<Vec<StoreChange>>);
+    impl ChangeListener for Heard {
+        fn on_change(&self, change: &StoreChange) {
+            self.0.lock().unwrap().push(change.clone());
+        }
+    }
+
+    let server = FakeServer::new(ward_a_editor());
+    let f = fixture();
+    let heard = Arc::new(Heard::default());
+    let subscription = f.store.subscribe(heard.clone());
+    f.store.enroll(&server, CODE).unwrap();
+    let access: Vec<String> = heard
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c.units_with_new_access.clone())
+        .collect();
+    assert_eq!(
+        access,
+        vec!["ward-a".to_string()],
+        "enrolment grants ward-a"
+    );
+
+    // Another device's person arrives with the next sync.
+    let other = enrolled(&server);
+    let remote = person(&other.store, "ward-a", "Robin Shah");
+    other.store.sync(&server).unwrap();
+    heard.0.lock().unwrap().clear();
+    f.store.sync(&server).unwrap();
+    let changes = heard.0.lock().unwrap().clone();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.touches(EntityKind::Person, &remote)),
+        "{changes:?}"
+    );
+    assert!(
+        changes.iter().any(|c| c.sync_status),
+        "the status line moves"
+    );
+    // A sync with nothing new names no record and no unit: only the status line moves.
+    heard.0.lock().unwrap().clear();
+    f.store.sync(&server).unwrap();
+    let changes = heard.0.lock().unwrap().clone();
+    assert!(
+        changes
+            .iter()
+            .all(|c| c.records.is_empty() && c.units_with_new_access.is_empty() && c.sync_status),
+        "{changes:?}"
+    );
+
+    assert!(f.store.unsubscribe(subscription));
+    heard.0.lock().unwrap().clear();
+    person(&f.store, "ward-a", "Jo Park");
+    assert!(
+        heard.0.lock().unwrap().is_empty(),
+        "no calls after unsubscribing"
+    );
+}

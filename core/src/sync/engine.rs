@@ -19,7 +19,7 @@
 //! `Retry-After`; the rest stop the sync at once.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -49,6 +49,13 @@ const MERGE_CHUNK: usize = 200;
 pub trait Sleeper: Send + Sync {
     /// Waits for `delay`.
     fn sleep(&self, delay: Duration);
+
+    /// Waits for `delay` unless `interrupt` is raised first; true if it was. The default waits
+    /// the whole delay and then looks; [`ThreadSleeper`] wakes at once.
+    fn sleep_unless(&self, delay: Duration, interrupt: &SyncInterrupt) -> bool {
+        self.sleep(delay);
+        interrupt.is_raised()
+    }
 }
 
 /// Sleeps the calling thread (sync runs on a background thread or task).
@@ -58,6 +65,46 @@ pub struct ThreadSleeper;
 impl Sleeper for ThreadSleeper {
     fn sleep(&self, delay: Duration) {
         std::thread::sleep(delay);
+    }
+
+    fn sleep_unless(&self, delay: Duration, interrupt: &SyncInterrupt) -> bool {
+        interrupt.wait(delay)
+    }
+}
+
+/// The flag [`Store::interrupt_sync`] raises: the sync in progress stops before its next request
+/// or during a retry's wait, keeping what the server already answered. A sync lowers it when
+/// it starts, so an interrupt never reaches a later sync.
+#[derive(Debug, Default)]
+pub struct SyncInterrupt {
+    raised: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl SyncInterrupt {
+    /// Raises the flag and wakes a sync waiting to retry.
+    pub fn raise(&self) {
+        *self.raised.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.wake.notify_all();
+    }
+
+    /// Whether the flag is raised.
+    pub fn is_raised(&self) -> bool {
+        *self.raised.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lower(&self) {
+        *self.raised.lock().unwrap_or_else(|p| p.into_inner()) = false;
+    }
+
+    /// Waits up to `delay` for the flag; true if it was raised.
+    fn wait(&self, delay: Duration) -> bool {
+        let guard = self.raised.lock().unwrap_or_else(|p| p.into_inner());
+        let (guard, _) = self
+            .wake
+            .wait_timeout_while(guard, delay, |raised| !*raised)
+            .unwrap_or_else(|p| p.into_inner());
+        *guard
     }
 }
 
@@ -132,6 +179,14 @@ struct PushBatch {
 }
 
 impl Store {
+    /// Stops the sync in progress, if any, before its next request (or at once, if it is
+    /// waiting to retry): for the app's scheduler stopping background work. The request in
+    /// flight, if one is, still completes and its answer is kept, so nothing is sent twice or
+    /// lost; that sync then returns [`Error::Interrupted`]. Safe from any thread.
+    pub fn interrupt_sync(&self) {
+        self.sync_interrupt().raise();
+    }
+
     /// Pushes what waits in the outbox and pulls what changed, retrying transient failures with
     /// the default [`SyncOptions`]. Returns what was done; on failure the error is also kept for
     /// [`Store::sync_status`]. [`Error::Revoked`]: the store's contents are already wiped; the
@@ -148,20 +203,30 @@ impl Store {
     ) -> Result<SyncReport> {
         // A second sync started meanwhile waits, then finds little left to do.
         let _one_at_a_time = self.lock_sync();
+        self.sync_interrupt().lower();
         let token = self
             .read(|tx| state::load(tx))?
             .device_token
             .ok_or(Error::NotEnrolled)?;
-        self.write(|w| state::record_attempt(w.tx(), w.now()))?;
+        self.write(|w| {
+            w.note_sync_status_changed();
+            state::record_attempt(w.tx(), w.now())
+        })?;
         let outcome = self.run_sync(transport, &token, options);
         match &outcome {
-            Ok(_) => self.write(|w| state::record_success(w.tx(), w.now()))?,
-            // The wipe has recorded why.
-            Err(Error::Revoked) => {}
+            Ok(_) => self.write(|w| {
+                w.note_sync_status_changed();
+                state::record_success(w.tx(), w.now())
+            })?,
+            // The wipe has recorded why; an interrupted sync did not fail.
+            Err(Error::Revoked | Error::Interrupted) => {}
             Err(e) => {
-                let text = e.to_string();
+                let text = super::SyncProblem::of(e).stored(&e.to_string());
                 // Keeping the error is best effort: the sync's own error matters more.
-                let _ = self.write(|w| state::record_error(w.tx(), &text));
+                let _ = self.write(|w| {
+                    w.note_sync_status_changed();
+                    state::record_error(w.tx(), &text)
+                });
             }
         }
         outcome
@@ -179,6 +244,9 @@ impl Store {
         let mut after_seq = 0;
         let mut push_limit = MAX_PUSH_OPS;
         loop {
+            if self.sync_interrupt().is_raised() {
+                return Err(Error::Interrupted);
+            }
             let batch = self.next_push_batch(after_seq, push_limit, &mut report)?;
             let cursor = self.read(|tx| state::load(tx))?.cursor;
             let request = SyncRequest {
@@ -187,9 +255,10 @@ impl Store {
                 push: batch.ops,
                 pull_limit: PULL_LIMIT,
             };
-            let response = match send(transport, token, &request, options, &mut report) {
+            let interrupt = self.sync_interrupt();
+            let response = match send(transport, token, &request, options, interrupt, &mut report) {
                 Ok(response) => response,
-                Err(TransportError::Refused(body))
+                Err(SendFailure::Transport(TransportError::Refused(body)))
                     if body.error == ErrorCode::PayloadTooLarge && !request.push.is_empty() =>
                 {
                     // Halve the batch until it fits; a single change too large for the server
@@ -205,7 +274,8 @@ impl Store {
                     }
                     continue;
                 }
-                Err(e) => return Err(self.transport_failure(e)),
+                Err(SendFailure::Transport(e)) => return Err(self.transport_failure(e)),
+                Err(SendFailure::Interrupted) => return Err(Error::Interrupted),
             };
             report.pushed += request.push.len() as u32;
             let pull_again = self.apply_response(&request, response, &mut report)?;
@@ -278,9 +348,13 @@ impl Store {
         // lists as ended ends now even if the device thought its grant open-ended.
         self.write(|w| {
             let now = w.now();
-            write_grants(w.tx(), &response.grants, now)?;
+            for unit in write_grants(w.tx(), &response.grants, now)? {
+                w.note_access_changed(&unit);
+            }
             for unit in &response.ended_units {
-                end_grant_now(w.tx(), unit, now)?;
+                if end_grant_now(w.tx(), unit, now)? {
+                    w.note_access_changed(unit);
+                }
             }
             Ok(())
         })?;
@@ -352,8 +426,9 @@ fn send(
     token: &str,
     request: &SyncRequest,
     options: &SyncOptions,
+    interrupt: &SyncInterrupt,
     report: &mut SyncReport,
-) -> Result<SyncResponse, TransportError> {
+) -> Result<SyncResponse, SendFailure> {
     let mut attempt = 1;
     loop {
         report.requests += 1;
@@ -362,15 +437,23 @@ fn send(
             Err(e) => e,
         };
         if !error.is_transient() || report.retries + 1 >= options.max_attempts.max(1) {
-            return Err(error);
+            return Err(SendFailure::Transport(error));
         }
         let Some(delay) = retry_delay(options, attempt, error.retry_after()) else {
-            return Err(error);
+            return Err(SendFailure::Transport(error));
         };
-        options.sleeper.sleep(delay);
+        if options.sleeper.sleep_unless(delay, interrupt) {
+            return Err(SendFailure::Interrupted);
+        }
         report.retries += 1;
         attempt += 1;
     }
+}
+
+/// Why [`send`] gave up.
+enum SendFailure {
+    Transport(TransportError),
+    Interrupted,
 }
 
 /// The wait before retry number `attempt` (from 1): "full jitter", a random time between zero
@@ -421,6 +504,7 @@ fn apply_results(
         let Some(op) = by_id.get(result.op_id.as_str()) else {
             continue;
         };
+        w.note_record_changed(op.entity, &op.entity_id, &op.unit_id);
         match &result.outcome {
             OpOutcome::Applied { clamped } => {
                 acknowledge(w.tx(), &op.op_id)?;

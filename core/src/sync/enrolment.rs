@@ -53,7 +53,10 @@ impl Store {
         })?;
         let server_url = transport.server_url();
         self.write(|w| {
-            write_grants(w.tx(), &response.grants, w.now())?;
+            for unit in write_grants(w.tx(), &response.grants, w.now())? {
+                w.note_access_changed(&unit);
+            }
+            w.note_sync_status_changed();
             state::enrolled(w.tx(), server_url.as_deref(), &response.device_token)
         })?;
         Ok(response.grants)

@@ -21,8 +21,8 @@ pub(crate) mod review;
 mod state;
 pub mod transport;
 
-pub use engine::{PULL_LIMIT, Sleeper, SyncOptions, SyncReport, ThreadSleeper};
-pub use review::{Conflict, QuarantinedChange, SyncStatus};
+pub use engine::{PULL_LIMIT, Sleeper, SyncInterrupt, SyncOptions, SyncReport, ThreadSleeper};
+pub use review::{Conflict, QuarantinedChange, SyncProblem, SyncStatus};
 pub use transport::{HttpTransport, Transport, TransportError};
 
 #[cfg(doc)]

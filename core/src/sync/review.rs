@@ -35,10 +35,92 @@ pub struct SyncStatus {
     pub last_success_at: Option<Timestamp>,
     /// When a sync was last tried.
     pub last_attempt_at: Option<Timestamp>,
-    /// Why the last sync failed, if it did (cleared by the next success).
+    /// Why the last sync failed, if it did (cleared by the next success): a detail for
+    /// support, in English. What to show the user follows from `last_problem`.
     pub last_error: Option<String>,
+    /// What kind of failure the last sync met, if it failed.
+    pub last_problem: Option<SyncProblem>,
     /// A full re-pull is under way; the data shown may include records since deleted.
     pub resyncing: bool,
+}
+
+/// What kind of failure a sync met: each a different thing to tell the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum SyncProblem {
+    /// No network, or the server did not answer: nothing is lost; it tries again.
+    Offline,
+    /// The server answered but refused the request (a protocol mismatch or a server fault).
+    ServerRefused,
+    /// The server no longer accepts this device's token: enrol again.
+    TokenRefused,
+    /// The device is not enrolled.
+    NotEnrolled,
+    /// The device was revoked: its data is gone.
+    Revoked,
+    /// Something on the device failed (the store, a file).
+    Device,
+}
+
+/// Between the kind and the detail in `sync_state.last_error`.
+const PROBLEM_SEPARATOR: char = '\u{1f}';
+
+impl SyncProblem {
+    /// The kind of `e`, for the sync status.
+    pub fn of(e: &Error) -> SyncProblem {
+        match e {
+            Error::Network(_) => SyncProblem::Offline,
+            Error::SyncRefused(_) | Error::EnrolmentRefused(_) => SyncProblem::ServerRefused,
+            Error::Unauthorized => SyncProblem::TokenRefused,
+            Error::NotEnrolled => SyncProblem::NotEnrolled,
+            Error::Revoked => SyncProblem::Revoked,
+            _ => SyncProblem::Device,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            SyncProblem::Offline => "offline",
+            SyncProblem::ServerRefused => "server_refused",
+            SyncProblem::TokenRefused => "token_refused",
+            SyncProblem::NotEnrolled => "not_enrolled",
+            SyncProblem::Revoked => "revoked",
+            SyncProblem::Device => "device",
+        }
+    }
+
+    /// How a failure is kept: its kind's code, then the detail.
+    pub(crate) fn stored(self, detail: &str) -> String {
+        format!("{}{PROBLEM_SEPARATOR}{detail}", self.code())
+    }
+
+    /// The kind of a kept failure (one kept before kinds were, as `Device` unless it says
+    /// otherwise).
+    fn of_stored(stored: &str) -> SyncProblem {
+        let code = stored.split_once(PROBLEM_SEPARATOR).map(|(c, _)| c);
+        [
+            SyncProblem::Offline,
+            SyncProblem::ServerRefused,
+            SyncProblem::TokenRefused,
+            SyncProblem::NotEnrolled,
+            SyncProblem::Revoked,
+            SyncProblem::Device,
+        ]
+        .into_iter()
+        .find(|p| Some(p.code()) == code)
+        .unwrap_or(if stored.contains("revoked") {
+            SyncProblem::Revoked
+        } else {
+            SyncProblem::Device
+        })
+    }
+
+    fn detail_of_stored(stored: &str) -> &str {
+        stored
+            .split_once(PROBLEM_SEPARATOR)
+            .map_or(stored, |(_, detail)| detail)
+    }
 }
 
 /// An edit made on this device that lost to a later change elsewhere; both values are kept so
@@ -132,7 +214,10 @@ impl Store {
                 conflicts,
                 last_success_at: s.last_success_at,
                 last_attempt_at: s.last_attempt_at,
-                last_error: s.last_error,
+                last_problem: s.last_error.as_deref().map(SyncProblem::of_stored),
+                last_error: s
+                    .last_error
+                    .map(|e| SyncProblem::detail_of_stored(&e).to_string()),
                 resyncing: s.resyncing,
             })
         })
@@ -196,8 +281,20 @@ impl Store {
     /// The user has seen a conflict: it is no longer listed.
     pub fn dismiss_conflict(&self, id: i64) -> Result<()> {
         let removed = self.write(|w| {
-            Ok(w.tx()
-                .execute("DELETE FROM conflicts WHERE id = ?1", [id])?)
+            let about: Option<(String, String, String)> = w
+                .tx()
+                .query_row(
+                    "DELETE FROM conflicts WHERE id = ?1 RETURNING entity, entity_id, unit_id",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            if let Some((kind, entity_id, unit_id)) = &about
+                && let Some(kind) = EntityKind::parse(kind)
+            {
+                w.note_record_changed(kind, entity_id, unit_id);
+            }
+            Ok(usize::from(about.is_some()))
         })?;
         if removed == 0 {
             return Err(Error::not_found("conflict", id.to_string()));
@@ -243,6 +340,7 @@ impl Store {
             };
             tx.execute("DELETE FROM outbox WHERE op_id = ?1", [op_id])?;
             let mut reverted = 0;
+            let (kind, entity_id, unit_id) = (op.entity, op.entity_id.clone(), op.unit_id.clone());
             {
                 let mut stmt = tx.prepare(
                     "DELETE FROM fields WHERE entity = ?1 AND entity_id = ?2 AND field = ?3 \
@@ -276,6 +374,7 @@ impl Store {
                 }
                 state::save_cursor(tx, None)?;
             }
+            w.note_record_changed(kind, &entity_id, &unit_id);
             Ok(())
         })
     }
@@ -296,6 +395,7 @@ impl Store {
             };
             for unit in &units {
                 purge_unit(w.tx(), unit)?;
+                w.note_access_changed(unit);
             }
             let tx = w.tx();
             for table in [
@@ -309,7 +409,7 @@ impl Store {
                 tx.execute(&format!("DELETE FROM {table}"), [])?;
             }
             tx.execute("UPDATE device SET staff_name = '', staff_job = ''", [])?;
-            state::forget(tx, "this device was revoked")?;
+            state::forget(tx, &SyncProblem::Revoked.stored("this device was revoked"))?;
             w.audit("purge", "device", "", "", "device revoked")?;
             Ok(())
         })?;

@@ -27,7 +27,7 @@ struct EnrolView: View {
                 }
                 if model.scanRejected {
                     Text("That QR code is not a Steady enrolment code.")
-                        .foregroundStyle(.red)
+                        .foregroundStyle(Color.steadyAlert)
                 }
             } footer: {
                 Text("Or type the address and code your lead gave you.")
@@ -93,7 +93,7 @@ struct EnrolView: View {
 
     @ViewBuilder
     private func field(
-        _ title: String, text: Binding<String>, field: String,
+        _ title: String, text: Binding<String>, field: Field,
         content: UITextContentType, keyboard: UIKeyboardType
     ) -> some View {
         VStack(alignment: .leading, spacing: 4) {
@@ -106,7 +106,7 @@ struct EnrolView: View {
             if let message = model.fieldErrors[field] {
                 Text(message)
                     .font(.footnote)
-                    .foregroundStyle(.red)
+                    .foregroundStyle(Color.steadyAlert)
             }
         }
         .accessibilityElement(children: .contain)

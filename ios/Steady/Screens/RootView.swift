@@ -46,6 +46,8 @@ private struct StoreProblemView: View {
 
     var body: some View {
         MessageView(systemImage: "exclamationmark.triangle", title: problem.title, message: problem.message) {
+            // Never for .updateApp: a newer Steady's store is intact, and a reset would delete
+            // records not yet synced.
             if problem.action == .resetStore || problem.action == .showWithReset {
                 Button("Reset Steady", role: .destructive) { confirmingReset = true }
                     .buttonStyle(.borderedProminent)

@@ -39,6 +39,13 @@ public final class AppSession {
     public private(set) var staff: StaffMember?
     /// A problem that concerns the whole app (a revoked device), shown over every screen.
     public var problem: UserProblem?
+    /// The last change the core announced (a save here, a sync page merged, a grant given or
+    /// ended). Screens observe it and reload only when it touches what they show, so an open
+    /// amber card takes the lead's new safety alert as soon as a sync brings it.
+    public private(set) var lastChange: StoreChange?
+    /// Counts the changes announced, so a screen can react to each even when two are equal.
+    public private(set) var changeCount = 0
+    private var subscription: Subscription?
 
     /// The clock the app reads.
     public let clock: WallClock
@@ -84,7 +91,13 @@ public final class AppSession {
         if core == nil {
             phase = .starting
             do {
-                core = try await CoreService.open(at: location, keys: keys)
+                let opened = try await CoreService.open(at: location, keys: keys)
+                core = opened
+                subscription = try await opened.call { [weak self] store in
+                    try store.subscribe(listener: ChangeBridge { change in
+                        Task { @MainActor in self?.heard(change) }
+                    })
+                }
                 Log.store.info("store opened")
             } catch {
                 let problem = UserProblem(error)
@@ -94,6 +107,15 @@ public final class AppSession {
             }
         }
         await refresh()
+    }
+
+    /// A change from the core, on the main actor: units reload when access changed.
+    private func heard(_ change: StoreChange) {
+        lastChange = change
+        changeCount += 1
+        if !change.unitsWithNewAccess.isEmpty || change.syncStatus {
+            Task { await refresh() }
+        }
     }
 
     /// Reloads enrolment, staff member and units.
@@ -158,6 +180,8 @@ public final class AppSession {
     }
 
     private func wipeEverything() async {
+        subscription?.cancel()
+        subscription = nil
         if let core {
             do {
                 try await core.call { try $0.wipe() }
@@ -177,5 +201,25 @@ public final class AppSession {
         select(unitId: nil)
         phase = .needsEnrolment
         Log.store.info("device wiped")
+    }
+}
+
+/// Carries the core's change notifications (on the writing thread) to a closure.
+final class ChangeBridge: StoreListener, @unchecked Sendable {
+    private let onChange: @Sendable (StoreChange) -> Void
+
+    init(_ onChange: @escaping @Sendable (StoreChange) -> Void) {
+        self.onChange = onChange
+    }
+
+    func onChange(change: StoreChange) {
+        onChange(change)
+    }
+}
+
+public extension StoreChange {
+    /// Whether the change touches the record `id` of `kind`.
+    func touches(_ kind: EntityKind, _ id: String) -> Bool {
+        records.contains { $0.kind == kind && $0.id == id }
     }
 }

@@ -13,7 +13,7 @@ public final class EnrolModel {
     /// The form as filled in.
     public var form = EnrolmentForm()
     /// Messages by field (the form's own checks, then the core's `Validation` answers).
-    public private(set) var fieldErrors: [String: String] = [:]
+    public private(set) var fieldErrors: [Field: String] = [:]
     /// A problem that belongs to no field (network, storage).
     public private(set) var problem: UserProblem?
     /// Enrolling now.
@@ -66,7 +66,7 @@ public final class EnrolModel {
             return false
         }
         do {
-            _ = try await core.call { try $0.sync(serverUrl: server, observer: nil) }
+            _ = try await core.call { try $0.sync(observer: nil) }
         } catch {
             // Enrolled; the first sync can wait for signal. Say so, then carry on.
             problem = UserProblem(error)

@@ -63,11 +63,10 @@ public struct EnrolmentForm: Equatable, Sendable {
         self.jobTitle = jobTitle
     }
 
-    /// One message per field that is not ready, keyed by the core's field names (`server_url`,
-    /// `code`, `name`, `job_title`) so the core's own `Validation` answers land in the same
-    /// place. Empty when the form may be sent.
-    public var problems: [String: String] {
-        var found: [String: String] = [:]
+    /// One message per input that is not ready, keyed by the core's `Field` so the core's own
+    /// `Validation` answers land in the same place. Empty when the form may be sent.
+    public var problems: [Field: String] {
+        var found: [Field: String] = [:]
         if server.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             found[EnrolmentField.server] = "Enter the sync server's address."
         }
@@ -104,12 +103,12 @@ public struct EnrolmentForm: Equatable, Sendable {
 
 /// The field names the enrolment form and the core share.
 public enum EnrolmentField {
-    /// The server address (the core's `server_url`).
-    public static let server = "server_url"
+    /// The server address.
+    public static let server = Field.serverUrl
     /// The enrolment code.
-    public static let code = "code"
+    public static let code = Field.enrolmentCode
     /// The staff member's name.
-    public static let name = "name"
+    public static let name = Field.staffName
     /// The staff member's job title.
-    public static let jobTitle = "job_title"
+    public static let jobTitle = Field.jobTitle
 }

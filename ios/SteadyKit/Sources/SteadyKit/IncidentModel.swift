@@ -82,8 +82,8 @@ public final class IncidentModel {
     public private(set) var busy = false
     /// The last problem, to show.
     public var problem: UserProblem?
-    /// Messages by field name (`IncidentModel.occurredAtField`) from the last change of time.
-    public private(set) var fieldErrors: [String: String] = [:]
+    /// Messages by input (`IncidentModel.occurredAtField`) from the last change of time.
+    public private(set) var fieldErrors: [Field: String] = [:]
     /// Why the last start or end entered (`setTime`) was refused, to show by its picker.
     public private(set) var forceTimeError: String?
     /// The entry the user asked to remove, waiting for the confirmation.
@@ -92,7 +92,7 @@ public final class IncidentModel {
     public private(set) var confirmation: SubmitConfirmation?
 
     /// The core's field name for when it happened.
-    public static let occurredAtField = "occurred_at"
+    public static let occurredAtField = Field.occurredAt
 
     private let session: AppSession
     private let alerts: ProneAlertScheduling

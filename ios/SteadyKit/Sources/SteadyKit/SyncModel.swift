@@ -77,11 +77,11 @@ public final class SyncModel {
         }
         do {
             let status = try await core.call { try $0.syncStatus() }
-            guard status.enrolled, let server = status.serverUrl else {
+            guard status.enrolled else {
                 await session.refresh()
                 return false
             }
-            let report = try await core.call { try $0.sync(serverUrl: server, observer: bridge) }
+            let report = try await core.call { try $0.sync(observer: bridge) }
             Log.sync.info(
                 "sync: pushed \(report.pushed, privacy: .public), pulled \(report.pulled, privacy: .public), quarantined \(report.quarantined, privacy: .public)"
             )

@@ -32,22 +32,34 @@ public struct PersonRowState: Equatable, Sendable, Identifiable {
     public let reviewOverdue: Bool
     /// The pending-sync badge, if any.
     public let pendingBadge: String?
+    /// Pinned on this phone: first in the core's shift order.
+    public let pinned: Bool
+    /// The recent event that put them near the top (the core's words and time), if any.
+    public let recentEvent: RecentEvent?
+    /// For a search hit: the line that matched, in the core's words ("Trigger: Loud alarms").
+    public var matchLine: String?
 
-    /// The row for `summary`.
+    /// The row for `summary`, in the core's shift order when made from `people(unitId:)`.
     public init(_ summary: PersonSummary) {
         id = summary.id
         name = displayName(preferred: summary.preferredName, recorded: summary.displayName)
         safetyAlerts = summary.safetyAlerts
         reviewOverdue = summary.reviewOverdue
         pendingBadge = SteadyKit.pendingBadge(summary.pendingChanges)
+        pinned = summary.pinned
+        recentEvent = summary.recentEvent
+        matchLine = nil
     }
 
     /// What VoiceOver reads for the row.
     public var accessibilityLabel: String {
         var parts = [name]
+        if pinned { parts.append("Pinned") }
+        if let matchLine { parts.append("Matched \(matchLine)") }
         if !safetyAlerts.isEmpty {
             parts.append("Safety alerts: " + safetyAlerts.joined(separator: "; "))
         }
+        if let recentEvent { parts.append("In the last 72 hours: \(recentEvent.label)") }
         if reviewOverdue { parts.append("Support sheet review overdue") }
         if let badge = pendingBadge { parts.append("\(badge) changes waiting to sync") }
         return parts.joined(separator: ". ")
@@ -75,20 +87,36 @@ public func filterPeople(_ rows: [PersonRowState], query: String) -> [PersonRowS
 }
 
 /// The local filter's rows, then any person the core's search found that the filter did not
-/// (best match first), keeping each person once.
+/// (best match first), keeping each person once. Every row the core found carries the line that
+/// matched (`matchLine`), unless that line is the name the row already shows.
 public func mergeSearch(
     local: [PersonRowState], all: [PersonRowState], hits: [SearchHit]
 ) -> [PersonRowState] {
+    let lines = Dictionary(hits.compactMap { hit in matchLine(hit).map { (hit.personId, $0) } },
+                           uniquingKeysWith: { first, _ in first })
+    let withLine = { (row: PersonRowState) -> PersonRowState in
+        var row = row
+        row.matchLine = lines[row.id]
+        return row
+    }
     var seen = Set(local.map(\.id))
-    var merged = local
+    var merged = local.map(withLine)
     let byId = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     for hit in hits where !seen.contains(hit.personId) {
         if let row = byId[hit.personId] {
-            merged.append(row)
+            merged.append(withLine(row))
             seen.insert(hit.personId)
         }
     }
     return merged
+}
+
+/// The line to show under a search hit: the core's words ("Trigger: Loud alarms"), or `nil`
+/// when it matched one of the names (the row's title already shows both).
+public func matchLine(_ hit: SearchHit) -> String? {
+    guard let matched = hit.matched, matched.field != .name, matched.field != .preferredName
+    else { return nil }
+    return matched.line
 }
 
 // MARK: - Amber card and sheet
@@ -453,7 +481,7 @@ public struct SyncStatusState: Equatable, Sendable {
     /// Changes the server refused, in words, or `nil` for none. They stay on this device (even
     /// after a placement ends and its unit's records leave) until the user discards them.
     public let refused: String?
-    /// Why the last sync failed, if it did.
+    /// Why the last sync failed, if it did, in the user's words.
     public let lastError: String?
     /// Enrolled with a server.
     public let enrolled: Bool
@@ -477,7 +505,19 @@ public struct SyncStatusState: Equatable, Sendable {
         } else {
             refused = nil
         }
-        lastError = status.lastError
+        lastError = status.lastProblem.map(syncProblemText)
+    }
+}
+
+/// The last sync problem in the user's words (the core's English detail stays for support).
+public func syncProblemText(_ problem: SyncProblem) -> String {
+    switch problem {
+    case .offline: return "No connection to the sync server. Nothing is lost; it will try again."
+    case .serverRefused: return "The sync server refused the request. Nothing is lost; tell your lead if it goes on."
+    case .tokenRefused: return "The sync server no longer accepts this phone. Enrol it again with a new code."
+    case .notEnrolled: return "This phone is not enrolled."
+    case .revoked: return "This phone was removed by your organisation."
+    case .device: return "Something on this phone failed during sync. Nothing is lost; it will try again."
     }
 }
 

@@ -109,15 +109,15 @@ final class CoreSessionTests: XCTestCase {
         // The form's own check: nothing typed.
         let enrolledEmpty = await enrol.enrol()
         XCTAssertFalse(enrolledEmpty)
-        XCTAssertNotNil(enrol.fieldErrors["server_url"])
-        XCTAssertNotNil(enrol.fieldErrors["code"])
+        XCTAssertNotNil(enrol.fieldErrors[.serverUrl])
+        XCTAssertNotNil(enrol.fieldErrors[.enrolmentCode])
 
         // The core's check: plain http to another machine is refused before anything is sent.
         enrol.form = EnrolmentForm(server: "http://sync.example.org", code: "K7Q2MX-ABCDEFGHJKMNPQRSTVWX",
                                    staffName: "Alex Morgan", jobTitle: "Support worker")
         let enrolledHttp = await enrol.enrol()
         XCTAssertFalse(enrolledHttp)
-        XCTAssertNotNil(enrol.fieldErrors["server_url"])
+        XCTAssertNotNil(enrol.fieldErrors[.serverUrl])
         XCTAssertEqual(app.phase, .needsEnrolment)
     }
 

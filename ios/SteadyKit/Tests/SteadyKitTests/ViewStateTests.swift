@@ -169,16 +169,18 @@ final class ViewStateTests: XCTestCase {
     func test_sync_status_says_when_and_what_waits() {
         let status = SyncStatus(
             enrolled: true, serverUrl: "https://s.example", pending: 1, quarantined: 1, conflicts: 2,
-            lastSuccessAt: Fixtures.now - 5 * 60_000, lastAttemptAt: Fixtures.now, lastError: nil, resyncing: false
+            lastSuccessAt: Fixtures.now - 5 * 60_000, lastAttemptAt: Fixtures.now, lastError: "x",
+            lastProblem: .offline, resyncing: false
         )
         let state = SyncStatusState(status, now: Fixtures.now)
         XCTAssertEqual(state.lastSync, "Last synced 5 minutes ago")
         XCTAssertEqual(state.pending, "1 change waiting to sync")
         XCTAssertEqual(state.problems, 3)
         XCTAssertEqual(state.refused, "1 change refused by the server, kept on this device")
+        XCTAssertEqual(state.lastError, "No connection to the sync server. Nothing is lost; it will try again.")
         let none = SyncStatus(
             enrolled: true, serverUrl: "https://s.example", pending: 0, quarantined: 0, conflicts: 0,
-            lastSuccessAt: nil, lastAttemptAt: nil, lastError: nil, resyncing: false
+            lastSuccessAt: nil, lastAttemptAt: nil, lastError: nil, lastProblem: nil, resyncing: false
         )
         XCTAssertNil(SyncStatusState(none, now: Fixtures.now).refused)
         XCTAssertEqual(relativeTime(from: 0, to: 30_000), "just now")
@@ -188,22 +190,34 @@ final class ViewStateTests: XCTestCase {
 
     func test_every_error_has_its_reaction() {
         let cases: [(SteadyError, ProblemAction)] = [
-            (.Validation(field: "note", rule: "must not be empty"), .fixField("note")),
+            (.Validation(field: .note, path: "note", rule: "must not be empty"), .fixField(.note)),
+            (.UseOfForceIncomplete(missing: [.reason]), .completeUseOfForce([.reason])),
             (.Locked(record: "i1"), .offerAddendum),
             (.NotFound(what: "person", id: "p1"), .goBack),
-            (.NotAllowed(reason: "the placement has ended"), .none),
+            (.NotAllowed(
+                refusal: .placementEnded(unitId: "w", unitName: "Willow Ward", endedAt: 1),
+                reason: "access to Willow Ward ended"
+            ), .placementEnded),
+            (.NotAllowed(
+                refusal: .roleTooLow(role: .reader, needs: .editor, action: "edit support sheets"),
+                reason: "a reader cannot edit support sheets; it needs editor"
+            ), .none),
             (.NotEnrolled(reason: "unauthorized"), .enrol),
             (.Revoked, .wipeAndEnrol),
             (.Network(detail: "timeout"), .retryLater),
+            (.Interrupted, .retryLater),
             (.WrongKey, .resetStore),
             (.KeyUnavailable(detail: "locked"), .waitForUnlock),
-            (.Storage(detail: "disk full"), .showWithReset),
+            (.KeyUnreadable(detail: "bad tag"), .resetStore),
+            (.NeedsAppUpdate(found: 9, supported: 4), .updateApp),
+            (.Damaged(detail: "page 3"), .showWithReset),
+            (.Storage(detail: "disk full"), .tryAgain),
             (.Internal(detail: "panic"), .report),
         ]
         for (error, action) in cases {
             XCTAssertEqual(UserProblem(error).action, action, "\(error)")
         }
-        XCTAssertEqual(UserProblem(SteadyError.Validation(field: "display_name", rule: "must not be empty")).message,
+        XCTAssertEqual(UserProblem(SteadyError.Validation(field: .displayName, path: "display_name", rule: "must not be empty")).message,
                        "Display name must not be empty.")
         XCTAssertEqual(UserProblem(CocoaError(.fileNoSuchFile)).action, .report)
     }

@@ -2,6 +2,7 @@
 // panic inside the core arriving as an exception while the JVM and the store carry on.
 package app.steady.tests
 
+import app.steady.core.Field
 import app.steady.core.KeyException
 import app.steady.core.KeyProvider
 import app.steady.core.SteadyException
@@ -9,6 +10,7 @@ import app.steady.core.SteadyStore
 import app.steady.core.model.IncidentDetails
 import app.steady.core.model.NewPerson
 import app.steady.core.model.QuickCapture
+import app.steady.core.model.Refusal
 import app.steady.core.model.Role
 import app.steady.core.model.SheetText
 import app.steady.core.testingPanic
@@ -20,14 +22,15 @@ import org.junit.jupiter.api.assertThrows
 import java.io.File
 
 class ErrorsTest {
-
     @Test
     fun `input that breaks a rule is a Validation naming the field`() {
         Device().use { d ->
-            val e = assertThrows<SteadyException.Validation> {
-                d.store.createPerson("any-unit", NewPerson(displayName = "   "))
-            }
-            assertEquals("display_name", e.field)
+            val e =
+                assertThrows<SteadyException.Validation> {
+                    d.store.createPerson("any-unit", NewPerson(displayName = "   "))
+                }
+            assertEquals(Field.DISPLAY_NAME, e.field)
+            assertEquals("display_name", e.path)
             assertEquals("must not be empty", e.rule)
             // Every error the apps see is one sealed class.
             assertTrue(e is SteadyException)
@@ -40,14 +43,18 @@ class ErrorsTest {
         Device("Priya Shah", "Care lead").use { lead ->
             lead.join(unit, Role.EDITOR)
             val sam = lead.store.createPerson(unit, NewPerson("Sam"))
-            lead.store.sync(SyncServer.url, null)
+            lead.store.sync(null)
             Device("Chris Lee", "Agency support worker").use { agency ->
                 agency.join(unit, Role.READER)
                 assertEquals("Sam", agency.store.amberCard(sam).name)
-                val e = assertThrows<SteadyException.NotAllowed> {
-                    agency.store.setSheetText(sam, SheetText.WHAT_STAFF_SHOULD_DO, "Call 999")
-                }
+                val e =
+                    assertThrows<SteadyException.NotAllowed> {
+                        agency.store.setSheetText(sam, SheetText.WHAT_STAFF_SHOULD_DO, "Call 999")
+                    }
                 assertTrue(e.reason.contains("reader"), e.reason)
+                val refusal = e.refusal as Refusal.RoleTooLow
+                assertEquals(Role.READER, refusal.role)
+                assertEquals(Role.EDITOR, refusal.needs)
             }
         }
     }
@@ -59,12 +66,18 @@ class ErrorsTest {
             d.join(unit, Role.EDITOR)
             val id = d.store.captureIncident(QuickCapture(unitId = unit, note = "Threw a cup; calmed with space"))
             d.store.submitIncident(id)
-            val e = assertThrows<SteadyException.Locked> {
-                d.store.updateIncident(id, IncidentDetails(note = "changed"))
-            }
+            val e =
+                assertThrows<SteadyException.Locked> {
+                    d.store.updateIncident(id, IncidentDetails(note = "changed"))
+                }
             assertEquals(id, e.record)
             d.store.addAddendum(id, "Time corrected", "It happened at 14:10, not 14:00")
-            assertEquals(1, d.store.incident(id).addenda.size)
+            assertEquals(
+                1,
+                d.store
+                    .incident(id)
+                    .addenda.size,
+            )
         }
     }
 
@@ -80,7 +93,7 @@ class ErrorsTest {
     @Test
     fun `sync before enrolment is NotEnrolled`() {
         Device().use { d ->
-            assertThrows<SteadyException.NotEnrolled> { d.store.sync(SyncServer.url, null) }
+            assertThrows<SteadyException.NotEnrolled> { d.store.sync(null) }
         }
     }
 
@@ -88,7 +101,7 @@ class ErrorsTest {
     fun `a refused enrolment code is a Validation of the code`() {
         Device().use { d ->
             val e = assertThrows<SteadyException.Validation> { d.store.enroll(SyncServer.url, "nope-nope") }
-            assertEquals("code", e.field)
+            assertEquals(Field.ENROLMENT_CODE, e.field)
         }
     }
 
@@ -97,15 +110,22 @@ class ErrorsTest {
         Device().use { d ->
             d.store.close()
             assertThrows<SteadyException.WrongKey> { SteadyStore.open(d.path, FixedKey(randomKey())) }
-            val locked = object : KeyProvider {
-                override fun databaseKey(): ByteArray = throw KeyException.Unavailable("before first unlock")
-            }
+            val locked =
+                object : KeyProvider {
+                    override fun databaseKey(): ByteArray = throw KeyException.Unavailable("before first unlock")
+                }
             val e = assertThrows<SteadyException.KeyUnavailable> { SteadyStore.open(d.path, locked) }
             assertTrue(e.detail.contains("before first unlock"), e.detail)
-            val short = object : KeyProvider {
-                override fun databaseKey(): ByteArray = ByteArray(16)
-            }
-            assertEquals("key", assertThrows<SteadyException.Validation> { SteadyStore.open(d.path, short) }.field)
+            val short =
+                object : KeyProvider {
+                    override fun databaseKey(): ByteArray = ByteArray(16)
+                }
+            assertEquals("key", assertThrows<SteadyException.Validation> { SteadyStore.open(d.path, short) }.path)
+            val damaged =
+                object : KeyProvider {
+                    override fun databaseKey(): ByteArray = throw KeyException.Unreadable("the wrapped key fails its tag")
+                }
+            assertThrows<SteadyException.KeyUnreadable> { SteadyStore.open(d.path, damaged) }
         }
     }
 
@@ -115,9 +135,9 @@ class ErrorsTest {
         Device().use { d ->
             d.join(unit, Role.EDITOR)
             d.store.createPerson(unit, NewPerson("Sam"))
-            d.store.sync(SyncServer.url, null)
+            d.store.sync(null)
             SyncServer.revokeDevice(d.store.deviceId())
-            assertThrows<SteadyException.Revoked> { d.store.sync(SyncServer.url, null) }
+            assertThrows<SteadyException.Revoked> { d.store.sync(null) }
             assertTrue(d.store.units().isEmpty())
             d.store.wipe()
             assertFalse(File(d.path).exists())

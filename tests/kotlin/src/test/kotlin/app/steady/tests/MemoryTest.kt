@@ -16,7 +16,6 @@ import java.io.File
 const val RSS_GROWTH_BOUND_MIB = 64
 
 class MemoryTest {
-
     private fun residentMib(): Double {
         // The JVM's heap is committed and touched at start (-Xms = -Xmx, AlwaysPreTouch; see
         // pom.xml), so what grows here is native memory: the library, SQLite, JNA.
@@ -45,10 +44,11 @@ class MemoryTest {
         repeat(500) { cycle() } // warm-up: JIT, JNA, SQLite's and the allocator's first growth
         val before = residentMib()
         val started = System.nanoTime()
-        val checkpoints = (1..4).map {
-            repeat(2_500) { cycle() }
-            residentMib()
-        }
+        val checkpoints =
+            (1..4).map {
+                repeat(2_500) { cycle() }
+                residentMib()
+            }
         val seconds = (System.nanoTime() - started) / 1e9
         val after = checkpoints.last()
         val growth = after - before

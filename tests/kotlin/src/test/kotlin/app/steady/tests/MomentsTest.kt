@@ -7,21 +7,24 @@ import app.steady.core.model.IncidentDetails
 import app.steady.core.model.IncidentTag
 import app.steady.core.model.NewPerson
 import app.steady.core.model.QuickCapture
+import app.steady.core.model.Refusal
 import app.steady.core.model.Role
 import app.steady.core.model.SheetList
+import app.steady.core.model.SyncProblem
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
-import java.net.ServerSocket
 import java.time.Instant
 
 class MomentsTest {
-
     /** A care lead writes Sam's support sheet on one device and syncs it. */
-    private fun writeSamsSheet(lead: Device, unit: String): String {
+    private fun writeSamsSheet(
+        lead: Device,
+        unit: String,
+    ): String {
         lead.join(unit, Role.EDITOR)
         val s = lead.store
         val sam = s.createPerson(unit, NewPerson("Samuel Okafor", "Sam"))
@@ -32,7 +35,7 @@ class MomentsTest {
         s.addSheetItem(sam, SheetList.WHAT_HELPS, "Talk about Arsenal", null)
         s.addSheetItem(sam, SheetList.WHAT_TO_AVOID, "Crowding him", null)
         s.addSheetItem(sam, SheetList.WHAT_TO_AVOID, "Raised voices", null)
-        s.sync(SyncServer.url, null)
+        s.sync(null)
         return sam
     }
 
@@ -87,11 +90,19 @@ class MomentsTest {
                 Thread.sleep(maxOf(0, ends.toEpochMilli() - System.currentTimeMillis()) + 300)
 
                 // Access is refused on the device itself, with no signal needed.
-                assertThrows<SteadyException.NotAllowed> { bank.store.amberCard(sam) }
-                assertFalse(bank.store.units().single { it.grant.unitId == unit }.active)
+                val ended = assertThrows<SteadyException.NotAllowed> { bank.store.amberCard(sam) }
+                val placement = ended.refusal as Refusal.PlacementEnded
+                assertEquals(unit, placement.unitId)
+                assertEquals(ends.toEpochMilli(), placement.endedAt)
+                assertFalse(
+                    bank.store
+                        .units()
+                        .single { it.grant.unitId == unit }
+                        .active,
+                )
 
                 // The next sync purges the placement's data.
-                val report = bank.store.sync(SyncServer.url, null)
+                val report = bank.store.sync(null)
                 assertEquals(listOf(unit), report.purgedUnits)
                 assertTrue(bank.store.units().none { it.grant.unitId == unit })
                 val gone = assertThrows<SteadyException.NotFound> { bank.store.amberCard(sam) }
@@ -105,24 +116,27 @@ class MomentsTest {
     fun `HEMS crew captures a note offline in three taps, completes it later, and it syncs when signal returns`() {
         val unit = newUnit("hems", "Air Ambulance Base")
         Device("Dana Cole", "Critical care paramedic").use { crew ->
-            crew.join(unit, Role.READER)
+            val signal = Link()
+            crew.join(unit, Role.READER, through = signal.url)
 
             // At the roadside: tap 1 "new incident", tap 2 a tag, tap 3 save.
             val capturedAt = System.currentTimeMillis()
-            val id = crew.store.captureIncident(
-                QuickCapture(
-                    unitId = unit,
-                    note = "Agitated driver, shouting, calmed by crew",
-                    unidentifiedPerson = "man ~40, roadside",
-                    tags = listOf(IncidentTag.VERBAL_AGGRESSION),
-                ),
-            )
+            val id =
+                crew.store.captureIncident(
+                    QuickCapture(
+                        unitId = unit,
+                        note = "Agitated driver, shouting, calmed by crew",
+                        unidentifiedPerson = "man ~40, roadside",
+                        tags = listOf(IncidentTag.VERBAL_AGGRESSION),
+                    ),
+                )
 
             // No signal: the sync fails, the note stays queued.
-            val noSignal = "http://127.0.0.1:${ServerSocket(0).use { it.localPort }}"
-            assertThrows<SteadyException.Network> { crew.store.sync(noSignal, null) }
+            signal.cut()
+            assertThrows<SteadyException.Network> { crew.store.sync(null) }
             assertEquals(1u, crew.store.outboxStatus().pending)
             assertNotNull(crew.store.syncStatus().lastError)
+            assertEquals(SyncProblem.OFFLINE, crew.store.syncStatus().lastProblem)
 
             // The app is killed and started again: the note is still there.
             crew.reopen()
@@ -137,7 +151,8 @@ class MomentsTest {
             )
 
             // Signal returns.
-            val report = crew.store.sync(SyncServer.url, null)
+            signal.restore()
+            val report = crew.store.sync(null)
             assertTrue(report.pushed >= 2u, "pushed ${report.pushed}")
             assertEquals(0u, crew.store.outboxStatus().pending)
             assertEquals(null, crew.store.syncStatus().lastError)

@@ -10,8 +10,10 @@ import android.security.keystore.KeyProperties
 import app.steady.core.KeyException
 import app.steady.core.KeyProvider
 import java.io.File
+import java.io.FileOutputStream
 import java.security.KeyStore
 import java.security.SecureRandom
+import javax.crypto.AEADBadTagException
 import javax.crypto.Cipher
 import javax.crypto.KeyGenerator
 import javax.crypto.SecretKey
@@ -34,6 +36,8 @@ class KeystoreKeyProvider(
                 }
                 if (wrappedFile.exists()) unwrap(wrappedFile.readBytes()) else createKey()
             }
+        } catch (e: KeyException) {
+            throw e
         } catch (e: Exception) {
             // Locked after a reboot, keystore busy: the data is fine, try again after unlock.
             // The message names the exception type only: nothing about the key itself.
@@ -54,17 +58,33 @@ class KeystoreKeyProvider(
         cipher.init(Cipher.ENCRYPT_MODE, wrappingKey())
         val sealed = cipher.doFinal(key)
         val tmp = File(wrappedFile.path + ".tmp")
-        tmp.writeBytes(byteArrayOf(cipher.iv.size.toByte()) + cipher.iv + sealed)
+        // Durable before it is visible: a power cut never leaves a half-written key file.
+        FileOutputStream(tmp).use { out ->
+            out.write(byteArrayOf(cipher.iv.size.toByte()) + cipher.iv + sealed)
+            out.fd.sync()
+        }
         check(tmp.renameTo(wrappedFile)) { "could not save the wrapped key" }
         return key
     }
 
+    /**
+     * The store key from the wrapped file. A file too short to hold an IV and a tag, or one whose
+     * GCM tag fails, is damaged for good (`Unreadable`: the app says so and offers a reset),
+     * unlike a keystore that cannot answer yet (`Unavailable`: try again after unlock).
+     */
     private fun unwrap(bytes: ByteArray): ByteArray {
-        val ivLength = bytes[0].toInt()
+        val ivLength = bytes.firstOrNull()?.toInt() ?: -1
+        if (ivLength !in 12..16 || bytes.size < 1 + ivLength + 16 + 32) {
+            throw KeyException.Unreadable("the wrapped key file is truncated (${bytes.size} bytes)")
+        }
         val iv = bytes.copyOfRange(1, 1 + ivLength)
         val cipher = Cipher.getInstance(TRANSFORMATION)
         cipher.init(Cipher.DECRYPT_MODE, wrappingKey(), GCMParameterSpec(128, iv))
-        return cipher.doFinal(bytes, 1 + ivLength, bytes.size - 1 - ivLength)
+        return try {
+            cipher.doFinal(bytes, 1 + ivLength, bytes.size - 1 - ivLength)
+        } catch (e: AEADBadTagException) {
+            throw KeyException.Unreadable("the wrapped key fails its authentication tag")
+        }
     }
 
     private fun keyStore(): KeyStore = KeyStore.getInstance(KEYSTORE).apply { load(null) }

@@ -108,6 +108,17 @@ class MainActivity : ComponentActivity() {
                 // The Keystore entry was reset: this store can never be read again.
                 problem = errorText(e) + " Android reset this device's key, so Steady's data here cannot be read."
                 unreadable = true
+            } catch (e: SteadyException.KeyUnreadable) {
+                // The wrapped key file is truncated or fails its tag: it will never open the store.
+                problem = errorText(e)
+                unreadable = true
+            } catch (e: SteadyException.Damaged) {
+                // A damaged store: a reset is offered, with the warning that unsynced work goes.
+                problem = errorText(e)
+                unreadable = true
+            } catch (e: SteadyException.NeedsAppUpdate) {
+                // A newer Steady wrote this store: the data is intact. Never offer a reset here.
+                problem = errorText(e)
             } catch (e: Exception) {
                 // KeyUnavailable before the first unlock (try again after unlocking), Storage...
                 problem = errorText(e)

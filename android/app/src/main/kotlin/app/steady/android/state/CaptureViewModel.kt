@@ -293,7 +293,6 @@ class CaptureViewModel(
         mutable.update {
             it.copy(savedLabel = "Saved on this device at ${session.labels.time(session.clock.nowMillis())}", message = null)
         }
-        session.changed()
     }
 
     override fun onCleared() {

@@ -90,7 +90,6 @@ class ChecklistViewModel(
                         ),
                 )
             }
-            session.changed()
         }
     }
 }

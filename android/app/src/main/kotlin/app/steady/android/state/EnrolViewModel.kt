@@ -3,6 +3,7 @@
 // shift.
 package app.steady.android.state
 
+import app.steady.core.Field
 import app.steady.core.SteadyException
 import app.steady.core.model.StaffMember
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -68,9 +69,8 @@ class EnrolViewModel(
             try {
                 session.store.enroll(server, form.code.trim())
             } catch (e: SteadyException.Validation) {
-                val field = if (e.field == "server_url") "server" else "code"
                 mutable.update {
-                    if (field == "server") {
+                    if (e.field == Field.SERVER_URL || e.field == Field.ROOT_CERTIFICATE) {
                         it.copy(busy = false, serverError = errorText(e))
                     } else {
                         it.copy(busy = false, codeError = errorText(e))
@@ -79,9 +79,8 @@ class EnrolViewModel(
                 return@io
             }
             // The first pull: if it fails, the device is enrolled anyway and sync retries.
-            val pulled = runCatching { session.store.sync(server, null) }.isSuccess
+            val pulled = runCatching { session.store.sync(null) }.isSuccess
             session.device.requestSync()
-            session.changed()
             mutable.update {
                 it.copy(
                     busy = false,

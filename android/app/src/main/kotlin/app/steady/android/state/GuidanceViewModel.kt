@@ -2,6 +2,7 @@
 // as the user types.
 package app.steady.android.state
 
+import app.steady.core.model.EntityKind
 import app.steady.core.model.GuidanceCard
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -20,7 +21,9 @@ class GuidanceViewModel(
     @Volatile private var all: List<GuidanceCard> = emptyList()
 
     init {
-        reloadOnChange { load() }
+        reloadOnChange(relevant = { c ->
+            c.unitsWithNewAccess.isNotEmpty() || c.records.any { it.kind == EntityKind.GUIDANCE }
+        }) { load() }
     }
 
     override fun showMessage(text: String) = mutable.update { it.copy(loading = false) }

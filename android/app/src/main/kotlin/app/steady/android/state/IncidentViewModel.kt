@@ -195,7 +195,6 @@ class IncidentViewModel(
     private fun reloadAfter(block: () -> Unit) =
         io {
             block()
-            session.changed()
             load()
         }
 
@@ -207,7 +206,6 @@ class IncidentViewModel(
         saver.schedule(key) {
             attempt {
                 session.store.updateIncident(incidentId, details())
-                session.changed()
                 // The list of s.6(5) items still missing follows every answer.
                 val missing = session.store.missingUseOfForceItems(incidentId)
                 mutable.update {
@@ -257,7 +255,6 @@ class IncidentViewModel(
                 return@io
             }
             mutable.update { it.copy(savedLabel = "Saved on this device at ${session.labels.time(session.clock.nowMillis())}") }
-            session.changed()
             load()
         }
     }
@@ -544,7 +541,6 @@ class IncidentViewModel(
                 return@io
             }
             mutable.update { it.copy(timePicker = null) }
-            session.changed()
             load()
         }
     }
@@ -593,7 +589,6 @@ class IncidentViewModel(
         saver.schedule("force:$entryId:how") {
             attempt {
                 entries.firstOrNull { it.id == entryId }?.let { session.store.updateUseOfForce(incidentId, it) }
-                session.changed()
             }
         }
     }
@@ -611,7 +606,6 @@ class IncidentViewModel(
         saver.schedule("force:$entryId:staff") {
             attempt {
                 entries.firstOrNull { it.id == entryId }?.let { session.store.updateUseOfForce(incidentId, it) }
-                session.changed()
             }
         }
     }
@@ -676,9 +670,8 @@ class IncidentViewModel(
                                     },
                             )
                         }
-                    } catch (e: SteadyException.Validation) {
-                        val missing = session.store.missingUseOfForceItems(incidentId)
-                        if (missing.isEmpty()) throw e
+                    } catch (e: SteadyException.UseOfForceIncomplete) {
+                        val missing = e.missing
                         mutable.update {
                             it.copy(
                                 missing = missing.map { m -> MissingItemUi(s65ItemLetter(m), s65ItemDescription(m)) },
@@ -687,7 +680,6 @@ class IncidentViewModel(
                         }
                         return@attempt
                     }
-                    session.changed()
                     session.device.requestSync()
                     load()
                 }

@@ -4,6 +4,7 @@
 package app.steady.android.state
 
 import app.steady.core.incidentTagLabel
+import app.steady.core.model.EntityKind
 import app.steady.core.model.IncidentStatus
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -20,7 +21,10 @@ class IncidentsViewModel(
     val state: StateFlow<IncidentsUiState> = mutable.asStateFlow()
 
     init {
-        reloadOnChange { load() }
+        // Incidents, their refused changes and conflicts, and the grants that gate them.
+        reloadOnChange(relevant = { c ->
+            c.syncStatus || c.unitsWithNewAccess.isNotEmpty() || c.records.any { it.kind == EntityKind.INCIDENT }
+        }) { load() }
     }
 
     override fun showMessage(text: String) = mutable.update { it.copy(message = text, loading = false) }
@@ -72,13 +76,11 @@ class IncidentsViewModel(
     fun onDiscardQuarantined(opId: String) =
         io {
             session.store.discardQuarantined(opId)
-            session.changed()
         }
 
     /** The user has read a conflict. */
     fun onDismissConflict(id: String) =
         io {
             session.store.dismissConflict(id.toLong())
-            session.changed()
         }
 }

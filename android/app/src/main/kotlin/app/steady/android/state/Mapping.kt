@@ -7,10 +7,13 @@ import app.steady.core.authorisedInterventionsHeading
 import app.steady.core.interventionLabel
 import app.steady.core.model.BandLevel
 import app.steady.core.model.PersonSummary
+import app.steady.core.model.Refusal
 import app.steady.core.model.SheetBand
 import app.steady.core.model.SheetEntry
 import app.steady.core.model.SheetList
 import app.steady.core.model.SupportSheet
+import app.steady.core.model.SyncProblem
+import app.steady.core.s65ItemLetter
 import app.steady.core.sheetLayout
 import app.steady.core.sheetListHeading
 import app.steady.core.sheetTextHeading
@@ -18,18 +21,109 @@ import app.steady.core.sheetTextHeading
 /** A sentence for the user about a failed call. Never includes the data being saved. */
 fun errorText(error: Throwable): String =
     when (error) {
-        is SteadyException.Validation -> error.rule.replaceFirstChar { it.uppercase() }
-        is SteadyException.Locked -> "This incident is submitted and locked. Add an addendum instead."
-        is SteadyException.NotFound -> "This ${error.what} is no longer on this device."
-        is SteadyException.NotAllowed -> "Not allowed: ${error.reason}."
-        is SteadyException.NotEnrolled -> "This device is not enrolled. Ask your lead for a code."
-        is SteadyException.Revoked -> "This device was removed by your organisation. Its data has been deleted."
-        is SteadyException.Network -> "No connection to the sync server. Nothing is lost; it will try again."
-        is SteadyException.WrongKey -> "The store cannot be opened with this device's key."
-        is SteadyException.KeyUnavailable -> "Unlock the device to open Steady's data."
-        is SteadyException.Storage -> "The device's store failed: ${error.detail}"
-        is SteadyException.Internal -> "Something went wrong inside Steady. Please report it."
-        else -> "Something went wrong. Please try again."
+        is SteadyException.Validation -> {
+            error.rule.replaceFirstChar { it.uppercase() }
+        }
+
+        is SteadyException.UseOfForceIncomplete -> {
+            "Not submitted: ${error.missing.size} required s.6(5) item(s) missing: " +
+                error.missing.joinToString(", ") { "(${s65ItemLetter(it)})" } + "."
+        }
+
+        is SteadyException.Locked -> {
+            "This incident is submitted and locked. Add an addendum instead."
+        }
+
+        is SteadyException.NotFound -> {
+            "This ${error.what} is no longer on this device."
+        }
+
+        is SteadyException.NotAllowed -> {
+            refusalText(error.refusal)
+        }
+
+        is SteadyException.NotEnrolled -> {
+            "This device is not enrolled. Ask your lead for a code."
+        }
+
+        is SteadyException.Revoked -> {
+            "This device was removed by your organisation. Its data has been deleted."
+        }
+
+        is SteadyException.Network -> {
+            "No connection to the sync server. Nothing is lost; it will try again."
+        }
+
+        is SteadyException.Interrupted -> {
+            "Sync paused. Nothing is lost; it carries on later."
+        }
+
+        is SteadyException.WrongKey -> {
+            "The store cannot be opened with this device's key."
+        }
+
+        is SteadyException.KeyUnavailable -> {
+            "Unlock the device to open Steady's data."
+        }
+
+        is SteadyException.KeyUnreadable -> {
+            "This device's key for Steady is damaged, so its data here cannot be read."
+        }
+
+        is SteadyException.NeedsAppUpdate -> {
+            "This phone's data was saved by a newer version of Steady. Update the app to open it; nothing has been deleted."
+        }
+
+        is SteadyException.Damaged -> {
+            "Steady's data on this phone is damaged. Ask your lead before resetting: anything not yet synced would be lost."
+        }
+
+        is SteadyException.Storage -> {
+            "The device's store failed: ${error.detail}"
+        }
+
+        is SteadyException.Internal -> {
+            "Something went wrong inside Steady. Please report it."
+        }
+
+        else -> {
+            "Something went wrong. Please try again."
+        }
+    }
+
+/** Why the device's grant refused, in the user's words. */
+fun refusalText(refusal: Refusal): String =
+    when (refusal) {
+        is Refusal.PlacementEnded -> {
+            "Your placement in ${refusal.unitName} has ended. Its data leaves this phone once everything is synced."
+        }
+
+        is Refusal.NoAccess -> {
+            "This phone has no access to that unit."
+        }
+
+        is Refusal.RoleTooLow -> {
+            "Your role here (${refusal.role.name.lowercase()}) cannot ${refusal.action}."
+        }
+
+        is Refusal.NotTheAuthor -> {
+            "Only the person who recorded it, or a lead, can ${refusal.action}."
+        }
+
+        is Refusal.Rule -> {
+            "Not allowed: ${refusal.rule}."
+        }
+    }
+
+/** The last sync problem, in the user's words (the core's detail stays for support). */
+fun syncProblemText(problem: SyncProblem): String =
+    when (problem) {
+        SyncProblem.OFFLINE -> "No connection to the sync server. Nothing is lost; it will try again."
+        SyncProblem.SERVER_REFUSED -> "The sync server refused the request. Nothing is lost; tell your lead if it goes on."
+        SyncProblem.TOKEN_REFUSED -> "The sync server no longer accepts this phone. Enrol it again with a new code."
+        SyncProblem.NOT_ENROLLED -> "This phone is not enrolled."
+        SyncProblem.REVOKED -> "This phone was removed by your organisation."
+        SyncProblem.DEVICE -> "Something on this phone failed during sync. Nothing is lost; it will try again."
     }
 
 /**

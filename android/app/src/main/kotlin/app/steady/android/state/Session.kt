@@ -5,12 +5,19 @@
 package app.steady.android.state
 
 import app.steady.core.SteadyStore
+import app.steady.core.StoreListener
+import app.steady.core.Subscription
+import app.steady.core.model.StoreChange
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.channels.BufferOverflow
+import kotlinx.coroutines.flow.MutableSharedFlow
 import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.SharedFlow
 import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asSharedFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 
@@ -43,12 +50,33 @@ class SteadySession(
     val persistScope: CoroutineScope = CoroutineScope(SupervisorJob() + io),
 ) {
     private val revisionFlow = MutableStateFlow(0L)
+    private val changesFlow =
+        MutableSharedFlow<StoreChange?>(extraBufferCapacity = 64, onBufferOverflow = BufferOverflow.DROP_OLDEST)
 
-    /** Bumped after every local write and sync, so open screens reload what they show. */
+    /** Bumped after every committed change (the core tells us), so open screens can reload. */
     val revision: StateFlow<Long> = revisionFlow.asStateFlow()
 
-    /** Tell open screens something changed in the store. */
+    /**
+     * What each committed write changed, as the core reports it (a save here, a sync page, a
+     * grant given or ended); `null` means "everything may have changed" (sign-out). Screens
+     * reload only when a change touches what they show.
+     */
+    val changes: SharedFlow<StoreChange?> = changesFlow.asSharedFlow()
+
+    /** The core's change notifications, for the session's life (released with the store). */
+    private val subscription: Subscription =
+        store.subscribe(
+            object : StoreListener {
+                override fun onChange(change: StoreChange) {
+                    changesFlow.tryEmit(change)
+                    revisionFlow.update { it + 1 }
+                }
+            },
+        )
+
+    /** Tell open screens that everything may have changed (not for store writes: the core tells). */
     fun changed() {
+        changesFlow.tryEmit(null)
         revisionFlow.update { it + 1 }
     }
 
@@ -57,7 +85,7 @@ class SteadySession(
      * not only after the next sync (a unit with changes still to send keeps them until they have
      * reached the server; refused changes stay listed). Returns the units removed.
      */
-    fun purgeEndedPlacements(): List<String> = store.purgeEndedUnits().also { if (it.isNotEmpty()) changed() }
+    fun purgeEndedPlacements(): List<String> = store.purgeEndedUnits()
 
     /** The server this device enrolled with, if any. */
     fun serverUrl(): String? = store.syncStatus().serverUrl
@@ -67,6 +95,7 @@ class SteadySession(
      * read the old data afterwards; the next user enrols again.
      */
     fun signOut() {
+        subscription.cancel()
         store.wipe()
         device.forgetDevice()
         changed()

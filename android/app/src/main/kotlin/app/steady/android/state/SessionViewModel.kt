@@ -5,11 +5,14 @@ package app.steady.android.state
 
 import androidx.lifecycle.ViewModel
 import androidx.lifecycle.viewModelScope
+import app.steady.core.model.StoreChange
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.filter
+import kotlinx.coroutines.flow.onSubscription
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
@@ -29,10 +32,20 @@ abstract class SessionViewModel(
             attempt(block)
         }
 
-    /** Loads now and again after every change in the store. */
-    protected fun reloadOnChange(load: () -> Unit) {
-        viewModelScope.launch {
-            session.revision.collect { withContext(session.io) { attempt(load) } }
+    /**
+     * Loads now, and again after each committed change in the store that [relevant] says touches
+     * what this screen shows (the core names the records and units each write changed). Not
+     * every keystroke elsewhere reloads every screen.
+     */
+    protected fun reloadOnChange(
+        relevant: (StoreChange) -> Boolean = { true },
+        load: () -> Unit,
+    ) {
+        viewModelScope.launch(session.io) {
+            session.changes
+                .onSubscription { attempt(load) }
+                .filter { it == null || relevant(it) }
+                .collect { attempt(load) }
         }
     }
 

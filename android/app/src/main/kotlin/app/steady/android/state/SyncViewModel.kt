@@ -38,18 +38,18 @@ class SyncViewModel(
                 pending = status.pending.toInt(),
                 quarantined = status.quarantined.toInt(),
                 conflicts = status.conflicts.toInt(),
-                lastError = status.lastError,
+                lastError = status.lastProblem?.let(::syncProblemText),
             )
         }
     }
 
     /** Sync now (the worker also syncs on any network and every 15 minutes or so). */
     fun onSyncNow() {
-        val server = mutable.value.server ?: return
+        if (mutable.value.server == null) return
         mutable.update { it.copy(syncing = true, message = null) }
         io {
             try {
-                val report = session.store.sync(server, null)
+                val report = session.store.sync(null)
                 mutable.update { it.copy(syncing = false, message = "Sent ${report.pushed}, received ${report.pulled}.") }
             } catch (e: SteadyException.Revoked) {
                 session.signOut()
@@ -58,7 +58,6 @@ class SyncViewModel(
             } catch (e: SteadyException) {
                 mutable.update { it.copy(syncing = false, message = errorText(e)) }
             }
-            session.changed()
         }
     }
 

@@ -166,7 +166,7 @@ class CaptureDraftTest {
             val code = Regex("enrolment code:\\s*(\\S+)").find(out)!!.groupValues[1]
             d.store.setStaffMember(StaffMember("Sam Ode", "Paramedic"))
             d.store.enroll(DemoServer.url, code)
-            d.store.sync(DemoServer.url, null)
+            d.store.sync(null)
             val before = d.store.incidents(WILLOW).size
             val firstTap = d.clock.nowMillis()
             val vm = CaptureViewModel(d.session, null, null, saveDelayMillis = 0)

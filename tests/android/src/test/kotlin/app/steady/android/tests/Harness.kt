@@ -185,7 +185,7 @@ class Device : AutoCloseable {
                 .StaffMember(name, title),
         )
         store.enroll(DemoServer.url, DemoServer.issueCode(unit, role))
-        store.sync(DemoServer.url, null)
+        store.sync(null)
         return this
     }
 

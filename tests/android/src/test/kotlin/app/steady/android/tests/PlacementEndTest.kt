@@ -23,7 +23,7 @@ class PlacementEndTest {
         Device().use { d ->
             d.store.setStaffMember(StaffMember("Ari Agency", "Support worker"))
             d.store.enroll(DemoServer.url, code)
-            d.store.sync(DemoServer.url, null)
+            d.store.sync(null)
             // Still in force: start-up keeps it.
             assertEquals(emptyList<String>(), d.session.purgeEndedPlacements())
             assertTrue(d.store.units().any { it.grant.unitId == unit })

@@ -170,7 +170,7 @@ class UseOfForceRecordTest {
             assertNull(s().confirmSubmit)
 
             // The server holds it submitted: another phone on the ward pulls it so.
-            d.store.sync(DemoServer.url, null)
+            d.store.sync(null)
             Device().join(ward, Role.READER, "Chris Lee", "Bank healthcare assistant").use { other ->
                 val pulled = other.store.incident(id)
                 assertEquals(IncidentStatus.SUBMITTED, pulled.status)

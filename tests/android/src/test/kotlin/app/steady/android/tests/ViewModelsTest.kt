@@ -440,7 +440,7 @@ class ViewModelsTest {
                 vm.state.value.waiting
                     .map { it.id },
             )
-            d.store.sync(DemoServer.url, null)
+            d.store.sync(null)
             d.session.changed()
             assertEquals(
                 listOf(sent),
@@ -460,17 +460,17 @@ class ViewModelsTest {
         Device().join(unit, Role.LEAD, "Priya Shah", "Care lead").use { a ->
             Device().join(unit, Role.LEAD, "Sam Patel", "Deputy lead").use { b ->
                 val id = a.store.captureIncident(QuickCapture(unitId = unit, note = "Pushed a chair over"))
-                a.store.sync(DemoServer.url, null)
-                b.store.sync(DemoServer.url, null)
+                a.store.sync(null)
+                b.store.sync(null)
                 // A submits; B, not yet told, edits its copy of the draft and syncs.
                 a.store.submitIncident(id)
-                a.store.sync(DemoServer.url, null)
+                a.store.sync(null)
                 b.store.updateIncident(
                     id,
                     app.steady.core.model
                         .IncidentDetails(outcome = "Calm after ten minutes"),
                 )
-                runCatching { b.store.sync(DemoServer.url, null) }
+                runCatching { b.store.sync(null) }
 
                 val vm = IncidentsViewModel(b.session)
                 val problems = vm.state.value.quarantined + vm.state.value.conflicts
