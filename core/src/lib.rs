@@ -35,6 +35,7 @@ pub mod search;
 pub mod sheet;
 pub mod store;
 pub mod sync;
+pub mod uk_time;
 pub mod units;
 
 pub use error::{Error, Refusal, Result};

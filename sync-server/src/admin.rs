@@ -77,8 +77,9 @@ pub fn parse_code(text: &str) -> Option<(String, String)> {
     Some((clean(id, CODE_ID_LEN)?, clean(secret, SECRET_LEN)?))
 }
 
-/// Reads a grant as given on the command line: `UNIT:ROLE[:ENDS]`, where ENDS is an RFC 3339
-/// time (`ward-a:reader:2026-12-05T20:00:00Z`).
+/// Reads a grant as given on the command line: `UNIT:ROLE[:ENDS]`, where ENDS is a UK date
+/// (`ward-a:reader:2026-12-05`, to the end of that day), a UK local time
+/// (`ward-a:reader:2026-12-05T20:00`) or an instant with its offset (`…T20:00:00Z`).
 pub fn parse_grant(text: &str) -> Result<GrantSpec, AdminError> {
     let mut parts = text.splitn(3, ':');
     let unit_id = parts.next().unwrap_or_default().trim().to_string();
@@ -93,15 +94,10 @@ pub fn parse_grant(text: &str) -> Result<GrantSpec, AdminError> {
     }
     let ends_at = match parts.next() {
         None => None,
-        Some(end) => Some(Timestamp(
-            chrono::DateTime::parse_from_rfc3339(end.trim())
-                .map_err(|e| {
-                    AdminError::Invalid(format!(
-                        "{text}: the end must be an RFC 3339 time such as 2026-12-05T20:00:00Z ({e})"
-                    ))
-                })?
-                .timestamp_millis(),
-        )),
+        Some(end) => Some(
+            steady_core::uk_time::parse_end(end, "end")
+                .map_err(|e| AdminError::Invalid(format!("{text}: {e}")))?,
+        ),
     };
     Ok(GrantSpec {
         unit_id,
@@ -222,6 +218,12 @@ mod tests {
         assert_eq!(g.role, Role::Reader);
         assert_eq!(g.ends_at, Some(Timestamp(1_796_500_800_000)));
         assert_eq!(parse_grant("home:Editor").expect("grant").ends_at, None);
+        // A UK time and a UK date: a summer shift ending at 20:00 on the ward clock is 19:00
+        // UTC, and a date alone runs to midnight in the UK (23:00 UTC in summer).
+        let local = parse_grant("ward-a:reader:2026-07-05T20:00").expect("grant");
+        assert_eq!(local.ends_at, Some(Timestamp(1_783_278_000_000)));
+        let day = parse_grant("ward-a:reader:2026-07-05").expect("grant");
+        assert_eq!(day.ends_at, Some(Timestamp(1_783_292_400_000)));
         for bad in ["ward-a", "ward-a:boss", ":reader", "ward-a:reader:tomorrow"] {
             assert!(parse_grant(bad).is_err(), "{bad}");
         }

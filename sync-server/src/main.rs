@@ -45,7 +45,8 @@ COMMANDS
   unit list
   code issue --grant UNIT:ROLE[:ENDS] [--grant ...] [--valid-hours 24] [--attempts 5]
              [--server-url URL]
-      ROLE is reader, editor or lead; ENDS an RFC 3339 time (2026-12-05T20:00:00Z).
+      ROLE is reader, editor or lead; ENDS a UK date (2026-12-05: to the end of that
+      day in Europe/London), a UK time (2026-12-05T20:00) or an instant (…T20:00:00Z).
   grant end --device ID --unit UNIT
   device revoke --device ID
   device list

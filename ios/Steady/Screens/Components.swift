@@ -186,13 +186,23 @@ struct BulletRow: View {
 
 /// Formats the core's timestamps for display.
 enum TimeText {
-    /// "23 Nov 2026 at 14:05".
+    /// The zone of every unit Steady serves: times read as the ward clock shows them, whatever
+    /// zone the phone is set to (a grant's end reads as the lead set it).
+    static let uk = TimeZone(identifier: "Europe/London") ?? .current
+
+    private static func style(date: Date.FormatStyle.DateStyle, time: Date.FormatStyle.TimeStyle) -> Date.FormatStyle {
+        var style = Date.FormatStyle(date: date, time: time, locale: Locale(identifier: "en_GB"))
+        style.timeZone = uk
+        return style
+    }
+
+    /// "23 Nov 2026, 14:05".
     static func dateTime(_ time: Timestamp) -> String {
-        time.date.formatted(date: .abbreviated, time: .shortened)
+        time.date.formatted(style(date: .abbreviated, time: .shortened))
     }
 
     /// "23 Nov 2026".
     static func date(_ time: Timestamp) -> String {
-        time.date.formatted(date: .abbreviated, time: .omitted)
+        time.date.formatted(style(date: .abbreviated, time: .omitted))
     }
 }

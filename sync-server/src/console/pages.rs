@@ -783,12 +783,9 @@ fn parse_day(text: &str, field: &str) -> Result<NaiveDate, ConsoleError> {
         .map_err(|_| ConsoleError::Invalid(format!("{field}: give a date such as 2026-12-31")))
 }
 
+/// The first instant of `d` on a UK clock.
 fn start_of(d: NaiveDate) -> Timestamp {
-    Timestamp(
-        d.and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc().timestamp_millis())
-            .unwrap_or(0),
-    )
+    steady_core::uk_time::start_of_day(d)
 }
 
 /// `POST /console/people/{person}/review`.
@@ -971,8 +968,9 @@ pub async fn issue_code<S: Storage + ConsoleStorage>(
         None
     } else {
         let d = parse_day(&form.grant_ends, "Grant ends")?;
-        // The grant runs to the end of the day given.
-        let end = start_of(d).plus_days(1);
+        // The grant runs to the end of the day given, on a UK clock (midnight in Europe/London,
+        // not UTC midnight, which is 01:00 in summer, mid shift).
+        let end = steady_core::uk_time::end_of_day(d);
         if end <= Timestamp::now() {
             return Err(ConsoleError::Invalid(
                 "Grant ends: must be today or later".into(),

@@ -9,9 +9,9 @@
 //! Every page has a skip link, one `h1`, a `main` landmark, labels on every control, and loads
 //! one stylesheet from this server (focus outlines, contrast). No script anywhere.
 
-use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
 use steady_core::clock::Timestamp;
+use steady_core::uk_time;
 
 use super::session::Session;
 
@@ -28,20 +28,15 @@ pub fn csrf(session: &Session) -> Markup {
     html! { input type="hidden" name="csrf" value=(session.csrf); }
 }
 
-/// A time as people read it: `2026-11-23 14:05 UTC`.
+/// A time as people on the ward read it, on a UK clock: `2026-07-05 20:00 BST`,
+/// `2026-11-23 14:05 GMT` (Europe/London, [`uk_time`]).
 pub fn when(t: Timestamp) -> String {
-    match DateTime::<Utc>::from_timestamp_millis(t.0) {
-        Some(d) => d.format("%Y-%m-%d %H:%M UTC").to_string(),
-        None => "unknown time".into(),
-    }
+    uk_time::format(t, "%Y-%m-%d %H:%M", true)
 }
 
-/// A date: `2026-11-23`.
+/// A date on a UK clock: `2026-11-23`.
 pub fn day(t: Timestamp) -> String {
-    match DateTime::<Utc>::from_timestamp_millis(t.0) {
-        Some(d) => d.format("%Y-%m-%d").to_string(),
-        None => "unknown date".into(),
-    }
+    uk_time::format(t, "%Y-%m-%d", false)
 }
 
 /// The frame of a signed-in page.

@@ -18,10 +18,19 @@ object SystemClock : Clock {
     override fun nowMillis(): Long = System.currentTimeMillis()
 }
 
-/** Formats times for people: "Mon 23 Nov, 03:12" in the device's zone, durations as "12:05". */
+/**
+ * Formats times for people: "Mon 23 Nov, 03:12" on a UK clock (Europe/London, the zone of every
+ * unit Steady serves, so a phone set to another zone still shows the ward's time, and a grant's
+ * end reads as the lead set it), durations as "12:05".
+ */
 class TimeLabels(
-    private val zone: ZoneId = ZoneId.systemDefault(),
+    private val zone: ZoneId = UK,
 ) {
+    companion object {
+        /** The zone of every unit: the time on the ward wall. */
+        val UK: ZoneId = ZoneId.of("Europe/London")
+    }
+
     private val dayTime = DateTimeFormatter.ofPattern("EEE d MMM, HH:mm", Locale.UK)
     private val timeOnly = DateTimeFormatter.ofPattern("HH:mm", Locale.UK)
 
