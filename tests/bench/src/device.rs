@@ -35,7 +35,7 @@ pub struct Options {
     pub captures: usize,
 }
 
-const UNIT: &str = "unit-bench";
+pub(crate) const UNIT: &str = "unit-bench";
 /// Floor inserts, encrypted floor inserts and captures alternate in blocks of this many.
 const BLOCK: usize = 10;
 /// Untimed operations before each timed series (statement caches, first page reads).
@@ -252,7 +252,7 @@ fn notes() -> Vec<String> {
     ]
 }
 
-fn key() -> StoreKey {
+pub(crate) fn key() -> StoreKey {
     StoreKey::from_bytes(&[7u8; 32]).expect("a 32-byte key")
 }
 
@@ -426,13 +426,13 @@ fn capture(store: &Store, note: String) -> BoxResult<Duration> {
 // ---------------------------------------------------------------------------------------------
 // 2. People with full support sheets
 
-struct Built {
-    ids: Vec<String>,
-    took: Duration,
-    calls: u64,
+pub(crate) struct Built {
+    pub(crate) ids: Vec<String>,
+    pub(crate) took: Duration,
+    pub(crate) calls: u64,
 }
 
-fn build_people(path: &Path, n: usize, rng: &mut Rng) -> BoxResult<Built> {
+pub(crate) fn build_people(path: &Path, n: usize, rng: &mut Rng) -> BoxResult<Built> {
     eprintln!("device: building {n} people with full support sheets");
     let store = Store::open(path, &key())?;
     store.apply_grants(&[grant(Role::Editor)])?;

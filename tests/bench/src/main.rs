@@ -2,10 +2,11 @@
 //! up as markdown, so that performance claims in the docs come from a command anyone can rerun.
 //!
 //! Each section of §7 is a subcommand with its own module that returns a [`report::Report`]:
-//! `device` (the store on the phone), `sync` (against PouchDB), `scale` (idle sync and 1,000
-//! devices), and `all` (the three, as one report). This file only parses the command line,
-//! dispatches, prints the report and writes it to `--out`. Figures are not assertions: the exit
-//! code is 0 whatever the figures, and non-zero only on an error.
+//! `device` (the store on the phone), `sync` (against PouchDB), `link` (sync over constrained
+//! links, against PouchDB), `scale` (idle sync and 1,000 devices), and `all` (the four, as one
+//! report). This file only parses the command line, dispatches, prints the report and writes it
+//! to `--out`. Figures are not assertions: the exit code is 0 whatever the figures, and non-zero
+//! only on an error.
 //!
 //! ```text
 //! cargo run --release -p steady-bench -- all [--quick] [--out docs/benchmarks.md]
@@ -13,6 +14,7 @@
 
 mod device;
 mod env;
+mod link;
 mod peer;
 mod pg;
 mod report;
@@ -32,9 +34,12 @@ sections:
   sync           N records of 1 KB and of 200 B pushed and pulled through steady-server
                  (SQLite and PostgreSQL) vs PouchDB -> express-pouchdb and back: rates,
                  requests per 1,000 records, bytes on the wire (needs node and npm)
+  link           sync over constrained links (Toxiproxy, installed with go on first use):
+                 200 quick captures pushed and a 500-person unit pulled on \"3G\" and on
+                 \"edge of signal\" (cut every few hundred KB), Steady vs PouchDB
   scale          idle sync at 10,000 vs 1,000,000 stored ops; 1,000 simulated devices
                  against one steady-server process on each back end
-  all            the three, as one report
+  all            the four, as one report
 
 PostgreSQL: STEADY_TEST_DATABASE_URL if set, else a throwaway cluster started (and stopped)
 with tests/postgres.sh; if neither works, PostgreSQL is skipped and the report says why.
@@ -139,6 +144,10 @@ fn run(args: &Args) -> Result<Option<String>, Box<dyn std::error::Error>> {
             let mut env = env::Env::new()?;
             sync::run(&mut env, &sync_options(args))?.markdown()
         }
+        Some("link") => {
+            let mut env = env::Env::new()?;
+            link::run(&mut env, &link::Options::new(args.quick))?.markdown()
+        }
         Some("scale") => {
             let mut env = env::Env::new()?;
             scale::run(&mut env, &scale_options(args))?.markdown()
@@ -148,9 +157,10 @@ fn run(args: &Args) -> Result<Option<String>, Box<dyn std::error::Error>> {
             let device = device::run(&device_options(args))?;
             let mut env = env::Env::new()?;
             let sync = sync::run(&mut env, &sync_options(args))?;
+            let link = link::run(&mut env, &link::Options::new(args.quick))?;
             let scale = scale::run(&mut env, &scale_options(args))?;
             drop(env);
-            let mut markdown = report::combined("Steady benchmarks", &[device, sync, scale]);
+            let mut markdown = report::combined("Steady benchmarks", &[device, sync, link, scale]);
             markdown.push_str(&format!(
                 "\n---\n\nThe whole run took {:.0} s: `cargo run --release -p steady-bench -- \
                  all{}`.\n",

@@ -125,6 +125,100 @@ impl Peer {
     }
 }
 
+/// What `peer.js --link` prints at the end of one workload through a link.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LinkedRun {
+    /// Documents given.
+    pub docs: u64,
+    /// Whether every document got across before the deadline.
+    pub done: bool,
+    /// Wall-clock milliseconds from the first `PouchDB.replicate` to the end of the last.
+    pub ms: f64,
+    /// `PouchDB.replicate` calls (1 when nothing failed).
+    pub attempts: u64,
+    /// Milliseconds from the last request or answer to the cancelling of a stalled attempt,
+    /// summed (see peer.js: after a cut mid-answer, node's fetch can wait forever).
+    pub stalled_ms: f64,
+    /// Documents written, summed over the attempts.
+    pub docs_written: u64,
+    /// Documents at the far side at the end, read there directly.
+    pub at_far_side: u64,
+    /// Distinct ids among them.
+    pub distinct_at_far_side: u64,
+    /// The first few errors the attempts ended with.
+    pub errors: Vec<String>,
+    /// node and package versions.
+    pub versions: std::collections::BTreeMap<String, String>,
+}
+
+impl Peer {
+    /// One workload (`push` or `pull`) of the documents in `docs` through a link: peer.js
+    /// starts its server and loads the documents (untimed), then `connect` is given the
+    /// server's port and returns the URL the device replicates with (through the link).
+    pub fn run_linked(
+        &self,
+        docs: &Path,
+        workload: &str,
+        deadline: std::time::Duration,
+        stall: std::time::Duration,
+        connect: impl FnOnce(u16) -> BoxResult<String>,
+    ) -> BoxResult<LinkedRun> {
+        use std::io::{BufRead as _, BufReader, Write as _};
+        let mut child = Command::new("node")
+            .arg(self.dir.join("peer.js"))
+            .args(["--link", "--workload", workload, "--docs"])
+            .arg(docs)
+            .arg("--deadline-ms")
+            .arg(deadline.as_millis().to_string())
+            .arg("--stall-ms")
+            .arg(stall.as_millis().to_string())
+            .current_dir(&self.dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("node could not be run: {e}"))?;
+        let mut stdout = BufReader::new(child.stdout.take().ok_or("no stdout")?);
+        let mut line = String::new();
+        stdout.read_line(&mut line)?;
+        #[derive(Deserialize)]
+        struct Listening {
+            listening: u16,
+        }
+        let port = match serde_json::from_str::<Listening>(line.trim()) {
+            Ok(l) => l.listening,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("peer.js did not start (said {line:?})").into());
+            }
+        };
+        let url = match connect(port) {
+            Ok(url) => url,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
+        };
+        let mut stdin = child.stdin.take().ok_or("no stdin")?;
+        writeln!(stdin, "{url}")?;
+        drop(stdin);
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut rest)?;
+        let status = child.wait()?;
+        if !status.success() {
+            return Err(format!("peer.js --link failed ({status}): {rest}").into());
+        }
+        let last = rest
+            .lines()
+            .rev()
+            .find(|l| l.starts_with('{'))
+            .ok_or("peer.js --link printed no result")?;
+        Ok(serde_json::from_str(last)?)
+    }
+}
+
 /// The cargo target directory this harness was built into (its binary is in a profile
 /// directory below it).
 pub fn target_dir(root: &Path) -> PathBuf {

@@ -416,17 +416,17 @@ fn notes() -> Vec<String> {
 // ---------------------------------------------------------------------------------------------
 // The device
 
-struct Built {
-    took: Duration,
+pub(crate) struct Built {
+    pub(crate) took: Duration,
     /// The same records as PouchDB documents, one JSON object a line.
-    docs: String,
+    pub(crate) docs: String,
 }
 
-fn key() -> StoreKey {
+pub(crate) fn key() -> StoreKey {
     StoreKey::from_bytes(&[9u8; 32]).expect("a 32-byte key")
 }
 
-fn staff() -> StaffMember {
+pub(crate) fn staff() -> StaffMember {
     StaffMember {
         name: STAFF.to_string(),
         job_title: "Paramedic".to_string(),
@@ -435,7 +435,7 @@ fn staff() -> StaffMember {
 
 /// A store with `n` quick captures, each with a note of `note_len` characters, made one
 /// transaction at a time; and the same records as PouchDB documents.
-fn build_device(dir: &Path, n: usize, note_len: usize) -> BoxResult<Built> {
+pub(crate) fn build_device(dir: &Path, n: usize, note_len: usize) -> BoxResult<Built> {
     std::fs::create_dir_all(dir)?;
     let store = Store::open(dir.join("device.db"), &key())?;
     store.apply_grants(&[UnitGrant {
@@ -575,7 +575,7 @@ pub(crate) fn synthetic_note(rng: &mut Rng, len: usize) -> String {
     text
 }
 
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+pub(crate) fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
