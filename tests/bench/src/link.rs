@@ -1140,3 +1140,42 @@ async fn pump(
     }
     let _ = to.shutdown().await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_relay_cuts_at_the_byte_and_counts_what_it_let_through() {
+        let server = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let upstream = server.local_addr().unwrap();
+        let received = tokio::spawn(async move {
+            let (mut s, _) = server.accept().await.unwrap();
+            let mut got = Vec::new();
+            let _ = s.read_to_end(&mut got).await;
+            got.len()
+        });
+        let cuts = Cuts {
+            first: 10,
+            every: 100,
+        };
+        let relay = Relay::start(upstream, Duration::from_millis(1), Some(cuts))
+            .await
+            .unwrap();
+        let mut client = TcpStream::connect(relay.addr).await.unwrap();
+        client
+            .write_all(b"POST / HTTP/1.1\r\nContent-Length: 30\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        let _ = client.read_to_end(&mut answer).await;
+        assert!(answer.is_empty(), "the connection was cut, not answered");
+        assert_eq!(received.await.unwrap(), 10);
+        let counts = relay.counts();
+        assert_eq!((counts.up, counts.cuts, counts.connections), (10, 1, 1));
+        assert_eq!(
+            counts.requests, 0,
+            "the request head never got through whole"
+        );
+    }
+}
