@@ -81,7 +81,14 @@ public final class SyncModel {
                 await session.refresh()
                 return false
             }
-            let report = try await core.call { try $0.sync(observer: bridge) }
+            // When iOS ends the background task (SwiftUI cancels `.backgroundTask`'s Task as its
+            // time runs out) the blocking sync is told to stop between requests: what the server
+            // answered is kept, and the call returns `Interrupted` at once.
+            let report = try await withTaskCancellationHandler {
+                try await core.call { try $0.sync(observer: bridge) }
+            } onCancel: {
+                Task { try? await core.call { try $0.interruptSync() } }
+            }
             Log.sync.info(
                 "sync: pushed \(report.pushed, privacy: .public), pulled \(report.pulled, privacy: .public), quarantined \(report.quarantined, privacy: .public)"
             )
