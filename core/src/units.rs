@@ -188,10 +188,12 @@ pub(crate) fn end_grant_now(tx: &Connection, unit: &str, now: Timestamp) -> Resu
     Ok(moved > 0)
 }
 
-/// Deletes everything of `unit` from the device (records, queued ops, conflicts, search rows,
-/// the grant) except the changes the server refused: nothing the user wrote leaves the phone
-/// without a word (issue 19), so those stay in the outbox, quarantined, until the user discards
-/// them ([`Store::discard_quarantined`]); a revoked device's wipe removes them too. Submitted
+/// Deletes everything of `unit` from the device (records, queued ops, search rows, the grant)
+/// except what the user wrote that exists nowhere else: nothing leaves the phone without a word
+/// (issue 19), so changes the server refused stay in the outbox, quarantined, until the user
+/// discards them ([`Store::discard_quarantined`]), and edits that lost to a later change stay as
+/// conflicts (their winning value, the unit's data, is dropped) until dismissed; a revoked
+/// device's wipe removes both. Submitted
 /// incidents may leave only through here: the `purging` row opens the triggers.
 pub(crate) fn purge_unit(tx: &Connection, unit: &str) -> Result<()> {
     tx.execute(
@@ -218,7 +220,12 @@ pub(crate) fn purge_unit(tx: &Connection, unit: &str) -> Result<()> {
         "DELETE FROM outbox WHERE unit_id = ?1 AND state <> 'quarantined'",
         [unit],
     )?;
-    tx.execute("DELETE FROM conflicts WHERE unit_id = ?1", [unit])?;
+    // An edit that lost to a later change exists nowhere but here: the user's own words stay
+    // until dismissed, as refused changes do; the unit's winning value leaves with the unit.
+    tx.execute(
+        "UPDATE conflicts SET winning_value = 'null' WHERE unit_id = ?1",
+        [unit],
+    )?;
     tx.execute("DELETE FROM units WHERE unit_id = ?1", [unit])?;
     tx.execute("DELETE FROM purging WHERE unit_id = ?1", [unit])?;
     crate::seal::seal_purge(tx, unit)?;

@@ -1,5 +1,5 @@
-//! Nothing is dropped silently on a phone (issue 19, item 10): a change the server refused
-//! outlives the purge of its unit when the placement ends. It stays listed, counted in the sync
+//! Nothing is dropped silently on a phone (issue 19, item 10): a change the server refused, or
+//! an edit that lost to a later one, outlives the purge of its unit when the placement ends. It stays listed, counted in the sync
 //! status and exportable with the words the user wrote, is never sent again, and leaves only
 //! when the user discards it or the device is revoked. Against a small scripted server; all
 //! data is invented.
@@ -11,12 +11,12 @@ use std::sync::Mutex;
 
 use common::*;
 use serde_json::Value;
-use steady_core::clock::Timestamp;
+use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::Role;
 use steady_core::incident::{IncidentDetails, QuickCapture};
 use steady_core::protocol::{
     EnrollRequest, EnrollResponse, EntityKind, OpOutcome, OpResult, RejectReason, SyncRequest,
-    SyncResponse,
+    SyncResponse, Winner,
 };
 use steady_core::units::UnitGrant;
 use steady_core::{Error, Store, Transport, TransportError};
@@ -34,6 +34,8 @@ struct Script {
     ended_units: Vec<String>,
     /// Records whose changes are refused as locked (the lead submitted them on the console).
     locked: HashSet<String>,
+    /// Records whose changes lose to a colleague's later edit of the same fields.
+    overtaken: HashSet<String>,
     revoked: bool,
     /// The op ids of each push, in order.
     pushes: Vec<Vec<String>>,
@@ -78,6 +80,26 @@ impl Transport for ScriptedServer {
                     OpOutcome::Rejected {
                         reason: RejectReason::Locked,
                         detail: LOCKED_DETAIL.into(),
+                    }
+                } else if s.overtaken.contains(&op.entity_id) {
+                    OpOutcome::Superseded {
+                        winners: op
+                            .change
+                            .cells()
+                            .into_iter()
+                            .map(|(field, item, _)| Winner {
+                                field: field.to_string(),
+                                item_id: item.to_string(),
+                                value: Value::String("A colleague's later wording".into()),
+                                stamp: Hlc {
+                                    wall_ms: op.stamp.wall_ms + 60_000,
+                                    counter: 0,
+                                    device: "colleague-phone".into(),
+                                },
+                                withheld: false,
+                            })
+                            .collect(),
+                        clamped: None,
                     }
                 } else {
                     OpOutcome::Applied { clamped: None }
@@ -278,4 +300,45 @@ fn changes_still_pending_keep_the_unit_and_refused_ones_do_not() {
         f.store.quarantined_operations().unwrap()[0].entity_id,
         incident
     );
+}
+
+/// An edit that lost to a colleague's later one exists only on this phone: when the placement
+/// ends the worker's own words stay listed until dismissed, while the colleague's winning
+/// value (the unit's data) leaves with the unit.
+#[test]
+fn an_edit_that_lost_keeps_the_workers_words_after_the_placement_ends() {
+    let ends = SHIFT_START.plus_minutes(12 * 60);
+    let server = ScriptedServer(Mutex::new(Script {
+        now: SHIFT_START.0,
+        grants: vec![grant(HOME, Role::Editor, false, Some(ends))],
+        ..Script::default()
+    }));
+    let f = fixture();
+    f.store.enroll(&server, CODE).unwrap();
+    let sam_id = sam(&f.store, HOME);
+    f.store.sync(&server).unwrap();
+    server.with(|s| s.overtaken.insert(sam_id.clone()));
+    f.store
+        .update_person(&sam_id, None, Some("Sammy".into()), None)
+        .unwrap();
+    assert_eq!(f.store.sync(&server).unwrap().superseded, 1);
+    let before = f.store.conflicts().unwrap();
+    assert_eq!(before.len(), 1);
+    assert_eq!(
+        before[0].winning_value,
+        Value::String("A colleague's later wording".into())
+    );
+
+    placement_ends(&f, &server);
+    let after = f.store.conflicts().unwrap();
+    assert_eq!(after.len(), 1, "the worker's edit is still listed");
+    assert_eq!(after[0].my_value, Value::String("Sammy".into()));
+    assert_eq!(
+        after[0].winning_value,
+        Value::Null,
+        "the unit's value left with the unit"
+    );
+    assert_eq!(f.store.sync_status().unwrap().conflicts, 1);
+    f.store.dismiss_conflict(after[0].id).unwrap();
+    assert!(f.store.conflicts().unwrap().is_empty());
 }
