@@ -323,6 +323,34 @@ pub struct EnrollResponse {
     pub server_time: Timestamp,
 }
 
+/// `POST /v1/grants`: an enrolled device redeems another enrolment code — its next placement,
+/// or a second one at once — without enrolling again. Sent with the device's token; the code is
+/// checked and burned exactly as an enrolment burns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GrantsRequest {
+    /// Must be [`PROTOCOL_VERSION`].
+    pub protocol: u32,
+    /// The code a lead issued, as typed or scanned.
+    pub code: String,
+    /// The device's id: must be the device the token belongs to.
+    pub device_id: String,
+}
+
+/// The answer to [`GrantsRequest`]: every grant of the device now, as a sync answers them. No
+/// token: the device keeps the one it has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GrantsResponse {
+    /// The protocol version of the server.
+    pub protocol: u32,
+    /// All the device's grants in force now, the code's among them (a grant for a unit the
+    /// device held already replaced by the code's).
+    pub grants: Vec<UnitGrant>,
+    /// Units whose grant has ended: push what is pending for them, then purge them.
+    pub ended_units: Vec<String>,
+    /// The server's clock.
+    pub server_time: Timestamp,
+}
+
 /// `POST /v1/sync`: push and pull in one round trip.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncRequest {

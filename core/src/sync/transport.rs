@@ -20,7 +20,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 use crate::protocol::{
-    EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, SyncRequest, SyncResponse,
+    EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, GrantsRequest, GrantsResponse,
+    SyncRequest, SyncResponse,
 };
 
 /// How long to wait for a connection to the server.
@@ -28,13 +29,27 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one whole request may take (a push of 1,000 changes on a slow mobile link).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The two calls the device makes to the sync server.
+/// The calls the device makes to the sync server.
 pub trait Transport: Send + Sync {
     /// `POST /v1/enroll`: redeems an enrolment code for a device token.
     fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, TransportError>;
 
     /// `POST /v1/sync`: pushes operations and pulls changes in one round trip.
     fn sync(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse, TransportError>;
+
+    /// `POST /v1/grants`: an enrolled device redeems another enrolment code (its next
+    /// placement) with its token, and hears all its grants. Transports that cannot (a test
+    /// fake that only syncs, the console's in-process replica) refuse it, by default.
+    fn add_grants(
+        &self,
+        _token: &str,
+        _req: &GrantsRequest,
+    ) -> Result<GrantsResponse, TransportError> {
+        Err(TransportError::Refused(ErrorBody {
+            error: ErrorCode::BadRequest,
+            message: "this connection cannot add a placement".into(),
+        }))
+    }
 
     /// The server's address, kept with the device token so the app can reconnect after a
     /// restart. `None` for transports that have none (test fakes).
@@ -226,6 +241,14 @@ impl Transport for HttpTransport {
 
     fn sync(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
         self.post("v1/sync", Some(token), req)
+    }
+
+    fn add_grants(
+        &self,
+        token: &str,
+        req: &GrantsRequest,
+    ) -> Result<GrantsResponse, TransportError> {
+        self.post("v1/grants", Some(token), req)
     }
 
     fn server_url(&self) -> Option<String> {
