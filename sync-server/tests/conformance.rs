@@ -246,6 +246,9 @@ conformance!(
     codes_name_existing_units_and_are_unique,
     tokens_authenticate_by_hash_and_revocation_shows,
     grants_list_ended_ones_and_ending_never_extends,
+    a_code_adds_a_placement_to_an_enrolled_device_replacing_its_grant_in_a_unit,
+    a_placement_code_is_counted_expired_and_single_use_as_an_enrolment_code_is,
+    a_revoked_or_unknown_device_is_refused_before_the_code_is_touched,
     pushed_ops_come_back_on_pull_grouped_per_record,
     a_device_is_not_sent_back_what_it_pushed_but_gets_it_from_empty,
     a_retried_op_id_gets_its_first_answer_and_writes_nothing,
@@ -771,6 +774,222 @@ async fn grants_list_ended_ones_and_ending_never_extends<B: Backend>(b: B) {
             ("ward-b".to_string(), Some(end))
         ]),
         "ended grants are still listed"
+    );
+}
+
+/// The device's grants as (unit, role, end), by unit.
+async fn grant_table<S: Storage>(
+    store: &S,
+    device_id: &str,
+) -> BTreeMap<String, (Role, Option<Timestamp>)> {
+    store
+        .grants(device_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(g, _)| (g.unit_id, (g.role, g.ends_at)))
+        .collect()
+}
+
+async fn a_code_adds_a_placement_to_an_enrolled_device_replacing_its_grant_in_a_unit<B: Backend>(
+    b: B,
+) {
+    let store = b.store();
+    with_units(&*store).await;
+    store
+        .create_unit(&unit("ward-c", "Cedar unit"))
+        .await
+        .unwrap();
+    enrol(
+        &*store,
+        "dev-a",
+        &[
+            ("ward-a", Role::Editor, Some(NOW.plus_days(2))),
+            ("ward-c", Role::Reader, None),
+        ],
+    )
+    .await;
+    // The next placement: a new unit, and the same ward again with a new role and end.
+    let ends = NOW.plus_days(30);
+    store
+        .issue_code(&code(
+            "NEXT",
+            "s",
+            &[
+                ("ward-b", Role::Editor, Some(ends)),
+                ("ward-a", Role::Lead, None),
+            ],
+        ))
+        .await
+        .unwrap();
+    let redeemed = store
+        .redeem_code_for_device("NEXT", &hash_secret("s"), "dev-a", NOW)
+        .await
+        .unwrap();
+    let Redeemed::Enrolled(mut added) = redeemed else {
+        panic!("{redeemed:?}")
+    };
+    added.sort_by(|a, b| a.unit_id.cmp(&b.unit_id));
+    assert_eq!(
+        added
+            .iter()
+            .map(|g| (g.unit_id.as_str(), g.role, g.ends_at, g.name.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("ward-a", Role::Lead, None, "Ash ward"),
+            ("ward-b", Role::Editor, Some(ends), "Birch house"),
+        ],
+        "the code's grants, with their units"
+    );
+    assert_eq!(
+        grant_table(&*store, "dev-a").await,
+        BTreeMap::from([
+            ("ward-a".to_string(), (Role::Lead, None)),
+            ("ward-b".to_string(), (Role::Editor, Some(ends))),
+            ("ward-c".to_string(), (Role::Reader, None)),
+        ]),
+        "added to the device's grants; its grant in ward-a replaced, ward-c untouched"
+    );
+    // Still one device, with the token it had.
+    assert_eq!(store.devices().await.unwrap().len(), 1);
+    let who = store
+        .authenticate(&device("dev-a").token_hash)
+        .await
+        .unwrap()
+        .expect("the same token");
+    assert_eq!(who.device_id, "dev-a");
+    // Burned as an enrolment burns a code: neither this device nor a new one redeems it again.
+    assert_eq!(
+        store
+            .redeem_code_for_device("NEXT", &hash_secret("s"), "dev-a", NOW)
+            .await
+            .unwrap(),
+        Redeemed::Refused(Refusal::Used)
+    );
+    assert_eq!(
+        store
+            .redeem_code("NEXT", &hash_secret("s"), &device("dev-b"), NOW)
+            .await
+            .unwrap(),
+        Redeemed::Refused(Refusal::Used)
+    );
+    // And a code already used for an enrolment adds nothing.
+    assert_eq!(
+        store
+            .redeem_code_for_device("code-dev-a", &hash_secret("s3cret"), "dev-a", NOW)
+            .await
+            .unwrap(),
+        Redeemed::Refused(Refusal::Used)
+    );
+}
+
+async fn a_placement_code_is_counted_expired_and_single_use_as_an_enrolment_code_is<B: Backend>(
+    b: B,
+) {
+    let store = b.store();
+    with_units(&*store).await;
+    enrol(&*store, "dev-a", &[("ward-a", Role::Editor, None)]).await;
+    let before = grant_table(&*store, "dev-a").await;
+    store
+        .issue_code(&code("GUESS", "right", &[("ward-b", Role::Reader, None)]))
+        .await
+        .unwrap();
+    for guess in ["wrong-1", "wrong-2", "wrong-3"] {
+        let r = store
+            .redeem_code_for_device("GUESS", &hash_secret(guess), "dev-a", NOW)
+            .await
+            .unwrap();
+        assert_eq!(r, Redeemed::Refused(Refusal::WrongSecret));
+    }
+    // The wrong guesses were committed: the code is burned for everyone.
+    let r = store
+        .redeem_code_for_device("GUESS", &hash_secret("right"), "dev-a", NOW)
+        .await
+        .unwrap();
+    assert_eq!(r, Redeemed::Refused(Refusal::Exhausted));
+    assert_eq!(
+        store
+            .redeem_code("GUESS", &hash_secret("right"), &device("dev-b"), NOW)
+            .await
+            .unwrap(),
+        Redeemed::Refused(Refusal::Exhausted)
+    );
+    // Expiry and unknown codes as for an enrolment.
+    let c = code("EXP1", "s", &[("ward-b", Role::Reader, None)]);
+    store.issue_code(&c).await.unwrap();
+    assert_eq!(
+        store
+            .redeem_code_for_device("EXP1", &hash_secret("s"), "dev-a", c.expires_at)
+            .await
+            .unwrap(),
+        Redeemed::Refused(Refusal::Expired)
+    );
+    assert_eq!(
+        store
+            .redeem_code_for_device("NOPE", &hash_secret("s"), "dev-a", NOW)
+            .await
+            .unwrap(),
+        Redeemed::Refused(Refusal::Unknown)
+    );
+    assert_eq!(grant_table(&*store, "dev-a").await, before, "nothing added");
+    // A minute before expiry it still works.
+    let in_time = store
+        .redeem_code_for_device(
+            "EXP1",
+            &hash_secret("s"),
+            "dev-a",
+            c.expires_at.plus_minutes(-1),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(in_time, Redeemed::Enrolled(ref g) if g.len() == 1),
+        "{in_time:?}"
+    );
+    assert_eq!(grant_table(&*store, "dev-a").await.len(), 2);
+}
+
+async fn a_revoked_or_unknown_device_is_refused_before_the_code_is_touched<B: Backend>(b: B) {
+    let store = b.store();
+    with_units(&*store).await;
+    enrol(&*store, "dev-a", &[("ward-a", Role::Editor, None)]).await;
+    assert!(store.revoke_device("dev-a", NOW).await.unwrap());
+    store
+        .issue_code(&code("KEEP", "right", &[("ward-b", Role::Reader, None)]))
+        .await
+        .unwrap();
+    // More wrong secrets than the code allows, from a revoked and from an unknown device: none
+    // is counted, and the right secret is refused too.
+    for guess in ["wrong-1", "wrong-2", "wrong-3", "right"] {
+        assert_eq!(
+            store
+                .redeem_code_for_device("KEEP", &hash_secret(guess), "dev-a", NOW)
+                .await
+                .unwrap(),
+            Redeemed::Refused(Refusal::DeviceRevoked)
+        );
+        assert_eq!(
+            store
+                .redeem_code_for_device("KEEP", &hash_secret(guess), "dev-zz", NOW)
+                .await
+                .unwrap(),
+            Redeemed::Refused(Refusal::DeviceUnknown)
+        );
+    }
+    assert_eq!(
+        grant_table(&*store, "dev-a").await.len(),
+        1,
+        "the revoked device gained nothing"
+    );
+    assert!(store.grants("dev-zz").await.unwrap().is_empty());
+    // The code was neither used nor counted down: it still enrols its rightful owner.
+    let owner = store
+        .redeem_code("KEEP", &hash_secret("right"), &device("dev-b"), NOW)
+        .await
+        .unwrap();
+    assert!(
+        matches!(owner, Redeemed::Enrolled(ref g) if g.len() == 1),
+        "{owner:?}"
     );
 }
 

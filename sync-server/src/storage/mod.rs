@@ -169,12 +169,17 @@ pub enum Refusal {
     Exhausted,
     /// The device id is already enrolled.
     DeviceExists,
+    /// Adding a placement: the device is not enrolled (checked before the code is touched).
+    DeviceUnknown,
+    /// Adding a placement: the device was revoked (checked before the code is touched).
+    DeviceRevoked,
 }
 
 /// The result of redeeming an enrolment code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Redeemed {
-    /// Enrolled, with the grants the code carried.
+    /// Enrolled (or, for [`Storage::redeem_code_for_device`], granted), with the grants the
+    /// code carried.
     Enrolled(Vec<UnitGrant>),
     /// Refused.
     Refused(Refusal),
@@ -269,6 +274,20 @@ pub trait Storage: Send + Sync + 'static {
         code_id: &str,
         secret_hash: &str,
         device: &NewDevice,
+        now: Timestamp,
+    ) -> impl Future<Output = StorageResult<Redeemed>> + Send;
+
+    /// Redeems a code for a device already enrolled (its next placement, or a second one at
+    /// once): the device must exist and not be revoked, which is checked first, so a refused
+    /// device never touches the code; then the code is checked, counted and burned exactly as
+    /// [`Storage::redeem_code`] does, and its grants are added to the device's, each replacing
+    /// the device's grant in the same unit (role and end), atomically. The device's token is
+    /// unchanged. Returns the code's grants; [`Storage::grants`] has them all.
+    fn redeem_code_for_device(
+        &self,
+        code_id: &str,
+        secret_hash: &str,
+        device_id: &str,
         now: Timestamp,
     ) -> impl Future<Output = StorageResult<Redeemed>> + Send;
 

@@ -769,6 +769,123 @@ async fn log_plan(
     append_log(tx, cells, now).await
 }
 
+/// Checks a code inside the caller's transaction, locking it (`FOR UPDATE`: two devices racing
+/// with one code queue here; the second sees it used): its grants if it may be redeemed (a unit
+/// named twice keeps its last grant), else why not. A wrong secret is counted here; the caller
+/// commits a refusal so the count stands.
+async fn take_code(
+    tx: &deadpool_postgres::Transaction<'_>,
+    code_id: &str,
+    secret_hash: &str,
+    now: Timestamp,
+) -> StorageResult<Result<Vec<super::GrantSpec>, Refusal>> {
+    let Some(row) = tx
+        .query_opt(
+            "SELECT secret_hash, grants_json::text, expires_at, max_attempts, attempts, \
+               used_at FROM enrolment_codes WHERE code_id = $1 FOR UPDATE",
+            &[&code_id],
+        )
+        .await
+        .map_err(pg)?
+    else {
+        return Ok(Err(Refusal::Unknown));
+    };
+    let stored_hash: String = row.get(0);
+    let expires_at: i64 = row.get(2);
+    let max_attempts: i32 = row.get(3);
+    let attempts: i32 = row.get(4);
+    let used_at: Option<i64> = row.get(5);
+    let stored = StoredCode {
+        secret_hash: &stored_hash,
+        expires_at,
+        max_attempts: i64::from(max_attempts),
+        attempts: i64::from(attempts),
+        used: used_at.is_some(),
+    };
+    match code_refusal(&stored, secret_hash, now) {
+        None => {}
+        Some(Refusal::WrongSecret) => {
+            tx.execute(
+                "UPDATE enrolment_codes SET attempts = attempts + 1 WHERE code_id = $1",
+                &[&code_id],
+            )
+            .await
+            .map_err(pg)?;
+            return Ok(Err(Refusal::WrongSecret));
+        }
+        Some(refusal) => return Ok(Err(refusal)),
+    }
+    let mut specs: Vec<super::GrantSpec> = Vec::new();
+    for spec in serde_json::from_str::<Vec<super::GrantSpec>>(row.get(1))? {
+        specs.retain(|g| g.unit_id != spec.unit_id);
+        specs.push(spec);
+    }
+    Ok(Ok(specs))
+}
+
+/// Gives `device_id` the code's grants (one per unit), each replacing its grant in the same
+/// unit; returns them with their units.
+async fn grant_specs(
+    tx: &deadpool_postgres::Transaction<'_>,
+    device_id: &str,
+    specs: Vec<super::GrantSpec>,
+) -> StorageResult<Vec<UnitGrant>> {
+    let units: Vec<&str> = specs.iter().map(|g| g.unit_id.as_str()).collect();
+    let roles: Vec<&str> = specs.iter().map(|g| g.role.as_str()).collect();
+    let ends: Vec<Option<i64>> = specs.iter().map(|g| g.ends_at.map(|t| t.0)).collect();
+    tx.execute(
+        "INSERT INTO grants (device_id, unit_id, role, ends_at) \
+         SELECT $1, k.unit_id, k.role, k.ends_at \
+         FROM unnest($2::text[], $3::text[], $4::int8[]) AS k(unit_id, role, ends_at) \
+         ON CONFLICT (device_id, unit_id) DO UPDATE SET role = excluded.role, \
+           ends_at = excluded.ends_at",
+        &[&device_id, &units, &roles, &ends],
+    )
+    .await
+    .map_err(pg)?;
+    let unit_rows = tx
+        .query(
+            "SELECT unit_id, organisation, name, mental_health_unit FROM units \
+             WHERE unit_id = ANY($1::text[])",
+            &[&units],
+        )
+        .await
+        .map_err(pg)?;
+    let mut granted = Vec::new();
+    for spec in &specs {
+        if let Some(u) = unit_rows
+            .iter()
+            .find(|r| r.get::<_, &str>(0) == spec.unit_id)
+        {
+            granted.push(UnitGrant {
+                unit_id: spec.unit_id.clone(),
+                organisation: u.get(1),
+                name: u.get(2),
+                mental_health_unit: u.get(3),
+                role: spec.role,
+                ends_at: spec.ends_at,
+            });
+        }
+    }
+    Ok(granted)
+}
+
+/// Marks a code used by `device_id`: it redeems nothing again.
+async fn burn_code(
+    tx: &deadpool_postgres::Transaction<'_>,
+    code_id: &str,
+    device_id: &str,
+    now: Timestamp,
+) -> StorageResult<()> {
+    tx.execute(
+        "UPDATE enrolment_codes SET used_at = $2, used_by = $3 WHERE code_id = $1",
+        &[&code_id, &now.0, &device_id],
+    )
+    .await
+    .map_err(pg)?;
+    Ok(())
+}
+
 impl Storage for PgStorage {
     async fn health(&self) -> StorageResult<()> {
         let client = self.client().await?;
@@ -873,51 +990,14 @@ impl Storage for PgStorage {
     ) -> StorageResult<Redeemed> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg)?;
-        // FOR UPDATE: two devices racing with one code queue here; the second sees it used.
-        let Some(row) = tx
-            .query_opt(
-                "SELECT secret_hash, grants_json::text, expires_at, max_attempts, attempts, \
-                   used_at FROM enrolment_codes WHERE code_id = $1 FOR UPDATE",
-                &[&code_id],
-            )
-            .await
-            .map_err(pg)?
-        else {
-            return Ok(Redeemed::Refused(Refusal::Unknown));
-        };
-        let stored_hash: String = row.get(0);
-        let expires_at: i64 = row.get(2);
-        let max_attempts: i32 = row.get(3);
-        let attempts: i32 = row.get(4);
-        let used_at: Option<i64> = row.get(5);
-        let stored = StoredCode {
-            secret_hash: &stored_hash,
-            expires_at,
-            max_attempts: i64::from(max_attempts),
-            attempts: i64::from(attempts),
-            used: used_at.is_some(),
-        };
-        match code_refusal(&stored, secret_hash, now) {
-            None => {}
-            Some(Refusal::WrongSecret) => {
+        let specs = match take_code(&tx, code_id, secret_hash, now).await? {
+            Ok(specs) => specs,
+            Err(refusal) => {
                 // Counted and committed, so guesses burn the code even though the answer is "no".
-                tx.execute(
-                    "UPDATE enrolment_codes SET attempts = attempts + 1 WHERE code_id = $1",
-                    &[&code_id],
-                )
-                .await
-                .map_err(pg)?;
                 tx.commit().await.map_err(pg)?;
-                return Ok(Redeemed::Refused(Refusal::WrongSecret));
+                return Ok(Redeemed::Refused(refusal));
             }
-            Some(refusal) => return Ok(Redeemed::Refused(refusal)),
-        }
-        // A unit named twice keeps its last grant.
-        let mut specs: Vec<super::GrantSpec> = Vec::new();
-        for spec in serde_json::from_str::<Vec<super::GrantSpec>>(row.get(1))? {
-            specs.retain(|g| g.unit_id != spec.unit_id);
-            specs.push(spec);
-        }
+        };
         let inserted = tx
             .execute(
                 "INSERT INTO devices (device_id, token_hash, label, enrolled_at, staff_name, \
@@ -941,49 +1021,46 @@ impl Storage for PgStorage {
             }
             Err(e) => return Err(pg(e)),
         }
-        let units: Vec<&str> = specs.iter().map(|g| g.unit_id.as_str()).collect();
-        let roles: Vec<&str> = specs.iter().map(|g| g.role.as_str()).collect();
-        let ends: Vec<Option<i64>> = specs.iter().map(|g| g.ends_at.map(|t| t.0)).collect();
-        tx.execute(
-            "INSERT INTO grants (device_id, unit_id, role, ends_at) \
-             SELECT $1, k.unit_id, k.role, k.ends_at \
-             FROM unnest($2::text[], $3::text[], $4::int8[]) AS k(unit_id, role, ends_at) \
-             ON CONFLICT (device_id, unit_id) DO NOTHING",
-            &[&device.device_id, &units, &roles, &ends],
-        )
-        .await
-        .map_err(pg)?;
-        tx.execute(
-            "UPDATE enrolment_codes SET used_at = $2, used_by = $3 WHERE code_id = $1",
-            &[&code_id, &now.0, &device.device_id],
-        )
-        .await
-        .map_err(pg)?;
-        let unit_rows = tx
-            .query(
-                "SELECT unit_id, organisation, name, mental_health_unit FROM units \
-                 WHERE unit_id = ANY($1::text[])",
-                &[&units],
+        let granted = grant_specs(&tx, &device.device_id, specs).await?;
+        burn_code(&tx, code_id, &device.device_id, now).await?;
+        tx.commit().await.map_err(pg)?;
+        Ok(Redeemed::Enrolled(granted))
+    }
+
+    async fn redeem_code_for_device(
+        &self,
+        code_id: &str,
+        secret_hash: &str,
+        device_id: &str,
+        now: Timestamp,
+    ) -> StorageResult<Redeemed> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        // The device first, and locked: a revocation waits for this redemption or is seen by it,
+        // and a stranger or a revoked device never touches the code.
+        let revoked: Option<bool> = tx
+            .query_opt(
+                "SELECT revoked_at IS NOT NULL FROM devices WHERE device_id = $1 FOR UPDATE",
+                &[&device_id],
             )
             .await
-            .map_err(pg)?;
-        tx.commit().await.map_err(pg)?;
-        let mut granted = Vec::new();
-        for spec in specs {
-            if let Some(u) = unit_rows
-                .iter()
-                .find(|r| r.get::<_, &str>(0) == spec.unit_id)
-            {
-                granted.push(UnitGrant {
-                    unit_id: spec.unit_id,
-                    organisation: u.get(1),
-                    name: u.get(2),
-                    mental_health_unit: u.get(3),
-                    role: spec.role,
-                    ends_at: spec.ends_at,
-                });
-            }
+            .map_err(pg)?
+            .map(|r| r.get(0));
+        match revoked {
+            None => return Ok(Redeemed::Refused(Refusal::DeviceUnknown)),
+            Some(true) => return Ok(Redeemed::Refused(Refusal::DeviceRevoked)),
+            Some(false) => {}
         }
+        let specs = match take_code(&tx, code_id, secret_hash, now).await? {
+            Ok(specs) => specs,
+            Err(refusal) => {
+                tx.commit().await.map_err(pg)?;
+                return Ok(Redeemed::Refused(refusal));
+            }
+        };
+        let granted = grant_specs(&tx, device_id, specs).await?;
+        burn_code(&tx, code_id, device_id, now).await?;
+        tx.commit().await.map_err(pg)?;
         Ok(Redeemed::Enrolled(granted))
     }
 

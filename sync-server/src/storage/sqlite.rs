@@ -764,6 +764,82 @@ fn redeem_blocking(
     now: Timestamp,
 ) -> StorageResult<Redeemed> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let specs = match take_code(&tx, code_id, secret_hash, now)? {
+        Ok(specs) => specs,
+        Err(refusal) => {
+            // A wrong secret was counted: commit it, though the answer is "no".
+            tx.commit()?;
+            return Ok(Redeemed::Refused(refusal));
+        }
+    };
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1)",
+        [&device.device_id],
+        |r| r.get(0),
+    )?;
+    if exists {
+        return Ok(Redeemed::Refused(Refusal::DeviceExists));
+    }
+    tx.execute(
+        "INSERT INTO devices (device_id, token_hash, label, enrolled_at, staff_name, staff_job) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            device.device_id,
+            device.token_hash,
+            device.label,
+            now.0,
+            device.staff.as_ref().map(|s| &s.0),
+            device.staff.as_ref().map(|s| &s.1),
+        ],
+    )?;
+    let grants = grant_specs(&tx, &device.device_id, &specs)?;
+    burn_code(&tx, code_id, &device.device_id, now)?;
+    tx.commit()?;
+    Ok(Redeemed::Enrolled(grants))
+}
+
+/// Redeems a code for an enrolled device: the device is checked before the code is touched.
+fn redeem_for_device_blocking(
+    conn: &mut Connection,
+    code_id: &str,
+    secret_hash: &str,
+    device_id: &str,
+    now: Timestamp,
+) -> StorageResult<Redeemed> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let revoked: Option<bool> = tx
+        .query_row(
+            "SELECT revoked_at IS NOT NULL FROM devices WHERE device_id = ?1",
+            [device_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match revoked {
+        None => return Ok(Redeemed::Refused(Refusal::DeviceUnknown)),
+        Some(true) => return Ok(Redeemed::Refused(Refusal::DeviceRevoked)),
+        Some(false) => {}
+    }
+    let specs = match take_code(&tx, code_id, secret_hash, now)? {
+        Ok(specs) => specs,
+        Err(refusal) => {
+            tx.commit()?;
+            return Ok(Redeemed::Refused(refusal));
+        }
+    };
+    let grants = grant_specs(&tx, device_id, &specs)?;
+    burn_code(&tx, code_id, device_id, now)?;
+    tx.commit()?;
+    Ok(Redeemed::Enrolled(grants))
+}
+
+/// Checks a code inside the caller's transaction: its grants if it may be redeemed, else why
+/// not. A wrong secret is counted here; the caller commits a refusal so the count stands.
+fn take_code(
+    tx: &Connection,
+    code_id: &str,
+    secret_hash: &str,
+    now: Timestamp,
+) -> StorageResult<Result<Vec<GrantSpec>, Refusal>> {
     let code = tx
         .query_row(
             "SELECT secret_hash, grants_json, expires_at, max_attempts, attempts, used_at \
@@ -782,7 +858,7 @@ fn redeem_blocking(
         )
         .optional()?;
     let Some((stored_hash, grants_json, expires_at, max_attempts, attempts, used_at)) = code else {
-        return Ok(Redeemed::Refused(Refusal::Unknown));
+        return Ok(Err(Refusal::Unknown));
     };
     let stored = StoredCode {
         secret_hash: &stored_hash,
@@ -792,47 +868,34 @@ fn redeem_blocking(
         used: used_at.is_some(),
     };
     match code_refusal(&stored, secret_hash, now) {
-        None => {}
+        None => Ok(Ok(serde_json::from_str(&grants_json)?)),
         Some(Refusal::WrongSecret) => {
             // The wrong guess is counted and committed: a code can be guessed at only so often.
             tx.execute(
                 "UPDATE enrolment_codes SET attempts = attempts + 1 WHERE code_id = ?1",
                 [code_id],
             )?;
-            tx.commit()?;
-            return Ok(Redeemed::Refused(Refusal::WrongSecret));
+            Ok(Err(Refusal::WrongSecret))
         }
-        Some(refusal) => return Ok(Redeemed::Refused(refusal)),
+        Some(refusal) => Ok(Err(refusal)),
     }
-    let exists: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1)",
-        [&device.device_id],
-        |r| r.get(0),
-    )?;
-    if exists {
-        return Ok(Redeemed::Refused(Refusal::DeviceExists));
-    }
-    let specs: Vec<GrantSpec> = serde_json::from_str(&grants_json)?;
-    tx.execute(
-        "INSERT INTO devices (device_id, token_hash, label, enrolled_at, staff_name, staff_job) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            device.device_id,
-            device.token_hash,
-            device.label,
-            now.0,
-            device.staff.as_ref().map(|s| &s.0),
-            device.staff.as_ref().map(|s| &s.1),
-        ],
-    )?;
+}
+
+/// Gives `device_id` the code's grants, each replacing its grant in the same unit (a unit named
+/// twice keeps its last); returns them with their units.
+fn grant_specs(
+    tx: &Connection,
+    device_id: &str,
+    specs: &[GrantSpec],
+) -> StorageResult<Vec<UnitGrant>> {
     let mut grants = Vec::new();
-    for spec in &specs {
+    for spec in specs {
         tx.execute(
             "INSERT INTO grants (device_id, unit_id, role, ends_at) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (device_id, unit_id) DO UPDATE SET role = excluded.role, \
                ends_at = excluded.ends_at",
             params![
-                device.device_id,
+                device_id,
                 spec.unit_id,
                 spec.role.as_str(),
                 spec.ends_at.map(|t| t.0)
@@ -856,12 +919,16 @@ fn redeem_blocking(
             ends_at: spec.ends_at,
         });
     }
+    Ok(grants)
+}
+
+/// Marks a code used by `device_id`: it redeems nothing again.
+fn burn_code(tx: &Connection, code_id: &str, device_id: &str, now: Timestamp) -> StorageResult<()> {
     tx.execute(
         "UPDATE enrolment_codes SET used_at = ?2, used_by = ?3 WHERE code_id = ?1",
-        params![code_id, now.0, device.device_id],
+        params![code_id, now.0, device_id],
     )?;
-    tx.commit()?;
-    Ok(Redeemed::Enrolled(grants))
+    Ok(())
 }
 
 impl Storage for SqliteStorage {
@@ -960,6 +1027,24 @@ impl Storage for SqliteStorage {
             (code_id.to_string(), secret_hash.to_string(), device.clone());
         self.write(move |conn| redeem_blocking(conn, &code_id, &secret_hash, &device, now))
             .await
+    }
+
+    async fn redeem_code_for_device(
+        &self,
+        code_id: &str,
+        secret_hash: &str,
+        device_id: &str,
+        now: Timestamp,
+    ) -> StorageResult<Redeemed> {
+        let (code_id, secret_hash, device_id) = (
+            code_id.to_string(),
+            secret_hash.to_string(),
+            device_id.to_string(),
+        );
+        self.write(move |conn| {
+            redeem_for_device_blocking(conn, &code_id, &secret_hash, &device_id, now)
+        })
+        .await
     }
 
     async fn authenticate(&self, token_hash: &str) -> StorageResult<Option<Authenticated>> {
