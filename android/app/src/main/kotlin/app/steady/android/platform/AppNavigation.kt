@@ -119,6 +119,7 @@ fun SteadyApp(
                 onCapture = { capture(null, state.selectedUnitId) },
                 onNavigate = { nav.top(it) },
                 onOpenDrafts = { nav.top(TopDestination.INCIDENTS) },
+                onTogglePin = vm::onTogglePin,
             )
         }
         composable("person/{id}", listOf(navArgument("id") { type = NavType.StringType })) { entry ->

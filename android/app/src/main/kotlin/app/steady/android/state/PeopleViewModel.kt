@@ -1,9 +1,13 @@
-// People: the device's units and their people, searched offline as the user types, with the
-// pending-sync badge and the overdue-review flag.
+// People: the device's units and their people in the core's shift order (pinned on this phone,
+// then a safety alert or a recent event, then the rest, by the name staff use), searched offline
+// as the user types — each hit with the line that matched — with the pending-sync badge, the
+// overdue-review flag and a pin per person.
 package app.steady.android.state
 
 import app.steady.core.model.IncidentStatus
+import app.steady.core.model.PersonSummary
 import app.steady.core.model.Role
+import app.steady.core.model.SearchField
 import app.steady.core.roleLabel
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -47,7 +51,7 @@ class PeopleViewModel(
             }
         everyone =
             units.filter { it.active }.associate { u ->
-                u.id to store.people(u.id).map { personRow(it) }
+                u.id to store.people(u.id).map { shiftRow(it) }
             }
         // Drafts left open (a capture never finished, a kill mid-capture): listed where the user
         // starts, so none is forgotten.
@@ -84,10 +88,36 @@ class PeopleViewModel(
                 val unitNames = s.units.associate { it.id to it.name }
                 session.store.searchPeople(query, 50u).mapNotNull { hit ->
                     val row = everyone[hit.unitId]?.firstOrNull { it.id == hit.personId } ?: return@mapNotNull null
-                    if (hit.unitId == s.selectedUnitId) row else row.copy(unitName = unitNames[hit.unitId])
+                    // Why they matched, unless it was a name: the row shows both names already.
+                    val line = hit.matched?.takeUnless { it.field == SearchField.NAME || it.field == SearchField.PREFERRED_NAME }?.line
+                    val unit = if (hit.unitId == s.selectedUnitId) row.unitName else unitNames[hit.unitId]
+                    row.copy(unitName = unit, matchLine = line)
                 }
             }
         mutable.update { if (it.query == s.query && it.selectedUnitId == s.selectedUnitId) it.copy(people = rows) else it }
+    }
+
+    /** A row in the core's shift order: the pin and the recent event that put them near the top. */
+    private fun shiftRow(p: PersonSummary): PersonRow =
+        personRow(p).copy(
+            pinned = p.pinned,
+            recentEvent = p.recentEvent?.let { "${it.label} · ${session.labels.dayTime(it.at)}" },
+        )
+
+    /**
+     * Pins a person on this phone (first in the list, for this shift) or unpins them. The order
+     * is the core's: the list reloads from it.
+     */
+    fun onTogglePin(personId: String) {
+        val pinned =
+            everyone.values
+                .flatten()
+                .firstOrNull { it.id == personId }
+                ?.pinned ?: return
+        io {
+            session.store.pinPerson(personId, !pinned)
+            session.changed()
+        }
     }
 
     /** The search text changed: results follow at once, from the device's own index. */

@@ -1,5 +1,7 @@
 // Person: the amber card first (safety alerts, early warning signs, what helps, what to avoid),
-// then the whole sheet by section. Editors and leads edit in place — the sheet, the safety
+// then what a worker on shift looks for next — triggers, then the red (crisis) section — and
+// only then the rest of the sheet (about me, communication, green, blue, review); the amber
+// section is not repeated below the card except while editing. Editors and leads edit in place — the sheet, the safety
 // alerts and the person's names; each change is saved through the core a moment after typing
 // stops, and at once when editing ends. A value the core refuses stays on screen, with the
 // core's reason next to the field, so nothing typed is lost.
@@ -288,3 +290,22 @@ class PersonViewModel(
         flush()
     }
 }
+
+/** The sections a worker on shift needs first, right after the amber card, in this order. */
+private val FIRST_ON_SHIFT = listOf(SectionTone.TRIGGERS, SectionTone.RED)
+
+/**
+ * The sheet's sections in shift order: triggers and the red section first, then the others in
+ * the core's order (the app's Review section stays last). Headings and entries are the core's.
+ */
+fun shiftOrder(sections: List<SheetSectionUi>): List<SheetSectionUi> {
+    val first = FIRST_ON_SHIFT.mapNotNull { tone -> sections.firstOrNull { it.tone == tone } }
+    return first + sections.filter { it.tone !in FIRST_ON_SHIFT }
+}
+
+/**
+ * The sections shown below the amber card, in shift order ([shiftOrder]; `sections` itself stays
+ * in the core's order): all of them while editing (the amber lists are edited there); in read
+ * mode the amber section is left out, as the card above already shows it.
+ */
+fun PersonUiState.shownSections(): List<SheetSectionUi> = shiftOrder(sections).filter { editing || it.tone != SectionTone.AMBER }

@@ -52,6 +52,12 @@ data class PersonRow(
     val pendingChanges: Int,
     /** The unit's name, shown for search hits from another unit. */
     val unitName: String? = null,
+    /** Pinned on this phone: listed first (the core's shift order). */
+    val pinned: Boolean = false,
+    /** Why they are near the top, when it is a recent event: "Incident recorded · Mon 23 Nov, 14:05". */
+    val recentEvent: String? = null,
+    /** For a search hit: the line that matched, in the core's words ("Trigger: Loud alarms"). */
+    val matchLine: String? = null,
 )
 
 /** People: the units, their people, and the search box. */

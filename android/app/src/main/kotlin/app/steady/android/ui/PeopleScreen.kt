@@ -1,5 +1,8 @@
-// People: pick the unit, search as you type (offline), tap a person. Each row shows safety
-// alerts first, and flags a review that is overdue or changes waiting to sync.
+// People: pick the unit, search as you type (offline), tap a person. The list is in the core's
+// shift order — pinned on this phone, then anyone with a safety alert or a recent event, then the
+// rest, by the name staff use — and each row says why: the pin (a toggle on the row), the recent
+// event, the safety alerts. A search hit shows the line that matched ("Trigger: Loud alarms").
+// Rows also flag a review that is overdue or changes waiting to sync.
 package app.steady.android.ui
 
 import androidx.compose.foundation.clickable
@@ -12,12 +15,15 @@ import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.items
 import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.Info
 import androidx.compose.material.icons.filled.Search
+import androidx.compose.material.icons.filled.Star
 import androidx.compose.material.icons.filled.Warning
 import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
 import androidx.compose.material3.FilterChip
 import androidx.compose.material3.Icon
+import androidx.compose.material3.IconToggleButton
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
@@ -27,6 +33,7 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.semantics.stateDescription
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
 import app.steady.android.state.PeopleUiState
@@ -43,6 +50,7 @@ fun PeopleScreen(
     onCapture: () -> Unit,
     onNavigate: (TopDestination) -> Unit,
     onOpenDrafts: () -> Unit = {},
+    onTogglePin: (String) -> Unit = {},
 ) {
     SteadyScaffold(
         title = "People",
@@ -107,7 +115,7 @@ fun PeopleScreen(
                 )
             }
         }
-        items(state.people, key = { it.id }) { person -> PersonCard(person, onOpenPerson) }
+        items(state.people, key = { it.id }) { person -> PersonCard(person, onOpenPerson, onTogglePin) }
     }
 }
 
@@ -142,6 +150,7 @@ private fun DraftsLine(
 private fun PersonCard(
     person: PersonRow,
     onOpen: (String) -> Unit,
+    onTogglePin: (String) -> Unit,
 ) {
     val steady = LocalSteadyColors.current
     Card(
@@ -152,31 +161,76 @@ private fun PersonCard(
                 .clickable(role = Role.Button, onClickLabel = "Open ${person.name}'s card") { onOpen(person.id) },
         colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.surfaceVariant),
     ) {
-        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
-            Text(person.name, style = MaterialTheme.typography.titleLarge, fontWeight = FontWeight.SemiBold)
-            val detail = listOfNotNull(person.detail, person.unitName).joinToString(" · ")
-            if (detail.isNotEmpty()) Text(detail, style = MaterialTheme.typography.bodyMedium)
-            person.safetyAlerts.forEach { alert ->
-                Row(
-                    verticalAlignment = Alignment.Top,
-                    horizontalArrangement = Arrangement.spacedBy(6.dp),
-                    modifier = Modifier.semantics(mergeDescendants = true) { contentDescription = "Safety alert: $alert" },
+        Column(Modifier.padding(start = 16.dp, end = 4.dp, top = 4.dp, bottom = 12.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
+            Row(verticalAlignment = Alignment.CenterVertically) {
+                Column(Modifier.weight(1f).padding(top = 8.dp)) {
+                    Text(person.name, style = MaterialTheme.typography.titleLarge, fontWeight = FontWeight.SemiBold)
+                    val detail = listOfNotNull(person.detail, person.unitName).joinToString(" · ")
+                    if (detail.isNotEmpty()) Text(detail, style = MaterialTheme.typography.bodyMedium)
+                }
+                // The pin: this phone's own short list for the shift, first in the core's order.
+                IconToggleButton(
+                    checked = person.pinned,
+                    onCheckedChange = { onTogglePin(person.id) },
+                    modifier =
+                        Modifier.semantics {
+                            contentDescription = if (person.pinned) "Unpin ${person.name}" else "Pin ${person.name} to the top"
+                            stateDescription = if (person.pinned) "Pinned" else "Not pinned"
+                        },
                 ) {
-                    Icon(Icons.Filled.Warning, contentDescription = null, tint = steady.alert)
-                    Text(alert, style = MaterialTheme.typography.bodyLarge, fontWeight = FontWeight.Bold, color = steady.alert)
+                    Icon(
+                        Icons.Filled.Star,
+                        contentDescription = null,
+                        tint = if (person.pinned) MaterialTheme.colorScheme.primary else MaterialTheme.colorScheme.outline,
+                    )
                 }
             }
-            if (person.reviewOverdue || person.pendingChanges > 0) {
-                FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                    if (person.reviewOverdue) {
-                        Pill("Review overdue", MaterialTheme.colorScheme.errorContainer, MaterialTheme.colorScheme.onErrorContainer)
+            Column(Modifier.padding(end = 12.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
+                person.matchLine?.let { line ->
+                    Row(
+                        verticalAlignment = Alignment.Top,
+                        horizontalArrangement = Arrangement.spacedBy(6.dp),
+                        modifier = Modifier.semantics(mergeDescendants = true) { contentDescription = "Matched $line" },
+                    ) {
+                        Icon(Icons.Filled.Search, contentDescription = null)
+                        Text(line, style = MaterialTheme.typography.bodyLarge)
                     }
-                    if (person.pendingChanges > 0) {
-                        Pill(
-                            "${person.pendingChanges} to sync",
-                            MaterialTheme.colorScheme.tertiaryContainer,
-                            MaterialTheme.colorScheme.onTertiaryContainer,
-                        )
+                }
+                person.safetyAlerts.forEach { alert ->
+                    Row(
+                        verticalAlignment = Alignment.Top,
+                        horizontalArrangement = Arrangement.spacedBy(6.dp),
+                        modifier = Modifier.semantics(mergeDescendants = true) { contentDescription = "Safety alert: $alert" },
+                    ) {
+                        Icon(Icons.Filled.Warning, contentDescription = null, tint = steady.alert)
+                        Text(alert, style = MaterialTheme.typography.bodyLarge, fontWeight = FontWeight.Bold, color = steady.alert)
+                    }
+                }
+                person.recentEvent?.let { event ->
+                    Row(
+                        verticalAlignment = Alignment.Top,
+                        horizontalArrangement = Arrangement.spacedBy(6.dp),
+                        modifier = Modifier.semantics(mergeDescendants = true) { contentDescription = "In the last 72 hours: $event" },
+                    ) {
+                        Icon(Icons.Filled.Info, contentDescription = null)
+                        Text(event, style = MaterialTheme.typography.bodyMedium, fontWeight = FontWeight.SemiBold)
+                    }
+                }
+                if (person.pinned || person.reviewOverdue || person.pendingChanges > 0) {
+                    FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                        if (person.pinned) {
+                            Pill("Pinned", MaterialTheme.colorScheme.primaryContainer, MaterialTheme.colorScheme.onPrimaryContainer)
+                        }
+                        if (person.reviewOverdue) {
+                            Pill("Review overdue", MaterialTheme.colorScheme.errorContainer, MaterialTheme.colorScheme.onErrorContainer)
+                        }
+                        if (person.pendingChanges > 0) {
+                            Pill(
+                                "${person.pendingChanges} to sync",
+                                MaterialTheme.colorScheme.tertiaryContainer,
+                                MaterialTheme.colorScheme.onTertiaryContainer,
+                            )
+                        }
                     }
                 }
             }

@@ -1,6 +1,8 @@
 // Person: the amber card first — safety alerts, early warning signs, what helps, what to
-// avoid — then the whole sheet by section. Editors edit in place (safety alerts, names, the
-// sheet); readers read.
+// avoid — then triggers and the red (crisis) section, then the rest of the sheet. Quick capture
+// sits in the top bar and in the row under the card, never floating over it: on a phone
+// (891 dp, font 1.0) a full card is on screen whole, nothing covering its last line. Editors
+// edit in place (safety alerts, names, the sheet); readers read.
 package app.steady.android.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -12,10 +14,13 @@ import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.items
 import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.Add
 import androidx.compose.material.icons.filled.Delete
 import androidx.compose.material.icons.filled.Warning
 import androidx.compose.material3.Button
 import androidx.compose.material3.ButtonDefaults
+import androidx.compose.material3.Card
+import androidx.compose.material3.CardDefaults
 import androidx.compose.material3.Icon
 import androidx.compose.material3.IconButton
 import androidx.compose.material3.MaterialTheme
@@ -27,7 +32,9 @@ import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
@@ -37,6 +44,7 @@ import app.steady.android.state.SectionTone
 import app.steady.android.state.SheetListUi
 import app.steady.android.state.SheetSectionUi
 import app.steady.android.state.SheetTextUi
+import app.steady.android.state.shownSections
 import app.steady.android.ui.theme.LocalSteadyColors
 import app.steady.core.model.SheetList
 import app.steady.core.model.SheetText
@@ -61,18 +69,24 @@ data class PersonEvents(
     val onRemoveAlertCancel: () -> Unit = {},
 )
 
+/** The test tag of the amber card, for the check that it is whole above a phone's fold. */
+const val AMBER_CARD_TAG = "amber-card"
+
 /** The Person screen. */
 @Composable
 fun PersonScreen(
     state: PersonUiState,
     events: PersonEvents,
 ) {
-    val steady = LocalSteadyColors.current
     SteadyScaffold(
         title = state.name.ifEmpty { "Person" },
         onBack = events.onBack,
-        onCapture = events.onCapture,
+        // No floating button here: it would sit over the amber card's last lines.
+        onCapture = null,
         actions = {
+            IconButton(onClick = events.onCapture) {
+                Icon(Icons.Filled.Add, contentDescription = "Quick capture")
+            }
             if (state.canEdit) {
                 TextButton(onClick = events.onToggleEditing) { Text(if (state.editing) "Done" else "Edit") }
             }
@@ -90,18 +104,13 @@ fun PersonScreen(
             }
         }
         // 2. The amber card.
-        item {
-            SectionCard("Amber card", steady.amber, steady.onAmber) {
-                Heading("Early warning signs")
-                Bullets(state.amber.warningSigns.map { it.text })
-                Heading("What helps")
-                Bullets(state.amber.whatHelps.map { it.text })
-                Heading("What to avoid")
-                Bullets(state.amber.whatToAvoid.map { it.text })
-            }
-        }
+        item { AmberCard(state) }
         item {
             FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                Button(onClick = events.onCapture, modifier = Modifier.heightIn(min = 48.dp)) {
+                    Icon(Icons.Filled.Add, contentDescription = null)
+                    Text("Quick capture", modifier = Modifier.padding(start = 4.dp))
+                }
                 OutlinedButton(onClick = events.onChecklist, modifier = Modifier.heightIn(min = 48.dp)) { Text("Run a checklist") }
                 if (state.reviewOverdue) {
                     Pill("Review overdue", MaterialTheme.colorScheme.errorContainer, MaterialTheme.colorScheme.onErrorContainer)
@@ -148,8 +157,40 @@ fun PersonScreen(
                 }
             }
         }
-        // 3. The whole sheet by section.
-        items(state.sections, key = { it.tone.name }) { section -> SheetSection(section, state, events) }
+        // 3. Triggers and the red section, then the rest of the sheet (the amber section only
+        // while editing: in read mode the card above is it).
+        items(state.shownSections(), key = { it.tone.name }) { section -> SheetSection(section, state, events) }
+    }
+}
+
+/**
+ * The amber card: a real card title (larger than its three headings, with an icon), then early
+ * warning signs, what helps and what to avoid, each line whole (never cut).
+ */
+@Composable
+private fun AmberCard(state: PersonUiState) {
+    val steady = LocalSteadyColors.current
+    Card(
+        modifier = Modifier.fillMaxWidth().testTag(AMBER_CARD_TAG),
+        colors = CardDefaults.cardColors(containerColor = steady.amber, contentColor = steady.onAmber),
+    ) {
+        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                Icon(Icons.Filled.Warning, contentDescription = null)
+                Text(
+                    "Amber card: rising distress",
+                    style = MaterialTheme.typography.titleLarge,
+                    fontWeight = FontWeight.ExtraBold,
+                    modifier = Modifier.semantics { heading() },
+                )
+            }
+            Heading("Early warning signs", Modifier.padding(top = 4.dp))
+            Bullets(state.amber.warningSigns.map { it.text })
+            Heading("What helps", Modifier.padding(top = 4.dp))
+            Bullets(state.amber.whatHelps.map { it.text })
+            Heading("What to avoid", Modifier.padding(top = 4.dp))
+            Bullets(state.amber.whatToAvoid.map { it.text })
+        }
     }
 }
 

@@ -57,6 +57,8 @@ fun demoScreens(devices: MutableList<Device>): List<Pair<String, @Composable () 
     enrol.onStaffNameChange("Jo Bell")
     enrol.validate()
 
+    // One person pinned on this phone for the shift: first in the list, with the pin shown.
+    s.store.pinPerson("$OAKFIELD-p07", true)
     val people = PeopleViewModel(s)
     val peopleSearch = PeopleViewModel(s).apply { onQueryChange("pacing") }
     val sam = PersonViewModel(s, "$OAKFIELD-p01")

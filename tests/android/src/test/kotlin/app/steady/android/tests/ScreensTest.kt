@@ -1,6 +1,8 @@
 // Every screen of the app rendered offscreen to PNG (target/screens), in light and dark and at
 // the largest font scale, from the state the real ViewModels build over the demo organisation's
-// data (pulled from a real steady-server). A screen that throws while composing, or renders
+// data (pulled from a real steady-server): once long (1600 dp; 2400 dp at font 2.0), to see the
+// whole screen, and once at a real phone's height (411 × 891 dp, the `phone-*` files), to judge
+// what is on screen before any scrolling. A screen that throws while composing, or renders
 // nothing but background, fails here. CI keeps the images; people look at them.
 package app.steady.android.tests
 
@@ -53,6 +55,9 @@ data class Variant(
     val heightDp: Int = 1600,
 )
 
+/** A real phone's height in dp (a Pixel 7 is 411 × 891 dp). */
+const val PHONE_HEIGHT_DP = 891
+
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ScreensTest {
     private val out = File(System.getProperty("steady.screens.dir") ?: "target/screens").apply { mkdirs() }
@@ -61,6 +66,10 @@ class ScreensTest {
             Variant("light", dark = false, fontScale = 1f),
             Variant("dark", dark = true, fontScale = 1f),
             Variant("large-font", dark = false, fontScale = 2f, heightDp = 2400),
+            // What a phone shows before scrolling (e.g. a Pixel 7: 411 × 891 dp).
+            Variant("phone-light", dark = false, fontScale = 1f, heightDp = PHONE_HEIGHT_DP),
+            Variant("phone-dark", dark = true, fontScale = 1f, heightDp = PHONE_HEIGHT_DP),
+            Variant("phone-large-font", dark = false, fontScale = 2f, heightDp = PHONE_HEIGHT_DP),
         )
     private val devices = mutableListOf<Device>()
 
@@ -68,7 +77,7 @@ class ScreensTest {
     fun closeDevices() = devices.forEach { it.close() }
 
     @TestFactory
-    fun `every screen renders in light, dark and at the largest font`(): List<DynamicTest> {
+    fun `every screen renders in light, dark and at the largest font, long and at a phone's height`(): List<DynamicTest> {
         val screens = demoScreens(devices)
         val tests =
             screens.flatMap { (name, content) ->
@@ -78,7 +87,11 @@ class ScreensTest {
             }
         val phone =
             DynamicTest.dynamicTest("04-person-editor-phone") {
-                render("04-person-editor-phone", Variant("phone", dark = true, fontScale = 1.3f, heightDp = 891), screens[3].second)
+                render(
+                    "04-person-editor-phone",
+                    Variant("phone", dark = true, fontScale = 1.3f, heightDp = PHONE_HEIGHT_DP),
+                    screens[3].second,
+                )
             }
         return tests + phone
     }
