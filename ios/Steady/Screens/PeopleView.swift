@@ -1,7 +1,9 @@
-// People: the unit's people, found instantly offline as the user types (names, safety alerts;
-// triggers and warning signs through the core's search), each with their safety alerts, a flag
-// when their sheet's review is overdue and a badge when changes wait to sync. Tap 1 of the
-// two-tap path to a person's amber card.
+// People: the unit's people in the core's shift order (pinned on this phone, then a safety
+// alert or a recent event, then the rest, by the name staff use), found instantly offline as the
+// user types (names, safety alerts; triggers and warning signs through the core's search, each
+// hit saying which line matched), each with their safety alerts, the recent event, a flag when
+// their sheet's review is overdue and a badge when changes wait to sync; a pin per row (swipe,
+// or the VoiceOver action). Tap 1 of the two-tap path to a person's amber card.
 
 import SteadyCore
 import SteadyKit
@@ -44,6 +46,13 @@ struct PeopleView: View {
             ForEach(model.shown) { row in
                 NavigationLink(value: PeopleRoute.person(row.id)) {
                     PersonRow(row: row)
+                }
+                .swipeActions(edge: .leading) {
+                    Button(row.pinned ? "Unpin" : "Pin") { Task { await model.togglePin(row) } }
+                        .tint(.blue)
+                }
+                .accessibilityAction(named: row.pinned ? "Unpin" : "Pin to the top") {
+                    Task { await model.togglePin(row) }
                 }
             }
         }
@@ -98,21 +107,32 @@ enum PeopleRoute: Hashable {
     case checklist(personId: String?)
 }
 
-/// One person: name, safety alerts, overdue flag, pending badge.
+/// One person: name (and pin), the line a search matched, safety alerts, the recent event,
+/// overdue flag, pending badge.
 private struct PersonRow: View {
     let row: PersonRowState
 
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
             HStack(alignment: .firstTextBaseline) {
+                if row.pinned {
+                    Image(systemName: "pin.fill").foregroundStyle(.blue).accessibilityHidden(true)
+                }
                 Text(row.name).font(.headline)
                 Spacer()
                 if let badge = row.pendingBadge { PendingBadge(text: badge) }
+            }
+            if let line = row.matchLine {
+                Label(line, systemImage: "magnifyingglass").font(.subheadline)
             }
             ForEach(row.safetyAlerts, id: \.self) { alert in
                 Label(alert, systemImage: "exclamationmark.triangle.fill")
                     .font(.subheadline)
                     .foregroundStyle(.red)
+            }
+            if let event = row.recentEvent {
+                Label("\(event.label) · \(TimeText.dateTime(event.at))", systemImage: "clock.badge.exclamationmark")
+                    .font(.subheadline.weight(.semibold))
             }
             if row.reviewOverdue {
                 Badge(text: "Review overdue", color: .orange)

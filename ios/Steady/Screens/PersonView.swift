@@ -1,6 +1,7 @@
 // A person: the amber card first — safety alerts, early warning signs, what helps, what to
-// avoid — then the whole support sheet by section (about me, communication, green, triggers,
-// amber, red, blue, review). Editors and leads edit in place — safety alerts, the person's
+// avoid — then triggers and the red (crisis) section, then the actions and the rest of the
+// support sheet (about me, communication, green, blue, review; the amber section again only for
+// editors, who edit its lists there). Nothing floats over the card. Editors and leads edit in place — safety alerts, the person's
 // names and identifier, the sheet's texts and lists — each saved through the core at once,
 // a refused field's message shown under it in the edit sheet; readers see the same screen
 // without the edit controls. Tap 2 of the two-tap path.
@@ -26,6 +27,12 @@ struct PersonView: View {
             if let card = model.card {
                 AmberCardSections(card: card, canEdit: model.canEdit, edit: { editing = $0 },
                                   removeAlert: { removingAlert = $0 })
+                // What a worker on shift looks for next: triggers, then the red section.
+                ForEach(model.firstSections) { section in
+                    SheetSectionView(section: section, canEdit: model.canEdit, edit: { editing = $0 }) { action in
+                        Task { await perform(action) }
+                    }
+                }
                 Section {
                     NavigationLink(value: PeopleRoute.checklist(personId: model.personId)) {
                         Label("Check warning signs", systemImage: "checklist").frame(minHeight: 44)
@@ -45,7 +52,7 @@ struct PersonView: View {
             } else {
                 ProgressView()
             }
-            ForEach(model.sections) { section in
+            ForEach(model.laterSections) { section in
                 SheetSectionView(section: section, canEdit: model.canEdit, edit: { editing = $0 }) { action in
                     Task { await perform(action) }
                 }

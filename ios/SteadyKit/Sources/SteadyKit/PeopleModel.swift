@@ -1,6 +1,8 @@
-// The people screen's model: the unit's people with their safety alerts, pending-sync badges
-// and overdue-review flags; instant offline search as the user types (a filter over the loaded
-// list at every keystroke, plus the core's full-text search over triggers and warning signs).
+// The people screen's model: the unit's people in the core's shift order (pinned on this
+// phone, then a safety alert or a recent event, then the rest, by the name staff use) with their
+// safety alerts, pending-sync badges and overdue-review flags; instant offline search as the
+// user types (a filter over the loaded list at every keystroke, plus the core's full-text search
+// over triggers and warning signs, each hit with the line that matched); a pin per person.
 
 import Foundation
 import Observation
@@ -54,6 +56,21 @@ public final class PeopleModel {
         } catch {
             problem = await session.handle(error)
         }
+    }
+
+    /// Pins `row`'s person on this phone (first in the list) or unpins them, then reloads in the
+    /// core's order.
+    public func togglePin(_ row: PersonRowState) async {
+        guard let core = session.core else { return }
+        let id = row.id
+        let pinned = !row.pinned
+        do {
+            try await core.call { try $0.pinPerson(personId: id, pinned: pinned) }
+        } catch {
+            problem = await session.handle(error)
+            return
+        }
+        await load()
     }
 
     /// Filters at once, then adds the core's full-text hits (triggers, warning signs) when they

@@ -1,6 +1,7 @@
 // The person screen's model: the amber card first (it loads on its own, so it shows in the
-// time of one small query even on a slow phone), then the whole support sheet; edits for
-// editors and leads, each a single core call that reloads the sheet afterwards.
+// time of one small query even on a slow phone), then the support sheet in shift order —
+// triggers and the red (crisis) section right after the card, then the rest (`shiftOrder`);
+// edits for editors and leads, each a single core call that reloads the sheet afterwards.
 //
 // Who may edit is decided by the grant of the person's own unit (not the unit picked on the
 // People tab), and the core checks the role again on every write, so a reader is refused even
@@ -55,8 +56,16 @@ public final class PersonModel {
         fieldErrors = [:]
     }
 
-    /// The sections of the sheet, in order.
+    /// The sections of the sheet, in the core's order.
     public var sections: [SheetSectionState] { sheet?.sections ?? [] }
+
+    /// The sections shown right after the amber card: triggers, then the red section.
+    public var firstSections: [SheetSectionState] { shiftOrder(sections, keepAmber: canEdit).first }
+
+    /// The sections shown after the actions and the person's details, in the core's order. The
+    /// amber section is there only for editors (its lists are edited there); for readers the
+    /// card above already is it.
+    public var laterSections: [SheetSectionState] { shiftOrder(sections, keepAmber: canEdit).rest }
 
     /// The review line and whether the sheet is overdue.
     public func review(format: (Timestamp) -> String) -> (text: String, overdue: Bool)? {
@@ -194,4 +203,16 @@ public final class PersonModel {
         await load()
         return .saved
     }
+}
+
+/// The sheet's sections in shift order: `first` holds triggers then the red section (what a
+/// worker on shift looks for after the amber card), `rest` the others in the core's order — the
+/// amber section only with `keepAmber`, since the card above already shows it. Titles, headings
+/// and entries stay the core's.
+public func shiftOrder(_ sections: [SheetSectionState], keepAmber: Bool)
+    -> (first: [SheetSectionState], rest: [SheetSectionState]) {
+    let firstBands: [SheetBand] = [.triggers, .red]
+    let first = firstBands.compactMap { band in sections.first { $0.band == band } }
+    let rest = sections.filter { !firstBands.contains($0.band) && (keepAmber || $0.band != .amber) }
+    return (first, rest)
 }
