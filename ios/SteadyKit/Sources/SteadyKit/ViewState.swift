@@ -481,7 +481,7 @@ public struct SyncStatusState: Equatable, Sendable {
     /// Changes the server refused, in words, or `nil` for none. They stay on this device (even
     /// after a placement ends and its unit's records leave) until the user discards them.
     public let refused: String?
-    /// Why the last sync failed, if it did.
+    /// Why the last sync failed, if it did, in the user's words.
     public let lastError: String?
     /// Enrolled with a server.
     public let enrolled: Bool
@@ -505,7 +505,19 @@ public struct SyncStatusState: Equatable, Sendable {
         } else {
             refused = nil
         }
-        lastError = status.lastError
+        lastError = status.lastProblem.map(syncProblemText)
+    }
+}
+
+/// The last sync problem in the user's words (the core's English detail stays for support).
+public func syncProblemText(_ problem: SyncProblem) -> String {
+    switch problem {
+    case .offline: return "No connection to the sync server. Nothing is lost; it will try again."
+    case .serverRefused: return "The sync server refused the request. Nothing is lost; tell your lead if it goes on."
+    case .tokenRefused: return "The sync server no longer accepts this phone. Enrol it again with a new code."
+    case .notEnrolled: return "This phone is not enrolled."
+    case .revoked: return "This phone was removed by your organisation."
+    case .device: return "Something on this phone failed during sync. Nothing is lost; it will try again."
     }
 }
 
