@@ -25,10 +25,10 @@ use serde_json::{Map, Value, json};
 use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::Role;
 use steady_core::protocol::{
-    Change, EnrollRequest, EnrollResponse, EntityKind, ErrorBody, ErrorCode, HealthResponse,
-    MAX_FIELDS_PER_OP, MAX_HLC_COUNTER, MAX_ID_BYTES, MAX_PULL_LIMIT, MAX_PUSH_OPS,
-    MAX_WIRE_NUMBER, MAX_WIRE_TIME_MS, OpOutcome, OpResult, Operation, PROTOCOL_VERSION,
-    PulledChange, RejectReason, SyncRequest, SyncResponse, Winner,
+    Change, EnrollRequest, EnrollResponse, EntityKind, ErrorBody, ErrorCode, GrantsRequest,
+    GrantsResponse, HealthResponse, MAX_FIELDS_PER_OP, MAX_HLC_COUNTER, MAX_ID_BYTES,
+    MAX_PULL_LIMIT, MAX_PUSH_OPS, MAX_WIRE_NUMBER, MAX_WIRE_TIME_MS, OpOutcome, OpResult,
+    Operation, PROTOCOL_VERSION, PulledChange, RejectReason, SyncRequest, SyncResponse, Winner,
 };
 use steady_core::units::UnitGrant;
 use steady_server::http::ApiError;
@@ -356,6 +356,23 @@ fn enroll_response() -> EnrollResponse {
     }
 }
 
+fn grants_request() -> GrantsRequest {
+    GrantsRequest {
+        protocol: PROTOCOL_VERSION,
+        code: "P4R8ZT-synthetic-secret".into(),
+        device_id: DEVICE.into(),
+    }
+}
+
+fn grants_response() -> GrantsResponse {
+    GrantsResponse {
+        protocol: PROTOCOL_VERSION,
+        grants: grants(),
+        ended_units: vec!["ward-old".into()],
+        server_time: Timestamp(NOW),
+    }
+}
+
 fn health() -> HealthResponse {
     HealthResponse {
         status: "ok".into(),
@@ -375,6 +392,8 @@ fn decoder(name: &str) -> fn(Value) -> bool {
         "PulledChange" => reads_as::<PulledChange>,
         "EnrollRequest" => reads_as::<EnrollRequest>,
         "EnrollResponse" => reads_as::<EnrollResponse>,
+        "GrantsRequest" => reads_as::<GrantsRequest>,
+        "GrantsResponse" => reads_as::<GrantsResponse>,
         "SyncRequest" => reads_as::<SyncRequest>,
         "SyncResponse" => reads_as::<SyncResponse>,
         "Winner" => reads_as::<Winner>,
@@ -424,6 +443,8 @@ fn samples() -> Vec<(&'static str, Value)> {
     all.push(("SyncResponse", to_json(&sync_response())));
     all.push(("EnrollRequest", to_json(&enroll_request())));
     all.push(("EnrollResponse", to_json(&enroll_response())));
+    all.push(("GrantsRequest", to_json(&grants_request())));
+    all.push(("GrantsResponse", to_json(&grants_response())));
     all.push(("HealthResponse", to_json(&health())));
     for code in error_codes() {
         all.push(("ErrorBody", to_json(&error_answer(code).1.body)));
@@ -450,19 +471,30 @@ fn string_set(value: &Value) -> BTreeSet<String> {
 // ---- the tests ------------------------------------------------------------------------------------
 
 #[test]
-fn the_document_is_openapi_3_1_with_the_three_endpoints() {
+fn the_document_is_openapi_3_1_with_the_four_endpoints() {
     let doc = doc();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = keys(&doc["paths"]);
     assert_eq!(
         paths,
-        BTreeSet::from(["/v1/health".into(), "/v1/enroll".into(), "/v1/sync".into()])
+        BTreeSet::from([
+            "/v1/health".into(),
+            "/v1/enroll".into(),
+            "/v1/grants".into(),
+            "/v1/sync".into()
+        ])
     );
     assert!(doc["paths"]["/v1/health"]["get"].is_object());
     assert!(doc["paths"]["/v1/enroll"]["post"].is_object());
-    let sync = &doc["paths"]["/v1/sync"]["post"];
-    // Sync takes the device token; enrolment and health take none.
-    assert_eq!(sync["security"], json!([{"deviceToken": []}]));
+    assert!(doc["paths"]["/v1/enroll"]["post"]["security"].is_null());
+    // Sync and an added placement take the device token; enrolment and health take none.
+    for path in ["/v1/sync", "/v1/grants"] {
+        assert_eq!(
+            doc["paths"][path]["post"]["security"],
+            json!([{"deviceToken": []}]),
+            "{path}"
+        );
+    }
     assert_eq!(
         doc["components"]["securitySchemes"]["deviceToken"],
         json!({"type": "http", "scheme": "bearer", "description": doc["components"]["securitySchemes"]["deviceToken"]["description"]})
@@ -627,6 +659,8 @@ fn enums_and_constants_match_the_wire() {
     for name in [
         "EnrollRequest",
         "EnrollResponse",
+        "GrantsRequest",
+        "GrantsResponse",
         "SyncRequest",
         "SyncResponse",
         "HealthResponse",
@@ -708,13 +742,40 @@ fn every_error_answer_is_documented_with_its_status_and_code() {
             }
         }
     }
-    // Every shared error answer names a code the wire type has.
+    // Every shared error answer names a code the wire type has (one, or a few where one status
+    // answers for more than one: `RevokedOrRefused`).
     let codes: Vec<Value> = error_codes().iter().map(to_json).collect();
     for (name, response) in responses.as_object().unwrap() {
-        let code = &response["content"]["application/json"]["schema"]["allOf"][1]["properties"]["error"]
-            ["const"];
-        assert!(codes.contains(code), "{name}: {code} is not an ErrorCode");
+        let error =
+            &response["content"]["application/json"]["schema"]["allOf"][1]["properties"]["error"];
+        let named: Vec<Value> = match error["enum"].as_array() {
+            Some(list) => list.clone(),
+            None => vec![error["const"].clone()],
+        };
+        assert!(!named.is_empty(), "{name} names no code");
+        for code in &named {
+            assert!(codes.contains(code), "{name}: {code} is not an ErrorCode");
+        }
     }
+    // The codes of such a shared answer share the status the server gives each of them.
+    let either = &responses["RevokedOrRefused"]["content"]["application/json"]["schema"]["allOf"]
+        [1]["properties"]["error"]["enum"];
+    assert_eq!(
+        either,
+        &json!([
+            to_json(&ErrorCode::DeviceRevoked),
+            to_json(&ErrorCode::EnrolmentRefused)
+        ])
+    );
+    assert_eq!(
+        ApiError::device_revoked().status,
+        ApiError::enrolment_refused().status
+    );
+    assert_eq!(
+        doc["paths"]["/v1/grants"]["post"]["responses"][ApiError::device_revoked().status.as_str()]
+            ["$ref"],
+        "#/components/responses/RevokedOrRefused"
+    );
     assert_eq!(
         responses["RateLimited"]["headers"]["Retry-After"]["schema"]["minimum"],
         json!(1)

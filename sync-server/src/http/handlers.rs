@@ -1,4 +1,5 @@
-//! The three endpoints: health, enrolment and sync (push, then pull, in one round trip).
+//! The endpoints: health, enrolment, an enrolled device's next placement, and sync (push, then
+//! pull, in one round trip).
 //!
 //! Each request is logged once (by the trace layer) with what is safe to log: the device id,
 //! how many operations were pushed and how they fared, how many changes were pulled, and the
@@ -11,15 +12,15 @@ use axum::extract::{Request, State};
 use axum::http::header;
 use steady_core::clock::Timestamp;
 use steady_core::protocol::{
-    EnrollRequest, EnrollResponse, HealthResponse, MAX_ID_BYTES, OpOutcome, PROTOCOL_VERSION,
-    SyncRequest, SyncResponse,
+    EnrollRequest, EnrollResponse, GrantsRequest, GrantsResponse, HealthResponse, MAX_ID_BYTES,
+    OpOutcome, PROTOCOL_VERSION, SyncRequest, SyncResponse,
 };
 use steady_core::record_schema;
 
 use super::body::read_json;
 use super::error::ApiError;
 use super::limits::{Limiters, Limits};
-use crate::storage::{Cursor, NewDevice, Redeemed, Storage, hash_secret};
+use crate::storage::{Cursor, NewDevice, Redeemed, Refusal, Storage, hash_secret};
 use crate::{admin, exchange};
 
 /// What every handler shares.
@@ -148,6 +149,74 @@ pub async fn enroll<S: Storage>(
         }
         Redeemed::Refused(reason) => {
             tracing::warn!(reason = ?reason, "enrolment refused");
+            Err(ApiError::enrolment_refused())
+        }
+    }
+}
+
+/// `POST /v1/grants`: an enrolled device redeems another enrolment code — its next placement,
+/// or a second one at once — and hears all its grants; its token stays the same.
+///
+/// A separate endpoint rather than `/v1/enroll` with a token: this one is authenticated like a
+/// sync (nothing is read for a stranger or a revoked device), its answer has no token, and an
+/// enrolment stays one thing. The device is checked again inside the redemption, before the
+/// code is touched, so a device revoked meanwhile burns nothing. Redemptions share enrolment's
+/// per-address limit.
+pub async fn grants<S: Storage>(
+    State(app): State<App<S>>,
+    request: Request,
+) -> Result<Json<GrantsResponse>, ApiError> {
+    let token = bearer(&request).ok_or_else(ApiError::unauthorized)?;
+    let device = app
+        .storage
+        .authenticate(&hash_secret(&token))
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(ApiError::unauthorized)?;
+    record("device_id", device.device_id.as_str());
+    if device.revoked {
+        tracing::warn!("revoked device refused");
+        return Err(ApiError::device_revoked());
+    }
+    let req: GrantsRequest = read_json(request, app.limits.body_bytes).await?;
+    check_protocol(req.protocol)?;
+    if req.device_id != device.device_id {
+        // A token used for another device's id: the store that sent it is not the device the
+        // token was given to. Refused like a wrong token, before the code is looked at.
+        tracing::warn!("placement refused: the token belongs to another device");
+        return Err(ApiError::unauthorized());
+    }
+    let Some((code_id, secret)) = admin::parse_code(&req.code) else {
+        tracing::warn!(reason = "malformed", "placement refused");
+        return Err(ApiError::enrolment_refused());
+    };
+    let now = Timestamp::now();
+    match app
+        .storage
+        .redeem_code_for_device(&code_id, &hash_secret(&secret), &device.device_id, now)
+        .await
+        .map_err(ApiError::internal)?
+    {
+        Redeemed::Enrolled(added) => {
+            let (grants, ended_units) =
+                exchange::grants_in_force(&*app.storage, &device.device_id, now)
+                    .await
+                    .map_err(ApiError::internal)?;
+            tracing::info!(units = added.len(), "placement added");
+            Ok(Json(GrantsResponse {
+                protocol: PROTOCOL_VERSION,
+                grants,
+                ended_units,
+                server_time: now,
+            }))
+        }
+        Redeemed::Refused(Refusal::DeviceRevoked) => {
+            tracing::warn!("revoked device refused");
+            Err(ApiError::device_revoked())
+        }
+        Redeemed::Refused(Refusal::DeviceUnknown) => Err(ApiError::unauthorized()),
+        Redeemed::Refused(reason) => {
+            tracing::warn!(reason = ?reason, "placement refused");
             Err(ApiError::enrolment_refused())
         }
     }

@@ -93,7 +93,8 @@ impl RateLimit {
 /// Every limit the HTTP API applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-    /// `POST /v1/enroll` per client address (`None`: unlimited).
+    /// Code redemptions (`POST /v1/enroll` and `POST /v1/grants`, one budget) per client
+    /// address (`None`: unlimited).
     pub enroll_per_ip: Option<RateLimit>,
     /// `POST /v1/sync` per device.
     pub sync_per_device: Option<RateLimit>,
@@ -300,7 +301,8 @@ pub async fn header_limits(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// Middleware: the per-address limits (all requests, and enrolment).
+/// Middleware: the per-address limits (all requests, and code redemptions: enrolment and an
+/// added placement share one budget, so a token does not buy more guesses at codes).
 pub async fn per_address(
     State(limiters): State<std::sync::Arc<Limiters>>,
     mut request: Request,
@@ -315,7 +317,7 @@ pub async fn per_address(
     if let Err(e) = check(&limiters.all, &ip) {
         return e.into_response();
     }
-    if request.uri().path() == "/v1/enroll"
+    if matches!(request.uri().path(), "/v1/enroll" | "/v1/grants")
         && let Err(e) = check(&limiters.enroll, &ip)
     {
         tracing::warn!("enrolment attempts over the per-address limit");

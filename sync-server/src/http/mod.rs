@@ -1,5 +1,5 @@
-//! The HTTP sync API (`DESIGN.md` §5): `GET /v1/health`, `POST /v1/enroll`, `POST /v1/sync`,
-//! over any [`Storage`].
+//! The HTTP sync API (`DESIGN.md` §5): `GET /v1/health`, `POST /v1/enroll`, `POST /v1/grants`
+//! (an enrolled device's next placement), `POST /v1/sync`, over any [`Storage`].
 //!
 //! Bad input never costs more than a 4xx: bodies are JSON only and size-limited before and
 //! after gzip, requests time out, and clients are rate-limited per address and per device.
@@ -179,6 +179,7 @@ fn router_with_limiters<S: Storage>(storage: Arc<S>, limits: Limits) -> (Router,
     let router = Router::new()
         .route("/v1/health", get(handlers::health::<S>))
         .route("/v1/enroll", post(handlers::enroll::<S>))
+        .route("/v1/grants", post(handlers::grants::<S>))
         .route("/v1/sync", post(handlers::sync::<S>))
         .fallback(handlers::not_found)
         .with_state(app)
