@@ -19,8 +19,9 @@ use steady_core::codes::Role;
 use steady_core::incident::QuickCapture;
 use steady_core::people::NewPerson;
 use steady_core::protocol::{
-    Change, EnrollRequest, EnrollResponse, EntityKind, ErrorBody, ErrorCode, OpOutcome, OpResult,
-    Operation, PulledChange, RejectReason, SyncRequest, SyncResponse, Winner,
+    Change, EnrollRequest, EnrollResponse, EntityKind, ErrorBody, ErrorCode, GrantsRequest,
+    GrantsResponse, OpOutcome, OpResult, Operation, PulledChange, RejectReason, SyncRequest,
+    SyncResponse, Winner,
 };
 use steady_core::sheet::SheetList;
 use steady_core::sync::PULL_LIMIT;
@@ -63,6 +64,10 @@ struct Server {
     faults: VecDeque<Option<Fault>>,
     requests: Vec<SyncRequest>,
     enrolments: Vec<EnrollRequest>,
+    /// Codes for a further placement, each with the grants it carries (single use).
+    placement_codes: HashMap<String, Vec<UnitGrant>>,
+    /// One entry per placement call, with the token it came with.
+    placements: Vec<(String, GrantsRequest)>,
     /// Bodies with more operations than this are "413 Payload Too Large".
     max_push: Option<usize>,
 }
@@ -326,6 +331,54 @@ impl Transport for FakeServer {
             None => Ok(s.handle(req, false)),
         }
     }
+
+    fn add_grants(
+        &self,
+        token: &str,
+        req: &GrantsRequest,
+    ) -> Result<GrantsResponse, TransportError> {
+        add_grants(&mut self.0.lock().unwrap(), token, req)
+    }
+}
+
+impl FakeServer {
+    /// Issues `code` for a further placement with `grants`.
+    fn placement_code(&self, code: &str, grants: Vec<UnitGrant>) {
+        self.with(|s| s.placement_codes.insert(code.into(), grants));
+    }
+}
+
+/// The fake's `POST /v1/grants`, as the real server answers it: who asks is checked before the
+/// code; the code's grants replace the device's in their units; the answer lists them all.
+fn add_grants(
+    s: &mut Server,
+    token: &str,
+    req: &GrantsRequest,
+) -> Result<GrantsResponse, TransportError> {
+    s.placements.push((token.to_string(), req.clone()));
+    if token != TOKEN {
+        return Err(TransportError::Unauthorized);
+    }
+    if s.revoked {
+        return Err(TransportError::Revoked);
+    }
+    let Some(added) = s.placement_codes.remove(&req.code) else {
+        return Err(TransportError::Refused(ErrorBody {
+            error: ErrorCode::EnrolmentRefused,
+            message: "the code is unknown, used or expired".into(),
+        }));
+    };
+    for g in added {
+        s.grants.retain(|held| held.unit_id != g.unit_id);
+        s.ended_units.retain(|u| *u != g.unit_id);
+        s.grants.push(g);
+    }
+    Ok(GrantsResponse {
+        protocol: 1,
+        grants: s.grants.clone(),
+        ended_units: s.ended_units.clone(),
+        server_time: Timestamp(s.now),
+    })
 }
 
 /// Records the delays instead of sleeping.
@@ -1384,5 +1437,205 @@ fn a_sync_tells_the_listeners_what_it_changed() {
     assert!(
         heard.0.lock().unwrap().is_empty(),
         "no calls after unsubscribing"
+    );
+}
+
+// ---- a further placement on an enrolled device ----------------------------------------------
+
+/// Collects what the change listeners hear.
+#[derive(Default)]
+struct HeardChanges(Mutex<Vec<steady_core::changes::StoreChange>>);
+
+impl steady_core::changes::ChangeListener for HeardChanges {
+    fn on_change(&self, change: &steady_core::changes::StoreChange) {
+        self.0.lock().unwrap().push(change.clone());
+    }
+}
+
+impl HeardChanges {
+    fn units(&self) -> Vec<String> {
+        let mut units: Vec<String> = self
+            .0
+            .lock()
+            .unwrap()
+            .drain(..)
+            .flat_map(|c| c.units_with_new_access)
+            .collect();
+        units.sort();
+        units.dedup();
+        units
+    }
+}
+
+fn unit_ids(store: &Store) -> Vec<String> {
+    let mut units: Vec<String> = store
+        .units()
+        .unwrap()
+        .into_iter()
+        .map(|u| u.grant.unit_id)
+        .collect();
+    units.sort();
+    units
+}
+
+#[test]
+fn an_enrolled_device_adds_its_next_placement_without_signing_out() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    let sam_id = sam(&f.store, "ward-a");
+    f.store.sync(&server).unwrap();
+    let heard = Arc::new(HeardChanges::default());
+    f.store.subscribe(heard.clone());
+
+    // A second unit at once, from a code a lead of that unit issued.
+    let home_b = grant(
+        "home-b",
+        Role::Editor,
+        false,
+        Some(SHIFT_START.plus_days(14)),
+    );
+    server.placement_code("PLACE-B2", vec![home_b.clone()]);
+    let grants = f.store.add_placement(&server, "  PLACE-B2 ").unwrap();
+    assert_eq!(grants, vec![ward_a_editor()[0].clone(), home_b.clone()]);
+    assert_eq!(unit_ids(&f.store), ["home-b", "ward-a"]);
+    assert_eq!(
+        heard.units(),
+        ["home-b"],
+        "only the new unit's access changed"
+    );
+    let (token, sent) = server.with(|s| s.placements.last().cloned().unwrap());
+    assert_eq!(token, TOKEN, "redeemed with the device's own token");
+    assert_eq!(sent.device_id, f.store.device_id());
+    assert_eq!(sent.code, "PLACE-B2");
+
+    // Still enrolled, with the same token: nothing was wiped, and both units sync.
+    assert!(f.store.sync_status().unwrap().enrolled);
+    assert!(f.store.amber_card(&sam_id).is_ok());
+    let robin = person(&f.store, "home-b", "Robin Shah");
+    f.store.sync(&server).unwrap();
+    assert!(server.with(|s| {
+        s.value(EntityKind::Person, &robin, "display_name")
+            .is_some()
+    }));
+    assert_eq!(pending(&f.store), 0);
+
+    // Single use: the same code again is refused, and changes nothing.
+    assert!(matches!(
+        f.store.add_placement(&server, "PLACE-B2"),
+        Err(Error::EnrolmentRefused(_))
+    ));
+    assert_eq!(unit_ids(&f.store), ["home-b", "ward-a"]);
+
+    // A code for a unit held already replaces that grant: a new role and an end.
+    let ends = SHIFT_START.plus_days(3);
+    server.placement_code(
+        "PLACE-A2",
+        vec![grant("ward-a", Role::Reader, false, Some(ends))],
+    );
+    f.store.add_placement(&server, "PLACE-A2").unwrap();
+    let ward_a = f
+        .store
+        .units()
+        .unwrap()
+        .into_iter()
+        .find(|u| u.grant.unit_id == "ward-a")
+        .unwrap();
+    assert_eq!(
+        (ward_a.grant.role, ward_a.grant.ends_at),
+        (Role::Reader, Some(ends))
+    );
+    assert_eq!(heard.units(), ["ward-a"]);
+    assert!(matches!(
+        f.store
+            .update_person(&sam_id, None, Some("Sammy".into()), None),
+        Err(Error::NotAllowed(
+            steady_core::error::Refusal::RoleTooLow { .. }
+        ))
+    ));
+}
+
+#[test]
+fn a_refused_placement_code_changes_nothing_and_a_revoked_device_is_wiped() {
+    let server = FakeServer::new(ward_a_editor());
+    // Not enrolled: nothing is sent.
+    let fresh = fixture();
+    assert!(matches!(
+        fresh.store.add_placement(&server, "PLACE-B"),
+        Err(Error::NotEnrolled)
+    ));
+    assert!(server.with(|s| s.placements.is_empty()));
+
+    let f = enrolled(&server);
+    assert!(matches!(
+        f.store.add_placement(&server, "   "),
+        Err(Error::Validation { ref field, .. }) if field == "code"
+    ));
+    let heard = Arc::new(HeardChanges::default());
+    f.store.subscribe(heard.clone());
+    assert!(matches!(
+        f.store.add_placement(&server, "WRONG-CODE"),
+        Err(Error::EnrolmentRefused(_))
+    ));
+    assert_eq!(unit_ids(&f.store), ["ward-a"]);
+    assert!(heard.units().is_empty(), "a refusal tells nobody of access");
+    assert!(f.store.sync_status().unwrap().enrolled);
+
+    // A revoked device is wiped, as a sync would wipe it; the code stays unused.
+    server.placement_code("PLACE-B", vec![grant("home-b", Role::Editor, false, None)]);
+    server.with(|s| s.revoked = true);
+    assert!(matches!(
+        f.store.add_placement(&server, "PLACE-B"),
+        Err(Error::Revoked)
+    ));
+    assert!(f.store.units().unwrap().is_empty());
+    assert!(!f.store.sync_status().unwrap().enrolled);
+    assert!(server.with(|s| s.placement_codes.contains_key("PLACE-B")));
+}
+
+#[test]
+fn a_unit_held_before_and_purged_is_pulled_again_from_the_start() {
+    let server = FakeServer::new(vec![
+        grant("ward-a", Role::Editor, false, None),
+        grant("home-b", Role::Editor, false, None),
+    ]);
+    let f = enrolled(&server);
+    let sam_id = sam(&f.store, "home-b");
+    f.store.sync(&server).unwrap();
+    // The first placement in home-b ends and leaves the phone.
+    server.with(|s| {
+        s.grants.retain(|g| g.unit_id != "home-b");
+        s.ended_units = vec!["home-b".into()];
+    });
+    let report = f.store.sync(&server).unwrap();
+    assert_eq!(report.purged_units, ["home-b"]);
+    assert!(f.store.amber_card(&sam_id).is_err());
+
+    // Weeks later the worker is placed there again. Its cursor had moved past Sam's history,
+    // so the next sync starts again from empty and Sam comes back.
+    server.placement_code("PLACE-B", vec![grant("home-b", Role::Editor, false, None)]);
+    f.store.add_placement(&server, "PLACE-B").unwrap();
+    f.store.sync(&server).unwrap();
+    let first = server
+        .requests()
+        .iter()
+        .rev()
+        .find(|r| r.push.is_empty() && r.cursor.is_none())
+        .cloned();
+    assert!(first.is_some(), "pulled again from an empty cursor");
+    assert!(
+        f.store.amber_card(&sam_id).is_ok(),
+        "Sam is back on the phone"
+    );
+
+    // A unit never held before needs no re-pull: the cursor has never seen it.
+    let before = server.requests().len();
+    server.placement_code("PLACE-C", vec![grant("ward-c", Role::Reader, false, None)]);
+    f.store.add_placement(&server, "PLACE-C").unwrap();
+    f.store.sync(&server).unwrap();
+    assert!(
+        server.requests()[before..]
+            .iter()
+            .all(|r| r.cursor.is_some()),
+        "pulled forward"
     );
 }
