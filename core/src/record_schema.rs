@@ -430,6 +430,33 @@ pub struct Context<'a> {
     pub now: Timestamp,
     /// The record is new: no cell of it is held yet.
     pub creating: bool,
+    /// The record's unit is flagged for the Mental Health Act (a mental health unit): only
+    /// there may seclusion or segregation be recorded or authorised.
+    pub mental_health_unit: bool,
+}
+
+/// Seclusion and segregation are for people detained under the Mental Health Act, so they are
+/// recorded and authorised only in units flagged as mental health units: "Staff must not use
+/// seclusion other than for people detained under the Mental Health Act 1983" (Department of
+/// Health, *Positive and Proactive Care*, 2014), and long-term segregation is a measure of the
+/// Mental Health Act Code of Practice (2015), chapter 26. A care home never records either.
+pub fn allowed_in_unit(
+    intervention: RestrictiveInterventionType,
+    mental_health_unit: bool,
+) -> Result<(), String> {
+    match intervention {
+        RestrictiveInterventionType::Seclusion | RestrictiveInterventionType::Segregation
+            if !mental_health_unit =>
+        {
+            Err(format!(
+                "{} is only for people detained under the Mental Health Act: it is recorded or \
+                 authorised only in a unit flagged as a mental health unit (Positive and \
+                 Proactive Care, 2014)",
+                intervention.label().to_lowercase()
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// An operation that breaks a rule of its record: the reason the server answers, the field and
@@ -721,6 +748,8 @@ fn check_typed(typed: Typed, value: &Value, ctx: &Context<'_>) -> Result<(), Str
         }
         Typed::UseOfForce => {
             let u: UseOfForce = exactly(value)?;
+            allowed_in_unit(u.intervention, ctx.mental_health_unit)
+                .map_err(|e| format!("intervention: {e}"))?;
             happened("started_at", u.started_at)?;
             happened("ended_at", u.ended_at)?;
             if let (Some(start), Some(end)) = (u.started_at, u.ended_at)
@@ -756,6 +785,8 @@ fn check_typed(typed: Typed, value: &Value, ctx: &Context<'_>) -> Result<(), Str
                 note: String,
             }
             let a: Authorised = exactly(value)?;
+            allowed_in_unit(a.intervention, ctx.mental_health_unit)
+                .map_err(|e| format!("type: {e}"))?;
             inner_text("note", &a.note, SHEET_ITEM_CHARS)?;
         }
         Typed::ItemText { max_chars } => {
@@ -794,6 +825,7 @@ mod tests {
             },
             now: NOW,
             creating: false,
+            mental_health_unit: false,
         }
     }
 

@@ -267,7 +267,8 @@ impl<'a> Writer<'a> {
         };
         // The record schema's check, the same the server makes on receipt: nothing enters the
         // outbox that the server would refuse for the record's own rules.
-        let role = crate::units::active_grant(self.tx, unit_id, self.now)?.role;
+        let grant = crate::units::active_grant(self.tx, unit_id, self.now)?;
+        let role = grant.role;
         let ctx = record_schema::Context {
             writer: record_schema::Writer::Staff {
                 role,
@@ -276,6 +277,7 @@ impl<'a> Writer<'a> {
             },
             now: self.now,
             creating,
+            mental_health_unit: grant.mental_health_unit,
         };
         record_schema::check_op(&op, &ctx).map_err(|broken| match broken.reason {
             RejectReason::Role | RejectReason::ReadOnly => Error::NotAllowed(Refusal::Rule {

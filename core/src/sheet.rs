@@ -489,7 +489,8 @@ impl Store {
             sheet_list(person_id, AUTHORISED).add(
                 w,
                 sheet,
-                json!({ "type": intervention, "note": note }),
+                // No note is "", as the record schema reads it (null was refused there).
+                json!({ "type": intervention, "note": note.unwrap_or_default() }),
                 None,
             )
         })

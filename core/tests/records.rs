@@ -670,3 +670,72 @@ fn a_list_stops_at_the_record_schemas_number_of_items_and_says_so() {
     assert_eq!(f.store.outbox_status().unwrap().pending, pending);
     assert_eq!(f.store.person(&sam).unwrap().safety_alerts.len(), max);
 }
+
+/// Seclusion and segregation are for people detained under the Mental Health Act: a care home
+/// can neither record nor authorise them, on the phone as on the server; a mental health ward
+/// can (Positive and Proactive Care, 2014).
+#[test]
+fn seclusion_is_refused_in_a_care_home_and_recorded_on_a_mental_health_ward() {
+    use steady_core::codes::RestrictiveInterventionType as T;
+    use steady_core::incident::UseOfForce;
+    let f = fixture();
+    f.store
+        .apply_grants(&[
+            grant("home", Role::Editor, false, None),
+            grant("ward", Role::Editor, true, None),
+        ])
+        .unwrap();
+    let entry = |intervention| UseOfForce {
+        id: String::new(),
+        intervention,
+        reason: None,
+        started_at: None,
+        ended_at: None,
+        in_care_plan: None,
+        how_force_was_used: String::new(),
+        staff: vec![],
+    };
+    for (unit, allowed) in [("home", false), ("ward", true)] {
+        let person = sam(&f.store, unit);
+        let incident = f
+            .store
+            .capture_incident(QuickCapture {
+                unit_id: unit.into(),
+                person_id: Some(person.clone()),
+                note: "Shouting, then hitting the door".into(),
+                ..QuickCapture::default()
+            })
+            .unwrap();
+        let pending = f.store.outbox_status().unwrap().pending;
+        for intervention in [T::Seclusion, T::Segregation] {
+            let recorded = f.store.add_use_of_force(&incident, entry(intervention));
+            let authorised = f
+                .store
+                .add_authorised_intervention(&person, intervention, "");
+            if allowed {
+                recorded.unwrap();
+                authorised.unwrap();
+            } else {
+                for outcome in [recorded.map(|_| ()), authorised.map(|_| ())] {
+                    match outcome {
+                        Err(Error::Validation { rule, .. }) => {
+                            assert!(rule.contains("Mental Health Act"), "{rule}")
+                        }
+                        other => panic!("{unit}: {other:?}"),
+                    }
+                }
+            }
+        }
+        if !allowed {
+            assert_eq!(
+                f.store.outbox_status().unwrap().pending,
+                pending,
+                "nothing queued"
+            );
+            // Every other intervention is still recorded in a care home.
+            f.store
+                .add_use_of_force(&incident, entry(T::PhysicalStanding))
+                .unwrap();
+        }
+    }
+}

@@ -537,6 +537,7 @@ pub fn record_check(data: &[u8]) {
         writer,
         now: NOW,
         creating: pick & 0x80 != 0,
+        mental_health_unit: pick & 0x40 != 0,
     };
     let verdict = record_schema::check_op(&op, &ctx);
     assert_eq!(record_schema::check_op(&op, &ctx), verdict, "deterministic");

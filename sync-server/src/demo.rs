@@ -255,24 +255,37 @@ const SAFETY_ALERTS: [&str; 8] = [
     "Absconding risk: check on 15-minute observations",
 ];
 
-const AUTHORISED: [(&str, &str); 4] = [
+/// The interventions a plan may authorise, each with the words of the person's own alerts or
+/// contraindications that rule it out. Oral PRN the person agrees to take is not restraint (the
+/// Act's "chemical restraint" is medication *intended to* restrict or subdue movement), so it is
+/// not listed here as an authorised restraint; seclusion never is outside a ward.
+const AUTHORISED: [(&str, &str, &[&str]); 3] = [
     (
         "08",
         "Restrictive escort by two staff, to the quiet room only.",
+        &["wrist holds"],
     ),
     (
         "07",
-        "Standing hold by two staff for no more than 10 minutes.",
+        "Standing hold by two staff for no more than 10 minutes, holding the upper arms.",
+        &[],
     ),
     (
         "09",
         "Supine hold only if standing hold fails; nurse in charge present.",
-    ),
-    (
-        "16",
-        "Oral PRN as prescribed, offered before any physical intervention.",
+        &["floor holds", "pressure on the chest"],
     ),
 ];
+
+/// Whether the intervention `code` is ruled out by one of `cautions` (a person's alerts and
+/// contraindications), by the words [`AUTHORISED`] gives for it.
+fn ruled_out(code: &str, cautions: &[&str]) -> bool {
+    AUTHORISED
+        .iter()
+        .filter(|(c, _, _)| *c == code)
+        .flat_map(|(_, _, words)| words.iter())
+        .any(|word| cautions.iter().any(|c| c.contains(word)))
+}
 
 const CARE_HOME_GUIDANCE: [(&str, &str, &[&str]); 5] = [
     (
@@ -417,9 +430,10 @@ fn person(ops: &mut Ops, unit: &str, i: usize, name: &str, preferred: Option<&st
         ));
     }
     ops.fields(EntityKind::Person, &id, unit, fields);
-    let alerts = (0..1 + i % 2)
-        .map(|k| json!({ "text": SAFETY_ALERTS[(i + k * 3) % SAFETY_ALERTS.len()] }))
+    let alert_texts: Vec<&str> = (0..1 + i % 2)
+        .map(|k| SAFETY_ALERTS[(i + k * 3) % SAFETY_ALERTS.len()])
         .collect();
+    let alerts = alert_texts.iter().map(|t| json!({ "text": t })).collect();
     ops.items(EntityKind::Person, &id, unit, "safety_alerts", "sa", alerts);
 
     for field in SheetText::ALL {
@@ -430,12 +444,15 @@ fn person(ops: &mut Ops, unit: &str, i: usize, name: &str, preferred: Option<&st
             vec![(field.key(), json!(text_for(*field, i + field.key().len())))],
         );
     }
+    let mut cautions = alert_texts.clone();
     for (n, list) in SheetList::ALL.iter().enumerate() {
         let pool = list_pool(*list);
         let count = 3 + (i + n) % 3;
-        let values = (0..count)
-            .map(|k| json!({ "text": pool[(i * 2 + k) % pool.len()] }))
-            .collect();
+        let texts: Vec<&str> = (0..count).map(|k| pool[(i * 2 + k) % pool.len()]).collect();
+        if *list == SheetList::Contraindications {
+            cautions.extend(texts.iter().copied());
+        }
+        let values = texts.iter().map(|t| json!({ "text": t })).collect();
         ops.items(
             EntityKind::Sheet,
             &id,
@@ -445,11 +462,15 @@ fn person(ops: &mut Ops, unit: &str, i: usize, name: &str, preferred: Option<&st
             values,
         );
     }
-    let authorised = (0..if ward { 2 } else { 1 })
-        .map(|k| {
-            let (code, note) = AUTHORISED[if ward { 1 + (i + k) % 3 } else { 0 }];
-            json!({ "type": code, "note": note })
-        })
+    // A care home authorises at most an escort, a ward up to two holds: never one the person's
+    // own alerts or contraindications rule out.
+    let offered: &[usize] = if ward { &[1, 2, 0] } else { &[0] };
+    let authorised = offered
+        .iter()
+        .map(|k| AUTHORISED[*k])
+        .filter(|(code, _, _)| !ruled_out(code, &cautions))
+        .take(if ward { 2 } else { 1 })
+        .map(|(code, note, _)| json!({ "type": code, "note": note }))
         .collect();
     ops.items(
         EntityKind::Sheet,
@@ -554,6 +575,55 @@ mod tests {
 
     use super::*;
 
+    /// The audit found 8 of 12 ward patients authorising a supine hold that their own
+    /// contraindications forbid. No demo plan authorises an intervention its person's own alerts
+    /// or contraindications rule out, none authorises seclusion, segregation or oral PRN as
+    /// restraint, and the check is not vacuous (the ward authorises holds).
+    #[test]
+    fn no_demo_plan_authorises_what_its_own_cautions_rule_out() {
+        use std::collections::HashMap;
+        let ops = operations(Timestamp(1_800_000_000_000));
+        let mut cautions: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut authorised: HashMap<&str, Vec<String>> = HashMap::new();
+        for op in &ops {
+            if let Change::Item { list, value, .. } = &op.change {
+                let text = |key: &str| value[key].as_str().unwrap_or_default().to_string();
+                match list.as_str() {
+                    "safety_alerts" | "red.contraindications" => cautions
+                        .entry(op.entity_id.as_str())
+                        .or_default()
+                        .push(text("text")),
+                    "red.authorised_interventions" => authorised
+                        .entry(op.entity_id.as_str())
+                        .or_default()
+                        .push(text("type")),
+                    _ => {}
+                }
+            }
+        }
+        let mut ward_holds = 0;
+        for (person, codes) in &authorised {
+            let own: Vec<&str> = cautions[person].iter().map(String::as_str).collect();
+            for code in codes {
+                assert!(
+                    !ruled_out(code, &own),
+                    "{person} authorises {code} against {own:?}"
+                );
+                assert!(
+                    !["05", "06", "16"].contains(&code.as_str()),
+                    "{person}: {code}"
+                );
+                if person.contains("willow") && ["07", "09"].contains(&code.as_str()) {
+                    ward_holds += 1;
+                }
+            }
+        }
+        assert!(
+            ward_holds >= 6,
+            "the ward's plans authorise holds ({ward_holds})"
+        );
+    }
+
     #[test]
     fn demo_operations_are_valid_unique_and_complete() {
         let ops = operations(Timestamp(1_800_000_000_000));
@@ -564,6 +634,7 @@ mod tests {
             writer: steady_core::record_schema::Writer::Server,
             now: Timestamp(1_800_000_000_000),
             creating: true,
+            mental_health_unit: false,
         };
         for (i, op) in ops.iter().enumerate() {
             steady_core::record_schema::check_op(op, &ctx)

@@ -114,7 +114,7 @@ pub struct Needs {
     /// Records to load whole (every cell): those whose rules look at the whole record (a list's
     /// size, an incident's s.6(5) items at submission, who recorded it for an addendum).
     pub records: Vec<(EntityKind, String)>,
-    /// Units whose mental health flag matters (a submission's).
+    /// Units whose mental health flag matters (a submission's; an intervention recorded or authorised).
     pub units: Vec<String>,
 }
 
@@ -199,11 +199,20 @@ pub fn needs(ops: &[Operation]) -> Needs {
         if whole && !needs.records.contains(&key) {
             needs.records.push(key);
         }
-        if submits(op) && !needs.units.contains(&op.unit_id) {
+        // A submission's unit (s.6(5) in mental health units) and any unit an intervention is
+        // recorded or authorised in (seclusion and segregation only in mental health units).
+        if (submits(op) || records_intervention(op)) && !needs.units.contains(&op.unit_id) {
             needs.units.push(op.unit_id.clone());
         }
     }
     needs
+}
+
+/// Whether `op` records or authorises a restrictive intervention, whose type may depend on
+/// the unit ([`record_schema::allowed_in_unit`]).
+fn records_intervention(op: &Operation) -> bool {
+    matches!(&op.change, Change::Item { list, .. }
+        if list == "use_of_force" || list == "red.authorised_interventions")
 }
 
 /// The people a batch's submissions name, once [`needs`] is loaded: their records are loaded
@@ -552,6 +561,7 @@ fn decide(
         writer,
         now,
         creating: existing.is_none(),
+        mental_health_unit: known.mental_health_units.contains(&op.unit_id),
     };
     if let Err(broken) = record_schema::check_values(op, &ctx) {
         return reject(broken.reason, bounded(broken.to_string()));
@@ -1270,6 +1280,65 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    /// A phone cannot record or authorise seclusion in a care home, whatever it sends: the
+    /// server applies the same rule as the device, from the unit's flag it holds.
+    #[test]
+    fn seclusion_and_segregation_only_in_a_mental_health_unit() {
+        let g = grants(Role::Editor);
+        let force = |id: &str, code: &str| Operation {
+            change: Change::Item {
+                list: "use_of_force".into(),
+                item_id: format!("f-{id}"),
+                value: json!({"pos": 1.0, "id": format!("f-{id}"), "intervention": code,
+                              "how_force_was_used": "", "staff": []}),
+            },
+            ..op(id, EntityKind::Incident, "inc", &[], NOW.0 - 40, "dev-a")
+        };
+        let authorise = |id: &str, code: &str| Operation {
+            change: Change::Item {
+                list: "red.authorised_interventions".into(),
+                item_id: format!("a-{id}"),
+                value: json!({"pos": 1.0, "id": format!("a-{id}"), "type": code, "note": ""}),
+            },
+            ..op(id, EntityKind::Sheet, "sam", &[], NOW.0 - 40, "dev-a")
+        };
+        let batch = [
+            force("x1", "05"),
+            force("x2", "06"),
+            authorise("x3", "05"),
+            force("x4", "07"),
+        ];
+        assert_eq!(needs(&batch).units, vec!["ward-a".to_string()]);
+
+        // ward-a is a care home here: the flag is not set.
+        let p = plan(device("dev-a", &g), &batch, with_sam(), NOW);
+        for i in 0..3 {
+            match status(&p, i) {
+                OpOutcome::Rejected { reason, detail } => {
+                    assert_eq!(*reason, RejectReason::Invalid);
+                    assert!(detail.contains("Mental Health Act"), "{detail}");
+                }
+                other => panic!("op {i}: {other:?}"),
+            }
+        }
+        assert!(
+            matches!(status(&p, 3), OpOutcome::Applied { .. }),
+            "a standing hold is fine"
+        );
+
+        // The same batch in a mental health unit is recorded.
+        let mut ward = with_sam();
+        ward.mental_health_units.insert("ward-a".into());
+        let p = plan(device("dev-a", &g), &batch, ward, NOW);
+        for i in 0..4 {
+            assert!(
+                matches!(status(&p, i), OpOutcome::Applied { .. }),
+                "op {i}: {:?}",
+                status(&p, i)
+            );
+        }
     }
 
     #[test]

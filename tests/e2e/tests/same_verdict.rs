@@ -228,6 +228,7 @@ fn same_verdict(kind: EntityKind, change: Change, role: Role, creating: bool) {
             },
             now: NOW,
             creating,
+            mental_health_unit: false,
         },
     );
     let grants = [GrantRecord {
@@ -299,6 +300,7 @@ fn the_cases_include_both_verdicts() {
         },
         now: NOW,
         creating: false,
+        mental_health_unit: false,
     };
     let op = |change| op_on_sam(EntityKind::Incident, change);
     assert!(record_schema::check_op(&op(taken), &ctx).is_ok());
