@@ -1,4 +1,5 @@
-//! Enrolment and sync as the apps call them, with a `SyncObserver` for progress.
+//! Enrolment, an added placement, and sync as the apps call them, with a `SyncObserver` for
+//! progress.
 //!
 //! `sync` builds the core's `HttpTransport` for the server the device enrolled with (kept
 //! between calls, so connections are reused) and runs the core's sync engine through it.
@@ -14,7 +15,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 
 use steady_core::clock::{Hlc, Timestamp};
-use steady_core::protocol::{EnrollRequest, EnrollResponse, EntityKind, SyncRequest, SyncResponse};
+use steady_core::protocol::{
+    EnrollRequest, EnrollResponse, EntityKind, GrantsRequest, GrantsResponse, SyncRequest,
+    SyncResponse,
+};
 pub use steady_core::sync::{QuarantinedChange, SyncReport, SyncStatus};
 use steady_core::units::UnitGrant;
 use steady_core::{HttpTransport, Transport, TransportError};
@@ -124,6 +128,14 @@ impl Transport for ObservedTransport<'_> {
         self.inner.enroll(req)
     }
 
+    fn add_grants(
+        &self,
+        token: &str,
+        req: &GrantsRequest,
+    ) -> Result<GrantsResponse, TransportError> {
+        self.inner.add_grants(token, req)
+    }
+
     fn sync(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
         let result = self.inner.sync(token, req);
         let progress = {
@@ -164,6 +176,28 @@ impl SteadyStore {
         self.with(|s| {
             let transport = self.transport.get(&server_url)?;
             s.enroll(transport.as_ref(), &code)
+        })
+    }
+
+    /// Adds the placement another enrolment code carries, without signing out: for a bank or
+    /// agency worker whose placement in one unit ended, or who works two units at once. The
+    /// code is redeemed at the server this device enrolled with, using the device's token
+    /// (which stays the same), and burned there as an enrolment burns it. Returns all the
+    /// device's grants in force now, the new unit's among them; a unit it held already takes
+    /// the code's role and end. Change observers hear of each unit whose access changed, so
+    /// the people list can reload; run `sync` next to fetch the new unit's people.
+    ///
+    /// A refused code (unknown, used, expired, mistyped too often) is a `Validation` of field
+    /// `code`, as at enrolment, and changes nothing. `NotEnrolled` before enrolment or when the
+    /// server no longer accepts the token. On `Revoked` the data is already gone: call `wipe()`
+    /// and delete the key. `Network` if the server could not be reached: the code may have
+    /// been used all the same, and the next `sync` then brings the placement. Blocking: one
+    /// network round trip.
+    pub fn add_placement(&self, code: String) -> Result<Vec<UnitGrant>, SteadyError> {
+        self.with(|s| {
+            let server_url = s.sync_status()?.server_url.ok_or(CoreError::NotEnrolled)?;
+            let transport = self.transport.get(&server_url)?;
+            s.add_placement(transport.as_ref(), &code)
         })
     }
 

@@ -705,3 +705,65 @@ fn sync_observer_hears_progress_and_the_final_status() {
         .sync(Some(Arc::new(Broken)))
         .expect("a failing observer does not fail the sync");
 }
+
+#[test]
+fn a_second_placement_is_added_without_signing_out() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir, "bank-worker.db");
+    // Not enrolled yet: nothing to add to.
+    assert!(matches!(
+        store.add_placement(server.code_for(&[WARD], Role::Editor)),
+        Err(SteadyError::NotEnrolled { .. })
+    ));
+    store
+        .enroll(server.url(), server.code(Role::Editor))
+        .expect("enrol");
+    store
+        .create_person(
+            HOME.into(),
+            NewPerson {
+                display_name: "Sam Okafor".into(),
+                ..NewPerson::default()
+            },
+        )
+        .expect("person");
+    store.sync(None).expect("sync");
+
+    let grants = store
+        .add_placement(server.code_for(&[WARD], Role::Reader))
+        .expect("the ward's code is added");
+    let mut units: Vec<(String, Role)> =
+        grants.iter().map(|g| (g.unit_id.clone(), g.role)).collect();
+    units.sort();
+    assert_eq!(
+        units,
+        [
+            (HOME.to_string(), Role::Editor),
+            (WARD.to_string(), Role::Reader)
+        ],
+        "all the device's grants"
+    );
+    assert_eq!(store.units().expect("units").len(), 2);
+    assert!(store.sync_status().expect("status").enrolled);
+    // The same token still syncs, and the first unit's people are still here.
+    store.sync(None).expect("sync with the same token");
+    assert_eq!(store.people(HOME.into()).expect("people").len(), 1);
+
+    let refused = store.add_placement("not-a-code".into()).unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            SteadyError::Validation {
+                field: Field::EnrolmentCode,
+                ..
+            }
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.units().expect("units").len(),
+        2,
+        "a refusal changes nothing"
+    );
+}
