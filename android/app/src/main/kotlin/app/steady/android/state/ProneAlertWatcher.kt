@@ -2,7 +2,8 @@
 // every local write and every sync (the session's revision) it reads the device's incident
 // drafts and hands their use-of-force entries to [ProneAlerts]. So a hold started, ended or
 // removed on any screen, or an entry changed by another device's sync, schedules or cancels
-// the alert, and no ViewModel has to remember to.
+// the alert, and no ViewModel has to remember to. [reschedule] is the same pass after the
+// platform dropped its alarms (a reboot, an app update): the store, not a copy, says what runs.
 package app.steady.android.state
 
 import app.steady.core.model.IncidentStatus
@@ -24,6 +25,18 @@ class ProneAlertWatcher(
         scope.launch(session.io) {
             session.revision.collect { runCatching { check() } }
         }
+
+    /**
+     * Every alarm set again from the store, whatever was scheduled before: for the platform's
+     * reschedule after a reboot, an app update, or exact alarms newly allowed. A hold still
+     * running is scheduled at its alert time if that is still to come; one whose time passed
+     * while the phone was off is not sounded late (the banner shows it when the incident opens).
+     */
+    @Synchronized
+    fun reschedule() {
+        alerts.forgetScheduled()
+        check()
+    }
 
     /**
      * One pass: every draft incident with use of force, and every incident watched before (now

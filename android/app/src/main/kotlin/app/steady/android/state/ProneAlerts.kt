@@ -4,9 +4,16 @@
 // the permission dialog) is platform/ProneAlarms.kt.
 //
 // The moment is the core's (`proneHoldAlertAt`: the first millisecond a running prone hold is
-// over 10 minutes) and so are the words (`proneHoldAlertText`); the app restates neither.
+// over 10 minutes) and so are the words (`proneHoldAlertText`, also the in-app banner's); the
+// app restates neither.
+//
+// Beyond one process: after a reboot, an app update or exact alarms newly allowed, the platform
+// asks for everything to be set again ([forgetScheduled], then the watcher's pass over the
+// store); at sign-out [cancelAll] takes every alarm down, and nothing is scheduled again until
+// the next session's watcher [resume]s.
 package app.steady.android.state
 
+import app.steady.core.ProneAlertText
 import app.steady.core.model.UseOfForce
 import app.steady.core.proneHoldAlertAt
 import app.steady.core.proneHoldAlertText
@@ -35,6 +42,12 @@ interface ProneAlarmSink {
 
     /** Cancels the alarm of [entryId], and takes down its notification if it is showing. */
     fun cancel(entryId: String)
+
+    /**
+     * Sign-out: cancels every alarm, [known] (those this process scheduled or saw) and any the
+     * platform still holds from before a restart, and takes down every notification showing.
+     */
+    fun cancelAll(known: Set<String>) = known.forEach(::cancel)
 }
 
 /** What the platform knows about the permission to post notifications (Android 13+). */
@@ -60,6 +73,7 @@ class ProneAlerts(
     private val proneEntriesOf = HashMap<String, Set<String>>()
     private val cancelled = HashSet<String>()
     private val asking = MutableStateFlow(false)
+    private var stopped = false
 
     /** True while the platform should show the permission dialog; [onPermissionAnswered] ends it. */
     val askPermission: StateFlow<Boolean> = asking.asStateFlow()
@@ -77,7 +91,9 @@ class ProneAlerts(
         entries: List<UseOfForce>,
         now: Long,
     ) {
-        val text = proneHoldAlertText()
+        // Signed out: the data is gone, and a pass over it still under way schedules nothing.
+        if (stopped) return
+        val text = words
         val present = entries.map { it.id }.toSet()
         for (gone in proneEntriesOf[incidentId].orEmpty() - present) cancel(gone)
         val prone = mutableSetOf<String>()
@@ -113,6 +129,37 @@ class ProneAlerts(
     @Synchronized
     fun onRemoved(entryId: String) = cancel(entryId)
 
+    /**
+     * Sign-out (or the unreadable store deleted): every alarm is cancelled, every notification
+     * taken down, nothing is remembered, and nothing is scheduled again until [resume].
+     */
+    @Synchronized
+    fun cancelAll() {
+        stopped = true
+        val known = scheduled.keys + cancelled + proneEntriesOf.values.flatten()
+        scheduled.clear()
+        cancelled.clear()
+        proneEntriesOf.clear()
+        asking.value = false
+        sink.cancelAll(known)
+    }
+
+    /** A session is open again (after [cancelAll]): its entries are scheduled from now on. */
+    @Synchronized
+    fun resume() {
+        stopped = false
+    }
+
+    /**
+     * The platform dropped or changed its alarms (a reboot, an app update, exact alarms newly
+     * allowed): forget what was scheduled, so the next [onEntries] sets each one again.
+     */
+    @Synchronized
+    fun forgetScheduled() {
+        scheduled.clear()
+        cancelled.clear()
+    }
+
     private fun cancel(entryId: String) {
         scheduled.remove(entryId)
         cancelled.add(entryId)
@@ -144,6 +191,9 @@ class ProneAlerts(
     }
 
     companion object {
+        /** The alert's title and body, the core's (the notification's and the in-app banner's). */
+        val words: ProneAlertText by lazy { proneHoldAlertText() }
+
         /** Does nothing: for screens and tests that have no platform. */
         val NONE =
             ProneAlerts(
