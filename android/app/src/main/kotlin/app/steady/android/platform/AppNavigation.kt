@@ -35,7 +35,6 @@ import app.steady.android.ui.CaptureScreen
 import app.steady.android.ui.ChecklistScreen
 import app.steady.android.ui.EnrolScreen
 import app.steady.android.ui.GuidanceScreen
-import app.steady.android.ui.IncidentEvents
 import app.steady.android.ui.IncidentScreen
 import app.steady.android.ui.IncidentsScreen
 import app.steady.android.ui.PeopleScreen
@@ -44,6 +43,7 @@ import app.steady.android.ui.PersonScreen
 import app.steady.android.ui.SyncEvents
 import app.steady.android.ui.SyncScreen
 import app.steady.android.ui.TopDestination
+import app.steady.android.ui.incidentEvents
 import com.journeyapps.barcodescanner.ScanContract
 import com.journeyapps.barcodescanner.ScanOptions
 
@@ -63,12 +63,18 @@ private fun NavHostController.top(d: TopDestination) =
         launchSingleTop = true
     }
 
-/** The whole app over [session]. [onSignedOut]: the store is gone; start again. */
+/**
+ * The whole app over [session]. [onSignedOut]: the store is gone; start again. [openIncident]:
+ * a tapped prone-hold notification's incident, opened on top of where the app is (Back returns
+ * there); [onIncidentOpened] says it has been.
+ */
 @Composable
 fun SteadyApp(
     session: SteadySession,
     start: Start,
     onSignedOut: () -> Unit,
+    openIncident: String? = null,
+    onIncidentOpened: () -> Unit = {},
 ) {
     val nav = rememberNavController()
     // The shortcut opens Quick capture once, not every time People comes back into view.
@@ -191,43 +197,7 @@ fun SteadyApp(
             val id = entry.arguments?.getString("id").orEmpty()
             val vm = viewModel { IncidentViewModel(session, id) }
             val state by vm.state.collectAsStateWithLifecycle()
-            IncidentScreen(
-                state,
-                IncidentEvents(
-                    onBack = { nav.popBackStack() },
-                    onNoteChange = vm::onNoteChange,
-                    onPlaceChange = vm::onPlaceChange,
-                    onToggleOwnStrategy = vm::onToggleOwnStrategy,
-                    onToggleStep = vm::onToggleStep,
-                    onStartForce = vm::onStartForce,
-                    onStopForce = vm::onStopForce,
-                    onInCarePlan = vm::onInCarePlan,
-                    onReasonChange = vm::onReasonChange,
-                    onHowForceChange = vm::onHowForceChange,
-                    onStaffChange = vm::onStaffChange,
-                    onInjuriesChange = vm::onInjuriesChange,
-                    onOutcomeChange = vm::onOutcomeChange,
-                    onDebriefHeld = vm::onDebriefHeld,
-                    onDebriefNote = vm::onDebriefNote,
-                    onOtherDeescalationChange = vm::onOtherDeescalationChange,
-                    onS65Answer = vm::onS65Answer,
-                    onS65Text = vm::onS65Text,
-                    onEditForceTime = vm::onEditForceTime,
-                    onForceTimeStep = vm::onForceTimeStep,
-                    onForceTimeSave = vm::onForceTimeSave,
-                    onForceTimeCancel = vm::onForceTimeCancel,
-                    onRemoveForceRequest = vm::onRemoveForceRequest,
-                    onRemoveForceCancel = vm::onRemoveForceCancel,
-                    onRemoveForceConfirm = vm::onRemoveForceConfirm,
-                    onSubmitRequest = vm::onSubmitRequest,
-                    onSubmitCancel = vm::onSubmitCancel,
-                    onSubmit = vm::onSubmit,
-                    onAddendumReasonChange = vm::onAddendumReasonChange,
-                    onAddendumTextChange = vm::onAddendumTextChange,
-                    onAddAddendum = vm::onAddAddendum,
-                    onShiftOccurredAt = vm::onShiftOccurredAt,
-                ),
-            )
+            IncidentScreen(state, incidentEvents(vm, onBack = { nav.popBackStack() }))
         }
         composable("incidents") {
             val vm = viewModel { IncidentsViewModel(session) }
@@ -262,5 +232,13 @@ fun SteadyApp(
                 ),
             )
         }
+    }
+    // After the NavHost has its graph. Not launchSingleTop: another incident on top keeps its
+    // own ViewModel, so a different one is pushed; the same one already open is left as it is.
+    LaunchedEffect(openIncident) {
+        val id = openIncident ?: return@LaunchedEffect
+        val top = nav.currentBackStackEntry
+        if (top?.destination?.route != "incident/{id}" || top.arguments?.getString("id") != id) nav.navigate("incident/$id")
+        onIncidentOpened()
     }
 }

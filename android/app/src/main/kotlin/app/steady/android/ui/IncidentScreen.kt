@@ -1,4 +1,5 @@
-// Completing an incident: the prone-hold alert above everything; de-escalation with the
+// Completing an incident: the prone-hold alert above everything, in the core's words (the
+// notification's too); de-escalation with the
 // person's own "what helps" first; use of force with running timers, start and end times
 // corrected afterwards, a mistaken entry removed (after a confirmation), the reason changed;
 // every s.6(5) item the core checks, labelled by the core; staff, injuries, outcome and
@@ -43,9 +44,12 @@ import androidx.compose.ui.unit.dp
 import app.steady.android.state.ForceEntryUi
 import app.steady.android.state.ForceTimePickerUi
 import app.steady.android.state.IncidentUiState
+import app.steady.android.state.IncidentViewModel
+import app.steady.android.state.ProneAlerts
 import app.steady.android.state.StrategyUi
 import app.steady.android.state.SubmitConfirmUi
 import app.steady.android.ui.theme.LocalSteadyColors
+import app.steady.core.ProneAlertText
 import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
 import app.steady.core.model.S65Item
@@ -145,11 +149,54 @@ private val quickStarts =
         RestrictiveInterventionType.PHYSICAL_RESTRICTIVE_ESCORT,
     )
 
-/** The incident screen. */
+/**
+ * Every event of the incident screen wired to [vm]: one wiring for each place the screen opens
+ * (the app's route, and the incident a tapped prone-hold notification opens).
+ */
+fun incidentEvents(
+    vm: IncidentViewModel,
+    onBack: () -> Unit,
+) = IncidentEvents(
+    onBack = onBack,
+    onNoteChange = vm::onNoteChange,
+    onPlaceChange = vm::onPlaceChange,
+    onToggleOwnStrategy = vm::onToggleOwnStrategy,
+    onToggleStep = vm::onToggleStep,
+    onStartForce = vm::onStartForce,
+    onStopForce = vm::onStopForce,
+    onInCarePlan = vm::onInCarePlan,
+    onReasonChange = vm::onReasonChange,
+    onHowForceChange = vm::onHowForceChange,
+    onStaffChange = vm::onStaffChange,
+    onInjuriesChange = vm::onInjuriesChange,
+    onOutcomeChange = vm::onOutcomeChange,
+    onDebriefHeld = vm::onDebriefHeld,
+    onDebriefNote = vm::onDebriefNote,
+    onOtherDeescalationChange = vm::onOtherDeescalationChange,
+    onS65Answer = vm::onS65Answer,
+    onS65Text = vm::onS65Text,
+    onEditForceTime = vm::onEditForceTime,
+    onForceTimeStep = vm::onForceTimeStep,
+    onForceTimeSave = vm::onForceTimeSave,
+    onForceTimeCancel = vm::onForceTimeCancel,
+    onRemoveForceRequest = vm::onRemoveForceRequest,
+    onRemoveForceCancel = vm::onRemoveForceCancel,
+    onRemoveForceConfirm = vm::onRemoveForceConfirm,
+    onSubmitRequest = vm::onSubmitRequest,
+    onSubmitCancel = vm::onSubmitCancel,
+    onSubmit = vm::onSubmit,
+    onAddendumReasonChange = vm::onAddendumReasonChange,
+    onAddendumTextChange = vm::onAddendumTextChange,
+    onAddAddendum = vm::onAddAddendum,
+    onShiftOccurredAt = vm::onShiftOccurredAt,
+)
+
+/** The incident screen. [alertText]: the prone-hold alert's words, the core's. */
 @Composable
 fun IncidentScreen(
     state: IncidentUiState,
     events: IncidentEvents,
+    alertText: ProneAlertText = ProneAlerts.words,
 ) {
     val steady = LocalSteadyColors.current
     SteadyScaffold(title = if (state.submitted) "Incident (submitted)" else "Complete incident", onBack = events.onBack) {
@@ -161,12 +208,11 @@ fun IncidentScreen(
                     shape = MaterialTheme.shapes.medium,
                     modifier = Modifier.fillMaxWidth().semantics { liveRegion = LiveRegionMode.Assertive },
                 ) {
-                    Text(
-                        "PRONE HOLD OVER 10 MINUTES. Move to a safer position now and check breathing.",
-                        style = MaterialTheme.typography.titleLarge,
-                        fontWeight = FontWeight.Bold,
-                        modifier = Modifier.padding(16.dp),
-                    )
+                    // The notification's words, the core's: the same on Android and iOS.
+                    Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+                        Text(alertText.title, style = MaterialTheme.typography.titleLarge, fontWeight = FontWeight.Bold)
+                        Text(alertText.body, style = MaterialTheme.typography.bodyLarge)
+                    }
                 }
             }
         }
