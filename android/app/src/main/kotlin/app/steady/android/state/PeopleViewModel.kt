@@ -116,7 +116,8 @@ class PeopleViewModel(
                 ?.pinned ?: return
         io {
             session.store.pinPerson(personId, !pinned)
-            session.changed()
+            // A pin is this phone's list only: no record changed, so only this screen reloads.
+            load()
         }
     }
 
