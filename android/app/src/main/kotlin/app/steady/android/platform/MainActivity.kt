@@ -1,6 +1,7 @@
 // The one activity: hides its content from screenshots and recents (personal data), opens the
 // store off the main thread, follows the system's dark or light setting, and starts at
-// enrolment, the people list, or quick capture when launched from the app shortcut.
+// enrolment, the people list, or quick capture when launched from the app shortcut; a tapped
+// prone-hold notification opens its incident once the store is open.
 package app.steady.android.platform
 
 import android.content.Intent
@@ -41,10 +42,16 @@ class MainActivity : ComponentActivity() {
     private var problem by mutableStateOf<String?>(null)
     private var unreadable by mutableStateOf(false)
 
+    /** The incident a tapped prone-hold notification asks for, until the app has opened it. */
+    private var notifiedIncident by mutableStateOf<String?>(null)
+
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         hidePersonalData()
         enableEdgeToEdge()
+        // Once per tap: a recreated activity has its back stack, not the intent it began with.
+        notifiedIncident =
+            if (savedInstanceState != null) savedInstanceState.getString(OPEN_INCIDENT) else ProneAlarms.incidentToOpen(intent)
         openStore(intent)
         setContent {
             SteadyTheme(dark = isSystemInDarkTheme()) {
@@ -53,7 +60,8 @@ class MainActivity : ComponentActivity() {
                     // The notification permission is asked at enrolment or with a draft open,
                     // never during a hold (ProneAlerts decides; this shows the system dialog).
                     ProneAlertPermissionPrompt(ProneAlarms.alerts(this))
-                    SteadyApp(open, start, onSignedOut = { recreate() })
+                    // A tapped notification's incident, pushed onto the app's back stack once.
+                    SteadyApp(open, start, onSignedOut = { recreate() }, notifiedIncident, onIncidentOpened = { notifiedIncident = null })
                 } else {
                     Surface(Modifier.fillMaxSize()) {
                         Column(
@@ -84,8 +92,17 @@ class MainActivity : ComponentActivity() {
         }
     }
 
+    override fun onSaveInstanceState(outState: Bundle) {
+        super.onSaveInstanceState(outState)
+        outState.putString(OPEN_INCIDENT, notifiedIncident)
+    }
+
     override fun onNewIntent(intent: Intent) {
         super.onNewIntent(intent)
+        ProneAlarms.incidentToOpen(intent)?.let {
+            setIntent(intent)
+            notifiedIncident = it
+        }
         if (intent.action == ACTION_CAPTURE) {
             setIntent(intent)
             recreate()
@@ -129,5 +146,7 @@ class MainActivity : ComponentActivity() {
     companion object {
         /** The app shortcut's action: open straight on Quick capture. */
         const val ACTION_CAPTURE = "app.steady.android.CAPTURE"
+
+        private const val OPEN_INCIDENT = "notified-incident"
     }
 }

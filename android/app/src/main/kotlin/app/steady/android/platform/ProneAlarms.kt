@@ -17,6 +17,18 @@
 // alarm-clock and calendar apps, so the manifest does not claim it. When exact alarms are not
 // allowed the alarm is set with `setAndAllowWhileIdle` instead: inexact, it can fire minutes late
 // in Doze. The in-app alert on the incident screen is unchanged either way.
+//
+// Tapping the notification opens that incident: an explicit (MainActivity by class), immutable
+// PendingIntent with ACTION_OPEN_INCIDENT and the incident id, and nothing else (no name, no
+// detail). MainActivity keeps the id until the store is open, then SteadyApp pushes the
+// incident's route on top of wherever the app was; Back returns there.
+//
+// Beyond the process: AlarmManager forgets every alarm at a reboot, so ProneAlarmRescheduler
+// sets them again from the store at BOOT_COMPLETED, after an update (MY_PACKAGE_REPLACED) and
+// when exact alarms become allowed. The sink keeps the ids of the alarms it set (entry ids only,
+// in no-backup app storage) so the rescheduler knows whether anything was pending, and so
+// sign-out ([ProneAlarms.cancelAll], from SteadyApplication's forgetDevice) cancels every one,
+// including any set by an earlier process, and takes down every prone notification showing.
 package app.steady.android.platform
 
 import android.Manifest
@@ -46,6 +58,7 @@ import app.steady.android.state.ProneAlertWatcher
 import app.steady.android.state.ProneAlerts
 import app.steady.android.state.SteadySession
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
 import kotlinx.coroutines.SupervisorJob
 
 /** The app's one [ProneAlerts], its notification channel, and the watcher over the store. */
@@ -64,7 +77,12 @@ object ProneAlarms {
     internal const val EXTRA_BODY = "body"
     internal const val NOTIFICATION_ID = 14
 
+    private val INCIDENT_ID = Regex("[A-Za-z0-9_-]{1,64}")
+
     @Volatile private var alerts: ProneAlerts? = null
+
+    private var watcher: ProneAlertWatcher? = null
+    private var watching: Job? = null
 
     private val scope = CoroutineScope(SupervisorJob())
 
@@ -88,13 +106,73 @@ object ProneAlarms {
             ).also { alerts = it }
         }
 
-    /** Follows [session]'s changes for as long as the process lives. */
+    /** Follows [session]'s changes for as long as the process lives (or until [cancelAll]). */
+    @Synchronized
     fun watch(
         context: Context,
         session: SteadySession,
     ) {
-        ProneAlertWatcher(session, alerts(context)).start(scope)
+        watching?.cancel()
+        val alerts = alerts(context).also { it.resume() }
+        watcher = ProneAlertWatcher(session, alerts).also { watching = it.start(scope) }
     }
+
+    /**
+     * Every alarm set again from [session]'s store (a reboot, an app update, exact alarms newly
+     * allowed). Blocking: call off the main thread.
+     */
+    fun reschedule(
+        context: Context,
+        session: SteadySession,
+    ) {
+        val current = synchronized(this) { watcher }
+        (current ?: ProneAlertWatcher(session, alerts(context))).reschedule()
+    }
+
+    /** Whether an alarm was set and has neither fired nor been cancelled (so a reboot dropped it). */
+    fun anyPending(context: Context): Boolean = AlarmManagerProneSink.pendingIds(context).isNotEmpty()
+
+    /**
+     * Sign-out, or the unreadable store deleted: the watcher stops, every alarm is cancelled
+     * (also those an earlier process set) and every prone notification taken down, so none
+     * fires or stays over data that is gone.
+     */
+    @Synchronized
+    fun cancelAll(context: Context) {
+        watching?.cancel()
+        watching = null
+        watcher = null
+        alerts(context).cancelAll()
+    }
+
+    /** The incident a tapped notification asks to open, or null for any other intent. */
+    fun incidentToOpen(intent: Intent?): String? =
+        intent
+            ?.takeIf { it.action == ACTION_OPEN_INCIDENT }
+            ?.getStringExtra(EXTRA_INCIDENT)
+            // An id as the core makes them, nothing that could be read as another route.
+            ?.takeIf { INCIDENT_ID.matches(it) }
+
+    /**
+     * What tapping the notification does: opens [MainActivity] (explicit, by class) on
+     * [incidentId]. Immutable, so no app the notification passes through can change it; one
+     * per incident (the id is in the data, so two incidents' notifications do not replace each
+     * other's). A new task if Steady is not running, else the one activity gets it (singleTop).
+     */
+    fun openIncidentIntent(
+        context: Context,
+        incidentId: String,
+    ): PendingIntent =
+        PendingIntent.getActivity(
+            context,
+            0,
+            Intent(context, MainActivity::class.java)
+                .setAction(ACTION_OPEN_INCIDENT)
+                .setData(Uri.parse("steady-incident://" + Uri.encode(incidentId)))
+                .putExtra(EXTRA_INCIDENT, incidentId)
+                .addFlags(Intent.FLAG_ACTIVITY_NEW_TASK or Intent.FLAG_ACTIVITY_SINGLE_TOP),
+            PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT,
+        )
 }
 
 /** Schedules and cancels the alarm (one per entry) and takes down a posted notification. */
@@ -102,6 +180,8 @@ class AlarmManagerProneSink(
     private val context: Context,
 ) : ProneAlarmSink {
     private val alarms: AlarmManager get() = context.getSystemService(AlarmManager::class.java)
+
+    private val prefs get() = prefs(context)
 
     // One PendingIntent per entry: the entry is in the intent's data, so scheduling again
     // replaces the alarm and cancelling finds it.
@@ -128,6 +208,7 @@ class AlarmManagerProneSink(
             // Exact alarms not allowed (Android 14's default for new installs): inexact, may be late.
             alarms.setAndAllowWhileIdle(AlarmManager.RTC_WAKEUP, alarm.atMillis, pending)
         }
+        synchronized(AlarmManagerProneSink) { prefs.edit().putStringSet(KEY, pendingIds(context) + alarm.entryId).commit() }
     }
 
     override fun cancel(entryId: String) {
@@ -138,6 +219,34 @@ class AlarmManagerProneSink(
                 it.cancel()
             }
         NotificationManagerCompat.from(context).cancel(entryId, ProneAlarms.NOTIFICATION_ID)
+        forget(context, entryId)
+    }
+
+    override fun cancelAll(known: Set<String>) {
+        (known + pendingIds(context)).forEach(::cancel)
+        // Any prone notification still showing (its alarm fired earlier): its data is gone.
+        val notifications = context.getSystemService(NotificationManager::class.java)
+        notifications.activeNotifications
+            .filter { it.id == ProneAlarms.NOTIFICATION_ID }
+            .forEach { notifications.cancel(it.tag, it.id) }
+        synchronized(AlarmManagerProneSink) { prefs.edit().remove(KEY).commit() }
+    }
+
+    companion object {
+        private const val KEY = "pending"
+
+        private fun prefs(context: Context) = context.getSharedPreferences("prone-alarms", Context.MODE_PRIVATE)
+
+        /** The entries whose alarm is set and has not fired or been cancelled. */
+        fun pendingIds(context: Context): Set<String> = prefs(context).getStringSet(KEY, null).orEmpty().toSet()
+
+        /** [entryId]'s alarm fired or was cancelled. */
+        fun forget(
+            context: Context,
+            entryId: String,
+        ) {
+            synchronized(this) { prefs(context).edit().putStringSet(KEY, pendingIds(context) - entryId).commit() }
+        }
     }
 }
 
@@ -150,17 +259,8 @@ class ProneAlarmReceiver : BroadcastReceiver() {
         if (intent.action != ProneAlarms.ACTION_FIRE) return
         val entryId = intent.data?.lastPathSegment ?: return
         val incidentId = intent.getStringExtra(ProneAlarms.EXTRA_INCIDENT) ?: return
-        val open =
-            PendingIntent.getActivity(
-                context,
-                0,
-                Intent(context, MainActivity::class.java)
-                    .setAction(ProneAlarms.ACTION_OPEN_INCIDENT)
-                    .setData(Uri.parse("steady-incident://" + Uri.encode(incidentId)))
-                    .putExtra(ProneAlarms.EXTRA_INCIDENT, incidentId)
-                    .addFlags(Intent.FLAG_ACTIVITY_SINGLE_TOP),
-                PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT,
-            )
+        AlarmManagerProneSink.forget(context, entryId)
+        val open = ProneAlarms.openIncidentIntent(context, incidentId)
         val body = intent.getStringExtra(ProneAlarms.EXTRA_BODY).orEmpty()
         // The core's words only: no name or incident details (it shows on the lock screen).
         val notification =

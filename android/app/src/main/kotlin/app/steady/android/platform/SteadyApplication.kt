@@ -62,6 +62,7 @@ class SteadyApplication : Application() {
             storeDir.deleteRecursively()
             keys.forget()
             SyncScheduling.cancelAll(this)
+            ProneAlarms.cancelAll(this)
         }
     }
 
@@ -74,6 +75,8 @@ class SteadyApplication : Application() {
 
                 override fun forgetDevice() {
                     SyncScheduling.cancelAll(this@SteadyApplication)
+                    // No prone alarm may fire, nor its notification stay, once the data is gone.
+                    ProneAlarms.cancelAll(this@SteadyApplication)
                     keys.forget()
                     synchronized(this@SteadyApplication) { session = null }
                 }
