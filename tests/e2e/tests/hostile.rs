@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
+use steady_core::Error;
 use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::Role;
 use steady_core::incident::QuickCapture;
@@ -30,6 +31,7 @@ on_both_back_ends!(
     an_incident_dated_next_month_or_a_field_no_reader_knows_is_refused,
     a_small_push_never_buys_a_large_answer_or_a_larger_store,
     the_name_a_phone_is_enrolled_for_is_the_only_one_it_writes,
+    a_placement_code_is_refused_to_another_devices_token_and_a_revoked_device_and_still_works_for_its_owner,
 );
 
 /// Plain HTTP to the server, as any client (or attacker) can speak it.
@@ -96,6 +98,24 @@ impl Raw {
             .body(body.to_string())
             .send()
             .expect("the server answers");
+        let status = res.status().as_u16();
+        (status, res.json().unwrap_or(Value::Null))
+    }
+
+    /// Posts `POST /v1/grants` (an added placement) with `token`, if any; the status and body.
+    fn add_grants(&self, token: Option<&str>, device_id: &str, code: &str) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(format!("{}/v1/grants", self.base))
+            .header("content-type", "application/json")
+            .body(
+                json!({"protocol": PROTOCOL_VERSION, "code": code, "device_id": device_id})
+                    .to_string(),
+            );
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let res = request.send().expect("the server answers");
         let status = res.status().as_u16();
         (status, res.json().unwrap_or(Value::Null))
     }
@@ -830,4 +850,107 @@ fn the_name_a_phone_is_enrolled_for_is_the_only_one_it_writes<S: Backend>(c: Clu
             .recorded_by,
         "Sam Nurse (synthetic)"
     );
+}
+
+/// A bank worker's next placement code, seen by someone else, is no way into that unit: a
+/// phone's token cannot redeem it for another device's id (however often it tries, nothing is
+/// counted against the code), a revoked phone cannot redeem it (and is wiped for trying), and
+/// the code then still adds the placement to the phone it was meant for.
+fn a_placement_code_is_refused_to_another_devices_token_and_a_revoked_device_and_still_works_for_its_owner<
+    S: Backend,
+>(
+    c: Cluster<S>,
+) {
+    c.unit("ash-ward", true);
+    c.unit("birch-house", false);
+    let hostile = Raw::enrol(&c, "placements", &[("ash-ward", Role::Reader)]);
+    let alex = c.device("Alex Morgan", &[("ash-ward", Role::Editor, None)]);
+    let lost = c.device("Jo Park", &[("ash-ward", Role::Editor, None)]);
+    let code = c.code(&[("birch-house", Role::Lead, None)]);
+    let alex_id = alex.store.device_id().to_string();
+
+    // The hostile phone's own token, for Alex's device: refused before the code is read, more
+    // times than the code allows wrong secrets, with right and wrong secrets alike.
+    for attempt in 0..7 {
+        let tried = if attempt % 2 == 0 {
+            code.clone()
+        } else {
+            format!("{code}x")
+        };
+        let (status, body) = hostile.add_grants(Some(&hostile.token), &alex_id, &tried);
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("unauthorized")),
+            "{body}"
+        );
+    }
+    // No token, or a made-up one: refused the same way.
+    let (status, _) = hostile.add_grants(None, &alex_id, &code);
+    assert_eq!(status, 401);
+    let (status, _) = hostile.add_grants(Some("not-a-real-token"), &alex_id, &code);
+    assert_eq!(status, 401);
+
+    // A revoked phone (lost, then found by someone) cannot redeem it, and is wiped for trying.
+    c.revoke(&lost);
+    let refused = lost.store.add_placement(&lost.transport, &code);
+    assert!(matches!(refused, Err(Error::Revoked)), "{refused:?}");
+    assert!(lost.store.units().expect("units").is_empty(), "wiped");
+    // A revoked phone speaking raw HTTP with its own token and id: refused as revoked, however
+    // often, and nothing counted.
+    let stolen = Raw::enrol(&c, "revoked", &[("ash-ward", Role::Reader)]);
+    assert!(
+        c.rt.block_on(c.storage.revoke_device(&stolen.device_id, Timestamp::now()))
+            .expect("revoke")
+    );
+    for attempt in 0..7 {
+        let tried = if attempt % 2 == 0 {
+            code.clone()
+        } else {
+            format!("{code}x")
+        };
+        let (status, body) = stolen.add_grants(Some(&stolen.token), &stolen.device_id, &tried);
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (403, Some("device_revoked")),
+            "{body}"
+        );
+    }
+
+    // Nothing was granted to anyone, and the code is still whole: it adds the placement to the
+    // phone it was meant for, which keeps its token and its first unit.
+    let granted = |device: &str| -> Vec<String> {
+        c.rt.block_on(c.storage.grants(device))
+            .expect("grants")
+            .into_iter()
+            .map(|(g, _)| g.unit_id)
+            .collect()
+    };
+    assert_eq!(granted(&hostile.device_id), ["ash-ward"]);
+    assert_eq!(granted(&stolen.device_id), ["ash-ward"]);
+    assert_eq!(granted(&alex_id), ["ash-ward"]);
+    let grants = alex
+        .store
+        .add_placement(&alex.transport, &code)
+        .expect("the code works for its owner");
+    let mut units: Vec<(String, Role)> =
+        grants.iter().map(|g| (g.unit_id.clone(), g.role)).collect();
+    units.sort();
+    assert_eq!(
+        units,
+        [
+            ("ash-ward".to_string(), Role::Editor),
+            ("birch-house".to_string(), Role::Lead)
+        ]
+    );
+    alex.sync().expect("the same token syncs");
+    assert_eq!(alex.grants().len(), 2);
+
+    // Used now: the hostile phone cannot have it even for its own id.
+    let (status, body) = hostile.add_grants(Some(&hostile.token), &hostile.device_id, &code);
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("enrolment_refused")),
+        "{body}"
+    );
+    assert_eq!(granted(&hostile.device_id), ["ash-ward"]);
 }
