@@ -203,7 +203,9 @@ impl SteadyStore {
         self.with(|s| s.units())
     }
 
-    /// The people of a unit, by name, with safety alerts and the overdue-review flag.
+    /// The people of a unit in the core's shift order (pinned on this phone, then a safety alert
+    /// or a recent event, then the rest, by the name staff use), with safety alerts, the
+    /// overdue-review flag, the pin and the recent event.
     pub fn people(&self, unit_id: String) -> Result<Vec<PersonSummary>, SteadyError> {
         self.with(|s| s.people(&unit_id))
     }
@@ -219,7 +221,8 @@ impl SteadyStore {
         self.with(|s| s.person(&person_id))
     }
 
-    /// Finds people by name, safety alert, trigger or warning sign; best match first.
+    /// Finds people by name, safety alert, trigger or warning sign; best match first, each hit
+    /// with the line that matched.
     pub fn search_people(&self, text: String, limit: u32) -> Result<Vec<SearchHit>, SteadyError> {
         self.with(|s| s.search_people(&text, limit))
     }
