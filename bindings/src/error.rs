@@ -185,8 +185,9 @@ impl Field {
             "place" => Field::Place,
             "outcome" => Field::Outcome,
             "deescalation" => Field::Deescalation,
-            "use_of_force" | "how_force_was_used" | "started_at" | "ended_at" | "intervention"
-            | "reason" => Field::UseOfForce,
+            "use_of_force" | "how_force_was_used" | "started_at" | "ended_at" | "intervention" => {
+                Field::UseOfForce
+            }
             "debrief" | "debriefs" | "debrief_person" | "debrief_staff" => Field::Debrief,
             "injuries_person" | "injuries_staff" | "injuries_others" => Field::Injuries,
             "mental_disorder"
@@ -198,7 +199,7 @@ impl Field {
             | "notification_sent"
             | "unidentified_person"
             | "s65" => Field::S65Answer,
-            "addenda" | "addendum" | "text" => Field::Addendum,
+            "addenda" | "addendum" => Field::Addendum,
             "template" | "template_id" | "items" | "bands" | "answers" | "checklist"
             | "version" => Field::Checklist,
             "code" => Field::EnrolmentCode,
@@ -307,5 +308,43 @@ pub(crate) fn panic_text(payload: &(dyn Any + Send)) -> String {
         format!("panic: {text}")
     } else {
         "panic".to_string()
+    }
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::Field;
+
+    /// Every name the core uses for an input lands on the input the apps show it by.
+    #[test]
+    fn each_core_name_is_placed_by_its_input() {
+        for (path, field) in [
+            ("display_name", Field::DisplayName),
+            ("preferred_name", Field::PreferredName),
+            ("local_identifier", Field::LocalIdentifier),
+            ("safety_alert", Field::SafetyAlert),
+            ("amber.warning_signs", Field::SheetEntry),
+            ("red.authorised_interventions.note", Field::SheetEntry),
+            ("review.due", Field::Review),
+            ("note", Field::Note),
+            ("occurred_at", Field::OccurredAt),
+            ("use_of_force/f-1.started_at", Field::UseOfForce),
+            ("how_force_was_used", Field::UseOfForce),
+            ("debrief_person", Field::Debrief),
+            ("injuries_staff", Field::Injuries),
+            ("relevant_characteristics", Field::S65Answer),
+            ("addendum.reason", Field::Addendum),
+            ("addendum.text", Field::Addendum),
+            ("addenda/a-1.text", Field::Addendum),
+            ("template", Field::Checklist),
+            ("code", Field::EnrolmentCode),
+            ("server_url", Field::ServerUrl),
+            ("root_certificate", Field::RootCertificate),
+            ("name", Field::StaffName),
+            ("job_title", Field::JobTitle),
+            ("something_new", Field::Other),
+        ] {
+            assert_eq!(Field::of(path), field, "{path}");
+        }
     }
 }

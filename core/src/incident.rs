@@ -762,8 +762,8 @@ impl Store {
     /// Adds an addendum to a submitted incident (the person who recorded it, or a lead).
     /// Returns its id. Addenda are never changed or removed.
     pub fn add_addendum(&self, incident_id: &str, reason: &str, text: &str) -> Result<String> {
-        let reason = checked_text("reason", reason, 500, true)?;
-        let text = checked_text("text", text, 4000, true)?;
+        let reason = checked_text("addendum.reason", reason, 500, true)?;
+        let text = checked_text("addendum.text", text, 4000, true)?;
         self.write(|w| {
             let (record, incident, _) = load_incident(w.tx(), incident_id)?;
             let grant = require_role(

@@ -484,7 +484,7 @@ impl Store {
         intervention: RestrictiveInterventionType,
         note: &str,
     ) -> Result<String> {
-        let note = checked_text("note", note, 500, false)?;
+        let note = checked_text("red.authorised_interventions.note", note, 500, false)?;
         self.edit_sheet(person_id, |w, sheet, _| {
             sheet_list(person_id, AUTHORISED).add(
                 w,

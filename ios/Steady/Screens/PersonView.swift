@@ -412,7 +412,7 @@ private struct PersonDetailsSheet: View {
         }
     }
 
-    private func field(_ title: String, text: Binding<String>, key: String, footer: String) -> some View {
+    private func field(_ title: String, text: Binding<String>, key: Field, footer: String) -> some View {
         Section {
             TextField(title, text: text)
                 .accessibilityLabel(title)

@@ -8,16 +8,16 @@
 import Foundation
 import SteadyCore
 
-/// The core's field names for a person's details (the `field` of a `Validation` error).
+/// The inputs of a person's details, as the core names them (the `field` of a `Validation`).
 public enum PersonField {
     /// The recorded name (required).
-    public static let displayName = "display_name"
+    public static let displayName = Field.displayName
     /// The name they like to be called.
-    public static let preferredName = "preferred_name"
+    public static let preferredName = Field.preferredName
     /// A local identifier (room number, NHS number held locally).
-    public static let localIdentifier = "local_identifier"
+    public static let localIdentifier = Field.localIdentifier
     /// A safety alert's text.
-    public static let safetyAlert = "safety_alert"
+    public static let safetyAlert = Field.safetyAlert
 }
 
 /// What changed in a person's details: `nil` leaves a field as it is.

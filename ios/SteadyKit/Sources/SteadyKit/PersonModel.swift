@@ -6,7 +6,7 @@
 // Who may edit is decided by the grant of the person's own unit (not the unit picked on the
 // People tab), and the core checks the role again on every write, so a reader is refused even
 // if a control slipped through. Edits with their own sheet (the person's details, a safety
-// alert) put the core's `Validation` answer into `fieldErrors` under the core's field name, so
+// alert) put the core's `Validation` answer into `fieldErrors` under its `Field`, so
 // the sheet shows it next to the field and stays open.
 
 import Foundation
@@ -26,7 +26,7 @@ public final class PersonModel {
     /// The last problem, to show (validation problems carry their field).
     public var problem: UserProblem?
     /// Messages by the core's field name (`PersonField`), from the last edit's `Validation`.
-    public private(set) var fieldErrors: [String: String] = [:]
+    public private(set) var fieldErrors: [Field: String] = [:]
 
     private let session: AppSession
 
