@@ -178,7 +178,7 @@ private fun AmberCard(state: PersonUiState) {
             Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                 Icon(Icons.Filled.Warning, contentDescription = null)
                 Text(
-                    "Amber card: rising distress",
+                    "Amber card",
                     style = MaterialTheme.typography.titleLarge,
                     fontWeight = FontWeight.ExtraBold,
                     modifier = Modifier.semantics { heading() },
