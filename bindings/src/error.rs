@@ -13,6 +13,7 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use steady_core::codes::RestrictiveInterventionType;
 use steady_core::s65::S65Item;
 use steady_core::{Error as CoreError, Refusal};
 
@@ -25,6 +26,7 @@ use steady_core::{Error as CoreError, Refusal};
 /// |---|---|
 /// | `Validation { field, rule }` | `Validation { field: Field::of(field), path: field, rule }` |
 /// | `IncompleteUseOfForce { missing }` | `UseOfForceIncomplete { missing }` |
+/// | `Contraindicated { intervention, caution_ids }` | `Contraindicated { intervention, caution_ids }` |
 /// | `EnrolmentRefused(why)` | `Validation { field: EnrolmentCode, path: "code", rule: why }` |
 /// | `Locked(id)` | `Locked { record: id }` |
 /// | `NotFound { entity, id }` | `NotFound { what: entity, id }` |
@@ -54,6 +56,14 @@ pub enum SteadyError {
     /// items are missing. Take the user to each.
     #[error("cannot submit: the use-of-force record lacks s.6(5) items {}", S65Item::letters(.missing))]
     UseOfForceIncomplete { missing: Vec<S65Item> },
+    /// The person's own safety alerts or contraindications (`caution_ids`, from
+    /// `restraint_profile`) rule this intervention out. Show them, and record it only if staff
+    /// confirm with a reason (`UseOfForce.contraindication_override`), which the record keeps.
+    #[error("the person's cautions rule out this intervention; confirm with a reason to record it")]
+    Contraindicated {
+        intervention: RestrictiveInterventionType,
+        caution_ids: Vec<String>,
+    },
     /// The incident is submitted and can no longer change: offer an addendum instead.
     #[error("{record} is submitted and locked; add an addendum instead")]
     Locked { record: String },
@@ -224,6 +234,13 @@ impl From<CoreError> for SteadyError {
             CoreError::IncompleteUseOfForce { missing } => {
                 SteadyError::UseOfForceIncomplete { missing }
             }
+            CoreError::Contraindicated {
+                intervention,
+                caution_ids,
+            } => SteadyError::Contraindicated {
+                intervention,
+                caution_ids,
+            },
             CoreError::EnrolmentRefused(why) => SteadyError::Validation {
                 field: Field::EnrolmentCode,
                 path: "code".into(),

@@ -21,6 +21,7 @@ use steady_core::incident::{
 };
 use steady_core::outbox::OutboxStatus;
 use steady_core::people::{NewPerson, Person, PersonSummary};
+use steady_core::restraint::{CautionList, RestraintProfile};
 use steady_core::s65::S65Item;
 use steady_core::search::SearchHit;
 use steady_core::sheet::{AmberCard, SheetList, SheetText, SupportSheet};
@@ -268,6 +269,26 @@ impl SteadyStore {
         self.with(|s| s.remove_safety_alert(&person_id, &alert_id))
     }
 
+    /// Sets the restrictive interventions a safety alert or a contraindication rules out
+    /// (editor or lead): starting one of them on the person then needs a confirmed reason. An
+    /// empty list makes it a caution to read only.
+    pub fn set_caution_avoids(
+        &self,
+        person_id: String,
+        list: CautionList,
+        item_id: String,
+        avoid: Vec<RestrictiveInterventionType>,
+    ) -> Result<(), SteadyError> {
+        self.with(|s| s.set_caution_avoids(&person_id, list, &item_id, avoid))
+    }
+
+    /// What the restraint flow shows from its first tap: the person's safety alerts and
+    /// contraindications, each with what it rules out, and what the plan authorises. Show it
+    /// before and while force is used; `Contraindicated` names the cautions by id from here.
+    pub fn restraint_profile(&self, person_id: String) -> Result<RestraintProfile, SteadyError> {
+        self.with(|s| s.restraint_profile(&person_id))
+    }
+
     // --- Support sheets -------------------------------------------------------------------------
 
     /// The amber card: safety alerts first, then early warning signs, what helps and what to
@@ -419,7 +440,10 @@ impl SteadyStore {
         self.with(|s| s.update_incident(&incident_id, details))
     }
 
-    /// Adds a use of force to a draft (its `id` is ignored); returns the entry's id.
+    /// Adds a use of force to a draft (its `id` is ignored); returns the entry's id. If the
+    /// person's own cautions rule the intervention out it is refused (`Contraindicated`) unless
+    /// `contraindication_override` gives the confirmed reason; `in_care_plan` left empty is
+    /// taken from the plan.
     pub fn add_use_of_force(
         &self,
         incident_id: String,

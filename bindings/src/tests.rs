@@ -18,6 +18,7 @@ use steady_server::storage::{GrantSpec, Storage, Unit};
 use steady_core::Refusal;
 use steady_core::codes::RestrictiveInterventionType;
 use steady_core::incident::UseOfForce;
+use steady_core::restraint::CautionList;
 
 use crate::KeyError;
 use crate::error::{Field, SteadyError};
@@ -190,6 +191,7 @@ fn variant(e: &SteadyError) -> &'static str {
     match e {
         SteadyError::Validation { .. } => "Validation",
         SteadyError::UseOfForceIncomplete { .. } => "UseOfForceIncomplete",
+        SteadyError::Contraindicated { .. } => "Contraindicated",
         SteadyError::Locked { .. } => "Locked",
         SteadyError::NotFound { .. } => "NotFound",
         SteadyError::NotAllowed { .. } => "NotAllowed",
@@ -207,9 +209,10 @@ fn variant(e: &SteadyError) -> &'static str {
     }
 }
 
-const ALL_VARIANTS: [&str; 16] = [
+const ALL_VARIANTS: [&str; 17] = [
     "Validation",
     "UseOfForceIncomplete",
+    "Contraindicated",
     "Locked",
     "NotFound",
     "NotAllowed",
@@ -399,6 +402,7 @@ fn every_public_error_variant_is_reachable_from_real_calls() {
                 in_care_plan: None,
                 how_force_was_used: String::new(),
                 staff: vec![],
+                contraindication_override: None,
             },
         )
         .expect("force");
@@ -408,6 +412,72 @@ fn every_public_error_variant_is_reachable_from_real_calls() {
         .expect("missing");
     assert!(missing.contains(&S65Item::Reason), "{missing:?}");
     assert_eq!(e, SteadyError::UseOfForceIncomplete { missing });
+    // A prone hold on someone whose own alert rules it out: refused until confirmed with a
+    // reason, which the record keeps.
+    let sam = store
+        .create_person(
+            WARD.into(),
+            NewPerson {
+                display_name: "Samuel Okafor".into(),
+                ..NewPerson::default()
+            },
+        )
+        .expect("person");
+    let alert = store
+        .add_safety_alert(sam.clone(), "No prone holds: asthma".into(), None)
+        .expect("alert");
+    store
+        .set_caution_avoids(
+            sam.clone(),
+            CautionList::SafetyAlert,
+            alert.clone(),
+            vec![RestrictiveInterventionType::PhysicalProne],
+        )
+        .expect("avoid");
+    let on_sam = store
+        .capture_incident(QuickCapture {
+            unit_id: WARD.into(),
+            person_id: Some(sam.clone()),
+            note: "Fell to the floor in the struggle".into(),
+            ..QuickCapture::default()
+        })
+        .expect("capture");
+    let prone = UseOfForce {
+        id: String::new(),
+        intervention: RestrictiveInterventionType::PhysicalProne,
+        reason: None,
+        started_at: None,
+        ended_at: None,
+        in_care_plan: None,
+        how_force_was_used: String::new(),
+        staff: vec![],
+        contraindication_override: None,
+    };
+    let e = seen(
+        store
+            .add_use_of_force(on_sam.clone(), prone.clone())
+            .unwrap_err(),
+    );
+    assert_eq!(
+        e,
+        SteadyError::Contraindicated {
+            intervention: RestrictiveInterventionType::PhysicalProne,
+            caution_ids: vec![alert.clone()],
+        }
+    );
+    let profile = store.restraint_profile(sam).expect("profile");
+    assert_eq!(profile.cautions[0].id, alert);
+    store
+        .add_use_of_force(
+            on_sam,
+            UseOfForce {
+                contraindication_override: Some(
+                    "Fell prone in the struggle; turned to the side within a minute".into(),
+                ),
+                ..prone
+            },
+        )
+        .expect("recorded with the reason");
 
     // A bug: a panic inside the core.
     store.testing_panic_inside_core();
@@ -543,6 +613,16 @@ fn core_errors_map_as_documented() {
             },
         ),
         (Core::Interrupted, SteadyError::Interrupted),
+        (
+            Core::Contraindicated {
+                intervention: RestrictiveInterventionType::PhysicalSupine,
+                caution_ids: vec!["c-1".into()],
+            },
+            SteadyError::Contraindicated {
+                intervention: RestrictiveInterventionType::PhysicalSupine,
+                caution_ids: vec!["c-1".into()],
+            },
+        ),
         (Core::WrongKey, SteadyError::WrongKey),
         (
             Core::Storage(sqlite()),
@@ -580,7 +660,7 @@ fn core_errors_map_as_documented() {
         ),
     ];
     // One case per core variant (the match in `From` is exhaustive; this keeps the table honest).
-    assert_eq!(cases.len(), 18);
+    assert_eq!(cases.len(), 19);
     for (core, expected) in cases {
         let shown = format!("{core:?}");
         assert_eq!(SteadyError::from(core), expected, "{shown}");

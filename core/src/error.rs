@@ -6,7 +6,7 @@
 //! personal data that was being saved (they may be logged).
 
 use crate::clock::Timestamp;
-use crate::codes::Role;
+use crate::codes::{RestrictiveInterventionType, Role};
 use crate::s65::S65Item;
 
 /// Everything that can go wrong in the core.
@@ -35,6 +35,15 @@ pub enum Error {
     /// The incident is submitted: it can no longer change; add an addendum instead.
     #[error("incident {0} is submitted and locked; add an addendum instead")]
     Locked(String),
+    /// The person's own safety alerts or contraindications rule this intervention out: it is
+    /// recorded only with a reason for going ahead (`contraindication_override`), which the
+    /// record keeps. `caution_ids` name the alerts and contraindications (their words stay in
+    /// the store: errors may be logged).
+    #[error("the person's cautions {} rule out {}; give a reason to record it", caution_ids.join(", "), intervention.label())]
+    Contraindicated {
+        intervention: RestrictiveInterventionType,
+        caution_ids: Vec<String>,
+    },
     /// A use-of-force incident in a mental health unit lacks items that s.6(5) requires.
     #[error("cannot submit: the use-of-force record lacks s.6(5) items {}", S65Item::letters(.missing))]
     IncompleteUseOfForce { missing: Vec<S65Item> },

@@ -101,6 +101,11 @@ pub struct UseOfForce {
     /// Staff who used force (name and job title).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub staff: Vec<StaffInvolved>,
+    /// Why staff went ahead although the person's own safety alerts or contraindications rule
+    /// this intervention out ([`crate::restraint`]): the confirmation, kept in the record.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub contraindication_override: Option<String>,
 }
 
 impl UseOfForce {
@@ -325,7 +330,7 @@ pub struct SubmitOutcome {
     pub advice: Vec<S65Item>,
 }
 
-const USE_OF_FORCE: &str = "use_of_force";
+const USE_OF_FORCE: &str = crate::protocol::USE_OF_FORCE_LIST;
 const ADDENDA: &str = crate::protocol::ADDENDA_LIST;
 
 fn text_field(
@@ -492,6 +497,12 @@ fn validate_use_of_force(u: &UseOfForce) -> Result<()> {
         return Err(Error::invalid("ended_at", "must not be before started_at"));
     }
     checked_text("how_force_was_used", &u.how_force_was_used, 2000, false)?;
+    checked_text(
+        "use_of_force.contraindication_override",
+        u.contraindication_override.as_deref().unwrap_or(""),
+        OVERRIDE_CHARS,
+        false,
+    )?;
     if u.staff.len() > 20 {
         return Err(Error::invalid("staff", "at most 20 people"));
     }
@@ -500,6 +511,37 @@ fn validate_use_of_force(u: &UseOfForce) -> Result<()> {
         checked_text(&format!("staff[{i}].job_title"), &s.job_title, 100, true)?;
     }
     Ok(())
+}
+
+/// The most characters of a reason for going ahead against the person's cautions.
+pub const OVERRIDE_CHARS: usize = 500;
+
+/// A use of force checked against the person's plan: refused if their cautions rule it out and
+/// no reason is given; "in the care plan" filled in from the plan when not answered.
+fn with_the_plan(
+    conn: &rusqlite::Connection,
+    record: &Record,
+    mut entry: UseOfForce,
+) -> Result<UseOfForce> {
+    let Some(person_id) = record.opt_text("person_id") else {
+        return Ok(entry);
+    };
+    let Some(profile) = crate::restraint::profile_for(conn, &person_id)? else {
+        return Ok(entry);
+    };
+    crate::restraint::check_override(
+        &profile,
+        entry.intervention,
+        entry.contraindication_override.as_deref(),
+    )?;
+    if entry.in_care_plan.is_none() {
+        entry.in_care_plan = Some(profile.authorises(entry.intervention));
+    }
+    entry.contraindication_override = entry
+        .contraindication_override
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    Ok(entry)
 }
 
 fn use_of_force_value(u: &UseOfForce) -> Result<Value> {
@@ -689,19 +731,27 @@ impl Store {
 
     /// Adds a use of force to a draft; returns its id. Start a timer by giving `started_at` and
     /// no `ended_at`.
+    ///
+    /// If the person's own safety alerts or contraindications rule the intervention out, it is
+    /// refused ([`Error::Contraindicated`]) unless `contraindication_override` gives the reason
+    /// for going ahead. Whether it is in the care plan (s.6(5)(d)) is taken from the plan when
+    /// `in_care_plan` is not given.
     pub fn add_use_of_force(&self, incident_id: &str, entry: UseOfForce) -> Result<String> {
         validate_use_of_force(&entry)?;
-        let value = use_of_force_value(&entry)?;
         self.edit_draft(incident_id, |w, record| {
+            let entry = with_the_plan(w.tx(), record, entry)?;
+            let value = use_of_force_value(&entry)?;
             uses(incident_id).add(w, record, value, None)
         })
     }
 
     /// Replaces a use of force on a draft (ending its timer, adding staff, ...).
+    /// The same check of the person's cautions as [`Store::add_use_of_force`] applies.
     pub fn update_use_of_force(&self, incident_id: &str, entry: UseOfForce) -> Result<()> {
         validate_use_of_force(&entry)?;
-        let value = use_of_force_value(&entry)?;
         self.edit_draft(incident_id, |w, record| {
+            let entry = with_the_plan(w.tx(), record, entry)?;
+            let value = use_of_force_value(&entry)?;
             uses(incident_id).edit(w, record, &entry.id, value)
         })
     }
@@ -911,6 +961,7 @@ mod tests {
             in_care_plan: None,
             how_force_was_used: String::new(),
             staff: Vec::new(),
+            contraindication_override: None,
         }
     }
 

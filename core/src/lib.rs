@@ -28,6 +28,7 @@ pub mod people;
 pub mod protocol;
 pub mod record_schema;
 mod replica;
+pub mod restraint;
 pub mod s65;
 pub mod schema;
 pub mod seal;

@@ -312,7 +312,7 @@ impl ListEdit<'_> {
         self.put(w, record, item_id, Value::Null)
     }
 
-    fn current<'r>(&self, record: &'r Record, item_id: &str) -> Result<&'r Value> {
+    pub fn current<'r>(&self, record: &'r Record, item_id: &str) -> Result<&'r Value> {
         record
             .list(self.list)
             .iter()

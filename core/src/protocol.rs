@@ -92,6 +92,9 @@ impl EntityKind {
 /// The list whose items may still be added to a submitted incident.
 pub const ADDENDA_LIST: &str = "addenda";
 
+/// The list of an incident's uses of force.
+pub const USE_OF_FORCE_LIST: &str = "use_of_force";
+
 /// What an operation changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -93,8 +93,14 @@ pub enum Typed {
     Addendum,
     /// A restrictive intervention authorised in a care plan.
     AuthorisedIntervention,
-    /// A list item of text (a trigger, a warning sign, a safety alert).
+    /// A list item of text (a trigger, a warning sign).
     ItemText {
+        /// The most characters.
+        max_chars: usize,
+    },
+    /// A safety alert or contraindication: its words and the interventions it rules out
+    /// ([`crate::restraint`]).
+    Caution {
         /// The most characters.
         max_chars: usize,
     },
@@ -218,7 +224,7 @@ const PERSON: &[FieldRule] = &[
     field("deleted", ValueType::Flag),
     list(
         "safety_alerts",
-        Typed::ItemText {
+        Typed::Caution {
             max_chars: SAFETY_ALERT_CHARS,
         },
         50,
@@ -247,7 +253,13 @@ const SHEET: &[FieldRule] = &[
     list("amber.warning_signs", SHEET_ITEM, 200),
     list("amber.what_helps", SHEET_ITEM, 200),
     list("amber.what_to_avoid", SHEET_ITEM, 200),
-    list("red.contraindications", SHEET_ITEM, 200),
+    list(
+        "red.contraindications",
+        Typed::Caution {
+            max_chars: SHEET_ITEM_CHARS,
+        },
+        200,
+    ),
     list(
         "red.authorised_interventions",
         Typed::AuthorisedIntervention,
@@ -393,7 +405,9 @@ pub fn field_rule(kind: EntityKind, name: &str) -> Option<&'static FieldRule> {
 pub fn max_chars(kind: EntityKind, name: &str) -> Option<usize> {
     match field_rule(kind, name)?.value {
         ValueType::Text { max_chars } => Some(max_chars),
-        ValueType::Typed(Typed::ItemText { max_chars }) => Some(max_chars),
+        ValueType::Typed(Typed::ItemText { max_chars } | Typed::Caution { max_chars }) => {
+            Some(max_chars)
+        }
         _ => None,
     }
 }
@@ -758,6 +772,11 @@ fn check_typed(typed: Typed, value: &Value, ctx: &Context<'_>) -> Result<(), Str
                 return Err("ended_at: must not be before started_at".into());
             }
             inner_text("how_force_was_used", &u.how_force_was_used, 2000)?;
+            inner_text(
+                "contraindication_override",
+                u.contraindication_override.as_deref().unwrap_or(""),
+                crate::incident::OVERRIDE_CHARS,
+            )?;
             if u.staff.len() > 20 {
                 return Err("staff: at most 20 people".into());
             }
@@ -797,6 +816,23 @@ fn check_typed(typed: Typed, value: &Value, ctx: &Context<'_>) -> Result<(), Str
             }
             let item: Item = exactly(value)?;
             text_ok(&item.text, max_chars).map_err(|e| format!("text: {e}"))?;
+        }
+        Typed::Caution { max_chars } => {
+            #[derive(serde::Deserialize, Serialize)]
+            struct Caution {
+                id: String,
+                text: String,
+                #[serde(default)]
+                avoid: Vec<RestrictiveInterventionType>,
+            }
+            let item: Caution = exactly(value)?;
+            text_ok(&item.text, max_chars).map_err(|e| format!("text: {e}"))?;
+            if item.avoid.len() > crate::restraint::MAX_AVOIDED {
+                return Err(format!(
+                    "avoid: at most {} interventions",
+                    crate::restraint::MAX_AVOIDED
+                ));
+            }
         }
         Typed::Band => {
             let _: BandLevel = exactly(value)?;

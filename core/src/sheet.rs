@@ -332,13 +332,36 @@ fn review_of(sheet: &Record, now: Timestamp) -> Review {
     }
 }
 
-fn sheet_record(conn: &rusqlite::Connection, person_id: &str, unit_id: &str) -> Result<Record> {
+pub(crate) fn sheet_record(
+    conn: &rusqlite::Connection,
+    person_id: &str,
+    unit_id: &str,
+) -> Result<Record> {
     Ok(
         replica::load(conn, EntityKind::Sheet, person_id)?.unwrap_or_else(|| Record {
             unit_id: unit_id.to_string(),
             ..Record::default()
         }),
     )
+}
+
+/// The interventions a sheet authorises (an item the core cannot read is left out).
+pub(crate) fn authorised_of(sheet: &Record) -> Vec<AuthorisedIntervention> {
+    sheet
+        .list(AUTHORISED)
+        .iter()
+        .filter_map(|(id, v)| {
+            Some(AuthorisedIntervention {
+                id: id.clone(),
+                intervention: serde_json::from_value(v.get("type")?.clone()).ok()?,
+                note: v
+                    .get("note")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            })
+        })
+        .collect()
 }
 
 impl Store {
@@ -381,21 +404,7 @@ impl Store {
                         .map(|text| SheetTextValue { field: *f, text })
                 })
                 .collect();
-            let authorised_interventions = sheet
-                .list(AUTHORISED)
-                .iter()
-                .filter_map(|(id, v)| {
-                    Some(AuthorisedIntervention {
-                        id: id.clone(),
-                        intervention: serde_json::from_value(v.get("type")?.clone()).ok()?,
-                        note: v
-                            .get("note")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string(),
-                    })
-                })
-                .collect();
+            let authorised_interventions = authorised_of(&sheet);
             Ok(SupportSheet {
                 person: person_from(person_id, &person),
                 texts,
@@ -453,7 +462,13 @@ impl Store {
     ) -> Result<()> {
         let text = checked_text(list.key(), text, 500, true)?;
         self.edit_sheet(person_id, |w, sheet, _| {
-            sheet_list(person_id, list.key()).edit(w, sheet, item_id, json!({ "text": text }))
+            let edit = sheet_list(person_id, list.key());
+            // New words keep what the item rules out (a contraindication's `avoid`).
+            let value = crate::restraint::keep_avoid(
+                edit.current(sheet, item_id)?,
+                json!({ "text": text }),
+            );
+            edit.edit(w, sheet, item_id, value)
         })
     }
 

@@ -32,6 +32,7 @@ fn prone_restraint(started: Timestamp) -> UseOfForce {
         in_care_plan: None,
         how_force_was_used: String::new(),
         staff: vec![],
+        contraindication_override: None,
     }
 }
 
@@ -147,9 +148,23 @@ fn use_of_force_in_a_mental_health_unit_needs_every_s65_item_to_submit() {
         .unwrap();
     let sam = sam(&f.store, "ward-mh");
     let id = capture(&f.store, "ward-mh", Some(&sam));
+    // Sam's alert rules prone out (the audit found this hold recorded with no warning at all):
+    // refused until staff confirm why they went ahead, and the reason stays in the record.
+    assert!(matches!(
+        f.store.add_use_of_force(&id, prone_restraint(SHIFT_START)),
+        Err(Error::Contraindicated { .. })
+    ));
     let entry = f
         .store
-        .add_use_of_force(&id, prone_restraint(SHIFT_START))
+        .add_use_of_force(
+            &id,
+            UseOfForce {
+                contraindication_override: Some(
+                    "He fell forward in the struggle; turned to his side at once".into(),
+                ),
+                ..prone_restraint(SHIFT_START)
+            },
+        )
         .unwrap();
 
     let missing = match f.store.submit_incident(&id) {
@@ -694,6 +709,7 @@ fn seclusion_is_refused_in_a_care_home_and_recorded_on_a_mental_health_ward() {
         in_care_plan: None,
         how_force_was_used: String::new(),
         staff: vec![],
+        contraindication_override: None,
     };
     for (unit, allowed) in [("home", false), ("ward", true)] {
         let person = sam(&f.store, unit);

@@ -160,6 +160,7 @@ fn use_of_force_and_concerning_checks_bring_a_person_up() {
                 in_care_plan: None,
                 how_force_was_used: String::new(),
                 staff: Vec::new(),
+                contraindication_override: None,
             },
         )
         .unwrap();

@@ -18,10 +18,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 use steady_core::clock::{Hlc, Timestamp};
+use steady_core::codes::RestrictiveInterventionType;
 use steady_core::codes::Role;
 use steady_core::incident;
 use steady_core::protocol::{
-    ADDENDA_LIST, Change, EntityKind, OpOutcome, OpResult, Operation, RejectReason, Winner,
+    ADDENDA_LIST, Change, EntityKind, OpOutcome, OpResult, Operation, RejectReason,
+    USE_OF_FORCE_LIST, Winner,
 };
 use steady_core::record_schema::{self, Context, Writer};
 
@@ -208,17 +210,45 @@ pub fn needs(ops: &[Operation]) -> Needs {
     needs
 }
 
+/// Whether `op` records a use of force on an incident (not its removal).
+fn records_force(op: &Operation) -> bool {
+    op.entity == EntityKind::Incident
+        && matches!(&op.change, Change::Item { list, value, .. }
+            if list == USE_OF_FORCE_LIST && !value.is_null())
+}
+
+/// The person the stored incident `op` changes names, if any.
+fn stored_person<'k>(op: &Operation, known: &'k Known) -> Option<&'k str> {
+    known
+        .cells
+        .get(&cell(op, PERSON_FIELD, ""))
+        .and_then(|(_, v)| v.as_str())
+}
+
 /// Whether `op` records or authorises a restrictive intervention, whose type may depend on
 /// the unit ([`record_schema::allowed_in_unit`]).
 fn records_intervention(op: &Operation) -> bool {
     matches!(&op.change, Change::Item { list, .. }
-        if list == "use_of_force" || list == "red.authorised_interventions")
+        if list == USE_OF_FORCE_LIST || list == "red.authorised_interventions")
 }
 
 /// The people a batch's submissions name, once [`needs`] is loaded: their records are loaded
-/// whole too, for the s.6(5) items that come from the person (name, identifier).
+/// whole too, for the s.6(5) items that come from the person (name, identifier). And for each
+/// use of force recorded, its person's record and sheet, for the cautions that may rule it out.
 pub fn people_needed(ops: &[Operation], known: &Known) -> Vec<(EntityKind, String)> {
     let mut people = Vec::new();
+    for op in ops.iter().filter(|op| records_force(op)) {
+        if let Some(person) = stored_person(op, known) {
+            for key in [
+                (EntityKind::Person, person.to_string()),
+                (EntityKind::Sheet, person.to_string()),
+            ] {
+                if !people.contains(&key) {
+                    people.push(key);
+                }
+            }
+        }
+    }
     let submitting: HashSet<&str> = ops
         .iter()
         .filter(|op| submits(op))
@@ -741,6 +771,30 @@ fn check_whole_record(op: &Operation, known: &Known, writer: &Writer<'_>) -> Res
             return Err(reject(
                 RejectReason::Role,
                 "only the member of staff who recorded the incident, or a lead, adds an addendum",
+            ));
+        }
+    }
+    if let (true, Change::Item { value, .. }) = (records_force(op), &op.change)
+        && let Some(person) = stored_person(op, known)
+        && let Ok(intervention) = serde_json::from_value::<RestrictiveInterventionType>(
+            value.get("intervention").cloned().unwrap_or(Value::Null),
+        )
+    {
+        let ruling_out = steady_core::restraint::contraindicating(
+            intervention,
+            &record_cells(known, EntityKind::Person, person),
+            &record_cells(known, EntityKind::Sheet, person),
+        );
+        let reason = value
+            .get("contraindication_override")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !ruling_out.is_empty() && reason.trim().is_empty() {
+            return invalid(format!(
+                "the person's cautions {} rule out {}: it is recorded only with a reason for \
+                 going ahead (contraindication_override)",
+                ruling_out.join(", "),
+                intervention.label()
             ));
         }
     }
@@ -1280,6 +1334,76 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    /// A phone that skips its own check, or raw HTTP, cannot record a hold the person's own
+    /// alert rules out without the reason: the server judges by the same core function.
+    #[test]
+    fn a_hold_the_persons_alert_rules_out_is_refused_without_a_reason() {
+        let g = grants(Role::Editor);
+        let mut known = with_sam();
+        let stamp = Hlc {
+            wall_ms: NOW.0 - 86_400_000,
+            counter: 0,
+            device: "dev-b".into(),
+        };
+        let mut put = |entity: EntityKind, id: &str, field: &str, item: &str, value: Value| {
+            known.cells.insert(
+                CellKey {
+                    entity,
+                    entity_id: id.into(),
+                    field: field.into(),
+                    item_id: item.into(),
+                },
+                (stamp.clone(), value),
+            );
+        };
+        put(
+            EntityKind::Person,
+            "sam",
+            "safety_alerts",
+            "alert-1",
+            json!({"pos": 1.0, "text": "No prone holds: asthma", "avoid": ["01"]}),
+        );
+        put(EntityKind::Incident, "inc", "person_id", "", json!("sam"));
+        let force = |id: &str, code: &str, reason: Value| Operation {
+            change: Change::Item {
+                list: USE_OF_FORCE_LIST.into(),
+                item_id: format!("f-{id}"),
+                value: json!({"pos": 1.0, "intervention": code, "how_force_was_used": "",
+                              "staff": [], "contraindication_override": reason}),
+            },
+            ..op(id, EntityKind::Incident, "inc", &[], NOW.0 - 40, "dev-a")
+        };
+        let batch = [
+            force("c1", "01", Value::Null),
+            force(
+                "c2",
+                "01",
+                json!("Fell forward; turned to his side at once"),
+            ),
+            force("c3", "07", Value::Null),
+        ];
+        let people = people_needed(&batch, &known);
+        assert!(people.contains(&(EntityKind::Person, "sam".to_string())));
+        assert!(people.contains(&(EntityKind::Sheet, "sam".to_string())));
+        let p = plan(device("dev-a", &g), &batch, known, NOW);
+        match status(&p, 0) {
+            OpOutcome::Rejected { reason, detail } => {
+                assert_eq!(*reason, RejectReason::Invalid);
+                assert!(detail.contains("alert-1"), "{detail}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            matches!(status(&p, 1), OpOutcome::Applied { .. }),
+            "{:?}",
+            status(&p, 1)
+        );
+        assert!(
+            matches!(status(&p, 2), OpOutcome::Applied { .. }),
+            "a standing hold is not ruled out"
+        );
     }
 
     /// A phone cannot record or authorise seclusion in a care home, whatever it sends: the

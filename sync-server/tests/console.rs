@@ -511,6 +511,7 @@ fn standing_hold_with_no_staff_named(start: Timestamp) -> UseOfForce {
         in_care_plan: Some(true),
         how_force_was_used: "Two staff, standing hold".into(),
         staff: vec![],
+        contraindication_override: None,
     }
 }
 

@@ -107,8 +107,17 @@ pub fn sam(store: &Store, unit: &str) -> String {
             },
         )
         .unwrap();
-    store
+    // The alert rules prone restraint out: a prone hold on Sam needs a confirmed reason.
+    let alert = store
         .add_safety_alert(&id, "No prone holds: asthma", None)
+        .unwrap();
+    store
+        .set_caution_avoids(
+            &id,
+            steady_core::restraint::CautionList::SafetyAlert,
+            &alert,
+            vec![steady_core::codes::RestrictiveInterventionType::PhysicalProne],
+        )
         .unwrap();
     for sign in ["Pacing", "Rubbing his hands", "Repeating questions"] {
         store

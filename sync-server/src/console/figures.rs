@@ -733,6 +733,7 @@ mod tests {
                     job_title: "HCA".into(),
                 },
             ],
+            contraindication_override: None,
         }
     }
 

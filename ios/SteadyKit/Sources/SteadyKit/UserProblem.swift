@@ -13,6 +13,9 @@ public enum ProblemAction: Equatable, Sendable {
     case fixField(Field)
     /// A use of force cannot be submitted yet: take the user to each missing s.6(5) item.
     case completeUseOfForce([S65Item])
+    /// The person's own cautions (these ids, from `restraintProfile`) rule the intervention
+    /// out: show them and ask for the reason for going ahead before recording it.
+    case confirmAgainstCautions([String])
     /// The incident is submitted: offer an addendum instead.
     case offerAddendum
     /// The record is gone from the device: go back.
@@ -93,6 +96,12 @@ public struct UserProblem: Equatable, Sendable, Identifiable, Error {
                 title: "Not submitted yet",
                 message: "This use of force still needs s.6(5) items \(letters) before it can be submitted.",
                 action: .completeUseOfForce(missing), kind: "use_of_force_incomplete"
+            )
+        case let .Contraindicated(intervention, cautionIds):
+            self.init(
+                title: "Check the person's cautions",
+                message: "Their own safety alerts or contraindications rule out \(interventionLabel(intervention: intervention).lowercased()). Record it only if you must, with the reason.",
+                action: .confirmAgainstCautions(cautionIds), kind: "contraindicated"
             )
         case .Locked:
             self.init(

@@ -192,6 +192,7 @@ final class ViewStateTests: XCTestCase {
         let cases: [(SteadyError, ProblemAction)] = [
             (.Validation(field: .note, path: "note", rule: "must not be empty"), .fixField(.note)),
             (.UseOfForceIncomplete(missing: [.reason]), .completeUseOfForce([.reason])),
+            (.Contraindicated(intervention: .physicalProne, cautionIds: ["a1"]), .confirmAgainstCautions(["a1"])),
             (.Locked(record: "i1"), .offerAddendum),
             (.NotFound(what: "person", id: "p1"), .goBack),
             (.NotAllowed(

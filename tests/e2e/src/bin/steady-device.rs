@@ -361,6 +361,7 @@ fn capture(store: &Store, args: &Args) -> Result<Value, String> {
                             job_title: "Healthcare assistant".into(),
                         },
                     ],
+                    contraindication_override: None,
                 },
             )
             .map_err(fail)?;

@@ -30,6 +30,11 @@ fun errorText(error: Throwable): String =
                 error.missing.joinToString(", ") { "(${s65ItemLetter(it)})" } + "."
         }
 
+        is SteadyException.Contraindicated -> {
+            "Their own safety alerts or contraindications rule out " +
+                "${interventionLabel(error.intervention).lowercase()}. Record it only if you must, with the reason."
+        }
+
         is SteadyException.Locked -> {
             "This incident is submitted and locked. Add an addendum instead."
         }
