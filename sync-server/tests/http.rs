@@ -1456,6 +1456,7 @@ async fn the_demo_data_reads_on_a_device_as_the_app_shows_it() {
                 "some reviews overdue"
             );
             assert!(people.iter().all(|p| !p.safety_alerts.is_empty()));
+            let mut authorised = 0;
             for person in &people {
                 let sheet = phone.support_sheet(&person.id).expect("sheet");
                 assert_eq!(sheet.texts.len(), SheetText::ALL.len(), "every text field");
@@ -1468,11 +1469,13 @@ async fn the_demo_data_reads_on_a_device_as_the_app_shows_it() {
                 ] {
                     assert!((3..=5).contains(&list.len()));
                 }
-                assert!(!sheet.authorised_interventions.is_empty());
+                // A plan authorises only what the person's own cautions allow, so some have none.
+                authorised += sheet.authorised_interventions.len();
                 assert!(sheet.review.due.is_some() && sheet.review.last_reviewed_by.is_some());
                 let card = phone.amber_card(&person.id).expect("amber card");
                 assert!(!card.warning_signs.is_empty() && !card.what_helps.is_empty());
             }
+            assert!(authorised > 0, "nothing authorised in {unit}");
             assert_eq!(phone.guidance_cards(unit).expect("guidance").len(), cards);
         }
     })
