@@ -130,6 +130,8 @@ pub enum Field {
     PreferredName,
     /// A person's local identifier.
     LocalIdentifier,
+    /// A person's NHS number.
+    NhsNumber,
     /// A safety alert (its text or its place in the list).
     SafetyAlert,
     /// An entry of the support sheet: a section's text or list item, a trigger.
@@ -184,6 +186,7 @@ impl Field {
             "display_name" => Field::DisplayName,
             "preferred_name" => Field::PreferredName,
             "local_identifier" => Field::LocalIdentifier,
+            "nhs_number" => Field::NhsNumber,
             "safety_alerts" | "safety_alert" | "alert" | "before" => Field::SafetyAlert,
             "about_me" | "communication" | "green" | "amber" | "red" | "blue" | "triggers"
             | "warning_signs" | "sheet" | "list" | "section" => Field::SheetEntry,
@@ -339,6 +342,7 @@ mod field_tests {
             ("display_name", Field::DisplayName),
             ("preferred_name", Field::PreferredName),
             ("local_identifier", Field::LocalIdentifier),
+            ("nhs_number", Field::NhsNumber),
             ("safety_alert", Field::SafetyAlert),
             ("amber.warning_signs", Field::SheetEntry),
             ("red.authorised_interventions.note", Field::SheetEntry),

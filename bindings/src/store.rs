@@ -269,6 +269,18 @@ impl SteadyStore {
         self.with(|s| s.remove_safety_alert(&person_id, &alert_id))
     }
 
+    /// Sets or clears a person's NHS number (editor or lead): the consistent identifier a
+    /// use-of-force record needs (s.6(5)(g)). Checked by its check digit; spaces and hyphens as
+    /// typed are dropped; `null` or "" clears it. A bad number is `Validation` of
+    /// `Field.NhsNumber`.
+    pub fn set_nhs_number(
+        &self,
+        person_id: String,
+        nhs_number: Option<String>,
+    ) -> Result<(), SteadyError> {
+        self.with(|s| s.set_nhs_number(&person_id, nhs_number.as_deref()))
+    }
+
     /// Sets the restrictive interventions a safety alert or a contraindication rules out
     /// (editor or lead): starting one of them on the person then needs a confirmed reason. An
     /// empty list makes it a caution to read only.

@@ -231,6 +231,40 @@ pub struct Incident {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub unreadable: Vec<String>,
+    /// The person as they stood when the incident was submitted (name, NHS number, local
+    /// identifier), frozen and sealed into the record: a later rename or removal of the person
+    /// never changes the legal record. `None` while a draft, or for no known person.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub subject: Option<Subject>,
+    /// Staff recorded that the person's NHS number is not known (an unidentified patient, a
+    /// HEMS call): s.6(5)(g) answered as "not known" rather than left blank.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub nhs_number_not_known: Option<bool>,
+}
+
+/// The person an incident is about, as frozen at submission: s.6(5)(e) and (g).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Subject {
+    /// The name as recorded.
+    pub name: String,
+    /// The NHS number (the consistent identifier), if recorded.
+    pub nhs_number: Option<String>,
+    /// The organisation's local identifier, if recorded.
+    pub local_identifier: Option<String>,
+}
+
+impl Subject {
+    /// The person as they stand now.
+    pub fn of(person: &Person) -> Subject {
+        Subject {
+            name: person.display_name.clone(),
+            nhs_number: person.nhs_number.clone(),
+            local_identifier: person.local_identifier.clone(),
+        }
+    }
 }
 
 /// Changes to a draft's details; `None` leaves a field as it is.
@@ -273,6 +307,10 @@ pub struct IncidentDetails {
     /// Learning disability or autism.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub learning_disability_or_autism: Option<bool>,
+    /// The person's NHS number is not known (s.6(5)(g) answered "not known").
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub nhs_number_not_known: Option<bool>,
     /// Injuries to the person.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub injuries_person: Option<String>,
@@ -363,6 +401,7 @@ fn incident_from(id: &str, r: &Record, person: Option<&Person>) -> Result<Incide
         typed("deescalation", raw("deescalation"), &mut unreadable).unwrap_or_default();
     let debrief_person = typed("debrief_person", raw("debrief_person"), &mut unreadable);
     let debrief_staff = typed("debrief_staff", raw("debrief_staff"), &mut unreadable);
+    let subject: Option<Subject> = typed("subject", raw("subject"), &mut unreadable);
     Ok(Incident {
         id: id.to_string(),
         unit_id: r.unit_id.clone(),
@@ -374,10 +413,13 @@ fn incident_from(id: &str, r: &Record, person: Option<&Person>) -> Result<Incide
         occurred_at: r.time("occurred_at").unwrap_or(Timestamp(0)),
         recorded_by: r.text("recorded_by"),
         person_id: r.opt_text("person_id"),
-        person_name: person.map(|p| {
-            p.preferred_name
-                .clone()
-                .unwrap_or_else(|| p.display_name.clone())
+        // A submitted record names the person as frozen at submission.
+        person_name: subject.as_ref().map(|s| s.name.clone()).or_else(|| {
+            person.map(|p| {
+                p.preferred_name
+                    .clone()
+                    .unwrap_or_else(|| p.display_name.clone())
+            })
         }),
         unidentified_person: r.opt_text("unidentified_person"),
         note: r.text("note"),
@@ -401,6 +443,8 @@ fn incident_from(id: &str, r: &Record, person: Option<&Person>) -> Result<Incide
         submitted_at: r.time("submitted_at"),
         addenda,
         unreadable,
+        subject,
+        nhs_number_not_known: r.flag("nhs_number_not_known"),
     })
 }
 
@@ -659,6 +703,7 @@ impl Store {
             ),
             ("death_or_serious_injury", details.death_or_serious_injury),
             ("notification_sent", details.notification_sent),
+            ("nhs_number_not_known", details.nhs_number_not_known),
         ] {
             if let Some(v) = value {
                 fields.insert(key.to_string(), json!(v));
@@ -797,6 +842,10 @@ impl Store {
             fields.insert("status".to_string(), json!("submitted"));
             fields.insert("submitted_at".to_string(), json!(w.now().0));
             fields.insert("submitted_by".to_string(), json!(w.staff().name));
+            // The person as they stand now is frozen into the record (and so into its seal).
+            if let Some(person) = &person {
+                fields.insert("subject".to_string(), json!(Subject::of(person)));
+            }
             w.change(
                 EntityKind::Incident,
                 incident_id,

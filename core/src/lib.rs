@@ -23,6 +23,7 @@ pub mod codes;
 pub mod error;
 pub mod guidance;
 pub mod incident;
+pub mod nhs_number;
 pub mod outbox;
 pub mod people;
 pub mod protocol;

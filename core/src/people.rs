@@ -47,8 +47,13 @@ pub struct Person {
     pub display_name: String,
     /// What they like to be called, if different.
     pub preferred_name: Option<String>,
-    /// The organisation's identifier (e.g. hospital number), if it is needed.
+    /// The organisation's own identifier (room or hospital number), if it is needed. Local:
+    /// not the consistent identifier of s.6(5)(g).
     pub local_identifier: Option<String>,
+    /// The NHS number (10 digits, valid by its check digit): the consistent identifier.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub nhs_number: Option<String>,
     /// Safety alerts, always shown first.
     pub safety_alerts: Vec<ListItem>,
 }
@@ -65,6 +70,10 @@ pub struct NewPerson {
     /// The organisation's identifier.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub local_identifier: Option<String>,
+    /// The NHS number, as typed (spaces allowed); checked by its check digit.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub nhs_number: Option<String>,
 }
 
 /// A person in a list: enough to find them and see what is urgent.
@@ -226,6 +235,7 @@ pub(crate) fn person_from(id: &str, record: &Record) -> Person {
         display_name: record.text("display_name"),
         preferred_name: record.opt_text("preferred_name"),
         local_identifier: record.opt_text("local_identifier"),
+        nhs_number: record.opt_text("nhs_number"),
         safety_alerts: items_of(record, SAFETY_ALERTS),
     }
 }
@@ -359,6 +369,16 @@ impl Store {
         )? {
             fields.insert("local_identifier".to_string(), json!(l));
         }
+        if let Some(n) = person
+            .nhs_number
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+        {
+            fields.insert(
+                "nhs_number".to_string(),
+                json!(crate::nhs_number::parse(n, "nhs_number")?),
+            );
+        }
         let id = new_id();
         self.write(|w| {
             require_role(w.tx(), unit_id, w.now(), Role::Editor, "add people")?;
@@ -372,6 +392,35 @@ impl Store {
             Ok(())
         })?;
         Ok(id)
+    }
+
+    /// Sets or clears a person's NHS number (editor or lead). It is checked by its check digit
+    /// (spaces and hyphens as typed are dropped); `None` or "" clears it.
+    pub fn set_nhs_number(&self, person_id: &str, nhs_number: Option<&str>) -> Result<()> {
+        let value = match nhs_number.filter(|n| !n.trim().is_empty()) {
+            Some(n) => json!(crate::nhs_number::parse(n, "nhs_number")?),
+            None => Value::Null,
+        };
+        self.write(|w| {
+            let record = load_person(w.tx(), person_id)?;
+            require_role(
+                w.tx(),
+                &record.unit_id,
+                w.now(),
+                Role::Editor,
+                "edit people",
+            )?;
+            let mut fields = std::collections::BTreeMap::new();
+            fields.insert("nhs_number".to_string(), value);
+            w.change(
+                EntityKind::Person,
+                person_id,
+                &record.unit_id,
+                Change::Fields(fields),
+                "change",
+            )?;
+            Ok(())
+        })
     }
 
     /// Changes a person's names or identifier (editor or lead). `None` leaves a field as it is;

@@ -44,6 +44,8 @@ pub enum ValueType {
     },
     /// `true` or `false`.
     Flag,
+    /// An NHS number: 10 digits, valid by its Modulus 11 check digit ([`crate::nhs_number`]).
+    NhsNumber,
     /// Whole milliseconds since 1970, from [`EARLIEST_INSTANT_MS`] to the checker's clock plus
     /// `ahead_ms`.
     Instant {
@@ -98,6 +100,8 @@ pub enum Typed {
         /// The most characters.
         max_chars: usize,
     },
+    /// The person as frozen into an incident at submission ([`crate::incident::Subject`]).
+    Subject,
     /// A safety alert or contraindication: its words and the interventions it rules out
     /// ([`crate::restraint`]).
     Caution {
@@ -221,6 +225,7 @@ const PERSON: &[FieldRule] = &[
     required(text("display_name", NAME_CHARS)),
     text("preferred_name", NAME_CHARS),
     text("local_identifier", LOCAL_IDENTIFIER_CHARS),
+    field("nhs_number", ValueType::NhsNumber),
     field("deleted", ValueType::Flag),
     list(
         "safety_alerts",
@@ -290,6 +295,8 @@ const INCIDENT: &[FieldRule] = &[
     text("mental_disorder", 500),
     text("relevant_characteristics", 500),
     field("learning_disability_or_autism", ValueType::Flag),
+    field("nhs_number_not_known", ValueType::Flag),
+    field("subject", ValueType::Typed(Typed::Subject)),
     text("injuries_person", 1000),
     text("injuries_staff", 1000),
     text("injuries_others", 1000),
@@ -660,6 +667,10 @@ fn check_value(ty: ValueType, value: &Value, ctx: &Context<'_>) -> Result<(), St
             Value::Bool(_) => Ok(()),
             _ => Err("true or false".into()),
         },
+        ValueType::NhsNumber => match value.as_str() {
+            Some(n) if crate::nhs_number::is_valid(n) => Ok(()),
+            _ => Err("an NHS number: 10 digits, valid by its check digit".into()),
+        },
         ValueType::Instant { ahead_ms } => instant_ok(value.as_i64(), ahead_ms, ctx.now),
         ValueType::Integer { min, max } => match value.as_i64() {
             Some(n) if (min..=max).contains(&n) => Ok(()),
@@ -816,6 +827,20 @@ fn check_typed(typed: Typed, value: &Value, ctx: &Context<'_>) -> Result<(), Str
             }
             let item: Item = exactly(value)?;
             text_ok(&item.text, max_chars).map_err(|e| format!("text: {e}"))?;
+        }
+        Typed::Subject => {
+            let s: crate::incident::Subject = exactly(value)?;
+            text_ok(&s.name, NAME_CHARS).map_err(|e| format!("name: {e}"))?;
+            if let Some(n) = &s.nhs_number
+                && !crate::nhs_number::is_valid(n)
+            {
+                return Err("nhs_number: 10 digits, valid by its check digit".into());
+            }
+            inner_text(
+                "local_identifier",
+                s.local_identifier.as_deref().unwrap_or(""),
+                LOCAL_IDENTIFIER_CHARS,
+            )?;
         }
         Typed::Caution { max_chars } => {
             #[derive(serde::Deserialize, Serialize)]

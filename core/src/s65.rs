@@ -85,7 +85,9 @@ impl S65Item {
             S65Item::InCarePlan => "whether each type of force was part of the care plan",
             S65Item::PatientName => "the name of the patient",
             S65Item::HowForceWasUsed => "a description of how force was used",
-            S65Item::ConsistentIdentifier => "the patient's consistent identifier",
+            S65Item::ConsistentIdentifier => {
+                "the patient's consistent identifier: the NHS number (or 'not known')"
+            }
             S65Item::StaffNamesAndJobTitles => {
                 "the name and job title of each member of staff who used force"
             }
@@ -146,16 +148,27 @@ pub fn missing_items(incident: &Incident, person: Option<&Person>) -> Vec<S65Ite
         uses.iter().all(|u| u.in_care_plan.is_some()),
         S65Item::InCarePlan,
     );
+    // The person as frozen at submission, if the record is submitted; else as they stand.
+    let subject = incident
+        .subject
+        .clone()
+        .or_else(|| person.map(crate::incident::Subject::of));
     check(
-        person.is_some_and(|p| !p.display_name.trim().is_empty()),
+        subject.as_ref().is_some_and(|s| !s.name.trim().is_empty()),
         S65Item::PatientName,
     );
     check(
         uses.iter().all(|u| !u.how_force_was_used.trim().is_empty()),
         S65Item::HowForceWasUsed,
     );
+    // (g) is the consistent identifier of HSCA 2012 s.251A, the NHS number: a local number is
+    // not one. An unidentified patient's record says "not known" explicitly.
     check(
-        person.is_some_and(|p| filled(&p.local_identifier)),
+        subject.as_ref().is_some_and(|s| {
+            s.nhs_number
+                .as_deref()
+                .is_some_and(crate::nhs_number::is_valid)
+        }) || incident.nhs_number_not_known == Some(true),
         S65Item::ConsistentIdentifier,
     );
     check(

@@ -43,6 +43,7 @@ fn no_file_in_the_store_directory_holds_personal_data_in_plain_bytes() {
                 display_name: format!("{marker} Name"),
                 preferred_name: Some(format!("{marker}Preferred")),
                 local_identifier: Some(marker[..30].to_string()),
+                nhs_number: None,
             },
         )
         .unwrap();

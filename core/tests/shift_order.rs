@@ -20,6 +20,7 @@ fn person(store: &Store, unit: &str, recorded: &str, preferred: Option<&str>) ->
                 display_name: recorded.into(),
                 preferred_name: preferred.map(str::to_string),
                 local_identifier: None,
+                nhs_number: None,
             },
         )
         .unwrap()

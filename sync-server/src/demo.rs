@@ -429,6 +429,10 @@ fn person(ops: &mut Ops, unit: &str, i: usize, name: &str, preferred: Option<&st
             json!(format!("WW{:06}", 410_000 + i * 137)),
         ));
     }
+    // Everyone has an NHS number, the consistent identifier a use-of-force record needs:
+    // synthetic, from the 999 range the NHS never issues.
+    let n = u32::try_from(i).unwrap_or_default() + if ward { 100 } else { 0 };
+    fields.push(("nhs_number", json!(steady_core::nhs_number::synthetic(n))));
     ops.fields(EntityKind::Person, &id, unit, fields);
     let alert_texts: Vec<&str> = (0..1 + i % 2)
         .map(|k| SAFETY_ALERTS[(i + k * 3) % SAFETY_ALERTS.len()])

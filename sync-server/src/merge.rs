@@ -225,6 +225,43 @@ fn stored_person<'k>(op: &Operation, known: &'k Known) -> Option<&'k str> {
         .and_then(|(_, v)| v.as_str())
 }
 
+/// The person an op itself names in `person_id`.
+fn named_person(op: &Operation) -> Option<&str> {
+    match &op.change {
+        Change::Fields(f) => f.get(PERSON_FIELD).and_then(Value::as_str),
+        Change::Item { .. } => None,
+    }
+}
+
+/// The person `id` as the store holds them, in the form a submission freezes (`None` if the
+/// record is not held whole, or removed).
+fn person_as_stored(known: &Known, id: &str) -> Option<Value> {
+    let key = (EntityKind::Person, id.to_string());
+    if !known.whole.contains(&key) {
+        return None;
+    }
+    let cells = record_cells(known, EntityKind::Person, id);
+    let text = |name: &str| {
+        cells
+            .iter()
+            .find(|(f, i, _)| *f == name && i.is_empty())
+            .and_then(|(_, _, v)| v.as_str())
+            .filter(|t| !t.is_empty())
+    };
+    let deleted = cells
+        .iter()
+        .any(|(f, i, v)| *f == "deleted" && i.is_empty() && v.as_bool() == Some(true));
+    if deleted {
+        return None;
+    }
+    let name = text("display_name")?;
+    Some(serde_json::json!({
+        "name": name,
+        "nhs_number": text("nhs_number"),
+        "local_identifier": text("local_identifier"),
+    }))
+}
+
 /// Whether `op` records or authorises a restrictive intervention, whose type may depend on
 /// the unit ([`record_schema::allowed_in_unit`]).
 fn records_intervention(op: &Operation) -> bool {
@@ -798,6 +835,24 @@ fn check_whole_record(op: &Operation, known: &Known, writer: &Writer<'_>) -> Res
             ));
         }
     }
+    if submits(op)
+        && let Some(person) = stored_person(op, known).or_else(|| named_person(op))
+        && let Some(standing) = person_as_stored(known, person)
+    {
+        // The submission freezes the person into the sealed record exactly as they stand: a
+        // phone cannot seal another name or number into the legal record.
+        let sent = match &op.change {
+            Change::Fields(f) => f.get("subject"),
+            Change::Item { .. } => None,
+        };
+        if sent != Some(&standing) {
+            return invalid(
+                "subject: a submission freezes the person's name, NHS number and local \
+                 identifier into the record, as the person's record holds them"
+                    .into(),
+            );
+        }
+    }
     if submits(op) && known.mental_health_units.contains(&op.unit_id) {
         let mut cells = record_cells(known, op.entity, &op.entity_id);
         // The submission's own fields, and what this op changes, as they will stand.
@@ -1334,6 +1389,70 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    /// A phone cannot seal another name or number into a submitted record: the subject it
+    /// sends must be the person as the server holds them.
+    #[test]
+    fn a_submission_freezes_the_person_as_stored_and_nothing_else() {
+        let g = grants(Role::Reader);
+        let mut known = with_sam();
+        let stamp = Hlc {
+            wall_ms: NOW.0 - 86_400_000,
+            counter: 0,
+            device: "dev-b".into(),
+        };
+        for (entity, id, field, value) in [
+            (
+                EntityKind::Person,
+                "sam",
+                "display_name",
+                json!("Samuel Okafor"),
+            ),
+            (EntityKind::Person, "sam", "nhs_number", json!("9434765919")),
+            (EntityKind::Incident, "inc", "person_id", json!("sam")),
+        ] {
+            known.cells.insert(
+                CellKey {
+                    entity,
+                    entity_id: id.into(),
+                    field: field.into(),
+                    item_id: String::new(),
+                },
+                (stamp.clone(), value),
+            );
+        }
+        known.whole.insert((EntityKind::Person, "sam".into()));
+        let submit = |id: &str, subject: Value| {
+            op(
+                id,
+                EntityKind::Incident,
+                "inc",
+                &[("status", json!("submitted")), ("subject", subject)],
+                NOW.0 - 40,
+                "dev-a",
+            )
+        };
+        let forged =
+            json!({"name": "Someone Else", "nhs_number": "9434765919", "local_identifier": null});
+        let missing = Value::Null;
+        let true_one =
+            json!({"name": "Samuel Okafor", "nhs_number": "9434765919", "local_identifier": null});
+        for (subject, accepted) in [(forged, false), (missing, false), (true_one, true)] {
+            let p = plan(
+                device("dev-a", &g),
+                &[submit("z", subject.clone())],
+                known.clone(),
+                NOW,
+            );
+            match (status(&p, 0), accepted) {
+                (OpOutcome::Applied { .. }, true) => {}
+                (OpOutcome::Rejected { detail, .. }, false) => {
+                    assert!(detail.contains("subject"), "{detail}")
+                }
+                (other, _) => panic!("{subject}: {other:?}"),
+            }
+        }
     }
 
     /// A phone that skips its own check, or raw HTTP, cannot record a hold the person's own

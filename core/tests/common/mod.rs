@@ -104,6 +104,8 @@ pub fn sam(store: &Store, unit: &str) -> String {
                 display_name: "Samuel Okafor".into(),
                 preferred_name: Some("Sam".into()),
                 local_identifier: Some("SYN-0001".into()),
+                // Synthetic: the 999 range is never issued.
+                nhs_number: Some(steady_core::nhs_number::synthetic(1)),
             },
         )
         .unwrap();

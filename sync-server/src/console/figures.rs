@@ -706,6 +706,8 @@ mod tests {
             submitted_at: None,
             addenda: vec![],
             unreadable: vec![],
+            subject: None,
+            nhs_number_not_known: None,
         }
     }
 

@@ -396,6 +396,8 @@ pub async fn people<S: Storage + ConsoleStorage>(
                 input type="text" id="preferred_name" name="preferred_name" maxlength="100";
                 label for="local_identifier" { "Local identifier, e.g. hospital number (optional)" }
                 input type="text" id="local_identifier" name="local_identifier" maxlength="40";
+                label for="nhs_number" { "NHS number (optional; the consistent identifier a use-of-force record needs)" }
+                input type="text" id="nhs_number" name="nhs_number" inputmode="numeric" maxlength="12" autocomplete="off";
                 button type="submit" { "Add person" }
             }
         },
@@ -410,6 +412,8 @@ pub struct NewPersonForm {
     preferred_name: String,
     #[serde(default)]
     local_identifier: String,
+    #[serde(default)]
+    nhs_number: String,
 }
 
 /// `POST /console/units/{unit}/people`.
@@ -430,6 +434,7 @@ pub async fn add_person<S: Storage + ConsoleStorage>(
                     display_name: form.display_name,
                     preferred_name: Some(form.preferred_name),
                     local_identifier: Some(form.local_identifier),
+                    nhs_number: Some(form.nhs_number),
                 },
             )
         })

@@ -451,6 +451,7 @@ pub(crate) fn build_people(path: &Path, n: usize, rng: &mut Rng) -> BoxResult<Bu
                 display_name: format!("{first} {surname}"),
                 preferred_name: preferred,
                 local_identifier: Some(format!("SYN-{i:06}")),
+                nhs_number: None,
             },
         )?;
         calls += 1;

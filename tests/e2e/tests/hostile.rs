@@ -189,6 +189,7 @@ fn someone(device: &Device, unit: &str, name: &str) -> String {
                 display_name: name.into(),
                 preferred_name: None,
                 local_identifier: None,
+                nhs_number: None,
             },
         )
         .expect("person")

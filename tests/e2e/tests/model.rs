@@ -487,6 +487,7 @@ fn run(actions: &[Action]) {
                         display_name: format!("Person {n} (synthetic)"),
                         preferred_name: None,
                         local_identifier: None,
+                        nhs_number: None,
                     },
                 )) {
                     known.people.push(id);

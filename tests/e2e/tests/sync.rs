@@ -39,6 +39,7 @@ fn sam(device: &Device, unit: &str) -> String {
                 display_name: "Samuel Okafor".into(),
                 preferred_name: Some("Sam".into()),
                 local_identifier: Some("SYN-0001".into()),
+                nhs_number: None,
             },
         )
         .unwrap();

@@ -260,6 +260,7 @@ fn run(args: &Args) -> Result<Value, String> {
                         display_name: word(2, "DISPLAY_NAME")?.into(),
                         preferred_name: None,
                         local_identifier: args.get("local-identifier").map(str::to_string),
+                        nhs_number: None,
                     },
                 )
                 .map_err(fail)?;
