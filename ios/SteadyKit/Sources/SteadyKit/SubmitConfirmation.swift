@@ -2,7 +2,8 @@
 // each use of force with its times, the s.6(5) answers), the s.6(5) items still missing (the
 // core's list), and whether this unit refuses the submission until they are recorded (a mental
 // health unit). Plain data, so the words are tested without a screen; the same lines as
-// Android's confirmation (IncidentViewModel.onSubmitRequest), with each use of force's times.
+// Android's confirmation (IncidentViewModel.onSubmitRequest), with each use of force's times
+// and, for one the person's cautions rule out, the reason staff gave for going ahead.
 
 import Foundation
 import SteadyCore
@@ -34,6 +35,9 @@ public struct SubmitConfirmation: Equatable, Sendable {
         lines.append("De-escalation tried")
         for entry in incident.useOfForce {
             lines.append("Use of force: " + SubmitConfirmation.describe(entry, clock: clock))
+            if let reason = entry.contraindicationOverride {
+                lines.append("Against the person's cautions, because: \(reason)")
+            }
         }
         if !incident.useOfForce.isEmpty {
             lines.append("The s.6(5) answers: reasons, care plan, staff, people involved, characteristics, people told")

@@ -1,6 +1,10 @@
-// Running timers for the use-of-force entries of an incident being completed, and the
-// prone-hold rule: a prone (face-down) hold past 10 minutes is reported separately in some
-// returns (DESIGN.md §3.1), so staff are alerted the moment one passes it.
+// Running timers for the use-of-force entries of an incident being completed, the monitoring
+// prompt and the prone-hold rule. From the first second of any physical hold the board carries
+// the one-person-monitors prompt (`RestraintWords.monitoring`: airway, breathing and colour,
+// the least restrictive position as soon as possible — NICE QS154, *Positive and Proactive
+// Care*); a prone (face-down) hold past 10 minutes is a reporting fact, reported separately in
+// NHS Digital's returns (DESIGN.md §3.1; `RestraintWords.proneReported`), and the scheduled
+// alert (`proneHoldAlertText`) says what it is.
 //
 // The rule lives once, in the core (`UseOfForce::prone_over_ten_minutes` and `prone_alert_at`,
 // core/src/incident.rs: prone, started, and (end, or now while running) − start > 10 minutes);
@@ -39,10 +43,7 @@ extension UseOfForce {
 
     /// A copy started at `time` (the entry's timer starts).
     public func started(at time: Timestamp) -> UseOfForce {
-        UseOfForce(
-            id: id, intervention: intervention, reason: reason, startedAt: time, endedAt: nil,
-            inCarePlan: inCarePlan, howForceWasUsed: howForceWasUsed, staff: staff
-        )
+        with(startedAt: time, endedAt: nil)
     }
 
     /// A copy ended at `time` (the entry's timer stops).
@@ -62,7 +63,8 @@ extension UseOfForce {
     public func with(startedAt: Timestamp?, endedAt: Timestamp?) -> UseOfForce {
         UseOfForce(
             id: id, intervention: intervention, reason: reason, startedAt: startedAt, endedAt: endedAt,
-            inCarePlan: inCarePlan, howForceWasUsed: howForceWasUsed, staff: staff
+            inCarePlan: inCarePlan, howForceWasUsed: howForceWasUsed, staff: staff,
+            contraindicationOverride: contraindicationOverride
         )
     }
 
@@ -70,7 +72,8 @@ extension UseOfForce {
     public func with(reason: RestrictiveInterventionReason?) -> UseOfForce {
         UseOfForce(
             id: id, intervention: intervention, reason: reason, startedAt: startedAt, endedAt: endedAt,
-            inCarePlan: inCarePlan, howForceWasUsed: howForceWasUsed, staff: staff
+            inCarePlan: inCarePlan, howForceWasUsed: howForceWasUsed, staff: staff,
+            contraindicationOverride: contraindicationOverride
         )
     }
 
@@ -78,7 +81,17 @@ extension UseOfForce {
     public func with(inCarePlan: Bool?) -> UseOfForce {
         UseOfForce(
             id: id, intervention: intervention, reason: reason, startedAt: startedAt, endedAt: endedAt,
-            inCarePlan: inCarePlan, howForceWasUsed: howForceWasUsed, staff: staff
+            inCarePlan: inCarePlan, howForceWasUsed: howForceWasUsed, staff: staff,
+            contraindicationOverride: contraindicationOverride
+        )
+    }
+
+    /// A copy with the reason for going ahead against the person's cautions (`nil`: none given).
+    public func with(contraindicationOverride: String?) -> UseOfForce {
+        UseOfForce(
+            id: id, intervention: intervention, reason: reason, startedAt: startedAt, endedAt: endedAt,
+            inCarePlan: inCarePlan, howForceWasUsed: howForceWasUsed, staff: staff,
+            contraindicationOverride: contraindicationOverride
         )
     }
 
@@ -171,6 +184,8 @@ public struct ForceTimerState: Equatable, Sendable, Identifiable {
     public let id: String
     /// The intervention, in plain English.
     public let title: String
+    /// A physical hold (MHSDS 01–08): one person monitors while it runs.
+    public let physicalHold: Bool
     /// Elapsed time as "m:ss" (or "h:mm:ss"), or "Not started".
     public let elapsed: String
     /// Still running.
@@ -182,6 +197,7 @@ public struct ForceTimerState: Equatable, Sendable, Identifiable {
     public init(entry: UseOfForce, now: Timestamp, title: String) {
         id = entry.id
         self.title = title
+        physicalHold = entry.intervention.isPhysicalHold
         running = entry.isRunning
         proneAlert = entry.proneOverTenMinutes(now: now)
         if let ms = entry.elapsedMs(now: now) {
@@ -203,10 +219,11 @@ public struct ForceTimerState: Equatable, Sendable, Identifiable {
         return String(format: "%lld:%02lld", minutes, seconds)
     }
 
-    /// What VoiceOver says: "Prone restraint, running, 10 minutes 5 seconds, over 10 minutes".
+    /// What VoiceOver says: "Prone restraint, running, 10:05, over 10 minutes prone: reported
+    /// separately".
     public var accessibilityDescription: String {
         var parts = [title, running ? "running" : "stopped", elapsed]
-        if proneAlert { parts.append("prone hold over 10 minutes") }
+        if proneAlert { parts.append(RestraintWords.proneReported.lowercased()) }
         return parts.joined(separator: ", ")
     }
 }
@@ -220,12 +237,21 @@ public struct ForceTimerBoard: Equatable, Sendable {
     /// The next moment a running prone hold will pass the limit, to schedule a local
     /// notification for (`nil`: none is coming).
     public let nextAlertAt: Timestamp?
+    /// The timers still running, in the incident's order: each keeps its Stop on screen.
+    public let running: [ForceTimerState]
 
     /// The board for `entries` at `now`; `title` gives an entry's words (the core's label).
     public init(entries: [UseOfForce], now: Timestamp, title: (UseOfForce) -> String) {
         timers = entries.map { ForceTimerState(entry: $0, now: now, title: title($0)) }
         proneAlerts = entries.filter { $0.proneOverTenMinutes(now: now) }.map(\.id)
         nextAlertAt = entries.compactMap(\.proneAlertAt).filter { $0 > now }.min()
+        running = timers.filter(\.running)
+    }
+
+    /// The one-person-monitors prompt while any physical hold runs, from its first second
+    /// (`nil` otherwise).
+    public var monitoringPrompt: String? {
+        running.contains(where: \.physicalHold) ? RestraintWords.monitoring : nil
     }
 
     /// Any prone hold is past the limit.
