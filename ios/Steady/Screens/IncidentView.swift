@@ -12,6 +12,15 @@
 // inside the core's window, an end never before its start). Each entry has its own section:
 // the timer, start, end, reason and care-plan answer (changeable at any time while a draft),
 // how force was used and the staff, and "Remove" for an entry started by mistake, asked first.
+//
+// The person in the restraint flow (RestraintViews.swift): above the intervention choices, the
+// person's safety alerts and contraindications (each with what it rules out) and what their
+// plan authorises; the choices ruled out are marked, and starting one asks for the reason
+// first (cancel records nothing; the core's own `Contraindicated` refusal opens the same
+// question). No prone quick start: prone is in the full list only. While a hold runs, a bar at
+// the bottom keeps its Stop and, for a physical hold, the one-person-monitors prompt on screen
+// at every text size; a prone hold past 10 minutes is marked as the reporting fact it is, and
+// the alert (the core's words) still comes.
 
 import SteadyCore
 import SteadyKit
@@ -65,6 +74,9 @@ struct IncidentView: View {
                 }
             }
         }
+        .safeAreaInset(edge: .bottom, spacing: 0) {
+            RunningHoldsBar(model: model)
+        }
         .task { await model.load() }
         .task {
             // The timers' clock: once a second while the screen shows.
@@ -107,6 +119,14 @@ struct IncidentView: View {
             Button("Keep it", role: .cancel) { model.cancelRemoval() }
         } message: { _ in
             Text("For an entry started by mistake. It is taken out of this draft, and the removal is recorded and synced like any other change.")
+        }
+        .sheet(item: $model.overrideRequest) { request in
+            CautionOverrideSheet(request: request) { reason in
+                model.overrideRequest?.reason = reason
+                Task { await model.confirmOverride() }
+            } onCancel: {
+                model.cancelOverride()
+            }
         }
         .sheet(isPresented: $addingAddendum) {
             AddendumSheet { reason, text in
@@ -302,8 +322,10 @@ private struct WaitingNote: View {
     }
 }
 
-/// Use of force: adding an entry (now, with its timer, or already over, times to enter), then
-/// one section per entry.
+/// Use of force: the person first (their safety alerts and contraindications, each with what it
+/// rules out, and what their plan authorises), then the intervention choices — a few one-tap
+/// starts (never prone), the full list, and an entry already over — each marked from the
+/// person's profile; then one section per entry.
 private struct UseOfForceSections: View {
     let model: IncidentModel
     @State private var editing: UseOfForce?
@@ -311,37 +333,59 @@ private struct UseOfForceSections: View {
 
     var body: some View {
         let entries = model.incident?.useOfForce ?? []
+        let choices = model.choices
+        RestraintProfileSection(
+            profile: model.profile, unreadable: model.profileUnreadable,
+            personNamed: model.incident?.personId != nil
+        )
         Section {
             if entries.isEmpty {
                 Text("No force used.").foregroundStyle(.secondary)
             }
-            Menu {
-                ForEach(RestrictiveInterventionType.all, id: \.self) { type in
-                    Button("\(type.code) \(type.label)") { Task { await model.addUseOfForce(type) } }
+            Text("Start now (the timer starts)")
+                .font(.subheadline.weight(.semibold))
+                .foregroundStyle(.secondary)
+                .accessibilityAddTraits(.isHeader)
+            ForEach(choices.quickStarts) { choice in
+                InterventionChoiceButton(choice: choice, disabled: model.busy) {
+                    Task { await model.addUseOfForce(choice.intervention) }
                 }
-            } label: {
-                Label("Use of force now (timer starts)", systemImage: "timer")
-                    .frame(minHeight: 44)
             }
             Menu {
-                ForEach(RestrictiveInterventionType.all, id: \.self) { type in
-                    Button("\(type.code) \(type.label)") {
-                        Task { await model.addUseOfForce(type, startNow: false) }
+                ForEach(choices.all) { choice in
+                    InterventionMenuItem(choice: choice) {
+                        Task { await model.addUseOfForce(choice.intervention) }
+                    }
+                }
+            } label: {
+                Label("Another intervention now (full list)", systemImage: "timer")
+                    .frame(minHeight: 44)
+            }
+            .disabled(model.busy)
+            Menu {
+                ForEach(choices.all) { choice in
+                    InterventionMenuItem(choice: choice) {
+                        Task { await model.addUseOfForce(choice.intervention, startNow: false) }
                     }
                 }
             } label: {
                 Label("Use of force that has ended (enter its times)", systemImage: "clock.arrow.circlepath")
                     .frame(minHeight: 44)
             }
+            .disabled(model.busy)
         } header: {
             Text("Use of force")
         } footer: {
-            Text("Writing it up afterwards? Add it as ended, then enter when it started and ended.")
+            Text("Prone is in the full list only. An intervention marked as ruled out asks for your reason before anything is recorded. Writing it up afterwards? Add it as ended, then enter when it started and ended.")
         }
-        .sheet(item: $editingTime, onDismiss: { model.clearForceTimeError() }) { target in
+        .sheet(item: $editingTime, onDismiss: {
+            model.clearForceTimeError()
+            model.editorClosed()
+        }) { target in
             ForceTimeSheet(model: model, target: target)
         }
-        .sheet(item: Binding(get: { editing.map(EditingEntry.init) }, set: { editing = $0?.entry })) { item in
+        .sheet(item: Binding(get: { editing.map(EditingEntry.init) }, set: { editing = $0?.entry }),
+               onDismiss: { model.editorClosed() }) { item in
             UseOfForceEditor(entry: item.entry) { how, staff in
                 Task { await model.setHowAndStaff(how, staff: staff, ofEntry: item.entry.id) }
             }
@@ -351,9 +395,13 @@ private struct UseOfForceSections: View {
                 model: model, entry: entry,
                 editTime: { which in
                     model.clearForceTimeError()
+                    model.editorOpened()
                     editingTime = ForceTimeTarget(entryId: entry.id, which: which)
                 },
-                editDetails: { editing = entry }
+                editDetails: {
+                    model.editorOpened()
+                    editing = entry
+                }
             )
         }
     }
@@ -366,7 +414,10 @@ private struct ForceTimeTarget: Identifiable {
     var id: String { "\(entryId):\(which.rawValue)" }
 }
 
-/// One use-of-force entry: its timer, start and end, reason, care-plan answer, details, removal.
+/// One use-of-force entry: its timer (the monitoring prompt while a physical hold runs; the
+/// 10-minute prone mark as the reporting fact it is), start and end, the person's cautions
+/// against it and the reason given, the reason, the care-plan answer beside the plan's, details,
+/// removal.
 private struct UseOfForceEntrySection: View {
     let model: IncidentModel
     let entry: UseOfForce
@@ -376,14 +427,12 @@ private struct UseOfForceEntrySection: View {
     var body: some View {
         let timer = model.board.timers.first { $0.id == entry.id }
         let alerting = timer?.proneAlert == true
+        let against = model.cautionsRulingOut(entry.intervention)
         Section {
             HStack {
                 Text(timer?.elapsed ?? "")
                     .font(.title2.monospacedDigit())
                     .foregroundStyle(alerting ? Color.steadyAlert : Color.primary)
-                if alerting {
-                    Badge(text: "Over 10 minutes", color: .steadyAlert)
-                }
                 Spacer()
                 if entry.startedAt == nil && entry.endedAt == nil {
                     Button("Start now") { Task { await model.start(entry) } }
@@ -391,10 +440,22 @@ private struct UseOfForceEntrySection: View {
                 } else if entry.isRunning {
                     Button("Stop") { Task { await model.stop(entry) } }
                         .buttonStyle(.borderedProminent).tint(Color.steadyAlertFill).tapTarget()
+                        .accessibilityLabel("Stop \(entry.intervention.label)")
                 }
             }
             .accessibilityElement(children: .contain)
             .accessibilityLabel(timer?.accessibilityDescription ?? entry.intervention.label)
+            if alerting {
+                Label(RestraintWords.proneReported, systemImage: "flag.fill")
+                    .foregroundStyle(Color.steadyAlert)
+            }
+            if entry.isRunning && entry.intervention.isPhysicalHold {
+                Label(RestraintWords.monitoring, systemImage: "lungs.fill")
+                    .font(.body.weight(.semibold))
+            }
+            if !against.isEmpty || entry.contraindicationOverride != nil {
+                OverrideRecordRow(cautions: against, reason: entry.contraindicationOverride)
+            }
             ForceTimeRow(title: "Started", time: entry.startedAt, disabled: model.busy) { editTime(.start) }
             ForceTimeRow(title: "Ended", time: entry.endedAt, disabled: model.busy) { editTime(.end) }
             Picker("Reason", selection: Binding(
@@ -412,6 +473,9 @@ private struct UseOfForceEntrySection: View {
                 get: { entry.inCarePlan },
                 set: { answer in Task { await model.setInCarePlan(answer, ofEntry: entry.id) } }
             ))
+            if let line = model.carePlanLine(for: entry.intervention) {
+                Text(line).font(.footnote).foregroundStyle(.secondary)
+            }
             Button("How force was used, staff involved", action: editDetails)
                 .frame(minHeight: 44)
             Button(role: .destructive) {
@@ -421,7 +485,7 @@ private struct UseOfForceEntrySection: View {
                     .frame(minHeight: 44)
             }
         } header: {
-            Text("\(entry.intervention.code) \(entry.intervention.label)")
+            Text(entry.intervention.codeAndLabel)
         }
     }
 }

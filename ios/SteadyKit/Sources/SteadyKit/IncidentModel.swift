@@ -19,6 +19,17 @@
 // `confirmRemoval`); the core records the removal as a change of the draft, synced like any
 // other. Submit asks first too (`requestSubmit`): the confirmation says what will be locked and
 // which s.6(5) items are still missing, and nothing is submitted until `submit()`.
+//
+// The person in the restraint flow (RestraintFlow.swift): `load` reads the person's
+// `restraintProfile` with the incident, so their safety alerts, contraindications and what the
+// plan authorises are on screen before the first intervention is chosen, and `choices` marks
+// the interventions their cautions rule out. Starting one of those does not call the core: it
+// opens `overrideRequest` (the cautions in their words and a required reason); only
+// `confirmOverride` records it, with the reason in `contraindicationOverride`, and
+// `cancelOverride` records nothing. When the core itself refuses a change as `Contraindicated`
+// (a caution that arrived by sync, or was given its bar meanwhile), the same request opens for
+// that change. "In the care plan" left unanswered is filled by the core from the plan; the
+// plan's answer is shown beside it (`carePlanLine`) and it can be changed.
 
 import Foundation
 import Observation
@@ -90,6 +101,19 @@ public final class IncidentModel {
     public private(set) var removalRequest: UseOfForce?
     /// The confirmation Submit shows before anything locks (`requestSubmit`).
     public private(set) var confirmation: SubmitConfirmation?
+    /// The person's safety alerts, contraindications and authorised interventions (`nil`: the
+    /// incident names no one known on this device, or the profile could not be read).
+    public private(set) var profile: RestraintProfile?
+    /// The incident names a person whose profile could not be read: the screen says to check
+    /// their sheet before any hold.
+    public private(set) var profileUnreadable = false
+    /// The question before an intervention the person's cautions rule out is recorded (the
+    /// screen binds its reason); nothing is recorded until `confirmOverride`.
+    public var overrideRequest: CautionOverrideRequest?
+    /// One of an entry's own sheets (its times, how and staff) is open: a question raised by
+    /// its save waits until it closes (`editorClosed`), since SwiftUI shows one sheet at a time.
+    public private(set) var editorOpen = false
+    private var waitingOverride: CautionOverrideRequest?
 
     /// The core's field name for when it happened.
     public static let occurredAtField = Field.occurredAt
@@ -139,6 +163,10 @@ public final class IncidentModel {
             if let personId = incident.personId {
                 let card = try? await core.call { try $0.amberCard(personId: personId) }
                 whatHelps = card?.whatHelps ?? []
+                await loadProfile(personId: personId)
+            } else {
+                profile = nil
+                profileUnreadable = false
             }
             missing = try await core.call { try $0.missingUseOfForceItems(incidentId: id) }
             let unit = session.units.first(where: { $0.grant.unitId == incident.unitId })
@@ -224,18 +252,72 @@ public final class IncidentModel {
         return .saved
     }
 
+    /// The interventions on offer, marked from the person's profile (ruled out, in their plan).
+    public var choices: RestraintChoices { RestraintChoices(profile: profile) }
+
+    /// The person's cautions that rule out `intervention` (empty without a profile).
+    public func cautionsRulingOut(_ intervention: RestrictiveInterventionType) -> [Caution] {
+        profile?.rulingOut(intervention) ?? []
+    }
+
+    /// The plan's answer for "in the care plan" of `intervention`, in words, or `nil` when no
+    /// plan was read.
+    public func carePlanLine(for intervention: RestrictiveInterventionType) -> String? {
+        profile?.carePlanLine(for: intervention)
+    }
+
     /// Adds a use of force of `type` with the staff member using the device as the first member
     /// of staff involved: its timer started now, or (`startNow: false`, written up afterwards)
-    /// with no times yet, to be entered with `setTime`.
+    /// with no times yet, to be entered with `setTime`. "In the care plan" is left for the core
+    /// to fill from the plan. When the person's cautions rule `type` out nothing is recorded:
+    /// `overrideRequest` asks for the reason first (the start is the moment of this tap).
     public func addUseOfForce(_ type: RestrictiveInterventionType, startNow: Bool = true) async {
-        var staff: [StaffMember] = []
-        if let me = session.staff { staff.append(me) }
-        let entry = UseOfForce(
-            intervention: type, startedAt: startNow ? session.clock.now() : nil,
-            inCarePlan: nil, staff: staff
-        )
-        let id = incidentId
-        await change { _ = try $0.addUseOfForce(incidentId: id, entry: entry) }
+        let startedAt = startNow ? session.clock.now() : nil
+        if let profile {
+            let ruling = profile.rulingOut(type)
+            if !ruling.isEmpty {
+                overrideRequest = CautionOverrideRequest(
+                    intervention: type, personName: profile.name, cautions: ruling,
+                    action: .add(startedAt: startedAt)
+                )
+                return
+            }
+        }
+        await record(type, startedAt: startedAt, override: nil)
+    }
+
+    /// The question was answered: records what waited, with the reason in
+    /// `contraindicationOverride`. Does nothing until a reason is given.
+    public func confirmOverride() async {
+        guard let request = overrideRequest, request.canConfirm else { return }
+        let reason = request.trimmedReason
+        overrideRequest = nil
+        switch request.action {
+        case let .add(startedAt):
+            await record(request.intervention, startedAt: startedAt, override: reason)
+        case let .update(entry):
+            await update(entry.with(contraindicationOverride: reason))
+        }
+    }
+
+    /// The question was cancelled: nothing is recorded.
+    public func cancelOverride() {
+        overrideRequest = nil
+        waitingOverride = nil
+    }
+
+    /// An entry's sheet (times, how and staff) opened.
+    public func editorOpened() {
+        editorOpen = true
+    }
+
+    /// An entry's sheet closed: a question its save raised is asked now.
+    public func editorClosed() {
+        editorOpen = false
+        if let waiting = waitingOverride {
+            waitingOverride = nil
+            overrideRequest = waiting
+        }
     }
 
     /// Starts an entry's timer now.
@@ -243,16 +325,22 @@ public final class IncidentModel {
         await update(entry.started(at: session.clock.now()))
     }
 
-    /// Stops an entry's timer now.
+    /// Stops an entry's timer now (the end is the moment of the tap, even if the core asks for
+    /// a reason first). Its prone alert is cancelled once the end is recorded.
     public func stop(_ entry: UseOfForce) async {
         await update(entry.ended(at: session.clock.now()))
-        await alerts.cancel(entryId: entry.id)
+        if forceEntry(entry.id)?.isRunning != true {
+            await alerts.cancel(entryId: entry.id)
+        }
     }
 
-    /// Replaces an entry (reason, in care plan, how force was used, staff).
+    /// Replaces an entry (reason, in care plan, how force was used, staff). A `Contraindicated`
+    /// refusal opens `overrideRequest` for this change.
     public func update(_ entry: UseOfForce) async {
         let id = incidentId
-        await change { try $0.updateUseOfForce(incidentId: id, entry: entry) }
+        await change(asking: (entry.intervention, .update(entry))) {
+            try $0.updateUseOfForce(incidentId: id, entry: entry)
+        }
     }
 
     /// The entry `entryId` as last loaded.
@@ -278,7 +366,8 @@ public final class IncidentModel {
         await update(UseOfForce(
             id: entry.id, intervention: entry.intervention, reason: entry.reason,
             startedAt: entry.startedAt, endedAt: entry.endedAt, inCarePlan: entry.inCarePlan,
-            howForceWasUsed: how, staff: staff
+            howForceWasUsed: how, staff: staff,
+            contraindicationOverride: entry.contraindicationOverride
         ))
     }
 
@@ -305,7 +394,9 @@ public final class IncidentModel {
     /// Enters or corrects the start or end (`which`) of `entryId` after the event, saved through
     /// the core at once. Refused without a call, the reason in `forceTimeError` (`.invalid`), when
     /// it is later than now, outside the core's window, or on the wrong side of the other end;
-    /// `.failed` with a problem once submitted. The prone alert follows the new times.
+    /// `.failed` with a problem once submitted; `.failed` with `overrideRequest` (asked once the
+    /// sheet closes, `editorClosed`) when the person's cautions ask for a reason first. The
+    /// prone alert follows the new times.
     @discardableResult
     public func setTime(_ which: ForceTime, ofEntry entryId: String, to time: Timestamp) async -> EditResult {
         forceTimeError = nil
@@ -335,6 +426,13 @@ public final class IncidentModel {
             if found.field != nil {
                 forceTimeError = found.message
                 return .invalid
+            }
+            if case let .confirmAgainstCautions(ids) = found.action {
+                // Not a problem with the time: the person's cautions ask for a reason first
+                // (asked once the time's sheet has closed).
+                await load()
+                ask(ids: ids, about: updated.intervention, action: .update(updated))
+                return .failed
             }
             problem = found
             return .failed
@@ -442,15 +540,73 @@ public final class IncidentModel {
         }
     }
 
-    private func change(_ work: @escaping @Sendable (SteadyStore) throws -> Void) async {
+    /// Records a new entry of `type`; the core fills "in the care plan" from the plan.
+    private func record(_ type: RestrictiveInterventionType, startedAt: Timestamp?, override: String?) async {
+        var staff: [StaffMember] = []
+        if let me = session.staff { staff.append(me) }
+        let entry = UseOfForce(
+            intervention: type, startedAt: startedAt, inCarePlan: nil, staff: staff,
+            contraindicationOverride: override
+        )
+        let id = incidentId
+        await change(asking: (type, .add(startedAt: startedAt))) {
+            _ = try $0.addUseOfForce(incidentId: id, entry: entry)
+        }
+    }
+
+    /// Runs one change, then reloads. A `Contraindicated` refusal of `asking` (the intervention
+    /// and what waits) opens `overrideRequest` instead of a problem.
+    private func change(
+        asking pending: (RestrictiveInterventionType, CautionOverrideRequest.Action)? = nil,
+        _ work: @escaping @Sendable (SteadyStore) throws -> Void
+    ) async {
         // Unsaved details first, so a reload cannot drop them.
         guard await saveDetails(), let core = session.core else { return }
+        var cautionIds: [String]?
         do {
             try await core.call(work)
         } catch {
-            problem = await session.handle(error)
+            let found = await session.handle(error)
+            if case let .confirmAgainstCautions(ids) = found.action, pending != nil {
+                cautionIds = ids
+            } else {
+                problem = found
+            }
         }
         await load()
+        if let cautionIds, let pending {
+            ask(ids: cautionIds, about: pending.0, action: pending.1)
+        }
+    }
+
+    /// Opens the question for the cautions `ids` the core named (the profile just reloaded).
+    private func ask(ids: [String], about intervention: RestrictiveInterventionType,
+                     action: CautionOverrideRequest.Action) {
+        let named = profile?.cautions(ids: ids) ?? []
+        let request = CautionOverrideRequest(
+            intervention: intervention,
+            personName: profile?.name ?? incident?.personName ?? "This person",
+            cautions: named.isEmpty ? (profile?.rulingOut(intervention) ?? []) : named,
+            action: action
+        )
+        if editorOpen {
+            waitingOverride = request
+        } else {
+            overrideRequest = request
+        }
+    }
+
+    /// Reads the person's restraint profile; a failure leaves `profileUnreadable` set.
+    private func loadProfile(personId: String) async {
+        guard let core = session.core else { return }
+        do {
+            profile = try await core.call { try $0.restraintProfile(personId: personId) }
+            profileUnreadable = false
+        } catch {
+            profile = nil
+            profileUnreadable = true
+            Log.ui.error("restraint profile unreadable: \(UserProblem(error).kind, privacy: .public)")
+        }
     }
 
     private func scheduleAlerts() async {
