@@ -5,6 +5,10 @@
 // names and identifier, the sheet's texts and lists — each saved through the core at once,
 // a refused field's message shown under it in the edit sheet; readers see the same screen
 // without the edit controls. Tap 2 of the two-tap path.
+//
+// Each safety alert and contraindication shows what it rules out ("Rules out: Prone
+// restraint"), the marks the incident screen checks before any hold; editors and leads set
+// them with a multi-select of the intervention types (CautionAvoidsSheet, RestraintViews.swift).
 
 import SteadyCore
 import SteadyKit
@@ -17,6 +21,7 @@ struct PersonView: View {
     @State private var confirmingReview = false
     @State private var editingDetails: DetailsEdit?
     @State private var removingAlert: ListItem?
+    @State private var editingAvoids: CautionAvoidEdit?
 
     init(session: AppSession, personId: String) {
         _model = State(initialValue: PersonModel(session: session, personId: personId))
@@ -26,10 +31,14 @@ struct PersonView: View {
         List {
             if let card = model.card {
                 AmberCardSections(card: card, canEdit: model.canEdit, edit: { editing = $0 },
-                                  removeAlert: { removingAlert = $0 })
+                                  removeAlert: { removingAlert = $0 },
+                                  avoids: { model.avoids(.safetyAlert, itemId: $0) },
+                                  editAvoids: { editingAvoids = $0 })
                 // What a worker on shift looks for next: triggers, then the red section.
                 ForEach(model.firstSections) { section in
-                    SheetSectionView(section: section, canEdit: model.canEdit, edit: { editing = $0 }) { action in
+                    SheetSectionView(section: section, canEdit: model.canEdit, edit: { editing = $0 },
+                                     avoids: { model.avoids(.contraindication, itemId: $0) },
+                                     editAvoids: { editingAvoids = $0 }) { action in
                         Task { await perform(action) }
                     }
                 }
@@ -53,7 +62,9 @@ struct PersonView: View {
                 ProgressView()
             }
             ForEach(model.laterSections) { section in
-                SheetSectionView(section: section, canEdit: model.canEdit, edit: { editing = $0 }) { action in
+                SheetSectionView(section: section, canEdit: model.canEdit, edit: { editing = $0 },
+                                 avoids: { model.avoids(.contraindication, itemId: $0) },
+                                 editAvoids: { editingAvoids = $0 }) { action in
                     Task { await perform(action) }
                 }
             }
@@ -78,6 +89,11 @@ struct PersonView: View {
         }
         .sheet(item: $editingDetails, onDismiss: { model.clearFieldErrors() }) { edit in
             PersonDetailsSheet(form: edit.form, model: model)
+        }
+        .sheet(item: $editingAvoids) { edit in
+            CautionAvoidsSheet(edit: edit) { avoid in
+                await model.setAvoids(edit.list, itemId: edit.itemId, avoid: avoid)
+            }
         }
         .confirmationDialog("Remove this safety alert?", isPresented: Binding(
             get: { removingAlert != nil }, set: { if !$0 { removingAlert = nil } }
@@ -148,6 +164,9 @@ private struct AmberCardSections: View {
     let canEdit: Bool
     let edit: (SheetEdit) -> Void
     let removeAlert: (ListItem) -> Void
+    /// What an alert (by id) rules out.
+    let avoids: (String) -> [RestrictiveInterventionType]
+    let editAvoids: (CautionAvoidEdit) -> Void
 
     var body: some View {
         Section {
@@ -159,10 +178,16 @@ private struct AmberCardSections: View {
                 Text("No safety alerts recorded.").foregroundStyle(.secondary)
             }
             ForEach(card.safetyAlerts, id: \.id) { alert in
-                Label(alert.text, systemImage: "exclamationmark.triangle.fill")
-                    .font(.headline)
-                    .foregroundStyle(.red)
-                    .frame(minHeight: 44)
+                VStack(alignment: .leading, spacing: 4) {
+                    Label(alert.text, systemImage: "exclamationmark.triangle.fill")
+                        .font(.headline)
+                        .foregroundStyle(.red)
+                        .frame(minHeight: 44, alignment: .leading)
+                    CautionAvoidMarks(avoid: avoids(alert.id), canEdit: canEdit) {
+                        editAvoids(CautionAvoidEdit(list: .safetyAlert, itemId: alert.id, text: alert.text,
+                                                    avoid: avoids(alert.id)))
+                    }
+                }
                     .swipeActions {
                         if canEdit {
                             Button("Remove", role: .destructive) { removeAlert(alert) }
@@ -211,6 +236,9 @@ private struct SheetSectionView: View {
     let section: SheetSectionState
     let canEdit: Bool
     let edit: (SheetEdit) -> Void
+    /// What a contraindication (by id) rules out.
+    let avoids: (String) -> [RestrictiveInterventionType]
+    let editAvoids: (CautionAvoidEdit) -> Void
     let act: (SheetAction) -> Void
 
     var body: some View {
@@ -237,8 +265,16 @@ private struct SheetSectionView: View {
                         Text("None recorded.").foregroundStyle(.secondary)
                     }
                     ForEach(items, id: \.id) { item in
-                        BulletRow(text: item.text)
-                            .frame(minHeight: 44)
+                        VStack(alignment: .leading, spacing: 4) {
+                            BulletRow(text: item.text)
+                                .frame(minHeight: 44)
+                            if list == .contraindications {
+                                CautionAvoidMarks(avoid: avoids(item.id), canEdit: canEdit) {
+                                    editAvoids(CautionAvoidEdit(list: .contraindication, itemId: item.id,
+                                                                text: item.text, avoid: avoids(item.id)))
+                                }
+                            }
+                        }
                             .swipeActions {
                                 if canEdit {
                                     Button("Remove", role: .destructive) { act(.remove(list, itemId: item.id)) }

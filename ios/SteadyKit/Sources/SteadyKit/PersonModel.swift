@@ -8,6 +8,11 @@
 // if a control slipped through. Edits with their own sheet (the person's details, a safety
 // alert) put the core's `Validation` answer into `fieldErrors` under its `Field`, so
 // the sheet shows it next to the field and stays open.
+//
+// Each safety alert and contraindication may name the restrictive interventions it rules out
+// (`avoid`, read from the core's `restraintProfile`, the same the incident screen shows before
+// any hold): readers see the marks, editors and leads set them (`setAvoids`, the core's
+// `setCautionAvoids`); starting one of them on the person then asks for a reason.
 
 import Foundation
 import Observation
@@ -23,6 +28,9 @@ public final class PersonModel {
     public private(set) var card: AmberCardState?
     /// The whole sheet, once loaded.
     public private(set) var sheet: SupportSheet?
+    /// The person's cautions with what each rules out, and what the plan authorises (`nil`
+    /// until loaded, or if it could not be read: no marks shown).
+    public private(set) var profile: RestraintProfile?
     /// The last problem, to show (validation problems carry their field).
     public var problem: UserProblem?
     /// Messages by the core's field name (`PersonField`), from the last edit's `Validation`.
@@ -83,7 +91,25 @@ public final class PersonModel {
             sheet = try await core.call { try $0.supportSheet(personId: id) }
         } catch {
             problem = await session.handle(error)
+            return
         }
+        // The marks are extra: the sheet shows without them if they cannot be read.
+        profile = try? await core.call { try $0.restraintProfile(personId: id) }
+    }
+
+    /// The interventions the safety alert or contraindication `itemId` rules out, in the full
+    /// list's order (empty: none, or not known yet).
+    public func avoids(_ list: CautionList, itemId: String) -> [RestrictiveInterventionType] {
+        guard let caution = profile?.cautions.first(where: { $0.list == list && $0.id == itemId }) else { return [] }
+        return RestrictiveInterventionType.all.filter { caution.avoid.contains($0) }
+    }
+
+    /// Sets what a safety alert or contraindication rules out (editor or lead), saved at once;
+    /// an empty list makes it a caution to read only. A reader's refusal comes back in `problem`.
+    @discardableResult
+    public func setAvoids(_ list: CautionList, itemId: String, avoid: [RestrictiveInterventionType]) async -> EditResult {
+        let id = personId
+        return await edit { try $0.setCautionAvoids(personId: id, list: list, itemId: itemId, avoid: avoid) }
     }
 
     /// Sets a text field (empty clears it).
