@@ -46,6 +46,7 @@ public final class AppSession {
     /// Counts the changes announced, so a screen can react to each even when two are equal.
     public private(set) var changeCount = 0
     private var subscription: Subscription?
+    private var endWatch: Task<Void, Never>?
 
     /// The clock the app reads.
     public let clock: WallClock
@@ -134,12 +135,36 @@ public final class AppSession {
             if selectedUnit == nil {
                 select(unitId: activeUnits.first?.grant.unitId ?? units.first?.grant.unitId)
             }
+            watchNextEnd()
             phase = .ready
         } catch {
             let problem = await handle(error)
             // Still opening: the app has nothing to show but the problem.
             if phase == .starting { phase = .failed(problem) }
         }
+    }
+
+    /// Reloads the units when the next placement in force ends, so the people screen shows the
+    /// ended state while the app is open. The core decides "ended" by the device's own clock, so
+    /// the wait is by it too. Not a purge: the ended unit stays, with its words, until the next
+    /// start-up or sync removes it.
+    private func watchNextEnd() {
+        endWatch?.cancel()
+        endWatch = nil
+        guard let next = activeUnits.compactMap(\.grant.endsAt).min() else { return }
+        let wait = max(0, next - Date().timestamp) + 500
+        endWatch = Task { [weak self] in
+            try? await Task.sleep(nanoseconds: UInt64(wait) * 1_000_000)
+            guard !Task.isCancelled else { return }
+            await self?.reloadUnits()
+        }
+    }
+
+    /// Reloads the units only (no purge), e.g. when a placement has just ended.
+    public func reloadUnits() async {
+        guard let core, let loaded = try? await core.call({ try $0.units() }) else { return }
+        units = loaded
+        watchNextEnd()
     }
 
     /// Turns an error from any screen into what to show, reacting first to those that concern
@@ -180,6 +205,8 @@ public final class AppSession {
     }
 
     private func wipeEverything() async {
+        endWatch?.cancel()
+        endWatch = nil
         subscription?.cancel()
         subscription = nil
         if let core {

@@ -2,7 +2,9 @@
 // phone, then a safety alert or a recent event, then the rest, by the name staff use) with their
 // safety alerts, pending-sync badges and overdue-review flags; instant offline search as the
 // user types (a filter over the loaded list at every keystroke, plus the core's full-text search
-// over triggers and warning signs, each hit with the line that matched); a pin per person.
+// over triggers and warning signs, each hit with the line that matched); a pin per person. When
+// the unit's placement has ended, the ended state in words (`EndedPlacementState`) instead of a
+// list; with no placement left, the way to the next one.
 
 import Foundation
 import Observation
@@ -34,9 +36,23 @@ public final class PeopleModel {
         self.session = session
     }
 
+    /// The unit in use has ended: what the screen says instead of a list (nil while active).
+    public var ended: EndedPlacementState? {
+        EndedPlacementState(units: session.units, selected: session.selectedUnitId)
+    }
+
+    /// Enrolled, but every placement has ended and left the phone: the screen shows the way to
+    /// the next one, not an empty list.
+    public var noPlacement: Bool {
+        session.phase == .ready && session.units.isEmpty
+    }
+
     /// Loads the people of the unit in use.
     public func load() async {
-        guard let core = session.core, let unitId = session.selectedUnitId else {
+        guard let core = session.core, let unitId = session.selectedUnitId,
+              session.selectedUnit?.active ?? true
+        else {
+            // No unit, or its placement has ended: nothing to read (the core would refuse it).
             all = []
             shown = []
             return
