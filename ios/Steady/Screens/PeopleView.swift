@@ -3,7 +3,9 @@
 // user types (names, safety alerts; triggers and warning signs through the core's search, each
 // hit saying which line matched), each with their safety alerts, the recent event, a flag when
 // their sheet's review is overdue and a badge when changes wait to sync; a pin per row (swipe,
-// or the VoiceOver action). Tap 1 of the two-tap path to a person's amber card.
+// or the VoiceOver action). Tap 1 of the two-tap path to a person's amber card. When the unit's
+// placement has ended: when (UK time), what happens to its records and what still waits, with
+// "Add your next placement" and "Switch to <unit>"; with no placement left, the way to the next.
 
 import SteadyCore
 import SteadyKit
@@ -14,6 +16,7 @@ struct PeopleView: View {
     @Environment(Router.self) private var router
     @State private var model: PeopleModel
     @State private var search = ""
+    @State private var addingPlacement = false
     private let session: AppSession
 
     init(session: AppSession) {
@@ -23,11 +26,32 @@ struct PeopleView: View {
 
     var body: some View {
         List {
-            if let unit = session.selectedUnit, !unit.active {
+            if model.noPlacement {
                 Section {
-                    Label("Your placement in this unit has ended. Its data leaves this phone once everything is synced.",
-                          systemImage: "clock.badge.xmark")
-                        .foregroundStyle(.secondary)
+                    VStack(alignment: .leading, spacing: 8) {
+                        Text(PlacementText.noPlacementTitle).font(.headline)
+                        Text(PlacementText.noPlacementMessage)
+                    }
+                    .accessibilityElement(children: .combine)
+                    Button(PlacementText.addNext) { addingPlacement = true }
+                        .font(.headline)
+                        .frame(maxWidth: .infinity, minHeight: 44, alignment: .leading)
+                } footer: {
+                    Text("To stop using Steady on this phone, sign out in Sync & settings.")
+                }
+            }
+            if let ended = model.ended {
+                Section {
+                    Label(ended.text, systemImage: "clock.badge.xmark")
+                    Button(PlacementText.addNext) { addingPlacement = true }
+                        .font(.headline)
+                        .frame(maxWidth: .infinity, minHeight: 44, alignment: .leading)
+                    if let id = ended.switchToId, let name = ended.switchToName {
+                        Button("Switch to \(name)") { session.select(unitId: id) }
+                            .frame(maxWidth: .infinity, minHeight: 44, alignment: .leading)
+                    }
+                } header: {
+                    Text("Placement ended")
                 }
             }
             if model.draftsToFinish > 0 {
@@ -43,7 +67,8 @@ struct PeopleView: View {
                     .accessibilityHint("Opens Incidents, where drafts are listed first")
                 }
             }
-            ForEach(model.shown) { row in
+            // An ended placement's people are not shown (the core would refuse to open them).
+            ForEach(model.ended == nil ? model.shown : []) { row in
                 NavigationLink(value: PeopleRoute.person(row.id)) {
                     PersonRow(row: row)
                 }
@@ -57,7 +82,7 @@ struct PeopleView: View {
             }
         }
         .overlay {
-            if model.shown.isEmpty && !model.loading {
+            if model.shown.isEmpty && !model.loading && model.ended == nil && !model.noPlacement {
                 if search.isEmpty {
                     ContentUnavailableView("No people yet", systemImage: "person.2",
                                            description: Text("People appear after the first sync."))
@@ -96,6 +121,9 @@ struct PeopleView: View {
         }
         .onChange(of: router.showingCapture) { _, showing in
             if !showing { Task { await model.load() } }
+        }
+        .sheet(isPresented: $addingPlacement) {
+            NavigationStack { AddPlacementView(session: session) }
         }
         .problemAlert($model.problem)
     }
@@ -146,7 +174,8 @@ private struct PersonRow: View {
     }
 }
 
-/// Chooses the unit in use when the device has more than one.
+/// Chooses the unit in use when the device has more than one: each placement with its role and
+/// end ("Editor · Ends Fri 5 Dec, 20:00"), ended ones marked.
 struct UnitPicker: View {
     @Environment(AppSession.self) private var session
 
@@ -158,8 +187,17 @@ struct UnitPicker: View {
                     set: { session.select(unitId: $0) }
                 )) {
                     ForEach(session.units, id: \.grant.unitId) { unit in
-                        Text(unit.active ? unit.grant.name : "\(unit.grant.name) (ended)")
-                            .tag(Optional(unit.grant.unitId))
+                        // Two lines in a menu: the name, then role and end.
+                        Label {
+                            Text(unit.grant.name)
+                            Text(PlacementText.pickerLine(unit))
+                        } icon: {
+                            Image(systemName: unit.active ? "building.2" : "clock.badge.xmark")
+                        }
+                        .accessibilityLabel(
+                            "\(unit.grant.name), \(unit.active ? "" : "placement ended, ")\(PlacementText.pickerLine(unit))"
+                        )
+                        .tag(Optional(unit.grant.unitId))
                     }
                 }
             } label: {

@@ -67,10 +67,12 @@ private struct StoreProblemView: View {
 }
 
 /// The main screen: tabs, each with its own navigation stack, and the quick capture button on
-/// every one of them.
+/// every one of them. A `steady://enrol` link tapped once enrolled opens "Add a placement" with
+/// its code (a link for another server is refused there, with the reason).
 struct MainView: View {
     @Environment(AppSession.self) private var session
     @Environment(Router.self) private var router
+    @State private var placementLink: PlacementLinkItem?
 
     var body: some View {
         @Bindable var router = router
@@ -96,5 +98,23 @@ struct MainView: View {
                 CaptureView(session: session, personId: router.capturePersonId)
             }
         }
+        .sheet(item: $placementLink) { item in
+            NavigationStack { AddPlacementView(session: session, link: item.link) }
+        }
+        .onAppear(perform: takePlacementLink)
+        .onChange(of: router.pendingEnrolLink) { _, _ in takePlacementLink() }
     }
+
+    /// A tapped enrolment link while enrolled: the next placement's code.
+    private func takePlacementLink() {
+        guard let link = router.pendingEnrolLink else { return }
+        router.pendingEnrolLink = nil
+        placementLink = PlacementLinkItem(link: link)
+    }
+}
+
+/// A tapped link waiting for "Add a placement".
+private struct PlacementLinkItem: Identifiable {
+    let id = UUID()
+    let link: String
 }
