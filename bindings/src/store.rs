@@ -17,7 +17,8 @@ use steady_core::clock::Timestamp;
 use steady_core::codes::RestrictiveInterventionType;
 use steady_core::guidance::GuidanceCard;
 use steady_core::incident::{
-    Incident, IncidentDetails, IncidentSummary, QuickCapture, SubmitOutcome, UseOfForce,
+    Incident, IncidentDetails, IncidentSummary, PostIncidentReview, QuickCapture, SubmitOutcome,
+    UseOfForce,
 };
 use steady_core::outbox::OutboxStatus;
 use steady_core::people::{NewPerson, Person, PersonSummary};
@@ -480,6 +481,18 @@ impl SteadyStore {
         entry_id: String,
     ) -> Result<(), SteadyError> {
         self.with(|s| s.remove_use_of_force(&incident_id, &entry_id))
+    }
+
+    /// Records a post-incident review (debrief) held or declined after the incident was
+    /// submitted — usually the next day — as its own append-only entry, counted with the
+    /// debriefs. The recorder or a lead. Held needs `held_at`; not held needs `why_not`.
+    /// Returns the entry's id.
+    pub fn add_post_incident_review(
+        &self,
+        incident_id: String,
+        review: PostIncidentReview,
+    ) -> Result<String, SteadyError> {
+        self.with(|s| s.add_post_incident_review(&incident_id, review))
     }
 
     /// The s.6(5) items the incident still lacks (empty when no force was used).

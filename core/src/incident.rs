@@ -163,6 +163,72 @@ pub struct Addendum {
     pub reason: String,
     /// What it adds.
     pub text: String,
+    /// When the addendum records a post-incident review held (or declined) after the
+    /// submission: its structured answers, counted with the debriefs.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub review: Option<PostIncidentReview>,
+}
+
+/// Who a post-incident review was with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum ReviewWith {
+    /// The person on whom force was used (with their advocate or family if they wish).
+    Person,
+    /// The staff involved.
+    Staff,
+}
+
+/// A post-incident review (debrief) after the record was submitted — usually the next day —
+/// as its own append-only entry: held or not, when, with whom, why not, whether staff were
+/// offered support. NICE NG10 (2015) 1.4.56–1.4.60 asks for a review with the service user and
+/// with staff after every restrictive intervention; *Positive and Proactive Care* (2014)
+/// for a debrief that supports the person and the staff and feeds back into the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct PostIncidentReview {
+    /// With the person or with staff.
+    pub with: ReviewWith,
+    /// It was held.
+    pub held: bool,
+    /// When it was held (required when held).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub held_at: Option<Timestamp>,
+    /// Who took part (roles or names).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub who: String,
+    /// Why it was not held (required when not held): declined, too unwell, discharged...
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub why_not: Option<String>,
+    /// For staff: whether support for their wellbeing was offered.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub wellbeing_offered: Option<bool>,
+    /// What was learned or agreed.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub note: String,
+}
+
+impl Incident {
+    /// Whether a debrief was held with `with`, at the submission or in a review added after.
+    pub fn debrief_held(&self, with: ReviewWith) -> bool {
+        let at_submission = match with {
+            ReviewWith::Person => &self.debrief_person,
+            ReviewWith::Staff => &self.debrief_staff,
+        };
+        at_submission.as_ref().is_some_and(|d| d.held)
+            || self
+                .addenda
+                .iter()
+                .filter_map(|a| a.review.as_ref())
+                .any(|r| r.with == with && r.held)
+    }
 }
 
 /// A whole incident.
@@ -557,6 +623,79 @@ fn validate_use_of_force(u: &UseOfForce) -> Result<()> {
     Ok(())
 }
 
+/// A review as the user gave it, checked: held needs when (not in the future), not held needs
+/// why; texts trimmed and bounded.
+fn checked_review(mut r: PostIncidentReview, now: Timestamp) -> Result<PostIncidentReview> {
+    r.who = checked_text("review.who", &r.who, 500, false)?.unwrap_or_default();
+    r.note = checked_text("review.note", &r.note, 4000, false)?.unwrap_or_default();
+    r.why_not = checked_text(
+        "review.why_not",
+        r.why_not.as_deref().unwrap_or(""),
+        500,
+        false,
+    )?;
+    if r.held {
+        let Some(at) = r.held_at else {
+            return Err(Error::invalid(
+                "review.held_at",
+                "say when the review was held",
+            ));
+        };
+        if at > now {
+            return Err(Error::invalid(
+                "review.held_at",
+                "must not be in the future",
+            ));
+        }
+        r.why_not = None;
+    } else {
+        if r.why_not.is_none() {
+            return Err(Error::invalid(
+                "review.why_not",
+                "say why the review was not held (declined, too unwell, discharged...)",
+            ));
+        }
+        r.held_at = None;
+    }
+    if r.with == ReviewWith::Person {
+        r.wellbeing_offered = None;
+    }
+    Ok(r)
+}
+
+/// The addendum's words for a review, so every reader (console, export) shows it.
+fn review_words(r: &PostIncidentReview) -> (String, String) {
+    let with = match r.with {
+        ReviewWith::Person => "the person",
+        ReviewWith::Staff => "staff",
+    };
+    let reason = format!("Post-incident review with {with}");
+    let mut text = if r.held {
+        format!(
+            "Held{}.",
+            if r.who.is_empty() {
+                String::new()
+            } else {
+                format!(" with {}", r.who)
+            }
+        )
+    } else {
+        format!("Not held: {}.", r.why_not.as_deref().unwrap_or_default())
+    };
+    if let Some(offered) = r.wellbeing_offered {
+        text.push_str(if offered {
+            " Support for staff wellbeing offered."
+        } else {
+            " Support for staff wellbeing not offered."
+        });
+    }
+    if !r.note.is_empty() {
+        text.push(' ');
+        text.push_str(&r.note);
+    }
+    (reason, text)
+}
+
 /// The most characters of a reason for going ahead against the person's cautions.
 pub const OVERRIDE_CHARS: usize = 500;
 
@@ -863,6 +1002,35 @@ impl Store {
     pub fn add_addendum(&self, incident_id: &str, reason: &str, text: &str) -> Result<String> {
         let reason = checked_text("addendum.reason", reason, 500, true)?;
         let text = checked_text("addendum.text", text, 4000, true)?;
+        self.append_addendum(
+            incident_id,
+            &reason.unwrap_or_default(),
+            &text.unwrap_or_default(),
+            None,
+        )
+    }
+
+    /// Records a post-incident review held (or declined) after the incident was submitted, as
+    /// its own append-only entry (an addendum carrying the review): counted with the debriefs
+    /// on the dashboard and in the export. The person who recorded it or a lead, as for
+    /// addenda. Held needs when; not held needs why.
+    pub fn add_post_incident_review(
+        &self,
+        incident_id: &str,
+        review: PostIncidentReview,
+    ) -> Result<String> {
+        let review = checked_review(review, self.now())?;
+        let (reason, text) = review_words(&review);
+        self.append_addendum(incident_id, &reason, &text, Some(review))
+    }
+
+    fn append_addendum(
+        &self,
+        incident_id: &str,
+        reason: &str,
+        text: &str,
+        review: Option<PostIncidentReview>,
+    ) -> Result<String> {
         self.write(|w| {
             let (record, incident, _) = load_incident(w.tx(), incident_id)?;
             let grant = require_role(
@@ -891,6 +1059,7 @@ impl Store {
                 "at": w.now().0,
                 "reason": reason,
                 "text": text,
+                "review": review,
             });
             let item_id = new_id();
             let change = Change::Item {

@@ -804,6 +804,18 @@ fn check_typed(typed: Typed, value: &Value, ctx: &Context<'_>) -> Result<(), Str
             inner_text("job_title", &a.job_title, NAME_CHARS)?;
             text_ok(&a.reason, 500).map_err(|e| format!("reason: {e}"))?;
             text_ok(&a.text, SHEET_TEXT_CHARS).map_err(|e| format!("text: {e}"))?;
+            if let Some(r) = &a.review {
+                happened("review.held_at", r.held_at)?;
+                if r.held != r.held_at.is_some() {
+                    return Err("review: a held review says when; one not held does not".into());
+                }
+                if !r.held && r.why_not.as_deref().is_none_or(|w| w.trim().is_empty()) {
+                    return Err("review.why_not: a review not held says why".into());
+                }
+                inner_text("review.who", &r.who, 500)?;
+                inner_text("review.why_not", r.why_not.as_deref().unwrap_or(""), 500)?;
+                inner_text("review.note", &r.note, 4000)?;
+            }
         }
         Typed::AuthorisedIntervention => {
             #[derive(serde::Deserialize, Serialize)]
@@ -994,6 +1006,44 @@ mod tests {
             fields(&[("occurred_at", json!(NOW.0 - 3_600_000))]),
         );
         verdict(&o, &ctx).unwrap();
+    }
+
+    /// A post-incident review sent by any phone (or raw HTTP) is whole: held with when, or
+    /// not held with why.
+    #[test]
+    fn a_review_is_held_with_a_time_or_not_held_with_a_reason() {
+        let ctx = staff(Role::Reader);
+        let with_review = |review: Value| {
+            op(
+                EntityKind::Incident,
+                item(
+                    ADDENDA_LIST,
+                    json!({"pos": 1.0, "author": "Alex Morgan", "job_title": "Support worker",
+                           "at": NOW.0, "reason": "Post-incident review with the person",
+                           "text": "Held.", "review": review}),
+                ),
+            )
+        };
+        let good = json!({"with": "person", "held": true, "held_at": NOW.0 - 60_000,
+                          "who": "keyworker", "why_not": null, "wellbeing_offered": null,
+                          "note": ""});
+        verdict(&with_review(good), &ctx).unwrap();
+        for bad in [
+            json!({"with": "person", "held": true, "held_at": null, "who": "", "why_not": null,
+                   "wellbeing_offered": null, "note": ""}),
+            json!({"with": "staff", "held": false, "held_at": null, "who": "", "why_not": " ",
+                   "wellbeing_offered": true, "note": ""}),
+            json!({"with": "person", "held": true, "held_at": NOW.0 + 7 * 86_400_000,
+                   "who": "", "why_not": null, "wellbeing_offered": null, "note": ""}),
+            json!({"with": "friends", "held": true, "held_at": NOW.0, "who": "",
+                   "why_not": null, "wellbeing_offered": null, "note": ""}),
+        ] {
+            assert_eq!(
+                verdict(&with_review(bad.clone()), &ctx).unwrap_err().1,
+                "addenda/it-1",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -30,7 +30,8 @@
 //!   timer shows up rather than hiding). Entries with no start time add nothing. Summed in
 //!   milliseconds, then rounded down to whole minutes.
 //! - **Debriefs held**: incidents in the month with a debrief held with the person *or* with staff,
-//!   each incident counted once (an incident with both counts one).
+//!   at the submission or in a post-incident review recorded after it (the usual case: the next
+//!   day), each incident counted once (an incident with both counts one).
 //!
 //! # CSV rules
 //! One row per use-of-force entry whose start (or, without a start, its incident's `occurred_at`)
@@ -44,7 +45,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, NaiveDate};
 use steady_core::clock::Timestamp;
 use steady_core::codes::{IncidentTag, RestrictiveInterventionType};
-use steady_core::incident::{Incident, IncidentStatus, UseOfForce};
+use steady_core::incident::{Incident, IncidentStatus, ReviewWith, UseOfForce};
 
 /// The most months a trend may cover (ten years).
 pub const MAX_TREND_MONTHS: u32 = 120;
@@ -240,7 +241,6 @@ fn figures_for(incidents: &[Incident], month: Month, now: Timestamp) -> MonthFig
         .filter(|e| e.intervention == RestrictiveInterventionType::Seclusion)
         .map(|e| overlap_ms(e, from, to, now))
         .sum();
-    let held = |d: &Option<steady_core::incident::Debrief>| d.as_ref().is_some_and(|d| d.held);
     MonthFigures {
         month: month.key(),
         incidents: count(in_month.len()),
@@ -266,7 +266,7 @@ fn figures_for(incidents: &[Incident], month: Month, now: Timestamp) -> MonthFig
         debriefs_held: count(
             in_month
                 .iter()
-                .filter(|i| held(&i.debrief_person) || held(&i.debrief_staff))
+                .filter(|i| i.debrief_held(ReviewWith::Person) || i.debrief_held(ReviewWith::Staff))
                 .count(),
         ),
     }
@@ -645,7 +645,13 @@ pub fn restrictive_interventions_csv(
             yes_no(entry.in_care_plan).to_string(),
             entry.staff.len().to_string(),
             injuries(&incident.injuries_person).to_string(),
-            yes_no(incident.debrief_person.as_ref().map(|d| d.held)).to_string(),
+            // Held at the submission or in a post-incident review recorded after it.
+            yes_no(if incident.debrief_held(ReviewWith::Person) {
+                Some(true)
+            } else {
+                incident.debrief_person.as_ref().map(|d| d.held)
+            })
+            .to_string(),
         ];
         let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
         csv.push_str(&line.join(","));
@@ -990,8 +996,32 @@ mod tests {
         let mut declined = incident("i-3", "2026-11-03T10:00:00Z");
         declined.debrief_person = not_held;
         let none = incident("i-4", "2026-11-04T10:00:00Z");
-        let f = month_figures(&[both, staff_only, declined, none], "2026-11", at(NOW)).unwrap();
-        assert_eq!(f.debriefs_held, 2);
+        // The usual case: the review with the person held the next day, after the submission.
+        let mut next_day = incident("i-5", "2026-11-05T10:00:00Z");
+        next_day.addenda.push(steady_core::incident::Addendum {
+            id: "a-1".into(),
+            author: "Priya Shah".into(),
+            job_title: "Ward manager".into(),
+            at: at("2026-11-06T10:00:00Z"),
+            reason: "Post-incident review with the person".into(),
+            text: "Held with their keyworker.".into(),
+            review: Some(steady_core::incident::PostIncidentReview {
+                with: ReviewWith::Person,
+                held: true,
+                held_at: Some(at("2026-11-06T09:30:00Z")),
+                who: "keyworker".into(),
+                why_not: None,
+                wellbeing_offered: None,
+                note: String::new(),
+            }),
+        });
+        let f = month_figures(
+            &[both, staff_only, declined, none, next_day],
+            "2026-11",
+            at(NOW),
+        )
+        .unwrap();
+        assert_eq!(f.debriefs_held, 3, "the review held the next day counts");
     }
 
     #[test]
