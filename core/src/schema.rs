@@ -20,6 +20,10 @@ const MIGRATIONS: &[&str] = &[
 /// The version that introduced seals: upgrading to it seals what the store already holds.
 const SEALS_VERSION: u32 = 3;
 
+/// The version whose search rows hold one name per line (so a hit can say which name matched):
+/// upgrading to it rebuilds every person's search row.
+const SEARCH_LINES_VERSION: u32 = 4;
+
 /// The schema version this build writes.
 pub const VERSION: u32 = MIGRATIONS.len() as u32;
 
@@ -49,6 +53,9 @@ pub(crate) fn migrate_to(conn: &Connection, from: u32, to: u32, now: Timestamp) 
         tx.execute_batch(sql)?;
         if i as u32 + 1 == SEALS_VERSION && from > 0 {
             crate::seal::backfill(&tx)?;
+        }
+        if i as u32 + 1 == SEARCH_LINES_VERSION && from > 0 {
+            crate::search::reindex_everyone(&tx)?;
         }
     }
     if from == 0 {
@@ -92,6 +99,33 @@ mod tests {
             assert_eq!(version(&conn).unwrap(), VERSION);
             assert_eq!(describe(&conn).unwrap(), expected, "upgrading from v{old}");
         }
+    }
+
+    /// A store from before names were indexed one per line has every search row rebuilt on
+    /// upgrade, so a hit on a name says which name matched.
+    #[test]
+    fn upgrading_to_one_name_per_line_rebuilds_the_search_rows() {
+        let conn = Connection::open_in_memory().unwrap();
+        migrate_to(&conn, 0, SEARCH_LINES_VERSION - 1, Timestamp(1)).unwrap();
+        conn.execute_batch(
+            "INSERT INTO entities (entity, entity_id, unit_id, created_at) \
+               VALUES ('person', 'p1', 'ward-a', 1);
+             INSERT INTO fields VALUES ('person', 'p1', 'display_name', '', '\"Samuel Okafor\"', 1, 0, 'd');
+             INSERT INTO fields VALUES ('person', 'p1', 'preferred_name', '', '\"Sam\"', 1, 0, 'd');
+             INSERT INTO search_docs (docid, person_id) VALUES (1, 'p1');
+             INSERT INTO people_search (rowid, person_id, unit_id, display, names, alerts, triggers, warning_signs) \
+               VALUES (1, 'p1', 'ward-a', 'Sam', 'Samuel Okafor Sam', '', '', '');",
+        )
+        .unwrap();
+        migrate(&conn, SEARCH_LINES_VERSION - 1, Timestamp(2)).unwrap();
+        let names: String = conn
+            .query_row(
+                "SELECT names FROM people_search WHERE person_id = 'p1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(names.contains('\n'), "one name per line now: {names:?}");
     }
 
     #[test]

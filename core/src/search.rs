@@ -77,6 +77,18 @@ pub struct SearchMatch {
     pub line: String,
 }
 
+/// Rebuilds every person's search row (an upgrade that changes what a row holds).
+pub(crate) fn reindex_everyone(conn: &Connection) -> Result<()> {
+    let people: Vec<String> = conn
+        .prepare("SELECT entity_id FROM entities WHERE entity = 'person'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for person in people {
+        reindex_person(conn, &person)?;
+    }
+    Ok(())
+}
+
 /// Rebuilds the search row of one person.
 pub(crate) fn reindex_person(conn: &Connection, person_id: &str) -> Result<()> {
     let docid: Option<i64> = conn
