@@ -126,6 +126,13 @@ fun SteadyApp(
                 onNavigate = { nav.top(it) },
                 onOpenDrafts = { nav.top(TopDestination.INCIDENTS) },
                 onTogglePin = vm::onTogglePin,
+                // The ended state's way on: Sync and settings with "Add a placement" open.
+                onAddPlacement = {
+                    nav.navigate("sync?add=true") {
+                        popUpTo("people")
+                        launchSingleTop = true
+                    }
+                },
             )
         }
         composable("person/{id}", listOf(navArgument("id") { type = NavType.StringType })) { entry ->
@@ -216,9 +223,28 @@ fun SteadyApp(
             val state by vm.state.collectAsStateWithLifecycle()
             GuidanceScreen(state, vm::onQueryChange, vm::onToggle, onCapture = { capture(null, null) }, onNavigate = { nav.top(it) })
         }
-        composable("sync") {
+        composable(
+            "sync?add={add}",
+            listOf(
+                navArgument("add") {
+                    type = NavType.BoolType
+                    defaultValue = false
+                },
+            ),
+        ) { entry ->
             val vm = viewModel { SyncViewModel(session) }
             val state by vm.state.collectAsStateWithLifecycle()
+            val add = entry.arguments?.getBoolean("add") ?: false
+            // Opened once from the ended state, not again after a rotation once it was closed.
+            var addHandled by rememberSaveable { mutableStateOf(false) }
+            LaunchedEffect(add) {
+                if (add && !addHandled) {
+                    addHandled = true
+                    vm.onAddPlacementOpen()
+                }
+            }
+            val placementScanner =
+                rememberLauncherForActivityResult(ScanContract()) { result -> result.contents?.let(vm::onPlacementScanned) }
             LaunchedEffect(state.signedOut) { if (state.signedOut) onSignedOut() }
             SyncScreen(
                 state,
@@ -229,6 +255,19 @@ fun SteadyApp(
                     onSignOutCancelled = vm::onSignOutCancelled,
                     onCapture = { capture(null, null) },
                     onNavigate = { nav.top(it) },
+                    onAddPlacementOpen = vm::onAddPlacementOpen,
+                    onAddPlacementCancel = vm::onAddPlacementCancel,
+                    onPlacementCodeChange = vm::onPlacementCodeChange,
+                    onPlacementScan = {
+                        placementScanner.launch(
+                            ScanOptions()
+                                .setDesiredBarcodeFormats(ScanOptions.QR_CODE)
+                                .setPrompt("Scan the QR code for your next placement")
+                                .setBeepEnabled(false)
+                                .setOrientationLocked(false),
+                        )
+                    },
+                    onAddPlacement = vm::onAddPlacement,
                 ),
             )
         }

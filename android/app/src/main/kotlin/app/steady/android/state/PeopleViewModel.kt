@@ -4,15 +4,20 @@
 // overdue-review flag and a pin per person.
 package app.steady.android.state
 
+import androidx.lifecycle.viewModelScope
 import app.steady.core.model.IncidentStatus
 import app.steady.core.model.PersonSummary
 import app.steady.core.model.Role
 import app.steady.core.model.SearchField
+import app.steady.core.model.UnitAccess
 import app.steady.core.roleLabel
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.launch
 
 /** State and events of the People screen. */
 class PeopleViewModel(
@@ -34,21 +39,7 @@ class PeopleViewModel(
 
     private fun load() {
         val store = session.store
-        val units =
-            store.units().map { u ->
-                UnitRow(
-                    id = u.grant.unitId,
-                    name = u.grant.name,
-                    organisation = u.grant.organisation,
-                    roleLabel = roleLabel(u.grant.role),
-                    active = u.active,
-                    pendingChanges = u.pendingChanges.toInt(),
-                    endsLabel =
-                        u.grant.endsAt?.let {
-                            (if (u.active) "Access ends " else "Access ended ") + session.labels.dayTime(it)
-                        },
-                )
-            }
+        val units = unitRows(store.units(), session.labels)
         everyone =
             units.filter { it.active }.associate { u ->
                 u.id to store.people(u.id).map { shiftRow(it) }
@@ -60,21 +51,64 @@ class PeopleViewModel(
                 store.incidents(u.id).count { it.status == IncidentStatus.DRAFT }
             }
         val status = store.syncStatus()
+        val known = knownUnits
+        knownUnits = units.map { it.id }.toSet()
         mutable.update { s ->
+            val kept = s.selectedUnitId?.let { id -> units.firstOrNull { it.id == id } }
+            // The next placement just added while the selected one has ended: show it.
+            val added = if (known != null) units.firstOrNull { it.active && it.id !in known } else null
             val selected =
-                s.selectedUnitId?.takeIf { id -> units.any { it.id == id } }
-                    ?: units.firstOrNull { it.active }?.id
-                    ?: units.firstOrNull()?.id
+                when {
+                    kept != null && (kept.active || added == null) -> kept.id
+                    added != null -> added.id
+                    else -> units.firstOrNull { it.active }?.id ?: units.firstOrNull()?.id
+                }
             s.copy(
                 units = units,
                 selectedUnitId = selected,
                 pendingSync = status.pending.toInt(),
                 problems = (status.quarantined + status.conflicts).toInt(),
                 draftsToFinish = drafts,
+                ended = endedState(units, selected),
+                noPlacement = status.enrolled && units.isEmpty(),
                 loading = false,
             )
         }
         applyQuery()
+        reloadAtNextEnd(units)
+    }
+
+    /** The unit ids of the last load: a unit not among them was just added. */
+    @Volatile private var knownUnits: Set<String>? = null
+
+    /** Reloads when the next active placement ends, so the ended state shows while the screen is open. */
+    @Volatile private var endTimer: Job? = null
+
+    private fun reloadAtNextEnd(units: List<UnitRow>) {
+        endTimer?.cancel()
+        // The core decides "ended" by the device's own clock, so the wait is by it too.
+        val next = units.filter { it.active }.mapNotNull { it.endsAt }.minOrNull() ?: return
+        endTimer =
+            viewModelScope.launch(session.io) {
+                delay((next - SystemClock.nowMillis()).coerceAtLeast(0) + END_MARGIN_MS)
+                attempt { load() }
+            }
+    }
+
+    /** What the screen says when [selected]'s placement has ended, or null while it is active. */
+    private fun endedState(
+        units: List<UnitRow>,
+        selected: String?,
+    ): EndedPlacementUi? {
+        val unit = units.firstOrNull { it.id == selected }?.takeUnless { it.active } ?: return null
+        val other = units.firstOrNull { it.active }
+        return EndedPlacementUi(
+            unitId = unit.id,
+            unitName = unit.name,
+            text = endedPlacementText(unit.name, unit.endsAt?.let(session.labels::dayTime), unit.pendingChanges),
+            pendingChanges = unit.pendingChanges,
+            switchTo = other?.let { Choice(it.id, it.name) },
+        )
     }
 
     /** What the list shows for the current unit and search text. */
@@ -129,7 +163,7 @@ class PeopleViewModel(
 
     /** Another unit was picked. */
     fun onSelectUnit(unitId: String) {
-        mutable.update { it.copy(selectedUnitId = unitId, query = "") }
+        mutable.update { it.copy(selectedUnitId = unitId, query = "", ended = endedState(it.units, unitId)) }
         io { applyQuery() }
     }
 
@@ -140,4 +174,49 @@ class PeopleViewModel(
             .firstOrNull { it.grant.unitId == unitId }
             ?.grant
             ?.role
+}
+
+/** A moment past a grant's end before reloading, so the core's clock has passed it too. */
+private const val END_MARGIN_MS = 500L
+
+/**
+ * The device's units as the unit picker and settings list them: name, role, and the end of the
+ * placement on a UK clock ("Ends Fri 5 Dec, 20:00", "Ended Thu 4 Dec, 20:00").
+ */
+fun unitRows(
+    units: List<UnitAccess>,
+    labels: TimeLabels,
+): List<UnitRow> =
+    units.map { u ->
+        UnitRow(
+            id = u.grant.unitId,
+            name = u.grant.name,
+            organisation = u.grant.organisation,
+            roleLabel = roleLabel(u.grant.role),
+            active = u.active,
+            pendingChanges = u.pendingChanges.toInt(),
+            endsLabel =
+                u.grant.endsAt?.let { (if (u.active) "Ends " else "Ended ") + labels.dayTime(it) }
+                    ?: if (u.active) null else "Ended",
+            endsAt = u.grant.endsAt,
+        )
+    }
+
+/**
+ * "Your placement in Willow Ward ended Fri 27 Nov, 20:00. Its records leave this phone once
+ * everything is synced (2 changes waiting)." [endedAt] is already in words (UK time).
+ */
+fun endedPlacementText(
+    unitName: String,
+    endedAt: String?,
+    pendingChanges: Int,
+): String {
+    val waiting =
+        when (pendingChanges) {
+            0 -> "nothing waiting to send"
+            1 -> "1 change waiting"
+            else -> "$pendingChanges changes waiting"
+        }
+    val ended = if (endedAt != null) "ended $endedAt" else "has ended"
+    return "Your placement in $unitName $ended. Its records leave this phone once everything is synced ($waiting)."
 }

@@ -36,8 +36,25 @@ data class UnitRow(
     val roleLabel: String,
     val active: Boolean,
     val pendingChanges: Int,
-    /** "Access ends Fri 27 Nov, 20:00" for a placement, else null. */
+    /** "Ends Fri 27 Nov, 20:00" for a placement (UK time), "Ended Fri 27 Nov, 20:00" once over, else null. */
     val endsLabel: String?,
+    /** When the grant ends or ended (epoch milliseconds), if it does. */
+    val endsAt: Long? = null,
+)
+
+/**
+ * The selected unit's placement has ended: what happens to its records and what the user can do
+ * next, instead of an empty list.
+ */
+data class EndedPlacementUi(
+    val unitId: String,
+    val unitName: String,
+    /** "Your placement in Willow Ward ended Fri 27 Nov, 20:00. Its records leave this phone …". */
+    val text: String,
+    /** Changes made in the unit that have not reached the server yet. */
+    val pendingChanges: Int,
+    /** An active unit to switch to, if there is one. */
+    val switchTo: Choice? = null,
 )
 
 /** One person in a list. */
@@ -72,6 +89,10 @@ data class PeopleUiState(
     val problems: Int = 0,
     /** Incident drafts on this device not yet submitted ("2 drafts to finish"). */
     val draftsToFinish: Int = 0,
+    /** The selected unit's placement has ended: shown in place of the list. */
+    val ended: EndedPlacementUi? = null,
+    /** Enrolled, but every placement has ended and left the phone: the way to the next one. */
+    val noPlacement: Boolean = false,
     val loading: Boolean = true,
     val message: String? = null,
 )
@@ -448,4 +469,19 @@ data class SyncUiState(
     val confirmingSignOut: Boolean = false,
     val signedOut: Boolean = false,
     val message: String? = null,
+    /** The placements on this phone, each with its role and end. */
+    val units: List<UnitRow> = emptyList(),
+    /** The "Add a placement" form, or null while closed. */
+    val addPlacement: AddPlacementUi? = null,
+)
+
+/** "Add a placement": the next unit's code, added at the enrolled server without signing out. */
+data class AddPlacementUi(
+    /** The code as typed, or from a scanned or pasted `steady://enrol` link. */
+    val code: String = "",
+    /** Why the code was refused (the form's check, or the server's answer for `Field.ENROLMENT_CODE`). */
+    val codeError: String? = null,
+    /** A problem that is no field's (no network: nothing was lost). */
+    val message: String? = null,
+    val busy: Boolean = false,
 )

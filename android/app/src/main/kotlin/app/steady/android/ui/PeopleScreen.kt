@@ -2,7 +2,10 @@
 // shift order — pinned on this phone, then anyone with a safety alert or a recent event, then the
 // rest, by the name staff use — and each row says why: the pin (a toggle on the row), the recent
 // event, the safety alerts. A search hit shows the line that matched ("Trigger: Loud alarms").
-// Rows also flag a review that is overdue or changes waiting to sync.
+// Rows also flag a review that is overdue or changes waiting to sync. Several placements: the
+// unit picker shows each with its role and end (UK time), ended ones marked. When the selected
+// placement has ended the list gives way to what happens to its records and the ways on (the
+// next placement's code, another active unit); with no placement left, the way to the next one.
 package app.steady.android.ui
 
 import androidx.compose.foundation.clickable
@@ -16,15 +19,18 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.items
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Info
+import androidx.compose.material.icons.filled.Lock
 import androidx.compose.material.icons.filled.Search
 import androidx.compose.material.icons.filled.Star
 import androidx.compose.material.icons.filled.Warning
+import androidx.compose.material3.Button
 import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
 import androidx.compose.material3.FilterChip
 import androidx.compose.material3.Icon
 import androidx.compose.material3.IconToggleButton
 import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
@@ -36,8 +42,10 @@ import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.semantics.stateDescription
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
+import app.steady.android.state.EndedPlacementUi
 import app.steady.android.state.PeopleUiState
 import app.steady.android.state.PersonRow
+import app.steady.android.state.UnitRow
 import app.steady.android.ui.theme.LocalSteadyColors
 
 /** The People screen. */
@@ -51,10 +59,12 @@ fun PeopleScreen(
     onNavigate: (TopDestination) -> Unit,
     onOpenDrafts: () -> Unit = {},
     onTogglePin: (String) -> Unit = {},
+    onAddPlacement: () -> Unit = {},
 ) {
     SteadyScaffold(
         title = "People",
-        onCapture = onCapture,
+        // Every placement over and gone: there is no unit to capture into.
+        onCapture = onCapture.takeUnless { state.noPlacement },
         current = TopDestination.PEOPLE,
         onNavigate = onNavigate,
         actions = {
@@ -67,21 +77,20 @@ fun PeopleScreen(
             }
         },
     ) {
+        if (state.noPlacement) {
+            item { NoPlacementCard(onAddPlacement) }
+            return@SteadyScaffold
+        }
         if (state.units.size > 1) {
             item {
+                // Several placements at once: each with its role and its end, ended ones marked.
                 FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
-                    state.units.forEach { u ->
-                        FilterChip(
-                            selected = u.id == state.selectedUnitId,
-                            onClick = { onSelectUnit(u.id) },
-                            label = { Text(if (u.active) u.name else "${u.name} (ended)") },
-                            modifier = Modifier.heightIn(min = 48.dp),
-                        )
-                    }
+                    state.units.forEach { u -> UnitChip(u, u.id == state.selectedUnitId, onSelectUnit) }
                 }
             }
         }
-        state.units.firstOrNull { it.id == state.selectedUnitId }?.let { u ->
+        // The unit's line; when its placement has ended the card below says it all.
+        state.units.firstOrNull { it.id == state.selectedUnitId }?.takeIf { state.ended == null }?.let { u ->
             item {
                 Text(
                     listOfNotNull(u.organisation, u.roleLabel, u.endsLabel).joinToString(" · "),
@@ -89,6 +98,17 @@ fun PeopleScreen(
                     color = MaterialTheme.colorScheme.onSurfaceVariant,
                 )
             }
+        }
+        state.ended?.let { ended ->
+            item { EndedPlacementCard(ended, onAddPlacement, onSelectUnit) }
+            if (state.draftsToFinish > 0) {
+                item { DraftsLine(state.draftsToFinish, onOpenDrafts) }
+            }
+            if (state.problems > 0) {
+                item { MessageStrip("${state.problems} change(s) need your attention: see Incidents.") }
+            }
+            state.message?.let { item { MessageStrip(it) } }
+            return@SteadyScaffold
         }
         item {
             OutlinedTextField(
@@ -116,6 +136,96 @@ fun PeopleScreen(
             }
         }
         items(state.people, key = { it.id }) { person -> PersonCard(person, onOpenPerson, onTogglePin) }
+    }
+}
+
+/** One placement in the unit picker: its name, role and end; an ended one says so. */
+@Composable
+private fun UnitChip(
+    unit: UnitRow,
+    selected: Boolean,
+    onSelect: (String) -> Unit,
+) {
+    val detail = listOfNotNull(unit.roleLabel, unit.endsLabel).joinToString(" · ")
+    FilterChip(
+        selected = selected,
+        onClick = { onSelect(unit.id) },
+        leadingIcon = if (unit.active) null else ({ Icon(Icons.Filled.Lock, contentDescription = null) }),
+        label = {
+            Column(Modifier.padding(vertical = 6.dp)) {
+                Text(unit.name, style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+                Text(detail, style = MaterialTheme.typography.labelMedium)
+            }
+        },
+        modifier =
+            Modifier.heightIn(min = 48.dp).semantics {
+                contentDescription = "${unit.name}, ${if (unit.active) "" else "placement ended, "}$detail"
+            },
+    )
+}
+
+/**
+ * The selected unit's placement has ended: when, what happens to its records, and the ways on —
+ * the next placement's code, or another unit still active.
+ */
+@Composable
+private fun EndedPlacementCard(
+    ended: EndedPlacementUi,
+    onAddPlacement: () -> Unit,
+    onSelectUnit: (String) -> Unit,
+) {
+    Card(
+        colors =
+            CardDefaults.cardColors(
+                containerColor = MaterialTheme.colorScheme.secondaryContainer,
+                contentColor = MaterialTheme.colorScheme.onSecondaryContainer,
+            ),
+        modifier = Modifier.fillMaxWidth(),
+    ) {
+        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
+            Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                Icon(Icons.Filled.Lock, contentDescription = null)
+                Text("Placement ended", style = MaterialTheme.typography.titleMedium, fontWeight = FontWeight.Bold)
+            }
+            Text(ended.text, style = MaterialTheme.typography.bodyLarge)
+            Button(onClick = onAddPlacement, modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp)) {
+                Text("Add your next placement")
+            }
+            ended.switchTo?.let { other ->
+                OutlinedButton(onClick = { onSelectUnit(other.id) }, modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp)) {
+                    Text("Switch to ${other.label}")
+                }
+            }
+        }
+    }
+}
+
+/** Every placement has ended and left the phone: not an empty shell, but the way to the next one. */
+@Composable
+private fun NoPlacementCard(onAddPlacement: () -> Unit) {
+    Card(
+        colors =
+            CardDefaults.cardColors(
+                containerColor = MaterialTheme.colorScheme.secondaryContainer,
+                contentColor = MaterialTheme.colorScheme.onSecondaryContainer,
+            ),
+        modifier = Modifier.fillMaxWidth(),
+    ) {
+        Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
+            Text("No placement on this phone", style = MaterialTheme.typography.titleLarge, fontWeight = FontWeight.Bold)
+            Text(
+                "Your placements have ended and their records have left this phone. " +
+                    "Add your next placement's code from your lead to carry on.",
+                style = MaterialTheme.typography.bodyLarge,
+            )
+            Button(onClick = onAddPlacement, modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp)) {
+                Text("Add your next placement")
+            }
+            Text(
+                "To stop using Steady on this phone, sign out in Sync and settings.",
+                style = MaterialTheme.typography.bodyMedium,
+            )
+        }
     }
 }
 

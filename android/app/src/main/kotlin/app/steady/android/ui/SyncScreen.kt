@@ -1,7 +1,12 @@
 // Sync and settings: when sync last worked, what waits, what needs the user, the last error;
-// sync now; and sign-out, which deletes everything Steady keeps on this device.
+// sync now; the placements on this phone (role and end, UK time) and "Add a placement" for the
+// next unit's code without signing out; and sign-out, which deletes everything Steady keeps on
+// this device.
 package app.steady.android.ui
 
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.material3.AlertDialog
@@ -13,8 +18,10 @@ import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
+import app.steady.android.state.AddPlacementUi
 import app.steady.android.state.SyncUiState
 
 /** Events of the Sync & settings screen. */
@@ -25,6 +32,12 @@ data class SyncEvents(
     val onSignOutCancelled: () -> Unit = {},
     val onCapture: () -> Unit = {},
     val onNavigate: (TopDestination) -> Unit = {},
+    val onAddPlacementOpen: () -> Unit = {},
+    val onAddPlacementCancel: () -> Unit = {},
+    val onPlacementCodeChange: (String) -> Unit = {},
+    /** Opens the camera for the placement's QR code (absent where there is none). */
+    val onPlacementScan: (() -> Unit)? = null,
+    val onAddPlacement: () -> Unit = {},
 )
 
 /** The Sync & settings screen. */
@@ -39,6 +52,7 @@ fun SyncScreen(
         current = TopDestination.SYNC,
         onNavigate = events.onNavigate,
     ) {
+        state.addPlacement?.let { form -> item { AddPlacementCard(form, state.server, events) } }
         item {
             SectionCard("Sync", MaterialTheme.colorScheme.surfaceVariant, MaterialTheme.colorScheme.onSurfaceVariant) {
                 Line("Server", state.server ?: "Not enrolled")
@@ -58,6 +72,31 @@ fun SyncScreen(
                 modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp),
             ) {
                 Text(if (state.syncing) "Syncing…" else "Sync now")
+            }
+        }
+        item {
+            SectionCard("Placements on this phone", MaterialTheme.colorScheme.surfaceVariant, MaterialTheme.colorScheme.onSurfaceVariant) {
+                if (state.units.isEmpty()) Text("None: add your next placement's code.", style = MaterialTheme.typography.bodyLarge)
+                state.units.forEach { u ->
+                    Column(Modifier.semantics(mergeDescendants = true) {}) {
+                        Text(u.name, style = MaterialTheme.typography.titleMedium, fontWeight = FontWeight.Bold)
+                        Text(listOf(u.organisation, u.roleLabel).joinToString(" · "), style = MaterialTheme.typography.bodyLarge)
+                        u.endsLabel?.let { ends ->
+                            Text(
+                                if (u.active) ends else "$ends · records leave this phone once synced",
+                                style = MaterialTheme.typography.bodyLarge,
+                                fontWeight = if (u.active) FontWeight.Normal else FontWeight.Bold,
+                            )
+                        }
+                    }
+                }
+                if (state.addPlacement == null) {
+                    OutlinedButton(
+                        onClick = events.onAddPlacementOpen,
+                        enabled = state.enrolled,
+                        modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp),
+                    ) { Text("Add a placement") }
+                }
             }
         }
         item {
@@ -100,6 +139,46 @@ fun SyncScreen(
                 )
             }
         }
+    }
+}
+
+/**
+ * "Add a placement": the next unit's code from its lead, typed or scanned, added at the server
+ * this phone syncs with, without signing out. Errors sit under the code; a network failure says
+ * nothing was lost.
+ */
+@Composable
+private fun AddPlacementCard(
+    form: AddPlacementUi,
+    server: String?,
+    events: SyncEvents,
+) {
+    SectionCard("Add a placement", MaterialTheme.colorScheme.secondaryContainer, MaterialTheme.colorScheme.onSecondaryContainer) {
+        // The field first: at font 2.0 it is still above the fold.
+        Text(
+            "The code from your next unit's lead. Your other placements and unsynced changes stay.",
+            style = MaterialTheme.typography.bodyLarge,
+        )
+        Field("Placement code", form.code, events.onPlacementCodeChange, form.codeError, singleLine = true)
+        form.message?.let { MessageStrip(it) }
+        Row(horizontalArrangement = Arrangement.spacedBy(8.dp), modifier = Modifier.fillMaxWidth()) {
+            OutlinedButton(
+                onClick = events.onAddPlacementCancel,
+                enabled = !form.busy,
+                modifier = Modifier.weight(1f).heightIn(min = 56.dp),
+            ) { Text("Cancel") }
+            Button(
+                onClick = events.onAddPlacement,
+                enabled = !form.busy,
+                modifier = Modifier.weight(1f).heightIn(min = 56.dp),
+            ) { Text(if (form.busy) "Adding…" else "Add") }
+        }
+        events.onPlacementScan?.let { scan ->
+            OutlinedButton(onClick = scan, enabled = !form.busy, modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp)) {
+                Text("Scan its QR code")
+            }
+        }
+        server?.let { Text("Codes for $it only: this phone syncs with one server.", style = MaterialTheme.typography.bodyMedium) }
     }
 }
 
