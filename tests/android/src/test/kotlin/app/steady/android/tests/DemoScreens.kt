@@ -35,6 +35,7 @@ import app.steady.core.model.QuickCapture
 import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
 import app.steady.core.model.Role
+import app.steady.core.model.StaffMember
 import org.jetbrains.skia.EncodedImageFormat
 import org.jetbrains.skia.Image
 import org.junit.jupiter.api.AfterAll
@@ -50,6 +51,21 @@ fun demoScreens(devices: MutableList<Device>): List<Pair<String, @Composable () 
     val editor = Device().join(OAKFIELD, Role.EDITOR, "Jo Bell", "Senior support worker").also { devices += it }
     val reader = Device().join(WILLOW, Role.READER, "Chris Lee", "Bank healthcare assistant").also { devices += it }
     val s = editor.session
+    // A bank worker whose ward placement ends in a few seconds, the care home's code added from
+    // settings beside it, and the last incident of the ward shift not yet synced: rendered at the
+    // end, once the ward's placement has ended. And an agency worker whose only placement ended
+    // and left the phone at start-up.
+    val (ashWard, ashCode, ashEnds) = endingPlacement("Ash Ward", seconds = 5)
+    val bank = Device().also { devices += it }
+    bank.store.setStaffMember(StaffMember("Chris Lee", "Bank support worker"))
+    bank.store.enroll(DemoServer.url, ashCode)
+    bank.store.addPlacement(DemoServer.issueCode(OAKFIELD, Role.READER))
+    bank.store.sync(null)
+    bank.store.captureIncident(QuickCapture(unitId = ashWard, note = "Shouting at handover; settled"))
+    val (_, elmCode, _) = endingPlacement("Elm Ward", seconds = 5, role = Role.READER)
+    val agency = Device().also { devices += it }
+    agency.store.setStaffMember(StaffMember("Ari Agency", "Agency support worker"))
+    agency.store.enroll(DemoServer.url, elmCode)
 
     val enrol = EnrolViewModel(Device().also { devices += it }.session)
     enrol.onServerChange("http://sync.northvale.example")
@@ -226,6 +242,18 @@ fun demoScreens(devices: MutableList<Device>): List<Pair<String, @Composable () 
     val peopleWithDrafts = PeopleViewModel(s)
     val sync = SyncViewModel(s)
     val signOut = SyncViewModel(reader.session).apply { onSignOutRequested() }
+    // The placements, once the ward's has ended.
+    Thread.sleep(maxOf(0, ashEnds.toEpochMilli() - System.currentTimeMillis()) + 500)
+    val placementEnded = PeopleViewModel(bank.session).apply { onSelectUnit(ashWard) }
+    val addPlacement =
+        SyncViewModel(bank.session).apply {
+            onAddPlacementOpen()
+            // A code typed wrong: the server's answer under the field.
+            onPlacementCodeChange("K7Q2MX-ABCDEFGHJKMNPQRSTVWX")
+            onAddPlacement()
+        }
+    agency.session.purgeEndedPlacements()
+    val noPlacement = PeopleViewModel(agency.session)
 
     return listOf(
         "01-enrol" to {
@@ -301,5 +329,8 @@ fun demoScreens(devices: MutableList<Device>): List<Pair<String, @Composable () 
         "22-incident-remove-force" to { IncidentScreen(wardRemove.state.value, IncidentEvents()) },
         "23-incident-submit-blocked" to { IncidentScreen(wardConfirm.state.value, IncidentEvents()) },
         "24-incident-submit-confirm" to { IncidentScreen(homeConfirm.state.value, IncidentEvents()) },
+        "25-people-placement-ended" to { PeopleScreen(placementEnded.state.value, {}, {}, {}, {}, {}) },
+        "26-sync-add-placement" to { SyncScreen(addPlacement.state.value, SyncEvents(onPlacementScan = {})) },
+        "27-people-no-placement" to { PeopleScreen(noPlacement.state.value, {}, {}, {}, {}, {}) },
     )
 }
