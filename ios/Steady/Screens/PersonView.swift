@@ -428,6 +428,10 @@ private struct PersonDetailsSheet: View {
                       footer: "A room or local record number. Leave empty for none.")
                     .autocorrectionDisabled()
                     .textInputAutocapitalization(.never)
+                field("NHS number", text: $form.nhsNumber, key: PersonField.nhsNumber,
+                      footer: "10 digits, checked as you save. A use-of-force record needs it (its consistent identifier).")
+                    .keyboardType(.numberPad)
+                    .autocorrectionDisabled()
             }
             .navigationTitle("Details")
             .navigationBarTitleDisplayMode(.inline)

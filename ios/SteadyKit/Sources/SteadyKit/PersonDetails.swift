@@ -14,8 +14,10 @@ public enum PersonField {
     public static let displayName = Field.displayName
     /// The name they like to be called.
     public static let preferredName = Field.preferredName
-    /// A local identifier (room number, NHS number held locally).
+    /// A local identifier (room or hospital number).
     public static let localIdentifier = Field.localIdentifier
+    /// The NHS number: the consistent identifier a use-of-force record needs.
+    public static let nhsNumber = Field.nhsNumber
     /// A safety alert's text.
     public static let safetyAlert = Field.safetyAlert
 }
@@ -28,6 +30,8 @@ public struct PersonDetailsChange: Equatable, Sendable {
     public let preferredName: String?
     /// The new local identifier ("" clears it).
     public let localIdentifier: String?
+    /// The new NHS number as typed ("" clears it; the core checks its check digit).
+    public var nhsNumber: String? = nil
 }
 
 /// A person's details as being edited.
@@ -38,12 +42,22 @@ public struct PersonDetailsForm: Equatable, Sendable {
     public var preferredName: String
     /// A local identifier (empty: none).
     public var localIdentifier: String
+    /// The NHS number, shown in groups of 3, 3 and 4 (empty: none).
+    public var nhsNumber: String
 
     /// The form filled from `person`.
     public init(_ person: Person) {
         displayName = person.displayName
         preferredName = person.preferredName ?? ""
         localIdentifier = person.localIdentifier ?? ""
+        nhsNumber = PersonDetailsForm.grouped(person.nhsNumber ?? "")
+    }
+
+    /// `9434765919` as people read it: `943 476 5919`.
+    public static func grouped(_ digits: String) -> String {
+        guard digits.count == 10 else { return digits }
+        let d = Array(digits)
+        return String(d[0..<3]) + " " + String(d[3..<6]) + " " + String(d[6..<10])
     }
 
     /// The fields that differ from `person`, trimmed; `nil` when nothing changed. An emptied
@@ -54,12 +68,14 @@ public struct PersonDetailsForm: Equatable, Sendable {
             let trimmed = new.trimmingCharacters(in: .whitespacesAndNewlines)
             return trimmed == old ? nil : trimmed
         }
-        let change = PersonDetailsChange(
+        var change = PersonDetailsChange(
             displayName: changed(displayName, base.displayName),
             preferredName: changed(preferredName, base.preferredName),
             localIdentifier: changed(localIdentifier, base.localIdentifier)
         )
-        if change.displayName == nil, change.preferredName == nil, change.localIdentifier == nil {
+        change.nhsNumber = changed(nhsNumber, base.nhsNumber)
+        if change.displayName == nil, change.preferredName == nil, change.localIdentifier == nil,
+           change.nhsNumber == nil {
             return nil
         }
         return change

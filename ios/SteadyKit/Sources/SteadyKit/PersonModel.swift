@@ -180,9 +180,15 @@ public final class PersonModel {
     func save(_ change: PersonDetailsChange) async -> EditResult {
         let id = personId
         return await edit(showsFields: true) {
-            try $0.updatePerson(personId: id, displayName: change.displayName,
-                                preferredName: change.preferredName,
-                                localIdentifier: change.localIdentifier)
+            if change.displayName != nil || change.preferredName != nil || change.localIdentifier != nil {
+                try $0.updatePerson(personId: id, displayName: change.displayName,
+                                    preferredName: change.preferredName,
+                                    localIdentifier: change.localIdentifier)
+            }
+            if let nhs = change.nhsNumber {
+                // Checked by its check digit in the core; a bad one lands by the field.
+                try $0.setNhsNumber(personId: id, nhsNumber: nhs.isEmpty ? nil : nhs)
+            }
         }
     }
 
