@@ -1,5 +1,8 @@
 // Completing an incident after the quick capture: de-escalation (the person's own "what helps"
-// first, then the general steps), use of force with running timers and the prone-hold alert,
+// first, then the general steps), use of force with the person's safety alerts,
+// contraindications and authorised interventions (the core's restraint profile) from the first
+// tap, an intervention their own cautions rule out recorded only after an explicit confirmation
+// with a reason, running timers, the one-person-monitors prompt and the prone-hold alert,
 // start and end times entered or corrected afterwards, entries removed while a draft, staff,
 // every s.6(5) item the core checks, injuries, outcome, debriefs (held is an explicit answer);
 // submit after a confirmation showing what locks and the s.6(5) items still missing; addenda
@@ -13,12 +16,14 @@ import app.steady.core.earliestRecordTime
 import app.steady.core.interventionCode
 import app.steady.core.interventionLabel
 import app.steady.core.latestRecordTime
+import app.steady.core.model.CautionList
 import app.steady.core.model.Debrief
 import app.steady.core.model.Deescalation
 import app.steady.core.model.DeescalationStep
 import app.steady.core.model.Incident
 import app.steady.core.model.IncidentDetails
 import app.steady.core.model.IncidentStatus
+import app.steady.core.model.RestraintProfile
 import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
 import app.steady.core.model.S65Item
@@ -77,6 +82,15 @@ class IncidentViewModel(
 
     @Volatile private var staffDrafts: Map<String, String> = emptyMap()
 
+    /** The person's restraint profile (null: the incident names nobody on this device). */
+    @Volatile private var profile: RestraintProfile? = null
+
+    /** The person named by the incident, if any. */
+    @Volatile private var personId: String? = null
+
+    /** What the open override confirmation does once a reason is given. */
+    @Volatile private var pendingOverride: ((String) -> Unit)? = null
+
     init {
         io { load() }
         if (ticker) {
@@ -100,6 +114,10 @@ class IncidentViewModel(
                 runCatching { store.amberCard(pid).whatHelps.map { it.text } }.getOrNull()
             } ?: emptyList()
         entries = incident.useOfForce
+        personId = incident.personId
+        // From the first tap of a use of force: the person's cautions and plan, read every load
+        // so a caution that arrived by sync shows at once.
+        profile = incident.personId?.let { pid -> runCatching { store.restraintProfile(pid) }.getOrNull() }
         val missing =
             if (incident.status == IncidentStatus.DRAFT) store.missingUseOfForceItems(incidentId) else emptyList()
         mutable.update { s -> fromIncident(s, incident, unit?.grant?.mentalHealthUnit ?: false, missing) }
@@ -153,6 +171,9 @@ class IncidentViewModel(
             missing = missing.map { MissingItemUi(s65ItemLetter(it), s65ItemDescription(it)) },
             addenda = i.addenda.map { AddendumUi(it.author, session.labels.dayTime(it.at), it.reason, it.text) },
             proneAlert = entries.any { proneHoldAlert(it, session.clock.nowMillis()) },
+            monitoring = monitoring(),
+            restraint = profile?.let(::restraintUi),
+            confirmOverride = if (i.status == IncidentStatus.SUBMITTED) null else s.confirmOverride,
             unreadableWarning = unreadableWarning(i.unreadable),
             loading = false,
         )
@@ -182,14 +203,39 @@ class IncidentViewModel(
                 howForceWasUsed = e.howForceWasUsed,
                 startedAt = e.startedAt,
                 endedAt = e.endedAt,
+                physical = isPhysical(e.intervention),
+                planLine = profile?.let { planLine(it, e.intervention) },
+                ruledOutBy = ruling(e.intervention).map { it.text },
+                overrideReason = e.contraindicationOverride,
             )
+        }
+    }
+
+    /** A physical hold is running: one person monitors airway, breathing and colour. */
+    private fun monitoring(): Boolean = entries.any { isRunning(it) && isPhysical(it.intervention) }
+
+    /** The person's cautions that rule [type] out (none when no person is known). */
+    private fun ruling(type: RestrictiveInterventionType) = profile?.cautions?.filter { type in it.avoid }.orEmpty()
+
+    /** What the plan says of [type], for "In the care plan" (s.6(5)(d)). */
+    private fun planLine(
+        p: RestraintProfile,
+        type: RestrictiveInterventionType,
+    ): String {
+        val authorised = p.authorised.filter { it.intervention == type }
+        return if (authorised.isEmpty()) {
+            "The plan does not authorise this."
+        } else {
+            "The plan authorises this: " + authorised.joinToString("; ") { it.note.ifBlank { "no conditions written" } }
         }
     }
 
     /** Refreshes the running timers and the prone-hold alert (every second while one runs). */
     fun tick() {
         val now = session.clock.nowMillis()
-        mutable.update { it.copy(useOfForce = forceRows(), proneAlert = entries.any { e -> proneHoldAlert(e, now) }) }
+        mutable.update {
+            it.copy(useOfForce = forceRows(), proneAlert = entries.any { e -> proneHoldAlert(e, now) }, monitoring = monitoring())
+        }
     }
 
     private fun reloadAfter(block: () -> Unit) =
@@ -420,23 +466,157 @@ class IncidentViewModel(
         saveDetails("deescalation") { IncidentDetails(deescalation = d) }
     }
 
-    /** A restrictive intervention starts now: its timer runs; the user is the first staff member. */
+    /**
+     * A restrictive intervention starts now: its timer runs from this tap; the user is the first
+     * staff member. If the person's own safety alerts or contraindications rule it out, nothing is
+     * recorded until the confirmation ([onOverrideConfirm]) gives the reason for going ahead.
+     */
     fun onStartForce(
         type: RestrictiveInterventionType,
         reason: RestrictiveInterventionReason?,
-    ) = reloadAfter {
-        val me = session.store.staffMember()
-        session.store.addUseOfForce(
-            incidentId,
-            UseOfForce(intervention = type, reason = reason, startedAt = session.clock.nowMillis(), staff = listOf(me)),
-        )
+    ) {
+        if (mutable.value.submitted) return
+        val startedAt = session.clock.nowMillis()
+        val start = { why: String? ->
+            val me = session.store.staffMember()
+            session.store.addUseOfForce(
+                incidentId,
+                UseOfForce(
+                    intervention = type,
+                    reason = reason,
+                    startedAt = startedAt,
+                    staff = listOf(me),
+                    contraindicationOverride = why,
+                ),
+            )
+            Unit
+        }
+        val ruling = ruling(type)
+        if (ruling.isNotEmpty()) {
+            askOverride(type, null, ruling.map(::cautionUi), "The timer starts from your tap at ${session.labels.time(startedAt)}.") {
+                start(it)
+            }
+            return
+        }
+        reloadAfter { forceWrite(type, null, "The timer starts from your tap at ${session.labels.time(startedAt)}.", start) }
     }
 
-    /** The intervention ended now. */
+    /**
+     * Runs [write] without an override reason; if the core refuses it because the person's
+     * cautions rule [type] out (one may have arrived by sync meanwhile), opens the confirmation,
+     * which runs [write] again with the reason.
+     */
+    private fun forceWrite(
+        type: RestrictiveInterventionType,
+        entryId: String?,
+        detail: String,
+        write: (String?) -> Unit,
+    ) {
+        try {
+            write(null)
+        } catch (e: SteadyException.Contraindicated) {
+            openOverrideFor(e, entryId, detail, write)
+        }
+    }
+
+    /** The confirmation for the cautions the core named, read afresh (one may be new). */
+    private fun openOverrideFor(
+        e: SteadyException.Contraindicated,
+        entryId: String?,
+        detail: String,
+        write: (String?) -> Unit,
+    ) {
+        profile = personId?.let { pid -> runCatching { session.store.restraintProfile(pid) }.getOrNull() } ?: profile
+        val named =
+            profile
+                ?.cautions
+                ?.filter { it.id in e.cautionIds }
+                .orEmpty()
+                .map(::cautionUi)
+        askOverride(e.intervention, entryId, named, detail) { write(it) }
+    }
+
+    private fun askOverride(
+        type: RestrictiveInterventionType,
+        entryId: String?,
+        cautions: List<CautionUi>,
+        detail: String,
+        write: (String) -> Unit,
+    ) {
+        pendingOverride = write
+        mutable.update {
+            it.copy(
+                confirmOverride =
+                    OverrideConfirmUi(
+                        intervention = type,
+                        interventionLabel = "${interventionCode(type)} ${interventionLabel(type)}",
+                        cautions = cautions,
+                        entryId = entryId,
+                        detail = detail,
+                    ),
+                timePicker = null,
+                removingForceId = null,
+                confirmSubmit = null,
+                restraint = profile?.let(::restraintUi),
+            )
+        }
+    }
+
+    /** The reason for going ahead against the person's cautions, as typed. */
+    fun onOverrideReasonChange(text: String) =
+        mutable.update { it.copy(confirmOverride = it.confirmOverride?.copy(reason = text, error = null)) }
+
+    /** The confirmation was cancelled: nothing is recorded or changed. */
+    fun onOverrideCancel() {
+        pendingOverride = null
+        mutable.update { it.copy(confirmOverride = null) }
+    }
+
+    /**
+     * Confirmed, with the reason: the intervention is recorded (or the change saved) with the
+     * reason in the record. No reason: refused, and the confirmation stays.
+     */
+    fun onOverrideConfirm() {
+        val o = mutable.value.confirmOverride ?: return
+        val why = o.reason.trim()
+        if (why.isEmpty()) {
+            mutable.update {
+                it.copy(confirmOverride = o.copy(error = "Write why you are going ahead: it is kept in the record."))
+            }
+            return
+        }
+        val write = pendingOverride ?: return
+        io {
+            try {
+                write(why)
+            } catch (e: SteadyException.Validation) {
+                mutable.update { it.copy(confirmOverride = it.confirmOverride?.copy(error = errorText(e))) }
+                return@io
+            }
+            pendingOverride = null
+            mutable.update { it.copy(confirmOverride = null) }
+            load()
+        }
+    }
+
+    /**
+     * Saves a change to an entry; if the core refuses it because the person's cautions rule its
+     * intervention out (a caution added by sync since it started), the confirmation opens and
+     * saves it with the reason.
+     */
+    private fun updateEntry(
+        e: UseOfForce,
+        detail: String = "Your change is saved once you confirm.",
+    ) = forceWrite(e.intervention, e.id, detail) { why ->
+        session.store.updateUseOfForce(incidentId, if (why == null) e else e.copy(contraindicationOverride = why))
+    }
+
+    /** The intervention ended now (the time of this tap, even if a confirmation follows). */
     fun onStopForce(entryId: String) =
         reloadAfter {
             val e = entries.first { it.id == entryId }
-            session.store.updateUseOfForce(incidentId, e.copy(endedAt = session.clock.nowMillis()))
+            val now = session.clock.nowMillis()
+            updateEntry(e.copy(endedAt = now), "It ended at ${session.labels.time(now)}: that is saved once you confirm.")
         }
 
     /**
@@ -531,11 +711,15 @@ class IncidentViewModel(
         }
         io {
             val e = entries.first { it.id == p.entryId }
+            val changed = if (p.end) e.copy(endedAt = p.valueMillis) else e.copy(startedAt = p.valueMillis)
             try {
-                session.store.updateUseOfForce(
-                    incidentId,
-                    if (p.end) e.copy(endedAt = p.valueMillis) else e.copy(startedAt = p.valueMillis),
-                )
+                session.store.updateUseOfForce(incidentId, changed)
+            } catch (x: SteadyException.Contraindicated) {
+                mutable.update { it.copy(timePicker = null) }
+                openOverrideFor(x, e.id, "The time is saved once you confirm.") { why ->
+                    session.store.updateUseOfForce(incidentId, if (why == null) changed else changed.copy(contraindicationOverride = why))
+                }
+                return@io
             } catch (x: SteadyException) {
                 mutable.update { it.copy(timePicker = p.copy(error = errorText(x))) }
                 return@io
@@ -567,16 +751,19 @@ class IncidentViewModel(
         reason: RestrictiveInterventionReason,
     ) = reloadAfter {
         val e = entries.first { it.id == entryId }
-        session.store.updateUseOfForce(incidentId, e.copy(reason = reason))
+        updateEntry(e.copy(reason = reason))
     }
 
-    /** Whether this intervention is in the person's care plan. */
+    /**
+     * Whether this intervention is in the person's care plan (s.6(5)(d)): the core fills it from
+     * the plan when an entry starts; staff can change the answer.
+     */
     fun onInCarePlan(
         entryId: String,
         inPlan: Boolean,
     ) = reloadAfter {
         val e = entries.first { it.id == entryId }
-        session.store.updateUseOfForce(incidentId, e.copy(inCarePlan = inPlan))
+        updateEntry(e.copy(inCarePlan = inPlan))
     }
 
     /** How force was used, in words. */
@@ -588,7 +775,7 @@ class IncidentViewModel(
         mutable.update { it.copy(useOfForce = forceRows()) }
         saver.schedule("force:$entryId:how") {
             attempt {
-                entries.firstOrNull { it.id == entryId }?.let { session.store.updateUseOfForce(incidentId, it) }
+                entries.firstOrNull { it.id == entryId }?.let { updateEntry(it) }
             }
         }
     }
@@ -605,7 +792,7 @@ class IncidentViewModel(
         if (error != null) return
         saver.schedule("force:$entryId:staff") {
             attempt {
-                entries.firstOrNull { it.id == entryId }?.let { session.store.updateUseOfForce(incidentId, it) }
+                entries.firstOrNull { it.id == entryId }?.let { updateEntry(it) }
             }
         }
     }
@@ -713,6 +900,33 @@ class IncidentViewModel(
 
     override fun onCleared() = flush()
 }
+
+/** The physical restraints (the core's MHSDS physical types): one person monitors throughout. */
+fun isPhysical(type: RestrictiveInterventionType): Boolean = type.name.startsWith("PHYSICAL_")
+
+/** A caution as the restraint flow shows it, in the person's words. */
+fun cautionUi(c: app.steady.core.model.Caution): CautionUi =
+    CautionUi(
+        id = c.id,
+        kind = if (c.list == CautionList.SAFETY_ALERT) "Safety alert" else "Contraindication",
+        text = c.text,
+        rulesOut = c.avoid.map { interventionLabel(it) },
+    )
+
+/** The restraint profile as the screen shows it: cautions, authorised interventions, what is ruled out. */
+fun restraintUi(p: RestraintProfile): RestraintUi =
+    RestraintUi(
+        name = p.name,
+        cautions = p.cautions.map(::cautionUi),
+        authorised =
+            p.authorised.map {
+                AuthorisedUi(it.intervention, "${interventionCode(it.intervention)} ${interventionLabel(it.intervention)}", it.note)
+            },
+        ruledOut =
+            RestrictiveInterventionType.entries
+                .associateWith { t -> p.cautions.filter { t in it.avoid }.map { it.text } }
+                .filterValues { it.isNotEmpty() },
+    )
 
 /** An s.6(5) item's label: "(i) why anyone…", from the core's letter and description. */
 fun s65Label(item: S65Item): String = "(${s65ItemLetter(item)}) ${s65ItemDescription(item)}"

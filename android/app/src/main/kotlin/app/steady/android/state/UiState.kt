@@ -184,6 +184,12 @@ data class PersonUiState(
     val newAlertError: String? = null,
     /** The safety alert waiting for "Remove" to be confirmed, if any. */
     val confirmRemoveAlertId: String? = null,
+    /** What each safety alert and contraindication rules out, by item id (the core's restraint profile). */
+    val cautionAvoids: Map<String, List<RestrictiveInterventionType>> = emptyMap(),
+    /** The interventions an editor can mark as ruled out, with the core's code and label. */
+    val interventionChoices: List<Pair<RestrictiveInterventionType, String>> = emptyList(),
+    /** The caution whose "rules out" list is open for editing, by item id. */
+    val editingAvoidsId: String? = null,
     val pendingChanges: Int = 0,
     val loading: Boolean = true,
     val message: String? = null,
@@ -302,6 +308,64 @@ data class ForceEntryUi(
     /** When it started and ended (epoch milliseconds), null while not recorded. */
     val startedAt: Long? = null,
     val endedAt: Long? = null,
+    /** A physical restraint (any of the core's physical types): one person monitors from its first second. */
+    val physical: Boolean = false,
+    /** What the person's plan says of it: "The plan authorises this: …" or that it does not; null: no person. */
+    val planLine: String? = null,
+    /** The person's cautions that rule it out, in their words (empty: none). */
+    val ruledOutBy: List<String> = emptyList(),
+    /** Why staff went ahead although the cautions rule it out (kept in the record). */
+    val overrideReason: String? = null,
+)
+
+/** A safety alert or contraindication in the restraint flow, with what it rules out. */
+data class CautionUi(
+    val id: String,
+    /** "Safety alert" or "Contraindication". */
+    val kind: String,
+    /** Its words, as written in the person's plan. */
+    val text: String,
+    /** The interventions it rules out, by the core's labels (empty: a caution to read). */
+    val rulesOut: List<String>,
+)
+
+/** An intervention the person's plan authorises, with the plan's conditions. */
+data class AuthorisedUi(
+    val intervention: RestrictiveInterventionType,
+    /** "07 Physical restraint: standing", the core's code and label. */
+    val label: String,
+    val conditions: String,
+)
+
+/** The person in the restraint flow, from the core's restraint profile. */
+data class RestraintUi(
+    /** The name staff use. */
+    val name: String,
+    /** Safety alerts first, then contraindications. */
+    val cautions: List<CautionUi> = emptyList(),
+    val authorised: List<AuthorisedUi> = emptyList(),
+    /** For each intervention the cautions rule out, those cautions' words. */
+    val ruledOut: Map<RestrictiveInterventionType, List<String>> = emptyMap(),
+)
+
+/**
+ * "Their own cautions rule this out": the explicit confirmation, with a required reason, before
+ * an intervention the person's safety alerts or contraindications rule out is recorded.
+ */
+data class OverrideConfirmUi(
+    val intervention: RestrictiveInterventionType,
+    /** "01 Physical restraint: prone", the core's code and label. */
+    val interventionLabel: String,
+    /** The cautions that rule it out, in the person's words. */
+    val cautions: List<CautionUi>,
+    /** The entry being changed, or null when it is a new start. */
+    val entryId: String? = null,
+    /** What the confirmation goes ahead with: "The timer starts from your tap at 14:02." */
+    val detail: String = "",
+    /** The reason, as typed. */
+    val reason: String = "",
+    /** Why Confirm was refused (no reason, too long). */
+    val error: String? = null,
 )
 
 /**
@@ -401,6 +465,12 @@ data class IncidentUiState(
     val addendumText: String = "",
     /** A prone hold past 10 minutes is running: shown above everything. */
     val proneAlert: Boolean = false,
+    /** A physical hold is running: the one-person-monitors prompt, from its first second. */
+    val monitoring: Boolean = false,
+    /** The person's safety alerts, contraindications and authorised interventions; null: no known person. */
+    val restraint: RestraintUi? = null,
+    /** The confirmation of an intervention the person's cautions rule out, or null. */
+    val confirmOverride: OverrideConfirmUi? = null,
     /** Parts of the stored record the core could not read and left out, in words; null when all was read. */
     val unreadableWarning: String? = null,
     val savedLabel: String? = null,

@@ -61,7 +61,8 @@ enum class TopDestination(
 
 /**
  * A screen: title bar (with Back when [onBack] is given), the persistent Quick capture button
- * (when [onCapture] is given), the bottom bar (when [current] is given), and a scrolling body.
+ * (when [onCapture] is given), the bottom bar (when [current] is given; otherwise [bottomBar],
+ * a screen's own pinned actions, always on screen), and a scrolling body.
  */
 @Composable
 fun SteadyScaffold(
@@ -71,6 +72,7 @@ fun SteadyScaffold(
     current: TopDestination? = null,
     onNavigate: (TopDestination) -> Unit = {},
     actions: @Composable () -> Unit = {},
+    bottomBar: @Composable () -> Unit = {},
     body: LazyListScope.() -> Unit,
 ) {
     Scaffold(
@@ -113,6 +115,8 @@ fun SteadyScaffold(
                         )
                     }
                 }
+            } else {
+                bottomBar()
             }
         },
     ) { padding ->

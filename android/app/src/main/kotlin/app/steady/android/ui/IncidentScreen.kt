@@ -1,6 +1,10 @@
-// Completing an incident: the prone-hold alert above everything, in the core's words (the
-// notification's too); de-escalation with the
-// person's own "what helps" first; use of force with running timers, start and end times
+// Completing an incident: from the first second of any physical hold, the one-person-monitors
+// prompt above everything, then at 10 minutes prone the core's alert words (the notification's
+// too); Stop for each running hold pinned to the bottom of the screen; de-escalation with the
+// person's own "what helps" first; use of force with the person's safety alerts,
+// contraindications and authorised interventions above the choices (no prone quick start), an
+// intervention their cautions rule out marked on its button and started only after a confirmation
+// with a reason; running timers, start and end times
 // corrected afterwards, a mistaken entry removed (after a confirmation), the reason changed;
 // every s.6(5) item the core checks, labelled by the core; staff, injuries, outcome and
 // debriefs (held is an explicit answer); the s.6(5) items still missing; Submit asks first and
@@ -14,12 +18,14 @@ import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
+import androidx.compose.foundation.layout.navigationBarsPadding
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyListScope
 import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.selection.toggleable
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Check
+import androidx.compose.material.icons.filled.Warning
 import androidx.compose.material3.Button
 import androidx.compose.material3.ButtonDefaults
 import androidx.compose.material3.Checkbox
@@ -34,6 +40,7 @@ import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.semantics.contentDescription
@@ -45,7 +52,9 @@ import app.steady.android.state.ForceEntryUi
 import app.steady.android.state.ForceTimePickerUi
 import app.steady.android.state.IncidentUiState
 import app.steady.android.state.IncidentViewModel
+import app.steady.android.state.OverrideConfirmUi
 import app.steady.android.state.ProneAlerts
+import app.steady.android.state.RestraintUi
 import app.steady.android.state.StrategyUi
 import app.steady.android.state.SubmitConfirmUi
 import app.steady.android.ui.theme.LocalSteadyColors
@@ -96,7 +105,28 @@ data class IncidentEvents(
     val onAddAddendum: () -> Unit = {},
     /** Moves when it happened by the given milliseconds (negative: earlier). */
     val onShiftOccurredAt: (Long) -> Unit = {},
+    /** The reason for going ahead against the person's cautions, as typed. */
+    val onOverrideReasonChange: (String) -> Unit = {},
+    /** The confirmation was cancelled: nothing is recorded. */
+    val onOverrideCancel: () -> Unit = {},
+    /** Confirmed with the reason: recorded, the reason kept in the record. */
+    val onOverrideConfirm: () -> Unit = {},
 )
+
+/**
+ * The prompt from the first second of any physical hold (audit §2 item 4; NICE QS154: physical
+ * health monitored during restraint). The core has words only for the 10-minute prone alert
+ * (`proneHoldAlertText`), shown under this once it applies; these words are the app's until
+ * the core has its own.
+ */
+const val MONITOR_PROMPT =
+    "One person monitors airway, breathing and colour throughout; move to the least restrictive position as soon as possible."
+
+/** The 10-minute prone flag, as the reporting fact it is (NHS Digital's returns split at 10 minutes). */
+const val PRONE_OVER_TEN_FACT = "Over 10 minutes prone: reported separately"
+
+/** The test tag of each running hold's Stop, pinned to the bottom of the screen. */
+const val STOP_HOLD_TAG = "stop-running-hold"
 
 /** The steps offered for "when it happened": label, what TalkBack reads, milliseconds. */
 private val timeSteps =
@@ -139,14 +169,17 @@ private fun OccurredAtControl(
     }
 }
 
-/** The most used interventions, offered as one-tap starts (the rest are in the full list). */
-private val quickStarts =
+/**
+ * The most used interventions, offered first (the rest are under "Other types"). Never prone: a
+ * position the guidance says must not be planned is not a one-tap start (audit §2 item 5); it
+ * stays in the full list.
+ */
+val QUICK_STARTS =
     listOf(
         RestrictiveInterventionType.PHYSICAL_STANDING,
         RestrictiveInterventionType.PHYSICAL_SEATED,
-        RestrictiveInterventionType.PHYSICAL_SUPINE,
-        RestrictiveInterventionType.PHYSICAL_PRONE,
         RestrictiveInterventionType.PHYSICAL_RESTRICTIVE_ESCORT,
+        RestrictiveInterventionType.PHYSICAL_SUPINE,
     )
 
 /**
@@ -189,6 +222,9 @@ fun incidentEvents(
     onAddendumTextChange = vm::onAddendumTextChange,
     onAddAddendum = vm::onAddAddendum,
     onShiftOccurredAt = vm::onShiftOccurredAt,
+    onOverrideReasonChange = vm::onOverrideReasonChange,
+    onOverrideCancel = vm::onOverrideCancel,
+    onOverrideConfirm = vm::onOverrideConfirm,
 )
 
 /** The incident screen. [alertText]: the prone-hold alert's words, the core's. */
@@ -199,8 +235,14 @@ fun IncidentScreen(
     alertText: ProneAlertText = ProneAlerts.words,
 ) {
     val steady = LocalSteadyColors.current
-    SteadyScaffold(title = if (state.submitted) "Incident (submitted)" else "Complete incident", onBack = events.onBack) {
-        if (state.proneAlert) {
+    val running = if (state.submitted || state.loading) emptyList() else state.useOfForce.filter { it.running }
+    SteadyScaffold(
+        title = if (state.submitted) "Incident (submitted)" else "Complete incident",
+        onBack = events.onBack,
+        // Stop for each running hold, pinned: on screen whatever the font size or the banner.
+        bottomBar = { if (running.isNotEmpty()) RunningHoldsBar(running, events) },
+    ) {
+        if (state.monitoring || state.proneAlert) {
             item {
                 Surface(
                     color = steady.alert,
@@ -208,10 +250,14 @@ fun IncidentScreen(
                     shape = MaterialTheme.shapes.medium,
                     modifier = Modifier.fillMaxWidth().semantics { liveRegion = LiveRegionMode.Assertive },
                 ) {
-                    // The notification's words, the core's: the same on Android and iOS.
                     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
-                        Text(alertText.title, style = MaterialTheme.typography.titleLarge, fontWeight = FontWeight.Bold)
-                        Text(alertText.body, style = MaterialTheme.typography.bodyLarge)
+                        // From the first second of any physical hold.
+                        Text(MONITOR_PROMPT, style = MaterialTheme.typography.titleMedium, fontWeight = FontWeight.Bold)
+                        if (state.proneAlert) {
+                            // The notification's words, the core's: the same on Android and iOS.
+                            Text(alertText.title, style = MaterialTheme.typography.titleMedium, fontWeight = FontWeight.Bold)
+                            Text(alertText.body, style = MaterialTheme.typography.bodyLarge)
+                        }
                     }
                 }
             }
@@ -242,7 +288,13 @@ fun IncidentScreen(
             val picker = state.timePicker
             val removing = state.useOfForce.firstOrNull { it.id == state.removingForceId }
             val confirm = state.confirmSubmit
+            val override = state.confirmOverride
             when {
+                override != null -> {
+                    item { OverrideConfirmCard(override, state.restraint, events) }
+                    return@SteadyScaffold
+                }
+
                 picker != null -> {
                     item {
                         SectionCard(picker.title, MaterialTheme.colorScheme.surfaceVariant, MaterialTheme.colorScheme.onSurfaceVariant) {
@@ -278,8 +330,14 @@ fun IncidentScreen(
             items(state.useOfForce, key = { "done-" + it.id }) { e ->
                 RecordLine(
                     e.typeLabel,
-                    listOfNotNull(e.reasonLabel, e.startedLabel, e.elapsedLabel?.let { "lasted $it" }, e.staffText.replace("\n", "; "))
-                        .filter { it.isNotBlank() }
+                    listOfNotNull(
+                        e.reasonLabel,
+                        e.startedLabel,
+                        e.elapsedLabel?.let { "lasted $it" },
+                        e.staffText.replace("\n", "; "),
+                        if (e.proneOverTen) PRONE_OVER_TEN_FACT else null,
+                        e.overrideReason?.let { "Went ahead against their cautions: $it" },
+                    ).filter { it.isNotBlank() }
                         .joinToString(". "),
                 )
             }
@@ -531,27 +589,178 @@ private fun LazyListScope.forceSection(
     events: IncidentEvents,
 ) {
     item { Heading("Use of force") }
+    // The person first: their cautions and plan, above anything that starts a hold.
+    state.restraint?.let { r -> item(key = "restraint") { RestraintCard(r) } }
     items(state.useOfForce, key = { it.id }) { ForceEntry(it, state.reasonChoices, events) }
     item {
         Text("Start an intervention now (the timer starts):", style = MaterialTheme.typography.bodyMedium)
     }
-    val (quick, other) = state.interventionChoices.partition { it.first in quickStarts }
-    item { StartButtons(quick, events) }
+    val (quick, other) = state.interventionChoices.partition { it.first in QUICK_STARTS }
+    item { StartButtons(quick.sortedBy { QUICK_STARTS.indexOf(it.first) }, state.restraint, events) }
     if (other.isNotEmpty()) {
         item { Text("Other types", style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold) }
-        item { StartButtons(other, events) }
+        item { StartButtons(other, state.restraint, events) }
+    }
+}
+
+/**
+ * The person in the restraint flow: safety alerts, then contraindications (each marked with
+ * what it rules out), then what the plan authorises with its conditions.
+ */
+@Composable
+private fun RestraintCard(r: RestraintUi) {
+    val steady = LocalSteadyColors.current
+    SectionCard("${r.name}: cautions and plan", steady.red, steady.onRed) {
+        if (r.cautions.isEmpty()) {
+            Text("No safety alerts or contraindications recorded.", style = MaterialTheme.typography.bodyLarge)
+        }
+        r.cautions.forEach { c ->
+            Row(verticalAlignment = Alignment.Top, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                Icon(Icons.Filled.Warning, contentDescription = null)
+                Column {
+                    Text("${c.kind}: ${c.text}", style = MaterialTheme.typography.bodyLarge, fontWeight = FontWeight.Bold)
+                    if (c.rulesOut.isNotEmpty()) {
+                        Text("Rules out: " + c.rulesOut.joinToString(", "), style = MaterialTheme.typography.bodyMedium)
+                    }
+                }
+            }
+        }
+        Text("Authorised in the plan", style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+        if (r.authorised.isEmpty()) {
+            Text("None: no restrictive intervention is authorised in the plan.", style = MaterialTheme.typography.bodyLarge)
+        }
+        r.authorised.forEach { a ->
+            Text(a.label + if (a.conditions.isNotBlank()) ": ${a.conditions}" else "", style = MaterialTheme.typography.bodyLarge)
+        }
     }
 }
 
 @Composable
 private fun StartButtons(
     choices: List<Pair<RestrictiveInterventionType, String>>,
+    restraint: RestraintUi?,
     events: IncidentEvents,
 ) {
     FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
         choices.forEach { (type, label) ->
-            OutlinedButton(onClick = { events.onStartForce(type, null) }, modifier = Modifier.heightIn(min = 48.dp)) {
-                Text(label)
+            val ruledOutBy = restraint?.ruledOut?.get(type).orEmpty()
+            val inPlan = restraint?.authorised?.any { it.intervention == type } == true
+            OutlinedButton(
+                onClick = { events.onStartForce(type, null) },
+                border =
+                    if (ruledOutBy.isEmpty()) {
+                        BorderStroke(1.dp, MaterialTheme.colorScheme.outline)
+                    } else {
+                        BorderStroke(2.dp, MaterialTheme.colorScheme.error)
+                    },
+                modifier = Modifier.heightIn(min = 48.dp),
+            ) {
+                Column {
+                    Text(label)
+                    if (ruledOutBy.isNotEmpty()) {
+                        Text(
+                            "Ruled out by: " + ruledOutBy.joinToString("; "),
+                            style = MaterialTheme.typography.labelMedium,
+                            fontWeight = FontWeight.Bold,
+                            color = MaterialTheme.colorScheme.error,
+                        )
+                    } else if (inPlan) {
+                        Text("In the plan", style = MaterialTheme.typography.labelMedium)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/**
+ * "Their own cautions rule this out": the cautions in the person's words, a required reason
+ * (kept in the record), then Cancel (nothing recorded) or go ahead.
+ */
+@Composable
+private fun OverrideConfirmCard(
+    o: OverrideConfirmUi,
+    restraint: RestraintUi?,
+    events: IncidentEvents,
+) {
+    SectionCard(
+        "Their own plan rules this out",
+        MaterialTheme.colorScheme.errorContainer,
+        MaterialTheme.colorScheme.onErrorContainer,
+        modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite },
+    ) {
+        Text(o.interventionLabel, style = MaterialTheme.typography.titleMedium, fontWeight = FontWeight.Bold)
+        Text(
+            (restraint?.name?.let { "$it's " } ?: "The person's ") + "safety alerts or contraindications say:",
+            style = MaterialTheme.typography.bodyLarge,
+        )
+        if (o.cautions.isEmpty()) {
+            Text("(They changed on another phone: see their cautions above the choices.)", style = MaterialTheme.typography.bodyLarge)
+        }
+        o.cautions.forEach { c ->
+            Row(verticalAlignment = Alignment.Top, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                Icon(Icons.Filled.Warning, contentDescription = null)
+                Text("${c.kind}: ${c.text}", style = MaterialTheme.typography.titleMedium, fontWeight = FontWeight.Bold)
+            }
+        }
+        Text(
+            "Record it only if you must. Why are you going ahead? The reason is kept in the record.",
+            style = MaterialTheme.typography.bodyLarge,
+        )
+        Field("Reason for going ahead (required)", o.reason, events.onOverrideReasonChange, error = o.error)
+        if (o.detail.isNotBlank()) Text(o.detail, style = MaterialTheme.typography.bodyMedium)
+        Row(
+            Modifier.fillMaxWidth(),
+            verticalAlignment = Alignment.CenterVertically,
+            horizontalArrangement = Arrangement.spacedBy(8.dp, Alignment.End),
+        ) {
+            TextButton(onClick = events.onOverrideCancel, modifier = Modifier.heightIn(min = 48.dp)) {
+                Text(if (o.entryId == null) "Cancel: record nothing" else "Cancel: change nothing")
+            }
+        }
+        Button(
+            onClick = events.onOverrideConfirm,
+            colors =
+                ButtonDefaults.buttonColors(
+                    containerColor = MaterialTheme.colorScheme.error,
+                    contentColor = MaterialTheme.colorScheme.onError,
+                ),
+            modifier = Modifier.fillMaxWidth().heightIn(min = 48.dp),
+        ) { Text(if (o.entryId == null) "Go ahead: start it with this reason" else "Go ahead: save with this reason") }
+    }
+}
+
+/** Each running hold, its timer and Stop: pinned under the screen, so always on screen. */
+@Composable
+private fun RunningHoldsBar(
+    running: List<ForceEntryUi>,
+    events: IncidentEvents,
+) {
+    Surface(
+        color = MaterialTheme.colorScheme.surfaceVariant,
+        contentColor = MaterialTheme.colorScheme.onSurfaceVariant,
+        shadowElevation = 8.dp,
+        modifier = Modifier.fillMaxWidth(),
+    ) {
+        Column(
+            Modifier.fillMaxWidth().navigationBarsPadding().padding(horizontal = 16.dp, vertical = 8.dp),
+            verticalArrangement = Arrangement.spacedBy(6.dp),
+        ) {
+            running.forEach { e ->
+                Text(
+                    e.typeLabel + (e.elapsedLabel?.let { " · running $it" } ?: ""),
+                    style = MaterialTheme.typography.titleSmall,
+                    fontWeight = FontWeight.Bold,
+                )
+                Button(
+                    onClick = { events.onStopForce(e.id) },
+                    colors =
+                        ButtonDefaults.buttonColors(
+                            containerColor = MaterialTheme.colorScheme.error,
+                            contentColor = MaterialTheme.colorScheme.onError,
+                        ),
+                    modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp).testTag(STOP_HOLD_TAG),
+                ) { Text("Stop: it has ended") }
             }
         }
     }
@@ -595,10 +804,15 @@ private fun ForceEntry(
 ) {
     val steady = LocalSteadyColors.current
     SectionCard(e.typeLabel, MaterialTheme.colorScheme.surfaceVariant, MaterialTheme.colorScheme.onSurfaceVariant) {
-        if (e.proneAlert) {
-            Surface(color = steady.alert, contentColor = steady.onAlert, shape = MaterialTheme.shapes.small) {
+        if (e.proneOverTen) {
+            // A reporting fact, not the first clinical prompt (that is the monitoring one above).
+            Surface(
+                color = if (e.running) steady.alert else MaterialTheme.colorScheme.secondaryContainer,
+                contentColor = if (e.running) steady.onAlert else MaterialTheme.colorScheme.onSecondaryContainer,
+                shape = MaterialTheme.shapes.small,
+            ) {
                 Text(
-                    "Over 10 minutes prone",
+                    PRONE_OVER_TEN_FACT,
                     style = MaterialTheme.typography.titleMedium,
                     fontWeight = FontWeight.Bold,
                     modifier = Modifier.padding(horizontal = 12.dp, vertical = 8.dp),
@@ -613,13 +827,16 @@ private fun ForceEntry(
                 fontWeight = FontWeight.Bold,
             )
         }
-        if (e.proneOverTen && !e.running) Text("Prone over 10 minutes: report separately.", fontWeight = FontWeight.Bold)
-        if (e.running) {
-            Button(
-                onClick = { events.onStopForce(e.id) },
-                colors = ButtonDefaults.buttonColors(containerColor = MaterialTheme.colorScheme.error),
-                modifier = Modifier.fillMaxWidth().heightIn(min = 56.dp),
-            ) { Text("Stop: it has ended") }
+        if (e.running) Text("Stop is pinned at the bottom of the screen.", style = MaterialTheme.typography.bodyMedium)
+        if (e.ruledOutBy.isNotEmpty()) {
+            Text(
+                "Ruled out by: " + e.ruledOutBy.joinToString("; "),
+                style = MaterialTheme.typography.bodyMedium,
+                fontWeight = FontWeight.Bold,
+            )
+        }
+        e.overrideReason?.let {
+            Text("Reason for going ahead (kept in the record): $it", style = MaterialTheme.typography.bodyMedium)
         }
         FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
             OutlinedButton(
@@ -636,6 +853,13 @@ private fun ForceEntry(
             ) {
                 Text(if (e.endedAt == null) "Enter when it ended" else "Correct the end")
             }
+        }
+        Text("In the care plan?", style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+        e.planLine?.let {
+            Text(
+                "$it The plan's answer is filled in; tap the other to change it.",
+                style = MaterialTheme.typography.bodyMedium,
+            )
         }
         FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
             CheckChip(e.inCarePlan == true, "In care plan") { events.onInCarePlan(e.id, true) }
