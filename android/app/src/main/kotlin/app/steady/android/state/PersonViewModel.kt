@@ -4,10 +4,16 @@
 // section is not repeated below the card except while editing. Editors and leads edit in place — the sheet, the safety
 // alerts and the person's names; each change is saved through the core a moment after typing
 // stops, and at once when editing ends. A value the core refuses stays on screen, with the
-// core's reason next to the field, so nothing typed is lost.
+// core's reason next to the field, so nothing typed is lost. Each safety alert and
+// contraindication is marked with the restrictive interventions it rules out (the core's
+// restraint profile); an editor or lead sets them, one intervention type at a time.
 package app.steady.android.state
 
 import app.steady.core.SteadyException
+import app.steady.core.interventionCode
+import app.steady.core.interventionLabel
+import app.steady.core.model.CautionList
+import app.steady.core.model.RestrictiveInterventionType
 import app.steady.core.model.Role
 import app.steady.core.model.SheetList
 import app.steady.core.model.SheetText
@@ -66,6 +72,10 @@ class PersonViewModel(
                     ?.toInt()
             }.getOrNull() ?: 0
         val sections = sheetSections(sheet, session.labels)
+        // What each alert and contraindication rules out: the restraint flow's own reading.
+        val avoids =
+            runCatching { store.restraintProfile(personId).cautions.associate { it.id to it.avoid } }.getOrNull()
+                ?: emptyMap()
         mutable.update { s ->
             // While editing, keep what the user is typing rather than what was last saved.
             val merged =
@@ -103,8 +113,42 @@ class PersonViewModel(
                 canEdit = canEdit,
                 editing = s.editing && canEdit,
                 pendingChanges = pending,
+                cautionAvoids = avoids,
+                interventionChoices = RestrictiveInterventionType.entries.map { it to "${interventionCode(it)} ${interventionLabel(it)}" },
+                editingAvoidsId = s.editingAvoidsId.takeIf { s.editing && canEdit },
                 loading = false,
             )
+        }
+    }
+
+    /** Opens (or closes) the "rules out" choices of one safety alert or contraindication. */
+    fun onEditAvoids(itemId: String) {
+        if (!editable()) return
+        mutable.update { it.copy(editingAvoidsId = if (it.editingAvoidsId == itemId) null else itemId) }
+    }
+
+    /**
+     * Marks (or unmarks) [type] as ruled out by the safety alert or contraindication [itemId]:
+     * saved through the core at once (editor or lead). Starting a ruled-out intervention on the
+     * person then needs a confirmed reason.
+     */
+    fun onToggleAvoid(
+        list: CautionList,
+        itemId: String,
+        type: RestrictiveInterventionType,
+    ) {
+        if (!editable()) return
+        val now = mutable.value.cautionAvoids[itemId].orEmpty()
+        val next = if (type in now) now - type else RestrictiveInterventionType.entries.filter { it in now || it == type }
+        mutable.update { it.copy(cautionAvoids = it.cautionAvoids + (itemId to next)) }
+        io {
+            try {
+                session.store.setCautionAvoids(personId, list, itemId, next)
+            } catch (e: SteadyException) {
+                // Refused (e.g. the role changed): show what is stored, and why.
+                load()
+                throw e
+            }
         }
     }
 
@@ -122,6 +166,7 @@ class PersonViewModel(
                 editing = !it.editing && it.canEdit,
                 newItems = emptyMap(),
                 confirmRemoveAlertId = null,
+                editingAvoidsId = null,
             )
         }
         if (wasEditing) {

@@ -2,7 +2,8 @@
 // avoid — then triggers and the red (crisis) section, then the rest of the sheet. Quick capture
 // sits in the top bar and in the row under the card, never floating over it: on a phone
 // (891 dp, font 1.0) a full card is on screen whole, nothing covering its last line. Editors
-// edit in place (safety alerts, names, the sheet); readers read.
+// edit in place (safety alerts, names, the sheet, and what each safety alert or contraindication
+// rules out, for the restraint flow); readers read, the "rules out" marks included.
 package app.steady.android.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -15,12 +16,15 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.items
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Add
+import androidx.compose.material.icons.filled.Check
 import androidx.compose.material.icons.filled.Delete
 import androidx.compose.material.icons.filled.Warning
 import androidx.compose.material3.Button
 import androidx.compose.material3.ButtonDefaults
 import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
+import androidx.compose.material3.FilterChip
+import androidx.compose.material3.FilterChipDefaults
 import androidx.compose.material3.Icon
 import androidx.compose.material3.IconButton
 import androidx.compose.material3.MaterialTheme
@@ -46,6 +50,9 @@ import app.steady.android.state.SheetSectionUi
 import app.steady.android.state.SheetTextUi
 import app.steady.android.state.shownSections
 import app.steady.android.ui.theme.LocalSteadyColors
+import app.steady.core.interventionLabel
+import app.steady.core.model.CautionList
+import app.steady.core.model.RestrictiveInterventionType
 import app.steady.core.model.SheetList
 import app.steady.core.model.SheetText
 
@@ -67,6 +74,10 @@ data class PersonEvents(
     val onRemoveAlertRequest: (String) -> Unit = {},
     val onRemoveAlertConfirm: () -> Unit = {},
     val onRemoveAlertCancel: () -> Unit = {},
+    /** Opens or closes the "rules out" choices of a safety alert or contraindication (by item id). */
+    val onEditAvoids: (String) -> Unit = {},
+    /** Marks or unmarks an intervention as ruled out by a safety alert or contraindication. */
+    val onToggleAvoid: (CautionList, String, RestrictiveInterventionType) -> Unit = { _, _, _ -> },
 )
 
 /** The test tag of the amber card, for the check that it is whole above a phone's fold. */
@@ -228,6 +239,7 @@ private fun SafetyAlertRow(
                 }
             }
         }
+        RulesOut(CautionList.SAFETY_ALERT, alert, state, events)
         if (state.editing && state.confirmRemoveAlertId == alert.id) {
             // The question on its own line, the buttons below: at large font sizes a shared row
             // squeezed the question into a column of broken words.
@@ -312,6 +324,7 @@ private fun SheetListEntry(
 ) {
     Text(l.label, style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
     val list = l.list
+    val cautions = list == SheetList.CONTRAINDICATIONS
     if (state.editing && list != null) {
         l.items.forEach { item ->
             Row(verticalAlignment = Alignment.CenterVertically) {
@@ -320,10 +333,91 @@ private fun SheetListEntry(
                     Icon(Icons.Filled.Delete, contentDescription = "Remove ${item.text}")
                 }
             }
+            if (cautions) RulesOut(CautionList.CONTRAINDICATION, item, state, events)
         }
         Field("Add to ${l.label.lowercase()}", state.newItems[list].orEmpty(), { events.onNewItemChange(list, it) })
         TextButton(onClick = { events.onAddItem(list) }, modifier = Modifier.heightIn(min = 48.dp)) { Text("Add") }
+    } else if (cautions) {
+        // Each contraindication with what it rules out in the restraint flow.
+        if (l.items.isEmpty()) Bullets(emptyList())
+        l.items.forEach { item ->
+            Bullets(listOf(item.text))
+            RulesOut(CautionList.CONTRAINDICATION, item, state, events)
+        }
     } else {
         Bullets(l.items.map { it.text })
+    }
+}
+
+/**
+ * What a safety alert or contraindication rules out in the restraint flow: the marks for
+ * everyone; for an editor, "Rules out…" opens a choice of every intervention type, each saved
+ * through the core as it is tapped.
+ */
+@Composable
+private fun RulesOut(
+    list: CautionList,
+    item: ItemUi,
+    state: PersonUiState,
+    events: PersonEvents,
+) {
+    val avoid = state.cautionAvoids[item.id].orEmpty()
+    Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
+        if (avoid.isNotEmpty()) {
+            Text(
+                "Rules out: " + avoid.joinToString(", ") { interventionLabel(it) },
+                style = MaterialTheme.typography.bodyMedium,
+                fontWeight = FontWeight.Bold,
+            )
+        }
+        if (state.editing) {
+            val open = state.editingAvoidsId == item.id
+            TextButton(
+                onClick = { events.onEditAvoids(item.id) },
+                modifier =
+                    Modifier.heightIn(min = 48.dp).semantics {
+                        contentDescription = (if (open) "Close these choices: " else "Choose what it rules out: ") + item.text
+                    },
+            ) {
+                Text(
+                    if (open) {
+                        "Close these choices"
+                    } else if (avoid.isEmpty()) {
+                        "Rules out… (none yet)"
+                    } else {
+                        "Change what it rules out"
+                    },
+                )
+            }
+            if (open) {
+                Text(
+                    "Tap each intervention this rules out: starting one then needs a reason.",
+                    style = MaterialTheme.typography.bodyMedium,
+                )
+                FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+                    state.interventionChoices.forEach { (type, label) ->
+                        val chosen = type in avoid
+                        FilterChip(
+                            selected = chosen,
+                            onClick = { events.onToggleAvoid(list, item.id, type) },
+                            label = { Text(label) },
+                            leadingIcon = if (chosen) ({ Icon(Icons.Filled.Check, contentDescription = null) }) else null,
+                            colors =
+                                FilterChipDefaults.filterChipColors(
+                                    selectedContainerColor = MaterialTheme.colorScheme.primaryContainer,
+                                ),
+                            border =
+                                FilterChipDefaults.filterChipBorder(
+                                    enabled = true,
+                                    selected = chosen,
+                                    borderColor = MaterialTheme.colorScheme.outline,
+                                    selectedBorderColor = MaterialTheme.colorScheme.primary,
+                                ),
+                            modifier = Modifier.heightIn(min = 48.dp),
+                        )
+                    }
+                }
+            }
+        }
     }
 }
