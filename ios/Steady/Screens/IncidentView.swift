@@ -29,6 +29,7 @@ import SwiftUI
 struct IncidentView: View {
     @State private var model: IncidentModel
     @State private var addingAddendum = false
+    @State private var addingReview = false
 
     init(session: AppSession, incidentId: String, alerts: ProneAlertScheduling) {
         _model = State(initialValue: IncidentModel(session: session, incidentId: incidentId, alerts: alerts))
@@ -45,7 +46,10 @@ struct IncidentView: View {
             }
             if let incident = model.incident {
                 if model.isSubmitted {
-                    SubmittedSections(incident: incident, advice: model.submitAdvice) { addingAddendum = true }
+                    SubmittedSections(
+                        incident: incident, advice: model.submitAdvice,
+                        addAddendum: { addingAddendum = true }, addReview: { addingReview = true }
+                    )
                 } else if model.form != nil {
                     DraftSections(model: model)
                     MissingSection(missing: model.missing, blocks: model.missingBlocksSubmission)
@@ -131,6 +135,11 @@ struct IncidentView: View {
         .sheet(isPresented: $addingAddendum) {
             AddendumSheet { reason, text in
                 Task { await model.addAddendum(reason: reason, text: text) }
+            }
+        }
+        .sheet(isPresented: $addingReview) {
+            ReviewSheet(now: model.latestOccurredAt) { review in
+                Task { await model.addReview(review) }
             }
         }
         .problemAlert($model.problem)
@@ -724,6 +733,7 @@ private struct SubmittedSections: View {
     let incident: Incident
     let advice: [S65Item]
     let addAddendum: () -> Void
+    let addReview: () -> Void
 
     var body: some View {
         Section("Summary") {
@@ -767,11 +777,75 @@ private struct SubmittedSections: View {
                 }
                 .accessibilityElement(children: .combine)
             }
+            Button("Record a debrief held after", action: addReview).frame(minHeight: 44)
             Button("Add an addendum", action: addAddendum).frame(minHeight: 44)
         } header: {
-            Text("Addenda")
+            Text("Debriefs and addenda")
         } footer: {
             Text("Submitted incidents are never rewritten; addenda are added with who, when and why.")
+        }
+    }
+}
+
+/// A post-incident review held (or not) after the submission: with the person or with staff,
+/// when, who, or why not, and for staff whether wellbeing support was offered.
+private struct ReviewSheet: View {
+    let now: Timestamp
+    let onSave: (PostIncidentReview) -> Void
+    @State private var with: ReviewWith = .person
+    @State private var held = true
+    @State private var heldAt = Date()
+    @State private var who = ""
+    @State private var whyNot = ""
+    @State private var wellbeing = true
+    @State private var note = ""
+    @Environment(\.dismiss) private var dismiss
+
+    private var ready: Bool {
+        held || !whyNot.trimmingCharacters(in: .whitespaces).isEmpty
+    }
+
+    var body: some View {
+        NavigationStack {
+            Form {
+                Picker("With", selection: $with) {
+                    Text("The person").tag(ReviewWith.person)
+                    Text("Staff").tag(ReviewWith.staff)
+                }
+                .pickerStyle(.segmented)
+                Picker("Held", selection: $held) {
+                    Text("Held").tag(true)
+                    Text("Not held").tag(false)
+                }
+                .pickerStyle(.segmented)
+                if held {
+                    DatePicker("When", selection: $heldAt, in: ...now.date)
+                    TextField("Who took part", text: $who)
+                } else {
+                    TextField("Why not (declined, too unwell, discharged…)", text: $whyNot)
+                }
+                if with == .staff {
+                    Toggle("Support for staff wellbeing offered", isOn: $wellbeing)
+                }
+                TextField("What was learned or agreed", text: $note, axis: .vertical).lineLimit(3...10)
+            }
+            .navigationTitle("Debrief held after")
+            .navigationBarTitleDisplayMode(.inline)
+            .toolbar {
+                ToolbarItem(placement: .cancellationAction) { Button("Cancel") { dismiss() } }
+                ToolbarItem(placement: .confirmationAction) {
+                    Button("Record") {
+                        onSave(PostIncidentReview(
+                            with: with, held: held,
+                            heldAt: held ? Timestamp(heldAt.timeIntervalSince1970 * 1000) : nil,
+                            who: who, whyNot: held ? nil : whyNot,
+                            wellbeingOffered: with == .staff ? wellbeing : nil, note: note
+                        ))
+                        dismiss()
+                    }
+                    .disabled(!ready)
+                }
+            }
         }
     }
 }

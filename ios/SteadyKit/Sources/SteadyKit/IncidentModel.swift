@@ -540,6 +540,22 @@ public final class IncidentModel {
         }
     }
 
+    /// Records a post-incident review held (or declined) after the submission, as its own
+    /// append-only entry counted with the debriefs. The core checks it: held needs when,
+    /// not held needs why. Returns whether it was saved.
+    public func addReview(_ review: PostIncidentReview) async -> Bool {
+        guard let core = session.core else { return false }
+        let id = incidentId
+        do {
+            _ = try await core.call { try $0.addPostIncidentReview(incidentId: id, review: review) }
+            await load()
+            return true
+        } catch {
+            problem = await session.handle(error)
+            return false
+        }
+    }
+
     /// Records a new entry of `type`; the core fills "in the care plan" from the plan.
     private func record(_ type: RestrictiveInterventionType, startedAt: Timestamp?, override: String?) async {
         var staff: [StaffMember] = []
