@@ -158,6 +158,8 @@ fun SteadyApp(
                     onRemoveAlertRequest = vm::onRemoveAlertRequest,
                     onRemoveAlertConfirm = vm::onRemoveAlertConfirm,
                     onRemoveAlertCancel = vm::onRemoveAlertCancel,
+                    onEditAvoids = vm::onEditAvoids,
+                    onToggleAvoid = vm::onToggleAvoid,
                 ),
             )
         }

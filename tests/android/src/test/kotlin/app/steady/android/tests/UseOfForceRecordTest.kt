@@ -35,7 +35,7 @@ class UseOfForceRecordTest {
     fun `a complete use of force on a mental health ward is entered through the screen, confirmed, and held submitted by the server`() {
         val ward = DemoServer.newUnit("Cedar Ward", mentalHealthUnit = true)
         Device().join(ward, Role.LEAD, "Priya Shah", "Ward manager").use { d ->
-            val person = d.store.createPerson(ward, NewPerson("Kai Thornbury", "Kai", "CW000456"))
+            val person = d.store.createPerson(ward, NewPerson("Kai Thornbury", "Kai", "CW000456", nhsNumber = "999 000 0018"))
             val id = d.store.captureIncident(QuickCapture(unitId = ward, note = "Restrained after assault on a peer", personId = person))
             val vm = IncidentViewModel(d.session, id, saveDelayMillis = 0, ticker = false)
 
