@@ -156,6 +156,30 @@ pub fn prone_hold_alert_text() -> ProneAlertText {
     }
 }
 
+/// The restraint flow's standing words, one set for both apps.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RestraintWords {
+    /// Shown from the first second of any physical hold, while it runs.
+    pub monitoring: String,
+    /// A prone hold past 10 minutes, as the reporting fact it is.
+    pub prone_reported: String,
+}
+
+/// The words the restraint flow shows besides the alert: the one-person-monitors prompt from
+/// the first second of any physical hold (NICE QS154 statement 3: physical health monitored
+/// during and after restraint; *Positive and Proactive Care*, 2014: never in a way that impacts
+/// on airway, breathing or circulation), and the 10-minute prone flag worded as NHS Digital's
+/// reporting split, not as a clinical limit (the audit's finding 4).
+#[uniffi::export]
+pub fn restraint_words() -> RestraintWords {
+    RestraintWords {
+        monitoring: "One person monitors airway, breathing and colour throughout; move to the \
+                     least restrictive position as soon as possible."
+            .to_string(),
+        prone_reported: "Over 10 minutes prone: reported separately".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod prone_alert_text_tests {
     use super::*;

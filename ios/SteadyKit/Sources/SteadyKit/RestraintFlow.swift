@@ -11,7 +11,7 @@
 // that arrived by sync is never missed), and that refusal opens the same question.
 //
 // There is no prone quick start: prone (a face-down hold) is in the full list only. The
-// monitoring prompt and the 10-minute reporting fact are words of the app (`RestraintWords`);
+// monitoring prompt and the 10-minute reporting fact are the core's words (`RestraintWords`);
 // the scheduled alert's are the core's (`proneHoldAlertText`).
 
 import Foundation
@@ -34,16 +34,15 @@ extension RestrictiveInterventionType {
     public var codeAndLabel: String { "\(code) \(label)" }
 }
 
-/// Words of the restraint flow that the core does not export (the alert's are the core's
-/// `proneHoldAlertText`).
+/// The restraint flow's standing words, from the core (`restraintWords()`, the same on
+/// Android; the alert's are the core's `proneHoldAlertText`).
 public enum RestraintWords {
     /// Shown from the first second of any physical hold, while it runs (NICE QS154 statement 3;
     /// *Positive and Proactive Care*, 2014: never in a way that impacts airway, breathing or
     /// circulation).
-    public static let monitoring =
-        "One person monitors airway, breathing and colour throughout; move to the least restrictive position as soon as possible."
+    public static var monitoring: String { restraintWords().monitoring }
     /// A prone hold past 10 minutes: NHS Digital's reporting split, not a clinical limit.
-    public static let proneReported = "Over 10 minutes prone: reported separately"
+    public static var proneReported: String { restraintWords().proneReported }
 }
 
 extension CautionList {

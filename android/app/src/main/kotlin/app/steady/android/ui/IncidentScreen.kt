@@ -62,6 +62,7 @@ import app.steady.core.ProneAlertText
 import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
 import app.steady.core.model.S65Item
+import app.steady.core.restraintWords
 
 /** Events of the incident screen. */
 data class IncidentEvents(
@@ -113,17 +114,11 @@ data class IncidentEvents(
     val onOverrideConfirm: () -> Unit = {},
 )
 
-/**
- * The prompt from the first second of any physical hold (audit §2 item 4; NICE QS154: physical
- * health monitored during restraint). The core has words only for the 10-minute prone alert
- * (`proneHoldAlertText`), shown under this once it applies; these words are the app's until
- * the core has its own.
- */
-const val MONITOR_PROMPT =
-    "One person monitors airway, breathing and colour throughout; move to the least restrictive position as soon as possible."
+/** The one-person-monitors prompt, from the first second of any physical hold (the core's words). */
+val MONITOR_PROMPT: String get() = restraintWords().monitoring
 
-/** The 10-minute prone flag, as the reporting fact it is (NHS Digital's returns split at 10 minutes). */
-const val PRONE_OVER_TEN_FACT = "Over 10 minutes prone: reported separately"
+/** The 10-minute prone flag, as the reporting fact it is (the core's words). */
+val PRONE_OVER_TEN_FACT: String get() = restraintWords().proneReported
 
 /** The test tag of each running hold's Stop, pinned to the bottom of the screen. */
 const val STOP_HOLD_TAG = "stop-running-hold"
