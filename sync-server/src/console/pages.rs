@@ -1315,6 +1315,14 @@ pub async fn incident<S: Storage + ConsoleStorage>(
                                 td { @if let Some(t) = u.ended_at { (when(t)) } @else { "Running or not recorded" } }
                                 td { (yes_no(u.in_care_plan)) }
                             }
+                            @if let Some(reason) = &u.contraindication_override {
+                                tr class="warning" {
+                                    td colspan="5" {
+                                        strong { "Against the person's own cautions. " }
+                                        "Reason given: " (reason)
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -1330,6 +1338,10 @@ pub async fn incident<S: Storage + ConsoleStorage>(
             dl {
                 dt { "With the person" } dd { (debrief(&i.debrief_person)) }
                 dt { "With staff" } dd { (debrief(&i.debrief_staff)) }
+            }
+            @let reviews: Vec<_> = i.addenda.iter().filter(|a| a.review.is_some()).collect();
+            @if !reviews.is_empty() {
+                p { (reviews.len()) " post-incident review(s) recorded after the submission: under Addenda." }
             }
             h2 { "Addenda" }
             @if i.addenda.is_empty() { p { "None." } }
