@@ -153,6 +153,7 @@ fun SteadyApp(
                     onDisplayNameChange = vm::onDisplayNameChange,
                     onPreferredNameChange = vm::onPreferredNameChange,
                     onLocalIdentifierChange = vm::onLocalIdentifierChange,
+                    onNhsNumberChange = vm::onNhsNumberChange,
                     onNewAlertChange = vm::onNewAlertChange,
                     onAddAlert = vm::onAddAlert,
                     onRemoveAlertRequest = vm::onRemoveAlertRequest,

@@ -36,6 +36,9 @@ class PersonViewModel(
 
     private val saver = DraftSaver(session.persistScope, saveDelayMillis)
 
+    /** The NHS number as last read from the core (digits only; "" when none). */
+    @Volatile private var storedNhsNumber = ""
+
     init {
         reloadOnChange { load() }
     }
@@ -61,6 +64,7 @@ class PersonViewModel(
         }
         val sheet = store.supportSheet(personId)
         val person = sheet.person
+        storedNhsNumber = nhsDigits(person.nhsNumber.orEmpty())
         val grant = store.units().firstOrNull { it.grant.unitId == person.unitId }
         val canEdit = grant != null && grant.active && grant.grant.role != Role.READER
         val pending =
@@ -102,11 +106,13 @@ class PersonViewModel(
                 displayName = if (keepNames) s.displayName else person.displayName,
                 preferredName = if (keepNames) s.preferredName else person.preferredName.orEmpty(),
                 localIdentifier = if (keepNames) s.localIdentifier else person.localIdentifier.orEmpty(),
+                nhsNumber = if (keepNames) s.nhsNumber else nhsGroups(person.nhsNumber.orEmpty()),
                 unitId = person.unitId,
                 detail =
                     listOfNotNull(
                         person.displayName.takeIf { it != card.name },
                         person.localIdentifier?.takeIf { it.isNotBlank() },
+                        person.nhsNumber?.takeIf { it.isNotBlank() }?.let { "NHS number ${nhsGroups(it)}" },
                     ).joinToString(" · ").ifEmpty { null },
                 sections = merged,
                 reviewLine = sections.last().texts.joinToString(". ") { it.text },
@@ -156,7 +162,9 @@ class PersonViewModel(
     fun onToggleEditing() {
         val now = mutable.value
         val wasEditing = now.editing
-        if (wasEditing && listOfNotNull(now.displayNameError, now.preferredNameError, now.localIdentifierError).isNotEmpty()) {
+        if (wasEditing &&
+            listOfNotNull(now.displayNameError, now.preferredNameError, now.localIdentifierError, now.nhsNumberError).isNotEmpty()
+        ) {
             // Leaving now would drop what was typed: the refused value is not stored.
             mutable.update { it.copy(message = "A name was not saved: correct it (the reason is under the field), then Done.") }
             return
@@ -232,6 +240,35 @@ class PersonViewModel(
         mutable.update { it.copy(localIdentifier = text) }
         saveName("name:identifier", { s, e -> s.copy(localIdentifierError = e) }) {
             session.store.updatePerson(personId, null, null, text)
+        }
+    }
+
+    /**
+     * The NHS number was edited: saved through the core (which checks its check digit) after a
+     * pause, only when it differs from what is stored; emptied, it is cleared. A refusal is shown
+     * under the field and the typed number stays.
+     */
+    fun onNhsNumberChange(text: String) {
+        if (!editable()) return
+        mutable.update { it.copy(nhsNumber = text) }
+        saver.schedule("name:nhs") {
+            attempt {
+                val typed = nhsDigits(text)
+                if (typed == storedNhsNumber) {
+                    // Unchanged (or still empty): nothing to save.
+                    mutable.update { it.copy(nhsNumberError = null) }
+                    return@attempt
+                }
+                try {
+                    session.store.setNhsNumber(personId, text.trim().ifEmpty { null })
+                } catch (e: SteadyException.Validation) {
+                    mutable.update { it.copy(nhsNumberError = errorText(e)) }
+                    return@attempt
+                }
+                storedNhsNumber = typed
+                mutable.update { it.copy(nhsNumberError = null) }
+                session.changed()
+            }
         }
     }
 
@@ -334,6 +371,15 @@ class PersonViewModel(
     override fun onCleared() {
         flush()
     }
+}
+
+/** The digits of an NHS number as typed (spaces and hyphens dropped, as the core drops them). */
+fun nhsDigits(text: String): String = text.filterNot { it == ' ' || it == '-' }
+
+/** An NHS number in its usual groups of 3, 3 and 4 ("943 476 5919"); anything else as it is. */
+fun nhsGroups(text: String): String {
+    val d = nhsDigits(text)
+    return if (d.length == 10 && d.all { it.isDigit() }) "${d.substring(0, 3)} ${d.substring(3, 6)} ${d.substring(6)}" else text
 }
 
 /** The sections a worker on shift needs first, right after the amber card, in this order. */

@@ -172,12 +172,16 @@ data class PersonUiState(
     val preferredName: String = "",
     /** The organisation's identifier, as typed ("" when none). */
     val localIdentifier: String = "",
+    /** The NHS number, as typed; as stored it is shown in groups ("943 476 5919"; "" when none). */
+    val nhsNumber: String = "",
     /** The core's reason for refusing the typed display name, shown under the field. */
     val displayNameError: String? = null,
     /** The core's reason for refusing the typed preferred name. */
     val preferredNameError: String? = null,
     /** The core's reason for refusing the typed identifier. */
     val localIdentifierError: String? = null,
+    /** The core's reason for refusing the typed NHS number (its check digit, its length). */
+    val nhsNumberError: String? = null,
     /** The safety alert being typed. */
     val newAlert: String = "",
     /** The core's reason for refusing the typed safety alert, shown under its field. */

@@ -16,6 +16,7 @@ import androidx.compose.foundation.layout.statusBarsPadding
 import androidx.compose.foundation.layout.width
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.LazyListScope
+import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.automirrored.filled.ArrowBack
 import androidx.compose.material.icons.automirrored.filled.List
@@ -247,6 +248,7 @@ fun Field(
     error: String? = null,
     singleLine: Boolean = false,
     modifier: Modifier = Modifier,
+    keyboardOptions: KeyboardOptions = KeyboardOptions.Default,
 ) {
     OutlinedTextField(
         value = value,
@@ -255,6 +257,7 @@ fun Field(
         isError = error != null,
         supportingText = error?.let { { Text(it) } },
         singleLine = singleLine,
+        keyboardOptions = keyboardOptions,
         modifier = modifier.fillMaxWidth().heightIn(min = 56.dp),
     )
 }

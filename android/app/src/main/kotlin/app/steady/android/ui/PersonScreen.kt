@@ -2,7 +2,7 @@
 // avoid — then triggers and the red (crisis) section, then the rest of the sheet. Quick capture
 // sits in the top bar and in the row under the card, never floating over it: on a phone
 // (891 dp, font 1.0) a full card is on screen whole, nothing covering its last line. Editors
-// edit in place (safety alerts, names, the sheet, and what each safety alert or contraindication
+// edit in place (safety alerts, names and the NHS number, the sheet, and what each safety alert or contraindication
 // rules out, for the restraint flow); readers read, the "rules out" marks included.
 package app.steady.android.ui
 
@@ -14,6 +14,7 @@ import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.items
+import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Add
 import androidx.compose.material.icons.filled.Check
@@ -41,6 +42,7 @@ import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
+import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
 import app.steady.android.state.ItemUi
 import app.steady.android.state.PersonUiState
@@ -69,6 +71,8 @@ data class PersonEvents(
     val onDisplayNameChange: (String) -> Unit = {},
     val onPreferredNameChange: (String) -> Unit = {},
     val onLocalIdentifierChange: (String) -> Unit = {},
+    /** The NHS number was edited (checked and saved by the core; empty clears it). */
+    val onNhsNumberChange: (String) -> Unit = {},
     val onNewAlertChange: (String) -> Unit = {},
     val onAddAlert: () -> Unit = {},
     val onRemoveAlertRequest: (String) -> Unit = {},
@@ -164,6 +168,18 @@ fun PersonScreen(
                         events.onLocalIdentifierChange,
                         error = state.localIdentifierError,
                         singleLine = true,
+                    )
+                    Field(
+                        "NHS number (optional)",
+                        state.nhsNumber,
+                        events.onNhsNumberChange,
+                        error = state.nhsNumberError,
+                        singleLine = true,
+                        keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
+                    )
+                    Text(
+                        "10 digits, checked by the core. A use-of-force record needs it (its consistent identifier).",
+                        style = MaterialTheme.typography.bodyMedium,
                     )
                 }
             }
