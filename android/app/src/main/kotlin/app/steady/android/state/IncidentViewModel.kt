@@ -23,9 +23,11 @@ import app.steady.core.model.DeescalationStep
 import app.steady.core.model.Incident
 import app.steady.core.model.IncidentDetails
 import app.steady.core.model.IncidentStatus
+import app.steady.core.model.PostIncidentReview
 import app.steady.core.model.RestraintProfile
 import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
+import app.steady.core.model.ReviewWith
 import app.steady.core.model.S65Item
 import app.steady.core.model.StaffMember
 import app.steady.core.model.UseOfForce
@@ -169,7 +171,19 @@ class IncidentViewModel(
             s65Labels = S65Item.entries.associateWith { s65Label(it) },
             removingForceId = s.removingForceId?.takeIf { id -> i.useOfForce.any { it.id == id } },
             missing = missing.map { MissingItemUi(s65ItemLetter(it), s65ItemDescription(it)) },
-            addenda = i.addenda.map { AddendumUi(it.author, session.labels.dayTime(it.at), it.reason, it.text) },
+            addenda =
+                i.addenda.map {
+                    val heldAt = it.review?.takeIf { r -> r.held }?.heldAt
+                    AddendumUi(
+                        it.author,
+                        session.labels.dayTime(it.at),
+                        it.reason,
+                        it.text,
+                        heldAt?.let { t ->
+                            "Held ${session.labels.dayTime(t)}"
+                        },
+                    )
+                },
             proneAlert = entries.any { proneHoldAlert(it, session.clock.nowMillis()) },
             monitoring = monitoring(),
             restraint = profile?.let(::restraintUi),
@@ -890,6 +904,116 @@ class IncidentViewModel(
         reloadAfter {
             session.store.addAddendum(incidentId, s.addendumReason.trim(), s.addendumText.trim())
             mutable.update { it.copy(addendumReason = "", addendumText = "", message = "Addendum added") }
+        }
+    }
+
+    /** "Record a debrief held after": opens the form, held now with the person (submitted only). */
+    fun onReviewOpen() {
+        val s = mutable.value
+        if (!s.submitted) return
+        val now = session.clock.nowMillis()
+        mutable.update { it.copy(review = ReviewFormUi(heldAt = now, heldAtLabel = session.labels.dayTime(now)), message = null) }
+    }
+
+    private fun updateReview(change: (ReviewFormUi) -> ReviewFormUi) = mutable.update { s -> s.copy(review = s.review?.let(change)) }
+
+    /** With the person or with staff. */
+    fun onReviewWith(with: ReviewWith) = updateReview { it.copy(with = with, error = null) }
+
+    /** Held or not held. */
+    fun onReviewHeld(held: Boolean) = updateReview { it.copy(held = held, whyNotError = null, heldAtError = null, error = null) }
+
+    /** Why [millis] cannot be when the debrief was held, or null when it can. */
+    private fun reviewTimeError(millis: Long): String? {
+        val now = session.clock.nowMillis()
+        val occurred = mutable.value.occurredAt
+        return when {
+            millis > now -> "It cannot be later than now (${session.labels.time(now)})."
+            millis < occurred -> "It cannot be before the incident (${session.labels.dayTime(occurred)})."
+            else -> null
+        }
+    }
+
+    /** Moves when it was held by [deltaMillis]; a step past now or before the incident is refused with the reason. */
+    fun onReviewTimeStep(deltaMillis: Long) {
+        val r = mutable.value.review ?: return
+        onReviewTimeSet(r.heldAt + deltaMillis)
+    }
+
+    /** Sets when it was held; out of bounds: refused with the reason, the time unchanged. */
+    fun onReviewTimeSet(millis: Long) {
+        val error = reviewTimeError(millis)
+        updateReview {
+            if (error != null) {
+                it.copy(heldAtError = error)
+            } else {
+                it.copy(heldAt = millis, heldAtLabel = session.labels.dayTime(millis), heldAtError = null)
+            }
+        }
+    }
+
+    /** Who took part. */
+    fun onReviewWho(text: String) = updateReview { it.copy(who = text) }
+
+    /** Why it was not held. */
+    fun onReviewWhyNot(text: String) = updateReview { it.copy(whyNot = text, whyNotError = null) }
+
+    /** For staff: support for their wellbeing offered or not. */
+    fun onReviewWellbeing(offered: Boolean) = updateReview { it.copy(wellbeingOffered = offered) }
+
+    /** What was learned or agreed. */
+    fun onReviewNote(text: String) = updateReview { it.copy(note = text) }
+
+    /** Closes the form; nothing is recorded. */
+    fun onReviewCancel() = mutable.update { it.copy(review = null) }
+
+    /**
+     * Records the debrief through the core as its own append-only entry (shown with the
+     * addenda). Not held needs why; held needs a time no later than now. A refusal of the
+     * core stays in the form, under its field, with what was typed.
+     */
+    fun onReviewSave() {
+        val r = mutable.value.review ?: return
+        if (!r.held && r.whyNot.isBlank()) {
+            updateReview { it.copy(whyNotError = "Say why it was not held (declined, too unwell, discharged…)") }
+            return
+        }
+        if (r.held) {
+            reviewTimeError(r.heldAt)?.let { e ->
+                updateReview { it.copy(heldAtError = e) }
+                return
+            }
+        }
+        val review =
+            PostIncidentReview(
+                with = r.with,
+                held = r.held,
+                heldAt = if (r.held) r.heldAt else null,
+                who = if (r.held) r.who.trim() else "",
+                whyNot = if (r.held) null else r.whyNot.trim(),
+                wellbeingOffered = if (r.with == ReviewWith.STAFF) r.wellbeingOffered else null,
+                note = r.note.trim(),
+            )
+        io {
+            try {
+                session.store.addPostIncidentReview(incidentId, review)
+            } catch (e: SteadyException.Validation) {
+                val words = errorText(e)
+                updateReview {
+                    when {
+                        e.path.contains("why_not") -> it.copy(whyNotError = words)
+                        e.path.contains("held_at") -> it.copy(heldAtError = words)
+                        else -> it.copy(error = words)
+                    }
+                }
+                return@io
+            } catch (e: SteadyException) {
+                updateReview { it.copy(error = errorText(e)) }
+                return@io
+            }
+            mutable.update { it.copy(review = null, message = "Debrief recorded: it is with the addenda.") }
+            session.device.requestSync()
+            load()
         }
     }
 

@@ -8,6 +8,7 @@ import app.steady.core.model.DeescalationStep
 import app.steady.core.model.IncidentTag
 import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
+import app.steady.core.model.ReviewWith
 import app.steady.core.model.S65Item
 import app.steady.core.model.SheetList
 import app.steady.core.model.SheetText
@@ -404,12 +405,37 @@ data class MissingItemUi(
     val description: String,
 )
 
+/**
+ * The form of a debrief (post-incident review) held, or declined, after submission: with the
+ * person or with staff; held (when, no later than now, and who) or not held (why, required);
+ * for staff, whether support for their wellbeing was offered; what was learned or agreed.
+ */
+data class ReviewFormUi(
+    val with: ReviewWith = ReviewWith.PERSON,
+    val held: Boolean = true,
+    /** When it was held (epoch milliseconds), moved with the picker's steps. */
+    val heldAt: Long = 0,
+    val heldAtLabel: String = "",
+    /** Why the picked time was refused (later than now, before the incident), or the core's reason. */
+    val heldAtError: String? = null,
+    val who: String = "",
+    val whyNot: String = "",
+    /** Why "not held" cannot be recorded yet (no reason given), the core's words when it refused. */
+    val whyNotError: String? = null,
+    val wellbeingOffered: Boolean = true,
+    val note: String = "",
+    /** Any other refusal of the core (role, length), shown above Record. */
+    val error: String? = null,
+)
+
 /** An addendum after submission. */
 data class AddendumUi(
     val author: String,
     val atLabel: String,
     val reason: String,
     val text: String,
+    /** For a debrief held after submission: when it was held ("Held Tue 14:05"); null otherwise. */
+    val heldLabel: String? = null,
 )
 
 /** Completing an incident: detail after the quick capture; submit; addenda. */
@@ -467,6 +493,8 @@ data class IncidentUiState(
     val addenda: List<AddendumUi> = emptyList(),
     val addendumReason: String = "",
     val addendumText: String = "",
+    /** The form of a debrief held (or declined) after submission, while open; null otherwise. */
+    val review: ReviewFormUi? = null,
     /** A prone hold past 10 minutes is running: shown above everything. */
     val proneAlert: Boolean = false,
     /** A physical hold is running: the one-person-monitors prompt, from its first second. */

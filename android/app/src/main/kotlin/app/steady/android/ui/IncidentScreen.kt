@@ -8,7 +8,7 @@
 // corrected afterwards, a mistaken entry removed (after a confirmation), the reason changed;
 // every s.6(5) item the core checks, labelled by the core; staff, injuries, outcome and
 // debriefs (held is an explicit answer); the s.6(5) items still missing; Submit asks first and
-// shows what will be locked; then addenda only.
+// shows what will be locked; then addenda only, and debriefs held after (a form of their own).
 package app.steady.android.ui
 
 import androidx.compose.foundation.BorderStroke
@@ -55,12 +55,14 @@ import app.steady.android.state.IncidentViewModel
 import app.steady.android.state.OverrideConfirmUi
 import app.steady.android.state.ProneAlerts
 import app.steady.android.state.RestraintUi
+import app.steady.android.state.ReviewFormUi
 import app.steady.android.state.StrategyUi
 import app.steady.android.state.SubmitConfirmUi
 import app.steady.android.ui.theme.LocalSteadyColors
 import app.steady.core.ProneAlertText
 import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
+import app.steady.core.model.ReviewWith
 import app.steady.core.model.S65Item
 import app.steady.core.restraintWords
 
@@ -104,6 +106,19 @@ data class IncidentEvents(
     val onAddendumReasonChange: (String) -> Unit = {},
     val onAddendumTextChange: (String) -> Unit = {},
     val onAddAddendum: () -> Unit = {},
+    /** "Record a debrief held after" (submitted only): opens the form. */
+    val onReviewOpen: () -> Unit = {},
+    val onReviewWith: (ReviewWith) -> Unit = {},
+    val onReviewHeld: (Boolean) -> Unit = {},
+    /** Moves when the debrief was held by the given milliseconds. */
+    val onReviewTimeStep: (Long) -> Unit = {},
+    val onReviewWho: (String) -> Unit = {},
+    val onReviewWhyNot: (String) -> Unit = {},
+    val onReviewWellbeing: (Boolean) -> Unit = {},
+    val onReviewNote: (String) -> Unit = {},
+    val onReviewCancel: () -> Unit = {},
+    /** Records the debrief through the core. */
+    val onReviewSave: () -> Unit = {},
     /** Moves when it happened by the given milliseconds (negative: earlier). */
     val onShiftOccurredAt: (Long) -> Unit = {},
     /** The reason for going ahead against the person's cautions, as typed. */
@@ -216,6 +231,16 @@ fun incidentEvents(
     onAddendumReasonChange = vm::onAddendumReasonChange,
     onAddendumTextChange = vm::onAddendumTextChange,
     onAddAddendum = vm::onAddAddendum,
+    onReviewOpen = vm::onReviewOpen,
+    onReviewWith = vm::onReviewWith,
+    onReviewHeld = vm::onReviewHeld,
+    onReviewTimeStep = vm::onReviewTimeStep,
+    onReviewWho = vm::onReviewWho,
+    onReviewWhyNot = vm::onReviewWhyNot,
+    onReviewWellbeing = vm::onReviewWellbeing,
+    onReviewNote = vm::onReviewNote,
+    onReviewCancel = vm::onReviewCancel,
+    onReviewSave = vm::onReviewSave,
     onShiftOccurredAt = vm::onShiftOccurredAt,
     onOverrideReasonChange = vm::onOverrideReasonChange,
     onOverrideCancel = vm::onOverrideCancel,
@@ -310,6 +335,12 @@ fun IncidentScreen(
                 }
             }
         }
+        // The debrief form takes the screen as the draft's questions do.
+        val review = state.review
+        if (state.submitted && review != null) {
+            item { ReviewForm(review, events) }
+            return@SteadyScaffold
+        }
         if (!state.submitted && !state.loading) item { OccurredAtControl(state, events) }
         state.message?.let { item { MessageStrip(it) } }
         if (state.submitted) {
@@ -355,7 +386,13 @@ fun IncidentScreen(
                     MaterialTheme.colorScheme.onSurfaceVariant,
                 ) {
                     Text("Reason: ${a.reason}", style = MaterialTheme.typography.bodyMedium, fontWeight = FontWeight.Bold)
+                    a.heldLabel?.let { Text(it, style = MaterialTheme.typography.bodyMedium) }
                     Text(a.text, style = MaterialTheme.typography.bodyLarge)
+                }
+            }
+            item {
+                OutlinedButton(onClick = events.onReviewOpen, modifier = Modifier.fillMaxWidth().heightIn(min = 48.dp)) {
+                    Text("Record a debrief held after")
                 }
             }
             item { Field("Reason for the addendum", state.addendumReason, events.onAddendumReasonChange) }
@@ -962,6 +999,89 @@ private fun TimePicker(
             Button(onClick = events.onForceTimeSave, modifier = Modifier.heightIn(min = 48.dp)) { Text("Save time") }
         }
     }
+}
+
+/**
+ * A debrief held (or declined) after submission: with the person or staff; held, when (never
+ * later than now) and who, or not held and why; for staff, wellbeing support offered; what was
+ * agreed. Record saves it through the core as an entry with the addenda.
+ */
+@Composable
+private fun ReviewForm(
+    r: ReviewFormUi,
+    events: IncidentEvents,
+) {
+    SectionCard("Debrief held after", MaterialTheme.colorScheme.surfaceVariant, MaterialTheme.colorScheme.onSurfaceVariant) {
+        Text("With", style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            CheckChip(r.with == ReviewWith.PERSON, "The person") { events.onReviewWith(ReviewWith.PERSON) }
+            CheckChip(r.with == ReviewWith.STAFF, "Staff") { events.onReviewWith(ReviewWith.STAFF) }
+        }
+        Text("Held", style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            CheckChip(r.held, "Held") { events.onReviewHeld(true) }
+            CheckChip(!r.held, "Not held") { events.onReviewHeld(false) }
+        }
+        if (r.held) {
+            Text("When it was held", style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+            Text(
+                r.heldAtLabel,
+                style = MaterialTheme.typography.titleMedium,
+                modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite },
+            )
+            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+                pickerSteps.forEach { (label, spoken, millis) ->
+                    OutlinedButton(
+                        onClick = { events.onReviewTimeStep(millis) },
+                        border = BorderStroke(1.dp, MaterialTheme.colorScheme.outline),
+                        modifier = Modifier.heightIn(min = 48.dp).semantics { contentDescription = "Make when it was held $spoken" },
+                    ) { Text(label) }
+                }
+            }
+            r.heldAtError?.let { ErrorLine(it) }
+            Field("Who took part", r.who, events.onReviewWho)
+        } else {
+            Field("Why it was not held", r.whyNot, events.onReviewWhyNot, error = r.whyNotError)
+        }
+        if (r.with == ReviewWith.STAFF) {
+            Row(
+                verticalAlignment = Alignment.CenterVertically,
+                modifier =
+                    Modifier
+                        .fillMaxWidth()
+                        .heightIn(min = 48.dp)
+                        .toggleable(value = r.wellbeingOffered, role = Role.Checkbox, onValueChange = events.onReviewWellbeing),
+            ) {
+                Checkbox(checked = r.wellbeingOffered, onCheckedChange = null)
+                Text(
+                    "Support for staff wellbeing offered",
+                    style = MaterialTheme.typography.bodyLarge,
+                    modifier = Modifier.padding(start = 8.dp),
+                )
+            }
+        }
+        Field("What was learned or agreed", r.note, events.onReviewNote)
+        r.error?.let { ErrorLine(it) }
+        Row(
+            Modifier.fillMaxWidth(),
+            verticalAlignment = Alignment.CenterVertically,
+            horizontalArrangement = Arrangement.spacedBy(8.dp, Alignment.End),
+        ) {
+            TextButton(onClick = events.onReviewCancel, modifier = Modifier.heightIn(min = 48.dp)) { Text("Cancel") }
+            Button(onClick = events.onReviewSave, modifier = Modifier.heightIn(min = 48.dp)) { Text("Record debrief") }
+        }
+    }
+}
+
+/** A refusal, in the error colour, read out when it appears. */
+@Composable
+private fun ErrorLine(text: String) {
+    Text(
+        text,
+        color = MaterialTheme.colorScheme.error,
+        style = MaterialTheme.typography.bodyMedium,
+        modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite },
+    )
 }
 
 @Composable
