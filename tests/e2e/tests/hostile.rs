@@ -32,6 +32,7 @@ on_both_back_ends!(
     a_small_push_never_buys_a_large_answer_or_a_larger_store,
     the_name_a_phone_is_enrolled_for_is_the_only_one_it_writes,
     a_placement_code_is_refused_to_another_devices_token_and_a_revoked_device_and_still_works_for_its_owner,
+    no_phone_records_a_hold_or_an_identity_the_rules_of_restraint_forbid,
 );
 
 /// Plain HTTP to the server, as any client (or attacker) can speak it.
@@ -954,4 +955,211 @@ fn a_placement_code_is_refused_to_another_devices_token_and_a_revoked_device_and
         "{body}"
     );
     assert_eq!(granted(&hostile.device_id), ["ash-ward"]);
+}
+
+/// The restraint rules (issue 15) hold against raw HTTP: no seclusion outside a mental health
+/// unit, no hold the person's own alert rules out without a reason, no NHS number that fails its
+/// check digit, no false identity sealed at submission, no review that is neither held with a
+/// time nor declined with a reason. What the unit's lead then pulls shows none of it.
+fn no_phone_records_a_hold_or_an_identity_the_rules_of_restraint_forbid<S: Backend>(c: Cluster<S>) {
+    // Ash ward (a mental health unit) with a crew's submitted incident; Birch house, a care home.
+    let incident = a_crews_submitted_incident(&c);
+    c.unit("birch-house", false);
+    let editor = c.device(
+        "Ward editor",
+        &[
+            ("ash-ward", Role::Editor, None),
+            ("birch-house", Role::Editor, None),
+        ],
+    );
+    let sam = editor
+        .store
+        .create_person(
+            "ash-ward",
+            NewPerson {
+                display_name: "Samuel Okafor (synthetic)".into(),
+                nhs_number: Some(steady_core::nhs_number::synthetic(7)),
+                ..NewPerson::default()
+            },
+        )
+        .expect("person");
+    let alert = editor
+        .store
+        .add_safety_alert(&sam, "No prone holds: asthma", None)
+        .expect("alert");
+    editor
+        .store
+        .set_caution_avoids(
+            &sam,
+            steady_core::restraint::CautionList::SafetyAlert,
+            &alert,
+            vec![steady_core::codes::RestrictiveInterventionType::PhysicalProne],
+        )
+        .expect("avoid");
+    let resident = someone(&editor, "birch-house", "Birch Resident (synthetic)");
+    editor.sync().expect("sync");
+
+    let hostile = Raw::enrol(
+        &c,
+        "restraint",
+        // A lead on the ward, so its review is judged by the review's own rules.
+        &[("ash-ward", Role::Lead), ("birch-house", Role::Editor)],
+    );
+    let in_unit = |mut op: Value, unit: &str, kind: &str| {
+        op["unit_id"] = json!(unit);
+        op["entity"] = json!(kind);
+        op
+    };
+    let capture = |op_id: &str, id: &str, unit: &str, person: &str| {
+        hostile.op(
+            op_id,
+            EntityKind::Incident,
+            id,
+            unit,
+            json!({"status": "draft", "occurred_at": Timestamp::now().0 - 600_000,
+                   "note": "Synthetic: held", "recorded_by": "Hostile (synthetic)",
+                   "person_id": person}),
+        )
+    };
+    let seclusion = json!({"pos": 1.0, "intervention": "05", "how_force_was_used": "",
+                           "staff": []});
+    let mut prone_with_reason = prone_hold(2);
+    prone_with_reason["contraindication_override"] =
+        json!("Fell forward in the struggle; turned to the side at once");
+    let outcomes = hostile.push(vec![
+        capture("home-capture", "inc-home", "birch-house", &resident),
+        in_unit(
+            hostile.item(
+                "home-seclusion",
+                "inc-home",
+                "use_of_force",
+                "u-1",
+                seclusion,
+            ),
+            "birch-house",
+            "incident",
+        ),
+        in_unit(
+            hostile.item(
+                "home-authorise",
+                &resident,
+                "red.authorised_interventions",
+                "a-1",
+                json!({"pos": 1.0, "type": "05", "note": ""}),
+            ),
+            "birch-house",
+            "sheet",
+        ),
+        capture("ward-capture", "inc-sam", "ash-ward", &sam),
+        hostile.item(
+            "prone-bare",
+            "inc-sam",
+            "use_of_force",
+            "u-1",
+            prone_hold(2),
+        ),
+        hostile.item(
+            "prone-reason",
+            "inc-sam",
+            "use_of_force",
+            "u-2",
+            prone_with_reason,
+        ),
+        hostile.op(
+            "bad-nhs",
+            EntityKind::Person,
+            &sam,
+            "ash-ward",
+            json!({"nhs_number": "9990000001"}),
+        ),
+        hostile.op(
+            "forged-subject",
+            EntityKind::Incident,
+            "inc-sam",
+            "ash-ward",
+            json!({"status": "submitted", "submitted_at": Timestamp::now().0,
+                   "submitted_by": "Hostile (synthetic)",
+                   "subject": {"name": "Someone Else", "nhs_number": null,
+                               "local_identifier": null}}),
+        ),
+    ]);
+    let expect = [
+        ("applied", ""),
+        ("rejected", "invalid"),
+        ("rejected", "invalid"),
+        ("applied", ""),
+        ("rejected", "invalid"),
+        ("applied", ""),
+        ("rejected", "invalid"),
+        ("rejected", "invalid"),
+    ];
+    for (i, want) in expect.iter().enumerate() {
+        assert_eq!(status_of(&outcomes[i]).0, want.0, "op {i}: {outcomes:?}");
+        if !want.1.is_empty() {
+            assert_eq!(status_of(&outcomes[i]).1, want.1, "op {i}: {outcomes:?}");
+        }
+    }
+    let detail = |i: usize| outcomes[i]["detail"].as_str().unwrap_or("").to_string();
+    assert!(detail(1).contains("Mental Health Act"), "{}", detail(1));
+    assert!(detail(4).contains(&alert), "{}", detail(4));
+    assert!(detail(7).contains("subject"), "{}", detail(7));
+
+    // A review neither held with a time nor declined with a reason, on a submitted incident.
+    let crew_review = hostile.item(
+        "review",
+        &incident,
+        "addenda",
+        "r-1",
+        json!({"pos": 1.0, "author": "Hostile (synthetic)", "job_title": "",
+               "at": Timestamp::now().0, "reason": "Post-incident review with the person",
+               "text": "Held.",
+               "review": {"with": "person", "held": true, "held_at": null, "who": "",
+                          "why_not": null, "wellbeing_offered": null, "note": ""}}),
+    );
+    let refused = hostile.push(vec![crew_review]);
+    assert_eq!(
+        status_of(&refused[0]),
+        ("rejected", "invalid"),
+        "{refused:?}"
+    );
+    assert!(
+        refused[0]["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("review"),
+        "{refused:?}"
+    );
+
+    let lead = c.device(
+        "Ward lead",
+        &[
+            ("ash-ward", Role::Lead, None),
+            ("birch-house", Role::Lead, None),
+        ],
+    );
+    lead.sync().expect("sync");
+    assert!(
+        lead.store
+            .incident("inc-home")
+            .expect("home")
+            .use_of_force
+            .is_empty()
+    );
+    let sheet = lead.store.support_sheet(&resident).expect("sheet");
+    assert!(sheet.authorised_interventions.is_empty(), "{sheet:?}");
+    let held = lead.store.incident("inc-sam").expect("sam");
+    assert_eq!(held.status, steady_core::incident::IncidentStatus::Draft);
+    assert_eq!(held.use_of_force.len(), 1, "only the hold with its reason");
+    assert!(held.use_of_force[0].contraindication_override.is_some());
+    assert_eq!(
+        lead.store.person(&sam).expect("sam").nhs_number,
+        Some(steady_core::nhs_number::synthetic(7))
+    );
+    assert!(
+        lead.store
+            .incident(&incident)
+            .expect("crew")
+            .addenda
+            .is_empty()
+    );
 }
