@@ -331,6 +331,13 @@ impl Subject {
             local_identifier: person.local_identifier.clone(),
         }
     }
+
+    /// The person a submission must freeze, from the cells of their record (the server's
+    /// form); `None` for a removed person. The same reading as the device's [`Subject::of`].
+    pub fn of_cells(cells: &[(&str, &str, &Value)]) -> Option<Subject> {
+        let record = Record::from_cells("", cells);
+        (!record.deleted()).then(|| Subject::of(&person_from("", &record)))
+    }
 }
 
 /// Changes to a draft's details; `None` leaves a field as it is.

@@ -233,33 +233,13 @@ fn named_person(op: &Operation) -> Option<&str> {
     }
 }
 
-/// The person `id` as the store holds them, in the form a submission freezes (`None` if the
-/// record is not held whole, or removed).
-fn person_as_stored(known: &Known, id: &str) -> Option<Value> {
-    let key = (EntityKind::Person, id.to_string());
-    if !known.whole.contains(&key) {
+/// The person `id` as the store holds them, frozen as a submission freezes them
+/// ([`incident::Subject::of_cells`]); `None` if the record is not held whole, or removed.
+fn person_as_stored(known: &Known, id: &str) -> Option<incident::Subject> {
+    if !known.whole.contains(&(EntityKind::Person, id.to_string())) {
         return None;
     }
-    let cells = record_cells(known, EntityKind::Person, id);
-    let text = |name: &str| {
-        cells
-            .iter()
-            .find(|(f, i, _)| *f == name && i.is_empty())
-            .and_then(|(_, _, v)| v.as_str())
-            .filter(|t| !t.is_empty())
-    };
-    let deleted = cells
-        .iter()
-        .any(|(f, i, v)| *f == "deleted" && i.is_empty() && v.as_bool() == Some(true));
-    if deleted {
-        return None;
-    }
-    let name = text("display_name")?;
-    Some(serde_json::json!({
-        "name": name,
-        "nhs_number": text("nhs_number"),
-        "local_identifier": text("local_identifier"),
-    }))
+    incident::Subject::of_cells(&record_cells(known, EntityKind::Person, id))
 }
 
 /// Whether `op` records or authorises a restrictive intervention, whose type may depend on
@@ -844,8 +824,9 @@ fn check_whole_record(op: &Operation, known: &Known, writer: &Writer<'_>) -> Res
         let sent = match &op.change {
             Change::Fields(f) => f.get("subject"),
             Change::Item { .. } => None,
-        };
-        if sent != Some(&standing) {
+        }
+        .and_then(|v| serde_json::from_value::<incident::Subject>(v.clone()).ok());
+        if sent.as_ref() != Some(&standing) {
             return invalid(
                 "subject: a submission freezes the person's name, NHS number and local \
                  identifier into the record, as the person's record holds them"
