@@ -2,11 +2,14 @@
 //! the apps alert on: each lives once, in the core (`steady_core::codes`, `s65`, `incident`);
 //! these functions hand them over.
 
+use steady_core::characteristics::CHARACTERISTICS;
 use steady_core::clock::Timestamp;
 use steady_core::codes::{
-    DeescalationStep, IncidentTag, RestrictiveInterventionReason, RestrictiveInterventionType, Role,
+    DeescalationStep, IncidentTag, InjuryIndicator, RestrictiveInterventionReason,
+    RestrictiveInterventionType, Role,
 };
 use steady_core::incident::UseOfForce;
+use steady_core::observation::PhysicalObservation;
 use steady_core::s65::S65Item;
 use steady_core::sheet::{SheetList, SheetSection, SheetText};
 
@@ -178,6 +181,43 @@ pub fn restraint_words() -> RestraintWords {
             .to_string(),
         prone_reported: "Over 10 minutes prone: reported separately".to_string(),
     }
+}
+
+/// The words of an injury answer ("Yes", "No", "Not known").
+#[uniffi::export]
+pub fn injury_indicator_label(indicator: InjuryIndicator) -> String {
+    indicator.label().to_string()
+}
+
+/// One protected characteristic of s.6(5)(k): the `RelevantCharacteristics` field it fills
+/// and its words on the form.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CharacteristicLabel {
+    /// The field (`age`, `religion_or_belief`, ...).
+    pub name: String,
+    /// The Equality Act 2010's words ("Religion or belief").
+    pub label: String,
+}
+
+/// The nine protected characteristics of the Equality Act 2010 s.4, in the Act's order: the
+/// questions of s.6(5)(k), so both apps ask the same ones in the same words.
+#[uniffi::export]
+pub fn characteristic_labels() -> Vec<CharacteristicLabel> {
+    CHARACTERISTICS
+        .iter()
+        .map(|c| CharacteristicLabel {
+            name: c.name.to_string(),
+            label: c.label.to_string(),
+        })
+        .collect()
+}
+
+/// An observation's words as the record shows them: ("Physical observation during restraint",
+/// "Breathing normal; SpO2 97%; ...").
+#[uniffi::export]
+pub fn observation_words(observation: PhysicalObservation) -> Vec<String> {
+    let (heading, text) = observation.words();
+    vec![heading, text]
 }
 
 #[cfg(test)]

@@ -162,6 +162,10 @@ pub enum Field {
     S65Answer,
     /// An addendum to a submitted incident.
     Addendum,
+    /// A physical observation (breathing, colour, consciousness, a vital sign, its time).
+    Observation,
+    /// The person's relevant characteristics, s.6(5)(k), one answer each.
+    Characteristics,
     /// A checklist: its template, answers or score bands.
     Checklist,
     /// The enrolment code.
@@ -202,7 +206,10 @@ impl Field {
                 Field::UseOfForce
             }
             "debrief" | "debriefs" | "debrief_person" | "debrief_staff" => Field::Debrief,
-            "injuries_person" | "injuries_staff" | "injuries_others" => Field::Injuries,
+            "injuries_person" | "injuries_staff" | "injuries_others" | "injured_person"
+            | "injured_staff" | "injured_others" => Field::Injuries,
+            "observation" => Field::Observation,
+            "characteristics" => Field::Characteristics,
             "mental_disorder"
             | "relevant_characteristics"
             | "learning_disability_or_autism"
@@ -354,6 +361,9 @@ mod field_tests {
             ("debrief_person", Field::Debrief),
             ("injuries_staff", Field::Injuries),
             ("relevant_characteristics", Field::S65Answer),
+            ("injured_others", Field::Injuries),
+            ("observation.oxygen_saturation", Field::Observation),
+            ("characteristics.race", Field::Characteristics),
             ("addendum.reason", Field::Addendum),
             ("addendum.text", Field::Addendum),
             ("addenda/a-1.text", Field::Addendum),

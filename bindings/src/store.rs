@@ -20,6 +20,7 @@ use steady_core::incident::{
     Incident, IncidentDetails, IncidentSummary, PostIncidentReview, QuickCapture, SubmitOutcome,
     UseOfForce,
 };
+use steady_core::observation::PhysicalObservation;
 use steady_core::outbox::OutboxStatus;
 use steady_core::people::{NewPerson, Person, PersonSummary};
 use steady_core::restraint::{CautionList, RestraintProfile};
@@ -493,6 +494,20 @@ impl SteadyStore {
         review: PostIncidentReview,
     ) -> Result<String, SteadyError> {
         self.with(|s| s.add_post_incident_review(&incident_id, review))
+    }
+
+    /// Records physical observations (breathing, colour, consciousness, position, vital signs)
+    /// taken during or after a restraint, or after rapid tranquillisation: an entry appended
+    /// to the incident, on a draft from the first minute of a hold or after submission for the
+    /// checks that follow. Anyone working in the unit, under their own name. An empty
+    /// observation, a missing phase or a vital sign out of its range is refused
+    /// (`Validation`, field `Observation`). Returns the entry's id.
+    pub fn add_physical_observation(
+        &self,
+        incident_id: String,
+        observation: PhysicalObservation,
+    ) -> Result<String, SteadyError> {
+        self.with(|s| s.add_physical_observation(&incident_id, observation))
     }
 
     /// The s.6(5) items the incident still lacks (empty when no force was used).

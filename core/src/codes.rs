@@ -176,6 +176,56 @@ impl TryFrom<String> for RestrictiveInterventionType {
     }
 }
 
+/// Whether anyone was injured in an incident: captured at source as the member of staff answers,
+/// never inferred from free text ("none observed" and "not checked" are not the same answer).
+///
+/// MHSDS v5 keeps injury indicators for the patient, for care personnel and for other people
+/// on the restrictive intervention record; Steady asks the three questions in the same shape.
+/// Travels as `"yes"`, `"no"` or `"not_known"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum InjuryIndicator {
+    /// Someone in this group was injured.
+    Yes,
+    /// Nobody in this group was injured.
+    No,
+    /// Not known (not checked, the person refused a check, they left).
+    NotKnown,
+}
+
+impl InjuryIndicator {
+    /// Every answer, in the order a form offers them.
+    pub const ALL: [InjuryIndicator; 3] = [
+        InjuryIndicator::Yes,
+        InjuryIndicator::No,
+        InjuryIndicator::NotKnown,
+    ];
+
+    /// The wire and store form.
+    pub fn code(self) -> &'static str {
+        match self {
+            InjuryIndicator::Yes => "yes",
+            InjuryIndicator::No => "no",
+            InjuryIndicator::NotKnown => "not_known",
+        }
+    }
+
+    /// Plain English for a form.
+    pub fn label(self) -> &'static str {
+        match self {
+            InjuryIndicator::Yes => "Yes",
+            InjuryIndicator::No => "No",
+            InjuryIndicator::NotKnown => "Not known",
+        }
+    }
+
+    /// Its answer from the wire form.
+    pub fn from_code(code: &str) -> Option<InjuryIndicator> {
+        Self::ALL.into_iter().find(|i| i.code() == code)
+    }
+}
+
 /// Why a restrictive intervention was used, as coded by the MHSDS.
 ///
 /// Travels (JSON, store, sync) as its two-digit code, e.g. `"10"` for preventing violence to

@@ -11,11 +11,14 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::characteristics::RelevantCharacteristics;
 use crate::clock::Timestamp;
 use crate::codes::{
-    DeescalationStep, IncidentTag, RestrictiveInterventionReason, RestrictiveInterventionType, Role,
+    DeescalationStep, IncidentTag, InjuryIndicator, RestrictiveInterventionReason,
+    RestrictiveInterventionType, Role,
 };
 use crate::error::{Error, Refusal, Result};
+use crate::observation::PhysicalObservation;
 use crate::people::{ListEdit, Person, checked_text, load_person, new_id, person_from};
 use crate::protocol::{Change, EntityKind};
 use crate::replica::{self, Record, Writer};
@@ -147,7 +150,15 @@ pub struct Debrief {
     pub note: String,
 }
 
-/// An addendum to a submitted incident: added, never changed.
+/// What an addendum carries beside its words.
+enum Carried {
+    Words,
+    Review(PostIncidentReview),
+    Observation(PhysicalObservation),
+}
+
+/// An addendum to an incident: added, never changed. Words added after submission, a
+/// post-incident review, or physical observations (which may also be added to a draft).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Addendum {
@@ -168,6 +179,11 @@ pub struct Addendum {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub review: Option<PostIncidentReview>,
+    /// When the addendum records physical observations taken during or after the use of force
+    /// ([`crate::observation`]): what was observed, and when.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub observation: Option<PhysicalObservation>,
 }
 
 /// Who a post-incident review was with.
@@ -308,6 +324,30 @@ pub struct Incident {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub nhs_number_not_known: Option<bool>,
+    /// s.6(5)(k), the person's relevant characteristics as structured answers (the older
+    /// free-text `relevant_characteristics` is kept for records made before them).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub characteristics: Option<RelevantCharacteristics>,
+    /// Was the person injured: yes, no, not known (asked, never inferred from text).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub injured_person: Option<InjuryIndicator>,
+    /// Were staff injured.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub injured_staff: Option<InjuryIndicator>,
+    /// Were other people injured.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub injured_others: Option<InjuryIndicator>,
+}
+
+impl Incident {
+    /// The physical observations taken, in the order they were added.
+    pub fn observations(&self) -> impl Iterator<Item = &PhysicalObservation> {
+        self.addenda.iter().filter_map(|a| a.observation.as_ref())
+    }
 }
 
 /// The person an incident is about, as frozen at submission: s.6(5)(e) and (g).
@@ -408,6 +448,22 @@ pub struct IncidentDetails {
     /// Notification sent.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub notification_sent: Option<bool>,
+    /// s.6(5)(k) as structured answers (replaces them all).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub characteristics: Option<RelevantCharacteristics>,
+    /// Was the person injured.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub injured_person: Option<InjuryIndicator>,
+    /// Were staff injured.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub injured_staff: Option<InjuryIndicator>,
+    /// Were other people injured.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub injured_others: Option<InjuryIndicator>,
 }
 
 /// An incident in a list.
@@ -475,6 +531,13 @@ fn incident_from(id: &str, r: &Record, person: Option<&Person>) -> Result<Incide
     let debrief_person = typed("debrief_person", raw("debrief_person"), &mut unreadable);
     let debrief_staff = typed("debrief_staff", raw("debrief_staff"), &mut unreadable);
     let subject: Option<Subject> = typed("subject", raw("subject"), &mut unreadable);
+    let characteristics = typed("characteristics", raw("characteristics"), &mut unreadable);
+    let mut injury = |name: &str| typed::<InjuryIndicator>(name, raw(name), &mut unreadable);
+    let (injured_person, injured_staff, injured_others) = (
+        injury("injured_person"),
+        injury("injured_staff"),
+        injury("injured_others"),
+    );
     Ok(Incident {
         id: id.to_string(),
         unit_id: r.unit_id.clone(),
@@ -518,6 +581,10 @@ fn incident_from(id: &str, r: &Record, person: Option<&Person>) -> Result<Incide
         unreadable,
         subject,
         nhs_number_not_known: r.flag("nhs_number_not_known"),
+        characteristics,
+        injured_person,
+        injured_staff,
+        injured_others,
     })
 }
 
@@ -887,6 +954,21 @@ impl Store {
             1000,
         )?;
         text_field(&mut fields, "outcome", &details.outcome, 2000)?;
+        if let Some(c) = &details.characteristics {
+            if let Some((name, rule)) = c.problem() {
+                return Err(Error::invalid(&format!("characteristics.{name}"), &rule));
+            }
+            fields.insert("characteristics".to_string(), json!(c));
+        }
+        for (key, value) in [
+            ("injured_person", details.injured_person),
+            ("injured_staff", details.injured_staff),
+            ("injured_others", details.injured_others),
+        ] {
+            if let Some(v) = value {
+                fields.insert(key.to_string(), json!(v));
+            }
+        }
         for (key, debrief) in [
             ("debrief_person", &details.debrief_person),
             ("debrief_staff", &details.debrief_staff),
@@ -1013,14 +1095,14 @@ impl Store {
             incident_id,
             &reason.unwrap_or_default(),
             &text.unwrap_or_default(),
-            None,
+            Carried::Words,
         )
     }
 
-    /// Records a post-incident review held (or declined) after the incident was submitted, as
-    /// its own append-only entry (an addendum carrying the review): counted with the debriefs
-    /// on the dashboard and in the export. The person who recorded it or a lead, as for
-    /// addenda. Held needs when; not held needs why.
+    /// Records a post-incident review held (or not held) after the submission, usually the
+    /// next day: its own append-only entry (an addendum carrying the review), counted with the
+    /// debriefs on the dashboard and in the export. The person who recorded it or a lead, as
+    /// for addenda. Held needs when; not held needs why.
     pub fn add_post_incident_review(
         &self,
         incident_id: &str,
@@ -1028,7 +1110,27 @@ impl Store {
     ) -> Result<String> {
         let review = checked_review(review, self.now())?;
         let (reason, text) = review_words(&review);
-        self.append_addendum(incident_id, &reason, &text, Some(review))
+        self.append_addendum(incident_id, &reason, &text, Carried::Review(review))
+    }
+
+    /// Records physical observations taken during or after a restraint, or after rapid
+    /// tranquillisation ([`crate::observation`]): an entry appended to the incident, on a draft
+    /// (from the first minute of a hold) or after it is submitted (the hourly checks that
+    /// follow). Anyone working in the unit may add one, under their own name: the member of
+    /// staff monitoring is often not the one recording. Returns the entry's id.
+    pub fn add_physical_observation(
+        &self,
+        incident_id: &str,
+        observation: PhysicalObservation,
+    ) -> Result<String> {
+        let observation = observation.checked(self.now())?;
+        let (reason, text) = observation.words();
+        self.append_addendum(
+            incident_id,
+            &reason,
+            &text,
+            Carried::Observation(observation),
+        )
     }
 
     fn append_addendum(
@@ -1036,28 +1138,40 @@ impl Store {
         incident_id: &str,
         reason: &str,
         text: &str,
-        review: Option<PostIncidentReview>,
+        carried: Carried,
     ) -> Result<String> {
         self.write(|w| {
             let (record, incident, _) = load_incident(w.tx(), incident_id)?;
+            let observation = matches!(carried, Carried::Observation(_));
             let grant = require_role(
                 w.tx(),
                 &record.unit_id,
                 w.now(),
                 Role::Reader,
-                "add addenda",
+                if observation {
+                    "record observations"
+                } else {
+                    "add addenda"
+                },
             )?;
-            if incident.status != IncidentStatus::Submitted {
-                return Err(Error::invalid(
-                    "incident",
-                    "is still a draft: edit it instead of adding an addendum",
-                ));
+            if !observation {
+                if incident.status != IncidentStatus::Submitted {
+                    return Err(Error::invalid(
+                        "incident",
+                        "is still a draft: edit it instead of adding an addendum",
+                    ));
+                }
+                if grant.role < Role::Lead && incident.recorded_by != w.staff().name {
+                    return Err(Error::NotAllowed(Refusal::NotTheAuthor {
+                        action: "add an addendum".into(),
+                    }));
+                }
             }
-            if grant.role < Role::Lead && incident.recorded_by != w.staff().name {
-                return Err(Error::NotAllowed(Refusal::NotTheAuthor {
-                    action: "add an addendum".into(),
-                }));
-            }
+            let (review, observation) = match carried {
+                Carried::Words => (None, None),
+                Carried::Review(r) => (Some(r), None),
+                Carried::Observation(o) => (None, Some(o)),
+            };
             // Addenda are ordered by when they were added; the position is that instant.
             let value = json!({
                 "pos": w.now().0 as f64,
@@ -1067,6 +1181,7 @@ impl Store {
                 "reason": reason,
                 "text": text,
                 "review": review,
+                "observation": observation,
             });
             let item_id = new_id();
             let change = Change::Item {

@@ -16,6 +16,7 @@ uniffi::setup_scaffolding!();
 
 pub mod audit;
 pub mod changes;
+pub mod characteristics;
 pub mod checklist;
 pub mod checklist_run;
 pub mod clock;
@@ -24,6 +25,7 @@ pub mod error;
 pub mod guidance;
 pub mod incident;
 pub mod nhs_number;
+pub mod observation;
 pub mod outbox;
 pub mod people;
 pub mod protocol;

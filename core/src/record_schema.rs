@@ -110,6 +110,9 @@ pub enum Typed {
     },
     /// A checklist score band.
     Band,
+    /// The person's relevant characteristics, s.6(5)(k)
+    /// ([`crate::characteristics::RelevantCharacteristics`]).
+    Characteristics,
 }
 
 /// Whether a field is bound to the writer.
@@ -280,6 +283,9 @@ const SHEET: &[FieldRule] = &[
     ),
 ];
 
+/// An injury indicator ([`crate::codes::InjuryIndicator`]).
+const INJURY: ValueType = ValueType::OneOf(&["yes", "no", "not_known"]);
+
 const INCIDENT: &[FieldRule] = &[
     required(field("status", ValueType::OneOf(&["draft", "submitted"]))),
     required(field("occurred_at", HAPPENED)),
@@ -294,6 +300,10 @@ const INCIDENT: &[FieldRule] = &[
     text("non_staff_reason", 1000),
     text("mental_disorder", 500),
     text("relevant_characteristics", 500),
+    field("characteristics", ValueType::Typed(Typed::Characteristics)),
+    field("injured_person", INJURY),
+    field("injured_staff", INJURY),
+    field("injured_others", INJURY),
     field("learning_disability_or_autism", ValueType::Flag),
     field("nhs_number_not_known", ValueType::Flag),
     field("subject", ValueType::Typed(Typed::Subject)),
@@ -816,6 +826,14 @@ fn check_typed(typed: Typed, value: &Value, ctx: &Context<'_>) -> Result<(), Str
                 inner_text("review.why_not", r.why_not.as_deref().unwrap_or(""), 500)?;
                 inner_text("review.note", &r.note, 4000)?;
             }
+            if let Some(o) = &a.observation {
+                happened("observation.observed_at", o.observed_at)?;
+                // The clock allowance of every "happened" instant: the device's clock may run ahead.
+                let latest = Timestamp(ctx.now.0.saturating_add(HAPPENED_AHEAD_MS));
+                if let Some((field, rule)) = o.problem(latest) {
+                    return Err(format!("{field}: {rule}"));
+                }
+            }
         }
         Typed::AuthorisedIntervention => {
             #[derive(serde::Deserialize, Serialize)]
@@ -873,6 +891,12 @@ fn check_typed(typed: Typed, value: &Value, ctx: &Context<'_>) -> Result<(), Str
         }
         Typed::Band => {
             let _: BandLevel = exactly(value)?;
+        }
+        Typed::Characteristics => {
+            let c: crate::characteristics::RelevantCharacteristics = exactly(value)?;
+            if let Some((name, rule)) = c.problem() {
+                return Err(format!("{name}: {rule}"));
+            }
         }
     }
     Ok(())

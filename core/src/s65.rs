@@ -189,8 +189,14 @@ pub fn missing_items(incident: &Incident, person: Option<&Person>) -> Vec<S65Ite
         S65Item::NonStaffInvolvement,
     );
     check(filled(&incident.mental_disorder), S65Item::MentalDisorder);
+    // (k): every protected characteristic answered ("not known" is an answer), or the
+    // free text of a record made before the structured answers existed.
     check(
-        filled(&incident.relevant_characteristics),
+        incident
+            .characteristics
+            .as_ref()
+            .is_some_and(|c| c.complete())
+            || filled(&incident.relevant_characteristics),
         S65Item::RelevantCharacteristics,
     );
     check(

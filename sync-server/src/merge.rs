@@ -618,6 +618,19 @@ fn decide(
         return refused;
     }
 
+    // On a draft, the only addenda are physical observations; words are added by editing it.
+    if !existing.as_ref().is_some_and(|e| e.locked)
+        && matches!(writer, Writer::Staff { .. })
+        && let Change::Item { list, value, .. } = &op.change
+        && list == ADDENDA_LIST
+        && !value.is_null()
+        && value.get("observation").is_none_or(Value::is_null)
+    {
+        return reject(
+            RejectReason::Invalid,
+            "the incident is a draft: edit it instead of adding an addendum",
+        );
+    }
     if existing.as_ref().is_some_and(|e| e.locked) {
         let new_addendum = match &op.change {
             Change::Item { list, item_id, .. } if list == ADDENDA_LIST => {
@@ -775,10 +788,14 @@ fn check_whole_record(op: &Operation, known: &Known, writer: &Writer<'_>) -> Res
     {
         return invalid(format!("{list}: at most {} items", rule.max_items));
     }
-    if let (Change::Item { list, .. }, Writer::Staff { role, name, .. }) = (&op.change, writer)
+    // Physical observations are addenda that anyone working in the unit adds, under their own
+    // name (the member of staff monitoring is often not the one recording).
+    if let (Change::Item { list, value, .. }, Writer::Staff { role, name, .. }) =
+        (&op.change, writer)
         && op.entity == EntityKind::Incident
         && list == ADDENDA_LIST
         && *role < Role::Lead
+        && value.get("observation").is_none_or(Value::is_null)
     {
         let recorder = known
             .cells
@@ -787,7 +804,8 @@ fn check_whole_record(op: &Operation, known: &Known, writer: &Writer<'_>) -> Res
         if recorder != Some(*name) {
             return Err(reject(
                 RejectReason::Role,
-                "only the member of staff who recorded the incident, or a lead, adds an addendum",
+                "only the member of staff who recorded the incident, or a lead, adds an addendum \
+                 (anyone in the unit may add physical observations)",
             ));
         }
     }
