@@ -714,6 +714,10 @@ mod tests {
             unreadable: vec![],
             subject: None,
             nhs_number_not_known: None,
+            characteristics: None,
+            injured_person: None,
+            injured_staff: None,
+            injured_others: None,
         }
     }
 
@@ -1014,6 +1018,7 @@ mod tests {
                 wellbeing_offered: None,
                 note: String::new(),
             }),
+            observation: None,
         });
         let f = month_figures(
             &[both, staff_only, declined, none, next_day],
