@@ -501,6 +501,18 @@ impl Store {
     ) -> Result<String> {
         let note = checked_text("red.authorised_interventions.note", note, 500, false)?;
         self.edit_sheet(person_id, |w, sheet, _| {
+            // A plan never authorises what the person's own cautions rule out: change the
+            // caution first if it no longer holds. (A new caution is never refused for what the
+            // plan authorises: the restraint flow then asks for a reason instead.)
+            if let Some(profile) = crate::restraint::profile_for(w.tx(), person_id)? {
+                let ruling_out = profile.ruling_out(intervention);
+                if !ruling_out.is_empty() {
+                    return Err(Error::Contraindicated {
+                        intervention,
+                        caution_ids: ruling_out.into_iter().map(|c| c.id.clone()).collect(),
+                    });
+                }
+            }
             sheet_list(person_id, AUTHORISED).add(
                 w,
                 sheet,

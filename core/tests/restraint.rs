@@ -228,6 +228,51 @@ fn new_words_keep_what_a_contraindication_rules_out_and_readers_cannot_change_it
 }
 
 #[test]
+fn a_plan_never_authorises_what_the_persons_own_cautions_rule_out() {
+    let f = fixture();
+    let (sam, floor, _) = sam_on_the_ward(&f);
+    let before = f
+        .store
+        .support_sheet(&sam)
+        .unwrap()
+        .authorised_interventions;
+    // "No floor holds" rules supine out; "No prone holds: asthma" rules prone out.
+    match f
+        .store
+        .add_authorised_intervention(&sam, T::PhysicalSupine, "Two staff")
+    {
+        Err(Error::Contraindicated {
+            intervention,
+            caution_ids,
+        }) => {
+            assert_eq!(intervention, T::PhysicalSupine);
+            assert_eq!(caution_ids, vec![floor.clone()]);
+        }
+        other => panic!("expected the caution to refuse it, got {other:?}"),
+    }
+    assert!(matches!(
+        f.store
+            .add_authorised_intervention(&sam, T::PhysicalProne, ""),
+        Err(Error::Contraindicated { .. })
+    ));
+    assert_eq!(
+        f.store
+            .support_sheet(&sam)
+            .unwrap()
+            .authorised_interventions,
+        before,
+        "nothing changed"
+    );
+    // Once the caution no longer rules it out, the plan may authorise it.
+    f.store
+        .set_caution_avoids(&sam, CautionList::Contraindication, &floor, vec![])
+        .unwrap();
+    f.store
+        .add_authorised_intervention(&sam, T::PhysicalSupine, "Two staff")
+        .unwrap();
+}
+
+#[test]
 fn an_incident_about_nobody_known_has_no_cautions_to_meet() {
     let f = fixture();
     f.store

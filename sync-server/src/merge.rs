@@ -217,6 +217,16 @@ fn records_force(op: &Operation) -> bool {
             if list == USE_OF_FORCE_LIST && !value.is_null())
 }
 
+/// Whether `op` authorises a restrictive intervention on a sheet (not its removal).
+fn authorises(op: &Operation) -> bool {
+    op.entity == EntityKind::Sheet
+        && matches!(&op.change, Change::Item { list, value, .. }
+            if list == AUTHORISED_LIST && !value.is_null())
+}
+
+/// The sheet's list of the interventions its plan authorises.
+const AUTHORISED_LIST: &str = "red.authorised_interventions";
+
 /// The person the stored incident `op` changes names, if any.
 fn stored_person<'k>(op: &Operation, known: &'k Known) -> Option<&'k str> {
     known
@@ -246,7 +256,7 @@ fn person_as_stored(known: &Known, id: &str) -> Option<incident::Subject> {
 /// the unit ([`record_schema::allowed_in_unit`]).
 fn records_intervention(op: &Operation) -> bool {
     matches!(&op.change, Change::Item { list, .. }
-        if list == USE_OF_FORCE_LIST || list == "red.authorised_interventions")
+        if list == USE_OF_FORCE_LIST || list == AUTHORISED_LIST)
 }
 
 /// The people a batch's submissions name, once [`needs`] is loaded: their records are loaded
@@ -254,6 +264,17 @@ fn records_intervention(op: &Operation) -> bool {
 /// use of force recorded, its person's record and sheet, for the cautions that may rule it out.
 pub fn people_needed(ops: &[Operation], known: &Known) -> Vec<(EntityKind, String)> {
     let mut people = Vec::new();
+    // An intervention authorised on a sheet is judged against the person's cautions too.
+    for op in ops.iter().filter(|op| authorises(op)) {
+        for key in [
+            (EntityKind::Person, op.entity_id.clone()),
+            (EntityKind::Sheet, op.entity_id.clone()),
+        ] {
+            if !people.contains(&key) {
+                people.push(key);
+            }
+        }
+    }
     for op in ops.iter().filter(|op| records_force(op)) {
         if let Some(person) = stored_person(op, known) {
             for key in [
@@ -828,6 +849,25 @@ fn check_whole_record(op: &Operation, known: &Known, writer: &Writer<'_>) -> Res
             return invalid(format!(
                 "the person's cautions {} rule out {}: it is recorded only with a reason for \
                  going ahead (contraindication_override)",
+                ruling_out.join(", "),
+                intervention.label()
+            ));
+        }
+    }
+    if let (true, Change::Item { value, .. }) = (authorises(op), &op.change)
+        && let Ok(intervention) = serde_json::from_value::<RestrictiveInterventionType>(
+            value.get("type").cloned().unwrap_or(Value::Null),
+        )
+    {
+        let ruling_out = steady_core::restraint::contraindicating(
+            intervention,
+            &record_cells(known, EntityKind::Person, &op.entity_id),
+            &record_cells(known, EntityKind::Sheet, &op.entity_id),
+        );
+        if !ruling_out.is_empty() {
+            return invalid(format!(
+                "the person's cautions {} rule out {}: a plan does not authorise it (change the \
+                 caution first if it no longer holds)",
                 ruling_out.join(", "),
                 intervention.label()
             ));

@@ -33,6 +33,8 @@ on_both_back_ends!(
     the_name_a_phone_is_enrolled_for_is_the_only_one_it_writes,
     a_placement_code_is_refused_to_another_devices_token_and_a_revoked_device_and_still_works_for_its_owner,
     no_phone_records_a_hold_or_an_identity_the_rules_of_restraint_forbid,
+    observations_are_anyones_to_add_but_bounded_and_never_a_back_door_for_words,
+    no_plan_authorises_what_the_persons_own_cautions_rule_out,
 );
 
 /// Plain HTTP to the server, as any client (or attacker) can speak it.
@@ -1161,5 +1163,176 @@ fn no_phone_records_a_hold_or_an_identity_the_rules_of_restraint_forbid<S: Backe
             .expect("crew")
             .addenda
             .is_empty()
+    );
+}
+
+/// An observation addendum, as a phone would write it, by the hostile device.
+fn observation(observation: Value) -> Value {
+    json!({"pos": 1.0, "author": "Hostile (synthetic)", "job_title": "",
+           "at": Timestamp::now().0, "reason": "Physical observation after restraint",
+           "text": "Synthetic observation", "review": null, "observation": observation})
+}
+
+/// Anyone working in the unit may add physical observations to an incident, draft or submitted
+/// (the member of staff monitoring is often not the one recording); but an observation is
+/// bounded like any value, signed by its writer, and never lets words be added to someone
+/// else's record, or to a draft, that the rules of addenda forbid.
+fn observations_are_anyones_to_add_but_bounded_and_never_a_back_door_for_words<S: Backend>(
+    c: Cluster<S>,
+) {
+    let incident = a_crews_submitted_incident(&c);
+    let hostile = Raw::enrol(&c, "observer", &[("ash-ward", Role::Reader)]);
+    let mut forged = observation(json!({"phase": "after_restraint", "pulse": 90}));
+    forged["author"] = json!("Crew member");
+    let outcomes = hostile.push(vec![
+        hostile.item(
+            "obs-after",
+            &incident,
+            "addenda",
+            "o-1",
+            observation(json!({"phase": "after_restraint", "pulse": 84,
+                               "breathing": "normal"})),
+        ),
+        hostile.item(
+            "obs-slip",
+            &incident,
+            "addenda",
+            "o-2",
+            observation(json!({"phase": "after_restraint", "oxygen_saturation": 970})),
+        ),
+        hostile.item(
+            "words-on-anothers",
+            &incident,
+            "addenda",
+            "w-1",
+            json!({"pos": 2.0, "author": "Hostile (synthetic)", "job_title": "",
+                   "at": Timestamp::now().0, "reason": "Correction", "text": "Synthetic",
+                   "review": null, "observation": null}),
+        ),
+        hostile.op(
+            "draft",
+            EntityKind::Incident,
+            "inc-draft",
+            "ash-ward",
+            json!({"status": "draft", "occurred_at": Timestamp::now().0 - 60_000,
+                   "note": "Synthetic: held", "recorded_by": "Hostile (synthetic)"}),
+        ),
+        hostile.item(
+            "words-on-draft",
+            "inc-draft",
+            "addenda",
+            "w-2",
+            json!({"pos": 1.0, "author": "Hostile (synthetic)", "job_title": "",
+                   "at": Timestamp::now().0, "reason": "Correction", "text": "Synthetic"}),
+        ),
+        hostile.item(
+            "obs-draft",
+            "inc-draft",
+            "addenda",
+            "o-3",
+            observation(json!({"phase": "during_restraint", "breathing": "laboured",
+                               "colour": "pale"})),
+        ),
+        hostile.item("obs-forged", "inc-draft", "addenda", "o-4", forged),
+        hostile.item(
+            "obs-empty",
+            "inc-draft",
+            "addenda",
+            "o-5",
+            observation(json!({"phase": "during_restraint"})),
+        ),
+    ]);
+    let expect = [
+        ("applied", ""),
+        ("rejected", "invalid"),
+        ("rejected", "role"),
+        ("applied", ""),
+        ("rejected", "invalid"),
+        ("applied", ""),
+        ("rejected", "invalid"),
+        ("rejected", "invalid"),
+    ];
+    for (i, want) in expect.iter().enumerate() {
+        assert_eq!(status_of(&outcomes[i]).0, want.0, "op {i}: {outcomes:?}");
+        if !want.1.is_empty() {
+            assert_eq!(status_of(&outcomes[i]).1, want.1, "op {i}: {outcomes:?}");
+        }
+    }
+    let detail = |i: usize| outcomes[i]["detail"].as_str().unwrap_or("").to_string();
+    assert!(detail(1).contains("oxygen_saturation"), "{}", detail(1));
+    assert!(detail(4).contains("draft"), "{}", detail(4));
+    assert!(detail(6).contains("author"), "{}", detail(6));
+
+    // What an honest lead's phone then holds: one observation on each, no words, all sealed.
+    let lead = c.device("Ward lead", &[("ash-ward", Role::Lead, None)]);
+    lead.sync().expect("sync");
+    let crews = lead.store.incident(&incident).expect("crew");
+    assert_eq!(crews.addenda.len(), 1, "{:?}", crews.addenda);
+    assert_eq!(crews.observations().next().and_then(|o| o.pulse), Some(84));
+    let draft = lead.store.incident("inc-draft").expect("draft");
+    assert_eq!(draft.addenda.len(), 1, "{:?}", draft.addenda);
+    assert_eq!(draft.observations().count(), 1);
+    lead.store.verify_records().expect("sealed and verified");
+}
+
+/// A plan never authorises a hold the person's own alert or contraindication rules out: the
+/// restraint flow would otherwise show it as "in the care plan" beside the alert against it.
+fn no_plan_authorises_what_the_persons_own_cautions_rule_out<S: Backend>(c: Cluster<S>) {
+    c.unit("ash-ward", true);
+    let editor = c.device("Ward editor", &[("ash-ward", Role::Editor, None)]);
+    let sam = someone(&editor, "ash-ward", "Samuel Okafor (synthetic)");
+    let alert = editor
+        .store
+        .add_safety_alert(&sam, "No prone holds: asthma", None)
+        .expect("alert");
+    editor
+        .store
+        .set_caution_avoids(
+            &sam,
+            steady_core::restraint::CautionList::SafetyAlert,
+            &alert,
+            vec![steady_core::codes::RestrictiveInterventionType::PhysicalProne],
+        )
+        .expect("avoid");
+    editor.sync().expect("sync");
+
+    let hostile = Raw::enrol(&c, "planner", &[("ash-ward", Role::Editor)]);
+    let authorise = |op_id: &str, item: &str, code: &str| {
+        let mut op = hostile.item(
+            op_id,
+            &sam,
+            "red.authorised_interventions",
+            item,
+            json!({"pos": 1.0, "type": code, "note": ""}),
+        );
+        op["entity"] = json!("sheet");
+        op
+    };
+    let outcomes = hostile.push(vec![
+        authorise("prone", "a-1", "01"),
+        authorise("standing", "a-2", "07"),
+    ]);
+    assert_eq!(
+        status_of(&outcomes[0]),
+        ("rejected", "invalid"),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes[0]["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&alert),
+        "{outcomes:?}"
+    );
+    assert_eq!(status_of(&outcomes[1]).0, "applied", "{outcomes:?}");
+
+    editor.sync().expect("sync");
+    let plan = editor.store.support_sheet(&sam).expect("sheet");
+    assert_eq!(
+        plan.authorised_interventions
+            .iter()
+            .map(|a| a.intervention)
+            .collect::<Vec<_>>(),
+        vec![steady_core::codes::RestrictiveInterventionType::PhysicalStanding]
     );
 }
