@@ -956,7 +956,7 @@ impl Store {
         text_field(&mut fields, "outcome", &details.outcome, 2000)?;
         if let Some(c) = &details.characteristics {
             if let Some((name, rule)) = c.problem() {
-                return Err(Error::invalid(&format!("characteristics.{name}"), &rule));
+                return Err(Error::invalid(format!("characteristics.{name}"), rule));
             }
             fields.insert("characteristics".to_string(), json!(c));
         }

@@ -291,7 +291,7 @@ impl PhysicalObservation {
         }
         self.observed_at.get_or_insert(now);
         match self.problem(now) {
-            Some((field, rule)) => Err(Error::invalid(&field, &rule)),
+            Some((field, rule)) => Err(Error::invalid(field, rule)),
             None => Ok(self),
         }
     }
