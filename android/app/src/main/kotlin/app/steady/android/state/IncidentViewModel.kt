@@ -4,7 +4,9 @@
 // tap, an intervention their own cautions rule out recorded only after an explicit confirmation
 // with a reason, running timers, the one-person-monitors prompt and the prone-hold alert,
 // start and end times entered or corrected afterwards, entries removed while a draft, staff,
-// every s.6(5) item the core checks, injuries, outcome, debriefs (held is an explicit answer);
+// every s.6(5) item the core checks ((k) as the nine protected characteristics), injuries (yes /
+// no / not known, and what), physical observations during and after a hold (on the draft and
+// after submission), outcome, debriefs (held is an explicit answer);
 // submit after a confirmation showing what locks and the s.6(5) items still missing; addenda
 // once it is locked. Text is saved through the core a moment after typing stops.
 package app.steady.android.state
@@ -16,21 +18,28 @@ import app.steady.core.earliestRecordTime
 import app.steady.core.interventionCode
 import app.steady.core.interventionLabel
 import app.steady.core.latestRecordTime
+import app.steady.core.model.BodyPosition
+import app.steady.core.model.Breathing
 import app.steady.core.model.CautionList
+import app.steady.core.model.Consciousness
 import app.steady.core.model.Debrief
 import app.steady.core.model.Deescalation
 import app.steady.core.model.DeescalationStep
 import app.steady.core.model.Incident
 import app.steady.core.model.IncidentDetails
 import app.steady.core.model.IncidentStatus
+import app.steady.core.model.InjuryIndicator
+import app.steady.core.model.ObservationPhase
 import app.steady.core.model.PostIncidentReview
 import app.steady.core.model.RestraintProfile
 import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
 import app.steady.core.model.ReviewWith
 import app.steady.core.model.S65Item
+import app.steady.core.model.SkinColour
 import app.steady.core.model.StaffMember
 import app.steady.core.model.UseOfForce
+import app.steady.core.observationWords
 import app.steady.core.reasonCode
 import app.steady.core.reasonLabel
 import app.steady.core.s65ItemDescription
@@ -164,7 +173,19 @@ class IncidentViewModel(
             nonStaffInvolved = i.nonStaffInvolved,
             nonStaffReason = if (s.loading) i.nonStaffReason.orEmpty() else s.nonStaffReason,
             mentalDisorder = if (s.loading) i.mentalDisorder.orEmpty() else s.mentalDisorder,
-            relevantCharacteristics = if (s.loading) i.relevantCharacteristics.orEmpty() else s.relevantCharacteristics,
+            // s.6(5)(k): an older record's free text, read-only; the nine answers as answered.
+            relevantCharacteristics = i.relevantCharacteristics.orEmpty(),
+            characteristics =
+                if (s.loading || s.characteristics.isEmpty()) characteristicRows(i.characteristics) else s.characteristics,
+            injured =
+                if (s.loading) {
+                    mapOf(InjuryWho.PERSON to i.injuredPerson, InjuryWho.STAFF to i.injuredStaff, InjuryWho.OTHERS to i.injuredOthers)
+                } else {
+                    s.injured
+                },
+            injuryChoices = injuryChoices(),
+            observations = observationRows(i),
+            observationForm = followPhase(s.observationForm),
             learningDisabilityOrAutism = i.learningDisabilityOrAutism,
             deathOrSeriousInjury = i.deathOrSeriousInjury,
             notificationSent = i.notificationSent,
@@ -172,7 +193,7 @@ class IncidentViewModel(
             removingForceId = s.removingForceId?.takeIf { id -> i.useOfForce.any { it.id == id } },
             missing = missing.map { MissingItemUi(s65ItemLetter(it), s65ItemDescription(it)) },
             addenda =
-                i.addenda.map {
+                i.addenda.filter { it.observation == null }.map {
                     val heldAt = it.review?.takeIf { r -> r.held }?.heldAt
                     AddendumUi(
                         it.author,
@@ -224,6 +245,30 @@ class IncidentViewModel(
             )
         }
     }
+
+    /** The observations taken, newest first, in the core's words, with when and who. */
+    private fun observationRows(i: Incident): List<ObservationUi> =
+        i.addenda
+            .mapNotNull { a -> a.observation?.let { a to it } }
+            .sortedByDescending { (a, o) -> o.observedAt ?: a.at }
+            .map { (a, o) ->
+                val words = observationWords(o)
+                ObservationUi(
+                    id = a.id,
+                    atLabel = session.labels.dayTime(o.observedAt ?: a.at),
+                    by = listOf(a.author, a.jobTitle).filter { it.isNotBlank() }.joinToString(", "),
+                    heading = words.getOrElse(0) { a.reason },
+                    text = words.getOrElse(1) { a.text },
+                )
+            }
+
+    /** The form's phase, until chosen: during restraint while a hold runs, else after restraint. */
+    private fun followPhase(f: ObservationFormUi): ObservationFormUi =
+        if (f.phaseChosen) {
+            f
+        } else {
+            f.copy(phase = if (entries.any { isRunning(it) }) ObservationPhase.DURING_RESTRAINT else ObservationPhase.AFTER_RESTRAINT)
+        }
 
     /** A physical hold is running: one person monitors airway, breathing and colour. */
     private fun monitoring(): Boolean = entries.any { isRunning(it) && isPhysical(it.intervention) }
@@ -456,6 +501,139 @@ class IncidentViewModel(
                 S65Item.MENTAL_DISORDER -> IncidentDetails(mentalDisorder = text)
                 else -> IncidentDetails(relevantCharacteristics = text)
             }
+        }
+    }
+
+    /** Was the person, were staff, was anyone else injured: Yes / No / Not known. */
+    fun onInjured(
+        who: InjuryWho,
+        answer: InjuryIndicator,
+    ) {
+        mutable.update { it.copy(injured = it.injured + (who to answer)) }
+        saveDetails("injured:$who") {
+            when (who) {
+                InjuryWho.PERSON -> IncidentDetails(injuredPerson = answer)
+                InjuryWho.STAFF -> IncidentDetails(injuredStaff = answer)
+                InjuryWho.OTHERS -> IncidentDetails(injuredOthers = answer)
+            }
+        }
+    }
+
+    private fun updateRow(
+        name: String,
+        change: (CharacteristicRowUi) -> CharacteristicRowUi,
+    ) = mutable.update { s -> s.copy(characteristics = s.characteristics.map { if (it.name == name) change(it) else it }) }
+
+    /** s.6(5)(k): a characteristic answered "Stated", "Not known" or "Prefers not to say". */
+    fun onCharacteristicKind(
+        name: String,
+        kind: AnswerKind,
+    ) {
+        updateRow(name) { it.copy(kind = kind, error = null) }
+        saveCharacteristics()
+    }
+
+    /** s.6(5)(k): the stated words of a characteristic (the answer becomes "Stated"). */
+    fun onCharacteristicStated(
+        name: String,
+        text: String,
+    ) {
+        updateRow(name) { it.copy(kind = AnswerKind.STATED, stated = text, error = null) }
+        saveCharacteristics()
+    }
+
+    /**
+     * Saves all nine answers a moment after the last tap (the core replaces them at once); a
+     * refusal of one answer is shown under its row.
+     */
+    private fun saveCharacteristics() {
+        mutable.update { it.copy(savedLabel = null) }
+        saver.schedule("characteristics") {
+            attempt {
+                try {
+                    session.store.updateIncident(
+                        incidentId,
+                        IncidentDetails(characteristics = characteristicsOf(mutable.value.characteristics)),
+                    )
+                } catch (e: SteadyException.Validation) {
+                    val name = e.path.removePrefix("characteristics.")
+                    if (mutable.value.characteristics.none { it.name == name }) throw e
+                    updateRow(name) { it.copy(error = errorText(e)) }
+                    return@attempt
+                }
+                savedNow()
+            }
+        }
+    }
+
+    /** "Saved on this device at …", and the s.6(5) items still missing. */
+    private fun savedNow() {
+        val missing = session.store.missingUseOfForceItems(incidentId)
+        mutable.update {
+            it.copy(
+                savedLabel = "Saved on this device at ${session.labels.time(session.clock.nowMillis())}",
+                missing = missing.map { m -> MissingItemUi(s65ItemLetter(m), s65ItemDescription(m)) },
+            )
+        }
+    }
+
+    private fun updateObservation(change: (ObservationFormUi) -> ObservationFormUi) =
+        mutable.update { it.copy(observationForm = change(it.observationForm), observationSaved = null) }
+
+    /** The observation's phase, chosen: it stays until changed. */
+    fun onObservationPhase(phase: ObservationPhase) = updateObservation { it.copy(phase = phase, phaseChosen = true, error = null) }
+
+    /** Breathing tapped (tapping the chosen one again clears it). */
+    fun onObservationBreathing(b: Breathing) = updateObservation { it.copy(breathing = b.takeIf { _ -> it.breathing != b }, error = null) }
+
+    /** Colour tapped (again: cleared). */
+    fun onObservationColour(c: SkinColour) = updateObservation { it.copy(colour = c.takeIf { _ -> it.colour != c }, error = null) }
+
+    /** Consciousness (ACVPU) tapped (again: cleared). */
+    fun onObservationConsciousness(c: Consciousness) =
+        updateObservation { it.copy(consciousness = c.takeIf { _ -> it.consciousness != c }, error = null) }
+
+    /** Position tapped (again: cleared). */
+    fun onObservationPosition(p: BodyPosition) = updateObservation { it.copy(position = p.takeIf { _ -> it.position != p }, error = null) }
+
+    /** A vital sign or a text of the observation, as typed. */
+    fun onObservationField(
+        field: ObsField,
+        text: String,
+    ) = updateObservation { it.copy(values = it.values + (field to text), errors = it.errors - field, error = null) }
+
+    /**
+     * Records the observation through the core, timed now (on a draft from the first minute of a
+     * hold, and after submission). A number that is not one, or a value the core refuses (its
+     * rule: "from 50 to 100"), stays in the form with the reason under its field.
+     */
+    fun onObservationSave() {
+        val f = mutable.value.observationForm
+        val (observation, errors) = observationOf(f)
+        if (observation == null) {
+            updateObservation { it.copy(errors = errors, error = null) }
+            return
+        }
+        io {
+            try {
+                session.store.addPhysicalObservation(incidentId, observation)
+            } catch (e: SteadyException.Validation) {
+                val field = ObsField.ofPath(e.path)
+                val words = observationRuleText(field, e.rule)
+                updateObservation { if (field != null) it.copy(errors = it.errors + (field to words)) else it.copy(error = words) }
+                return@io
+            } catch (e: SteadyException) {
+                updateObservation { it.copy(error = errorText(e)) }
+                return@io
+            }
+            mutable.update {
+                it.copy(
+                    observationForm = ObservationFormUi(phase = f.phase, phaseChosen = f.phaseChosen),
+                    observationSaved = "Observation recorded at ${session.labels.time(session.clock.nowMillis())}",
+                )
+            }
+            session.device.requestSync()
+            load()
         }
     }
 

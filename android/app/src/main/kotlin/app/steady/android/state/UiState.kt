@@ -6,6 +6,7 @@ package app.steady.android.state
 import app.steady.core.model.BandLevel
 import app.steady.core.model.DeescalationStep
 import app.steady.core.model.IncidentTag
+import app.steady.core.model.InjuryIndicator
 import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
 import app.steady.core.model.ReviewWith
@@ -471,9 +472,22 @@ data class IncidentUiState(
     /** s.6(5)(i): null while unanswered. */
     val nonStaffInvolved: Boolean? = null,
     val nonStaffReason: String = "",
-    /** s.6(5)(j), (k). */
+    /** s.6(5)(j). */
     val mentalDisorder: String = "",
+    /** s.6(5)(k) as free text: only an older record's, shown read-only. */
     val relevantCharacteristics: String = "",
+    /** s.6(5)(k): the nine protected characteristics (characteristicLabels()), each answered or not yet. */
+    val characteristics: List<CharacteristicRowUi> = emptyList(),
+    /** Was the person, were staff, was anyone else injured: Yes / No / Not known; null while unanswered. */
+    val injured: Map<InjuryWho, InjuryIndicator?> = emptyMap(),
+    /** Yes / No / Not known, in the core's words. */
+    val injuryChoices: List<Pair<InjuryIndicator, String>> = emptyList(),
+    /** The physical observations taken, newest first. */
+    val observations: List<ObservationUi> = emptyList(),
+    /** The quick observation form (on a draft and after submission). */
+    val observationForm: ObservationFormUi = ObservationFormUi(),
+    /** "Observation recorded at 14:02", after the last one was saved. */
+    val observationSaved: String? = null,
     /** s.6(5)(l), (n), (p): null while unanswered. */
     val learningDisabilityOrAutism: Boolean? = null,
     val deathOrSeriousInjury: Boolean? = null,

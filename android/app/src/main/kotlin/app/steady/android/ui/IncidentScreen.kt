@@ -6,7 +6,9 @@
 // intervention their cautions rule out marked on its button and started only after a confirmation
 // with a reason; running timers, start and end times
 // corrected afterwards, a mistaken entry removed (after a confirmation), the reason changed;
-// every s.6(5) item the core checks, labelled by the core; staff, injuries, outcome and
+// every s.6(5) item the core checks, labelled by the core ((k) as nine answers); physical
+// observations under the use of force from a hold's first second, and after submission (see
+// ObservationViews.kt); staff, injuries (yes / no / not known, and what), outcome and
 // debriefs (held is an explicit answer); the s.6(5) items still missing; Submit asks first and
 // shows what will be locked; then addenda only, and debriefs held after (a form of their own).
 package app.steady.android.ui
@@ -48,10 +50,13 @@ import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
+import app.steady.android.state.AnswerKind
 import app.steady.android.state.ForceEntryUi
 import app.steady.android.state.ForceTimePickerUi
 import app.steady.android.state.IncidentUiState
 import app.steady.android.state.IncidentViewModel
+import app.steady.android.state.InjuryWho
+import app.steady.android.state.ObsField
 import app.steady.android.state.OverrideConfirmUi
 import app.steady.android.state.ProneAlerts
 import app.steady.android.state.RestraintUi
@@ -60,10 +65,16 @@ import app.steady.android.state.StrategyUi
 import app.steady.android.state.SubmitConfirmUi
 import app.steady.android.ui.theme.LocalSteadyColors
 import app.steady.core.ProneAlertText
+import app.steady.core.model.BodyPosition
+import app.steady.core.model.Breathing
+import app.steady.core.model.Consciousness
+import app.steady.core.model.InjuryIndicator
+import app.steady.core.model.ObservationPhase
 import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
 import app.steady.core.model.ReviewWith
 import app.steady.core.model.S65Item
+import app.steady.core.model.SkinColour
 import app.steady.core.restraintWords
 
 /** Events of the incident screen. */
@@ -127,6 +138,21 @@ data class IncidentEvents(
     val onOverrideCancel: () -> Unit = {},
     /** Confirmed with the reason: recorded, the reason kept in the record. */
     val onOverrideConfirm: () -> Unit = {},
+    /** Was the person, were staff, was anyone else injured: Yes / No / Not known. */
+    val onInjured: (InjuryWho, InjuryIndicator) -> Unit = { _, _ -> },
+    /** s.6(5)(k): a characteristic (by the core's name) answered Stated, Not known or Prefers not to say. */
+    val onCharacteristicKind: (String, AnswerKind) -> Unit = { _, _ -> },
+    /** s.6(5)(k): a characteristic's stated words. */
+    val onCharacteristicStated: (String, String) -> Unit = { _, _ -> },
+    val onObservationPhase: (ObservationPhase) -> Unit = {},
+    val onObservationBreathing: (Breathing) -> Unit = {},
+    val onObservationColour: (SkinColour) -> Unit = {},
+    val onObservationConsciousness: (Consciousness) -> Unit = {},
+    val onObservationPosition: (BodyPosition) -> Unit = {},
+    /** A vital sign or a text of the observation form, as typed. */
+    val onObservationField: (ObsField, String) -> Unit = { _, _ -> },
+    /** Records the observation through the core. */
+    val onObservationSave: () -> Unit = {},
 )
 
 /** The one-person-monitors prompt, from the first second of any physical hold (the core's words). */
@@ -245,6 +271,16 @@ fun incidentEvents(
     onOverrideReasonChange = vm::onOverrideReasonChange,
     onOverrideCancel = vm::onOverrideCancel,
     onOverrideConfirm = vm::onOverrideConfirm,
+    onInjured = vm::onInjured,
+    onCharacteristicKind = vm::onCharacteristicKind,
+    onCharacteristicStated = vm::onCharacteristicStated,
+    onObservationPhase = vm::onObservationPhase,
+    onObservationBreathing = vm::onObservationBreathing,
+    onObservationColour = vm::onObservationColour,
+    onObservationConsciousness = vm::onObservationConsciousness,
+    onObservationPosition = vm::onObservationPosition,
+    onObservationField = vm::onObservationField,
+    onObservationSave = vm::onObservationSave,
 )
 
 /** The incident screen. [alertText]: the prone-hold alert's words, the core's. */
@@ -371,12 +407,17 @@ fun IncidentScreen(
             if (state.useOfForce.isNotEmpty()) {
                 items(s65Answers(state), key = { "s65-" + it.first }) { (label, value) -> RecordLine(label, value) }
             }
+            item { RecordLine(InjuryWho.PERSON.label, injuryRecord(state, InjuryWho.PERSON)) }
             item { RecordLine("Injuries to the person", state.injuriesPerson) }
+            item { RecordLine(InjuryWho.STAFF.label, injuryRecord(state, InjuryWho.STAFF)) }
             item { RecordLine("Injuries to staff", state.injuriesStaff) }
+            item { RecordLine(InjuryWho.OTHERS.label, injuryRecord(state, InjuryWho.OTHERS)) }
             item { RecordLine("Injuries to others", state.injuriesOthers) }
             item { RecordLine("Outcome", state.outcome) }
             item { RecordLine("Debrief with the person", debriefText(state.debriefPersonHeld, state.debriefPersonNote)) }
             item { RecordLine("Debrief with staff", debriefText(state.debriefStaffHeld, state.debriefStaffNote)) }
+            // Observations go on after submission (after rapid tranquillisation, hourly).
+            if (showsObservations(state)) observationsSection(state, events)
             item { Heading("Addenda") }
             if (state.addenda.isEmpty()) item { Text("None yet.", style = MaterialTheme.typography.bodyLarge) }
             items(state.addenda) { a ->
@@ -434,13 +475,7 @@ fun IncidentScreen(
                 }
             }
             item { Field(label(state, S65Item.MENTAL_DISORDER), state.mentalDisorder, { events.onS65Text(S65Item.MENTAL_DISORDER, it) }) }
-            item {
-                Field(
-                    label(state, S65Item.RELEVANT_CHARACTERISTICS),
-                    state.relevantCharacteristics,
-                    { events.onS65Text(S65Item.RELEVANT_CHARACTERISTICS, it) },
-                )
-            }
+            characteristicsSection(label(state, S65Item.RELEVANT_CHARACTERISTICS), state, events)
             item {
                 YesNoRow(label(state, S65Item.LEARNING_DISABILITY_OR_AUTISM), state.learningDisabilityOrAutism) {
                     events.onS65Answer(S65Item.LEARNING_DISABILITY_OR_AUTISM, it)
@@ -448,9 +483,11 @@ fun IncidentScreen(
             }
         }
         item { Heading("Injuries") }
-        item { Field("To the person", state.injuriesPerson, { events.onInjuriesChange("person", it) }) }
-        item { Field("To staff", state.injuriesStaff, { events.onInjuriesChange("staff", it) }) }
-        item { Field("To others", state.injuriesOthers, { events.onInjuriesChange("others", it) }) }
+        // Asked as explicit answers (the export never guesses them from text), beside the words.
+        injuryQuestions(state, events)
+        item { Field("Injuries to the person: what", state.injuriesPerson, { events.onInjuriesChange("person", it) }) }
+        item { Field("Injuries to staff: what", state.injuriesStaff, { events.onInjuriesChange("staff", it) }) }
+        item { Field("Injuries to others: what", state.injuriesOthers, { events.onInjuriesChange("others", it) }) }
         item { Heading("Outcome") }
         item { Field("What happened afterwards", state.outcome, events.onOutcomeChange) }
         if (force) {
@@ -524,7 +561,7 @@ private fun s65Answers(state: IncidentUiState): List<Pair<String, String>> =
         label(state, S65Item.NON_STAFF_INVOLVEMENT) to
             (yesNo(state.nonStaffInvolved) + if (state.nonStaffInvolved == true) ": ${state.nonStaffReason}" else ""),
         label(state, S65Item.MENTAL_DISORDER) to state.mentalDisorder,
-        label(state, S65Item.RELEVANT_CHARACTERISTICS) to state.relevantCharacteristics,
+        label(state, S65Item.RELEVANT_CHARACTERISTICS) to characteristicsRecord(state),
         label(state, S65Item.LEARNING_DISABILITY_OR_AUTISM) to yesNo(state.learningDisabilityOrAutism),
         label(state, S65Item.DEATH_OR_SERIOUS_INJURY) to yesNo(state.deathOrSeriousInjury),
         label(state, S65Item.NOTIFICATION_SENT) to yesNo(state.notificationSent),
@@ -592,7 +629,7 @@ private fun YesNoRow(
 
 /** A chip whose selected state shows as a check mark too, not only as a fill. */
 @Composable
-private fun CheckChip(
+internal fun CheckChip(
     selected: Boolean,
     text: String,
     onClick: () -> Unit,
@@ -624,6 +661,8 @@ private fun LazyListScope.forceSection(
     // The person first: their cautions and plan, above anything that starts a hold.
     state.restraint?.let { r -> item(key = "restraint") { RestraintCard(r) } }
     items(state.useOfForce, key = { it.id }) { ForceEntry(it, state.reasonChoices, events) }
+    // From the first second of a hold: its observations, right under it.
+    if (showsObservations(state)) observationsSection(state, events)
     item {
         Text("Start an intervention now (the timer starts):", style = MaterialTheme.typography.bodyMedium)
     }
