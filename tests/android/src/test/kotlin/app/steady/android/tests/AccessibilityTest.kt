@@ -38,7 +38,7 @@ class AccessibilityTest {
         demoScreens(devices).map { (name, content) ->
             DynamicTest.dynamicTest("a11y-$name") {
                 // Tall enough that every item of the lazy list is composed.
-                runDesktopComposeUiTest(width = 411, height = 6000) {
+                runDesktopComposeUiTest(width = 411, height = A11Y_HEIGHT_DP) {
                     setContent { SteadyTheme(dark = false) { content() } }
                     val tappable = onAllNodes(hasClickAction()).fetchSemanticsNodes()
                     assertTrue(tappable.isNotEmpty(), "$name has nothing to tap")

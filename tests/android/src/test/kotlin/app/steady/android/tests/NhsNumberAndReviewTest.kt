@@ -278,7 +278,7 @@ class NhsNumberAndReviewTest {
     fun `everything tappable in the two forms is labelled and at least 48 dp`(): List<DynamicTest> =
         screens.map { (name, content) ->
             DynamicTest.dynamicTest("a11y-$name") {
-                runDesktopComposeUiTest(width = 411, height = 6000) {
+                runDesktopComposeUiTest(width = 411, height = A11Y_HEIGHT_DP) {
                     setContent { SteadyTheme(dark = false) { content() } }
                     val problems =
                         onAllNodes(hasClickAction()).fetchSemanticsNodes().mapNotNull { node ->

@@ -128,7 +128,7 @@ class RestraintScreensTest {
     fun `everything tappable in the restraint flow is labelled and at least 48 dp`(): List<DynamicTest> =
         screens.map { (name, content) ->
             DynamicTest.dynamicTest("a11y-$name") {
-                runDesktopComposeUiTest(width = 411, height = 6000) {
+                runDesktopComposeUiTest(width = 411, height = A11Y_HEIGHT_DP) {
                     setContent { SteadyTheme(dark = false) { content() } }
                     val problems =
                         onAllNodes(hasClickAction()).fetchSemanticsNodes().mapNotNull { node ->

@@ -58,6 +58,13 @@ data class Variant(
 /** A real phone's height in dp (a Pixel 7 is 411 × 891 dp). */
 const val PHONE_HEIGHT_DP = 891
 
+/**
+ * The height the 48 dp and label checks lay a screen out at: tall enough for the longest (a use
+ * of force with its observations and the nine s.6(5)(k) rows), since a lazy list clips the item
+ * at its window's edge and a clipped chip would measure short.
+ */
+const val A11Y_HEIGHT_DP = 12_000
+
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ScreensTest {
     private val out = File(System.getProperty("steady.screens.dir") ?: "target/screens").apply { mkdirs() }
