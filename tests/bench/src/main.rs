@@ -3,8 +3,9 @@
 //!
 //! Each section of §7 is a subcommand with its own module that returns a [`report::Report`]:
 //! `device` (the store on the phone), `sync` (against PouchDB), `link` (sync over constrained
-//! links, against PouchDB), `scale` (idle sync and 1,000 devices), and `all` (the four, as one
-//! report). This file only parses the command line, dispatches, prints the report and writes it
+//! links, against PouchDB), `scale` (idle sync and 1,000 devices), `capacity` (10,000 devices,
+//! load stepped to the knee), and `all` (the five, as one report). This file only parses the
+//! command line, dispatches, prints the report and writes it
 //! to `--out`. Figures are not assertions: the exit code is 0 whatever the figures, and non-zero
 //! only on an error.
 //!
@@ -12,6 +13,7 @@
 //! cargo run --release -p steady-bench -- all [--quick] [--out docs/benchmarks.md]
 //! ```
 
+mod capacity;
 mod device;
 mod env;
 mod link;
@@ -39,7 +41,10 @@ sections:
                  \"edge of signal\" (cut every few hundred KB), Steady vs PouchDB
   scale          idle sync at 10,000 vs 1,000,000 stored ops; 1,000 simulated devices
                  against one steady-server process on each back end
-  all            the four, as one report
+  capacity       10,000 devices, offered load stepped up until p99 passes 250 ms, on
+                 SQLite, PostgreSQL and two server processes sharing PostgreSQL
+                 (writes benchmarks-capacity.svg beside --out)
+  all            the five, as one report
 
 PostgreSQL: STEADY_TEST_DATABASE_URL if set, else a throwaway cluster started (and stopped)
 with tests/postgres.sh; if neither works, PostgreSQL is skipped and the report says why.
@@ -136,21 +141,40 @@ fn scale_options(args: &Args) -> scale::Options {
     opts
 }
 
+/// The markdown of a run, and the files it refers to.
+type Written = (String, Vec<(String, String)>);
+
+fn alone(report: report::Report) -> Written {
+    (report.markdown(), report.files)
+}
+
+fn capacity_options(args: &Args) -> capacity::Options {
+    let mut opts = capacity::Options::new(args.quick);
+    if let Some(devices) = args.devices {
+        opts.devices = devices.max(opts.units);
+    }
+    opts
+}
+
 /// Runs the section named; `None` if there is no such section.
-fn run(args: &Args) -> Result<Option<String>, Box<dyn std::error::Error>> {
-    let markdown = match args.section.as_deref() {
-        Some("device") => device::run(&device_options(args))?.markdown(),
+fn run(args: &Args) -> Result<Option<Written>, Box<dyn std::error::Error>> {
+    let written = match args.section.as_deref() {
+        Some("device") => alone(device::run(&device_options(args))?),
         Some("sync") => {
             let mut env = env::Env::new()?;
-            sync::run(&mut env, &sync_options(args))?.markdown()
+            alone(sync::run(&mut env, &sync_options(args))?)
         }
         Some("link") => {
             let mut env = env::Env::new()?;
-            link::run(&mut env, &link::Options::new(args.quick))?.markdown()
+            alone(link::run(&mut env, &link::Options::new(args.quick))?)
         }
         Some("scale") => {
             let mut env = env::Env::new()?;
-            scale::run(&mut env, &scale_options(args))?.markdown()
+            alone(scale::run(&mut env, &scale_options(args))?)
+        }
+        Some("capacity") => {
+            let mut env = env::Env::new()?;
+            alone(capacity::run(&mut env, &capacity_options(args))?)
         }
         Some("all") => {
             let started = std::time::Instant::now();
@@ -159,19 +183,22 @@ fn run(args: &Args) -> Result<Option<String>, Box<dyn std::error::Error>> {
             let sync = sync::run(&mut env, &sync_options(args))?;
             let link = link::run(&mut env, &link::Options::new(args.quick))?;
             let scale = scale::run(&mut env, &scale_options(args))?;
+            let capacity = capacity::run(&mut env, &capacity_options(args))?;
             drop(env);
-            let mut markdown = report::combined("Steady benchmarks", &[device, sync, link, scale]);
+            let sections = [device, sync, link, scale, capacity];
+            let files = sections.iter().flat_map(|s| s.files.clone()).collect();
+            let mut markdown = report::combined("Steady benchmarks", &sections);
             markdown.push_str(&format!(
                 "\n---\n\nThe whole run took {:.0} s: `cargo run --release -p steady-bench -- \
                  all{}`.\n",
                 started.elapsed().as_secs_f64(),
                 if args.quick { " --quick" } else { "" }
             ));
-            markdown
+            (markdown, files)
         }
         _ => return Ok(None),
     };
-    Ok(Some(markdown))
+    Ok(Some(written))
 }
 
 fn main() -> ExitCode {
@@ -186,8 +213,8 @@ fn main() -> ExitCode {
         print!("{USAGE}");
         return ExitCode::SUCCESS;
     }
-    let markdown = match run(&args) {
-        Ok(Some(markdown)) => markdown,
+    let (markdown, files) = match run(&args) {
+        Ok(Some(written)) => written,
         Ok(None) => {
             eprintln!(
                 "error: {}\n\n{USAGE}",
@@ -205,11 +232,15 @@ fn main() -> ExitCode {
     };
     print!("{markdown}");
     if let Some(out) = &args.out {
-        let written = out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
+        let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
+        let written = dir
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(out, &markdown));
+            .and_then(|()| std::fs::write(out, &markdown))
+            .and_then(|()| {
+                files.iter().try_for_each(|(name, content)| {
+                    std::fs::write(dir.map_or_else(|| name.into(), |d| d.join(name)), content)
+                })
+            });
         if let Err(e) = written {
             eprintln!("error: writing {}: {e}", out.display());
             return ExitCode::FAILURE;

@@ -146,6 +146,8 @@ pub struct Report {
     pub extra: Vec<String>,
     /// Paragraphs after the table (method, caveats).
     pub notes: Vec<String>,
+    /// Files the markdown refers to (a plot), as (name, content): written beside the report.
+    pub files: Vec<(String, String)>,
 }
 
 impl Report {

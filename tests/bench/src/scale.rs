@@ -83,13 +83,13 @@ const LOAD_BATCH: usize = 1_000;
 /// Untimed idle syncs before the timed ones.
 const IDLE_WARMUP: usize = 100;
 /// What a simulated device asks for per request: the device engine's own limit.
-const PULL_LIMIT: u32 = steady_core::sync::PULL_LIMIT;
+pub(crate) const PULL_LIMIT: u32 = steady_core::sync::PULL_LIMIT;
 /// Enrolments in flight at once while setting up the load test.
-const ENROL_CONCURRENCY: usize = 16;
+pub(crate) const ENROL_CONCURRENCY: usize = 16;
 /// Budgets of DESIGN.md §7.
 const MAX_IDLE_RATIO: f64 = 1.2;
-const MAX_P99: Duration = Duration::from_millis(250);
-const MAX_RSS_BYTES: u64 = 300 * 1024 * 1024;
+pub(crate) const MAX_P99: Duration = Duration::from_millis(250);
+pub(crate) const MAX_RSS_BYTES: u64 = 300 * 1024 * 1024;
 
 /// Runs the scale section.
 pub fn run(env: &mut Env, opts: &Options) -> BoxResult<Report> {
@@ -440,13 +440,13 @@ async fn prepare_codes<S: Storage>(storage: &S, opts: &Options) -> BoxResult<Vec
 }
 
 /// The server process; killed if still running when dropped.
-struct ServerProcess {
+pub(crate) struct ServerProcess {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl ServerProcess {
-    fn start(binary: &Path, store: &[&str], log: &Path) -> BoxResult<ServerProcess> {
+    pub(crate) fn start(binary: &Path, store: &[&str], log: &Path) -> BoxResult<ServerProcess> {
         let mut child = Command::new(binary)
             .args(store)
             .args([
@@ -490,12 +490,12 @@ impl ServerProcess {
         Ok(server)
     }
 
-    fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// SIGTERM, then wait for the graceful shutdown (SIGKILL after 40 s).
-    fn stop(mut self) -> BoxResult<()> {
+    pub(crate) fn stop(mut self) -> BoxResult<()> {
         let _ = Command::new("kill")
             .args(["-TERM", &self.pid().to_string()])
             .status();
@@ -523,13 +523,13 @@ impl Drop for ServerProcess {
 
 /// Memory and CPU of a process, from /proc.
 #[derive(Debug, Clone, Copy, Default)]
-struct ProcUsage {
-    peak_rss: u64,
-    rss: u64,
-    cpu: Duration,
+pub(crate) struct ProcUsage {
+    pub(crate) peak_rss: u64,
+    pub(crate) rss: u64,
+    pub(crate) cpu: Duration,
 }
 
-fn proc_usage(pid: u32) -> ProcUsage {
+pub(crate) fn proc_usage(pid: u32) -> ProcUsage {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kb = |key: &str| -> u64 {
         status
@@ -763,7 +763,7 @@ async fn simulate(
     tally
 }
 
-fn error_kind(e: &(dyn Error + Send + Sync)) -> String {
+pub(crate) fn error_kind(e: &(dyn Error + Send + Sync)) -> String {
     let text = e.to_string();
     match text.split_once(':') {
         Some((kind, _)) if kind.starts_with("HTTP ") => kind.to_string(),
@@ -889,7 +889,7 @@ fn http_client() -> Result<reqwest::Client, Box<dyn Error + Send + Sync>> {
 }
 
 /// Enrols a new device with `code`; returns its id and token.
-async fn enrol(
+pub(crate) async fn enrol(
     client: &reqwest::Client,
     base: &str,
     code: &str,
@@ -916,7 +916,7 @@ async fn enrol(
     Ok((device_id, answer.device_token))
 }
 
-async fn sync_once(
+pub(crate) async fn sync_once(
     client: &reqwest::Client,
     base: &str,
     token: &str,
