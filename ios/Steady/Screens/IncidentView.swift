@@ -1,7 +1,9 @@
 // One incident. A draft is completed here: summary, de-escalation tried (the person's own "what
 // helps" first, then general steps), use of force with running timers (a prone hold past 10
-// minutes raises an alert in the app and a local notification), staff, every s.6(5) input,
-// injuries, outcome, debriefs (held is an explicit answer; a note alone waits, marked as not
+// minutes raises an alert in the app and a local notification), staff, every s.6(5) input ((k)
+// as the nine protected characteristics), physical observations from a hold's first second
+// (and after submission; ObservationViews.swift), injuries (yes / no / not known, and what),
+// outcome, debriefs (held is an explicit answer; a note alone waits, marked as not
 // saved), notifications; then Submit, which asks first and shows what will be locked and the
 // s.6(5) items still missing. A submitted incident is read-only, with its addenda and a way to
 // add one.
@@ -50,6 +52,8 @@ struct IncidentView: View {
                         incident: incident, advice: model.submitAdvice,
                         addAddendum: { addingAddendum = true }, addReview: { addingReview = true }
                     )
+                    // Observations go on after submission (after rapid tranquillisation, hourly).
+                    if model.showsObservations { ObservationsSection(model: model) }
                 } else if model.form != nil {
                     DraftSections(model: model)
                     MissingSection(missing: model.missing, blocks: model.missingBlocksSubmission)
@@ -178,14 +182,18 @@ private struct DraftSections: View {
                     TextField("Why they were involved", text: form.nonStaffReason, axis: .vertical)
                 }
                 TextField("Mental disorder (or \"not known\")", text: form.mentalDisorder)
-                TextField("Relevant characteristics", text: form.relevantCharacteristics, axis: .vertical)
+                CharacteristicsRows(form: form, errors: model.characteristicErrors)
                 TriStatePicker(title: "Learning disability or autism", value: form.learningDisabilityOrAutism)
             }
 
             Section("Injuries and outcome") {
-                TextField("Injuries to the person", text: form.injuriesPerson, axis: .vertical)
-                TextField("Injuries to staff", text: form.injuriesStaff, axis: .vertical)
-                TextField("Injuries to others", text: form.injuriesOthers, axis: .vertical)
+                // Asked as explicit answers (the export never guesses them from text), beside the words.
+                InjuryPicker(title: InjuryWho.person.question, value: form.injuredPerson)
+                TextField("Injuries to the person: what", text: form.injuriesPerson, axis: .vertical)
+                InjuryPicker(title: InjuryWho.staff.question, value: form.injuredStaff)
+                TextField("Injuries to staff: what", text: form.injuriesStaff, axis: .vertical)
+                InjuryPicker(title: InjuryWho.others.question, value: form.injuredOthers)
+                TextField("Injuries to others: what", text: form.injuriesOthers, axis: .vertical)
                 TextField("Outcome", text: form.outcome, axis: .vertical)
                 TriStatePicker(title: "Death or serious injury", value: form.deathOrSeriousInjury)
             }
@@ -413,6 +421,8 @@ private struct UseOfForceSections: View {
                 }
             )
         }
+        // From the first second of a hold: its observations, right under it.
+        if model.showsObservations { ObservationsSection(model: model) }
     }
 }
 
@@ -735,6 +745,14 @@ private struct SubmittedSections: View {
     let addAddendum: () -> Void
     let addReview: () -> Void
 
+    private func injured(_ who: InjuryWho) -> InjuryIndicator? {
+        switch who {
+        case .person: return incident.injuredPerson
+        case .staff: return incident.injuredStaff
+        case .others: return incident.injuredOthers
+        }
+    }
+
     var body: some View {
         Section("Summary") {
             LabeledContent("When", value: TimeText.dateTime(incident.occurredAt))
@@ -763,13 +781,19 @@ private struct SubmittedSections: View {
                 }
             }
         }
+        Section("Injuries") {
+            ForEach(InjuryWho.allCases) { who in
+                LabeledContent(who.question, value: injured(who)?.label ?? "Not answered")
+            }
+        }
         if !advice.isEmpty {
             Section("Not recorded before submission") {
                 ForEach(advice, id: \.self) { item in Text(item.label) }
             }
         }
         Section {
-            ForEach(incident.addenda, id: \.id) { addendum in
+            // Observations are listed in their own section.
+            ForEach(incident.addenda.filter { $0.observation == nil }, id: \.id) { addendum in
                 VStack(alignment: .leading, spacing: 4) {
                     Text(addendum.text)
                     Text("\(addendum.author), \(addendum.jobTitle) · \(TimeText.dateTime(addendum.at)) · \(addendum.reason)")

@@ -8,6 +8,10 @@
 // "Review held" is an explicit answer, never inferred: a note typed while held / not held is
 // unanswered is not saved (it would have to say one or the other); it waits on screen, marked
 // as not saved, until the answer is given (`debriefPersonNoteWaiting`), as on Android.
+//
+// s.6(5)(k) is nine answers (`characteristicRows`, Observations.swift), saved together (the core
+// replaces them at once) when they changed; the older free text is never edited here. Injury is
+// three explicit answers beside the descriptions.
 
 import Foundation
 import SteadyCore
@@ -32,8 +36,14 @@ public struct IncidentForm: Equatable, Sendable {
     public var nonStaffReason: String
     /// The person's mental disorder, if known.
     public var mentalDisorder: String
-    /// Relevant characteristics.
+    /// Relevant characteristics as free text: only an older record's (shown read-only).
     public var relevantCharacteristics: String
+    /// s.6(5)(k): the nine protected characteristics, in the core's order, each answered or not.
+    public var characteristicRows: [CharacteristicRow]
+    /// Was the person, were staff, was anyone else injured (`nil`: not answered yet).
+    public var injuredPerson: InjuryIndicator?
+    public var injuredStaff: InjuryIndicator?
+    public var injuredOthers: InjuryIndicator?
     /// Learning disability or autism.
     public var learningDisabilityOrAutism: Bool?
     /// Injuries to the person.
@@ -69,6 +79,10 @@ public struct IncidentForm: Equatable, Sendable {
         nonStaffReason = incident.nonStaffReason ?? ""
         mentalDisorder = incident.mentalDisorder ?? ""
         relevantCharacteristics = incident.relevantCharacteristics ?? ""
+        characteristicRows = makeCharacteristicRows(incident.characteristics)
+        injuredPerson = incident.injuredPerson
+        injuredStaff = incident.injuredStaff
+        injuredOthers = incident.injuredOthers
         learningDisabilityOrAutism = incident.learningDisabilityOrAutism
         injuriesPerson = incident.injuriesPerson ?? ""
         injuriesStaff = incident.injuriesStaff ?? ""
@@ -80,6 +94,29 @@ public struct IncidentForm: Equatable, Sendable {
         debriefStaffHeld = incident.debriefStaff?.held
         debriefStaffNote = incident.debriefStaff?.note ?? ""
         notificationSent = incident.notificationSent
+    }
+
+    /// The injury answer for `who`.
+    public func injured(_ who: InjuryWho) -> InjuryIndicator? {
+        switch who {
+        case .person: return injuredPerson
+        case .staff: return injuredStaff
+        case .others: return injuredOthers
+        }
+    }
+
+    /// Sets the injury answer for `who`.
+    public mutating func setInjured(_ who: InjuryWho, _ answer: InjuryIndicator?) {
+        switch who {
+        case .person: injuredPerson = answer
+        case .staff: injuredStaff = answer
+        case .others: injuredOthers = answer
+        }
+    }
+
+    /// How many of the nine characteristics are answered ("Stated" needs its words).
+    public var characteristicsAnswered: Int {
+        characteristicRows.filter { $0.answer != nil }.count
     }
 
     /// A note for the review with the person is typed but held / not held is unanswered: it is
@@ -134,6 +171,11 @@ public struct IncidentForm: Equatable, Sendable {
                 other: other.isEmpty ? nil : other
             )
         }
+        let characteristics = characteristicsRecord(characteristicRows)
+        let baseCharacteristics = characteristicsRecord(base.characteristicRows)
+        func injury(_ new: InjuryIndicator?, _ old: InjuryIndicator?) -> InjuryIndicator? {
+            new == old ? nil : new
+        }
         let details = IncidentDetails(
             occurredAt: occurredAt == base.occurredAt ? nil : occurredAt,
             note: text(note, base.note),
@@ -151,7 +193,11 @@ public struct IncidentForm: Equatable, Sendable {
             deathOrSeriousInjury: flag(deathOrSeriousInjury, base.deathOrSeriousInjury),
             debriefPerson: debrief(debriefPersonHeld, debriefPersonNote, base.debriefPersonHeld, base.debriefPersonNote),
             debriefStaff: debrief(debriefStaffHeld, debriefStaffNote, base.debriefStaffHeld, base.debriefStaffNote),
-            notificationSent: flag(notificationSent, base.notificationSent)
+            notificationSent: flag(notificationSent, base.notificationSent),
+            characteristics: characteristics == baseCharacteristics ? nil : characteristics,
+            injuredPerson: injury(injuredPerson, base.injuredPerson),
+            injuredStaff: injury(injuredStaff, base.injuredStaff),
+            injuredOthers: injury(injuredOthers, base.injuredOthers)
         )
         return details == IncidentDetails() ? nil : details
     }

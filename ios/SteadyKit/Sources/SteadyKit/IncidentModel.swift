@@ -30,6 +30,11 @@
 // (a caution that arrived by sync, or was given its bar meanwhile), the same request opens for
 // that change. "In the care plan" left unanswered is filled by the core from the plan; the
 // plan's answer is shown beside it (`carePlanLine`) and it can be changed.
+//
+// Physical observations (Observations.swift): `observationDraft` is the quick form, its phase
+// following whether a hold runs until chosen; `recordObservation` adds it through the core (on a
+// draft and after submission), a refusal shown under its field; `observations` lists those
+// taken, newest first.
 
 import Foundation
 import Observation
@@ -114,6 +119,13 @@ public final class IncidentModel {
     /// its save waits until it closes (`editorClosed`), since SwiftUI shows one sheet at a time.
     public private(set) var editorOpen = false
     private var waitingOverride: CautionOverrideRequest?
+    /// The quick observation form, on a draft from the first second of a hold and after
+    /// submission (the checks after rapid tranquillisation go on hourly).
+    public var observationDraft = ObservationDraft()
+    /// When the last observation was recorded (shown under the form), or `nil`.
+    public private(set) var observationSavedAt: Timestamp?
+    /// Why the core refused a (k) answer, by the characteristic's name (`race`), shown under it.
+    public private(set) var characteristicErrors: [String: String] = [:]
 
     /// The core's field name for when it happened.
     public static let occurredAtField = Field.occurredAt
@@ -127,6 +139,53 @@ public final class IncidentModel {
         self.session = session
         self.incidentId = incidentId
         self.alerts = alerts
+    }
+
+    /// The observations taken, newest first (time, who, the core's words).
+    public var observations: [ObservationRow] {
+        incident.map { ObservationRow.rows(of: $0) } ?? []
+    }
+
+    /// The screen shows its Observations section: once force is used, and after.
+    public var showsObservations: Bool {
+        !(incident?.useOfForce.isEmpty ?? true) || !observations.isEmpty
+    }
+
+    /// A hold is running (started, not ended): "during restraint" is preselected.
+    public var holdRunning: Bool {
+        incident?.useOfForce.contains { $0.startedAt != nil && $0.endedAt == nil } ?? false
+    }
+
+    /// Records the observation through the core, timed now (on a draft from the first minute of
+    /// a hold, and after submission; anyone in the unit). A number that is not one, or a value
+    /// the core refuses (its rule, "from 50 to 100"), stays in the form with the reason under
+    /// its field. Returns whether it was recorded.
+    @discardableResult
+    public func recordObservation() async -> Bool {
+        guard let core = session.core else { return false }
+        let draft = observationDraft
+        let (observation, errors) = draft.observation()
+        guard let observation else {
+            observationDraft.errors = errors
+            observationDraft.error = nil
+            return false
+        }
+        let id = incidentId
+        do {
+            _ = try await core.call { try $0.addPhysicalObservation(incidentId: id, observation: observation) }
+        } catch SteadyError.Validation(let field, let path, let rule) where field == .observation {
+            let which = ObservationField.of(path: path)
+            let words = observationRuleText(field: which, rule: rule)
+            if let which { observationDraft.errors[which] = words } else { observationDraft.error = words }
+            return false
+        } catch {
+            problem = await session.handle(error)
+            return false
+        }
+        observationDraft = draft.next
+        observationSavedAt = session.clock.now()
+        await load()
+        return true
     }
 
     /// Submitted: only addenda from now on.
@@ -151,6 +210,7 @@ public final class IncidentModel {
         do {
             let incident = try await core.call { try $0.incident(incidentId: id) }
             self.incident = incident
+            observationDraft = observationDraft.following(holdRunning: holdRunning)
             if incident.status == .draft {
                 if form == nil {
                     form = IncidentForm(incident)
@@ -191,10 +251,16 @@ public final class IncidentModel {
         defer { busy = false }
         do {
             try await core.call { try $0.updateIncident(incidentId: id, details: details) }
+            characteristicErrors = [:]
             self.form = nil
             await load()
             self.form = self.form?.keepingWaitingNotes(of: form)
             return true
+        } catch SteadyError.Validation(let field, let path, let rule) where field == .characteristics {
+            // A (k) answer refused: shown under its row; the form keeps what was typed.
+            let name = path.hasPrefix("characteristics.") ? String(path.dropFirst("characteristics.".count)) : path
+            characteristicErrors[name] = observationRuleText(field: nil, rule: rule)
+            return false
         } catch {
             problem = await session.handle(error)
             return false
@@ -649,7 +715,9 @@ extension Incident {
             injuriesPerson: injuriesPerson, injuriesStaff: injuriesStaff, injuriesOthers: injuriesOthers,
             outcome: outcome, deathOrSeriousInjury: deathOrSeriousInjury, debriefPerson: debriefPerson,
             debriefStaff: debriefStaff, notificationSent: notificationSent, submittedAt: submittedAt,
-            addenda: addenda, unreadable: unreadable
+            addenda: addenda, unreadable: unreadable, subject: subject, nhsNumberNotKnown: nhsNumberNotKnown,
+            characteristics: characteristics, injuredPerson: injuredPerson, injuredStaff: injuredStaff,
+            injuredOthers: injuredOthers
         )
     }
 }
