@@ -361,7 +361,12 @@ both_back_ends!(
     a_console_edit_reaches_a_phone_and_a_phones_incident_reaches_the_console,
     a_long_incident_list_comes_in_pages_and_names_every_incomplete_use_of_force,
     sign_in_attempts_beyond_the_per_address_limit_get_429,
+    exports_follow_mhsds_and_subject_access_redacts,
 );
+
+#[path = "console/exports.rs"]
+mod exports;
+use exports::exports_follow_mhsds_and_subject_access_redacts;
 
 async fn a_lead_signs_in_and_a_wrong_password_or_stranger_is_told_the_same<
     S: Storage + ConsoleStorage,

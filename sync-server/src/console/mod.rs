@@ -21,6 +21,7 @@ mod pages;
 pub mod replica;
 pub mod session;
 pub mod store;
+pub mod subject_access;
 mod views;
 
 use std::net::{IpAddr, SocketAddr};
@@ -196,6 +197,18 @@ impl<S: Storage + ConsoleStorage> Console<S> {
             .route(
                 "/console/units/{unit}/exports/restrictive-interventions.csv",
                 get(pages::interventions_csv::<S>),
+            )
+            .route(
+                "/console/units/{unit}/exports/mhs505-restrictive-intervention-incident.csv",
+                get(pages::mhs505_csv::<S>),
+            )
+            .route(
+                "/console/units/{unit}/exports/mhs515-restrictive-intervention-type.csv",
+                get(pages::mhs515_csv::<S>),
+            )
+            .route(
+                "/console/units/{unit}/exports/restrictive-practice-summary.csv",
+                get(pages::summary_csv::<S>),
             )
             .route(
                 "/console/{*rest}",

@@ -14,7 +14,7 @@ use axum::Form;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 use steady_core::Store;
@@ -26,10 +26,12 @@ use steady_core::s65::S65Item;
 use steady_core::sheet::{
     AUTHORISED_INTERVENTIONS_HEADING, SheetEntry, SheetList, SheetText, SupportSheet, sheet_layout,
 };
+use steady_core::uk_time;
 
 use super::figures;
 use super::session::{self, Session};
 use super::store::ConsoleStorage;
+use super::subject_access;
 use super::views::{self, UnitNav, csrf, day, when};
 use super::{Console, ConsoleError, accounts};
 use crate::admin;
@@ -1421,7 +1423,7 @@ pub async fn dashboard<S: Storage + ConsoleStorage>(
     Query(q): Query<MonthQuery>,
 ) -> Page {
     let unit = unit_for(&console, &s, &unit_id).await?;
-    let today = Utc::now().date_naive();
+    let today = uk_time::local(Timestamp::now()).date();
     let month = q
         .month
         .filter(|m| !m.trim().is_empty())
@@ -1474,7 +1476,7 @@ pub async fn exports<S: Storage + ConsoleStorage>(
     console
         .audit(&s, "view", &unit_id, "unit", &[&unit_id], "exports")
         .await?;
-    let today = Utc::now().date_naive();
+    let today = uk_time::local(Timestamp::now()).date();
     let from = today - chrono::Duration::days(90);
     Ok(html_page(views::page(
         &format!("Exports, {}", unit.name),
@@ -1486,10 +1488,21 @@ pub async fn exports<S: Storage + ConsoleStorage>(
         html! {
             h1 { "Exports" }
             h2 { "Restrictive interventions" }
-            p {
-                a href={ "/console/units/" (unit.unit_id) "/exports/restrictive-interventions.csv?from=" (from) "&to=" (today) } { "Restrictive interventions (CSV)" }
-                " — the last 90 days, one row per use of force, MHSDS-coded."
+            p { "Each file covers the last 90 days (UK dates and times). Injury is exported as staff answered it, never read from the descriptions. docs/exports.md lists every column and the MHSDS field it maps to." }
+            ul {
+                @for (stem, name, what) in [
+                    ("mhs505-restrictive-intervention-incident", "MHS505 Restrictive Intervention Incident (CSV)", "MHSDS v5: one row per incident, with its reason and post-incident review."),
+                    ("mhs515-restrictive-intervention-type", "MHS515 Restrictive Intervention Type (CSV)", "MHSDS v5: one row per intervention, with its own times and the injury indicators."),
+                    ("restrictive-interventions", "Restrictive interventions (CSV)", "One row per use of force, MHSDS-coded (the older layout)."),
+                    ("restrictive-practice-summary", "Monthly summary (CSV)", "Incidents, successful de-escalations and near misses as separate series, month by month."),
+                ] {
+                    li {
+                        a href={ "/console/units/" (unit.unit_id) "/exports/" (stem) ".csv?from=" (from) "&to=" (today) } { (name) }
+                        " — " (what)
+                    }
+                }
             }
+            p { "Other dates: each link takes ?from=YYYY-MM-DD&to=YYYY-MM-DD; the form below downloads the older layout." }
             form method="get" action={ "/console/units/" (unit.unit_id) "/exports/restrictive-interventions.csv" } {
                 label for="from" { "From" }
                 input type="date" id="from" name="from" required value=(from);
@@ -1514,16 +1527,83 @@ pub struct RangeQuery {
     to: Option<String>,
 }
 
+/// Which CSV an export route answers with.
+#[derive(Clone, Copy)]
+enum CsvExport {
+    /// The older one-row-per-use-of-force file.
+    Interventions,
+    /// MHSDS v5 MHS505 Restrictive Intervention Incident.
+    Mhs505,
+    /// MHSDS v5 MHS515 Restrictive Intervention Type.
+    Mhs515,
+    /// The monthly summary of the separate series.
+    Summary,
+}
+
+impl CsvExport {
+    /// The file name's stem, which is also the route's.
+    fn stem(self) -> &'static str {
+        match self {
+            CsvExport::Interventions => "restrictive-interventions",
+            CsvExport::Mhs505 => "mhs505-restrictive-intervention-incident",
+            CsvExport::Mhs515 => "mhs515-restrictive-intervention-type",
+            CsvExport::Summary => "restrictive-practice-summary",
+        }
+    }
+}
+
 /// `GET /console/units/{unit}/exports/restrictive-interventions.csv?from=&to=`.
 pub async fn interventions_csv<S: Storage + ConsoleStorage>(
+    console: St<S>,
+    session: Extension<Session>,
+    unit_id: Path<String>,
+    q: Query<RangeQuery>,
+) -> Page {
+    csv_export(console, session, unit_id, q, CsvExport::Interventions).await
+}
+
+/// `GET /console/units/{unit}/exports/mhs505-restrictive-intervention-incident.csv?from=&to=`.
+pub async fn mhs505_csv<S: Storage + ConsoleStorage>(
+    console: St<S>,
+    session: Extension<Session>,
+    unit_id: Path<String>,
+    q: Query<RangeQuery>,
+) -> Page {
+    csv_export(console, session, unit_id, q, CsvExport::Mhs505).await
+}
+
+/// `GET /console/units/{unit}/exports/mhs515-restrictive-intervention-type.csv?from=&to=`.
+pub async fn mhs515_csv<S: Storage + ConsoleStorage>(
+    console: St<S>,
+    session: Extension<Session>,
+    unit_id: Path<String>,
+    q: Query<RangeQuery>,
+) -> Page {
+    csv_export(console, session, unit_id, q, CsvExport::Mhs515).await
+}
+
+/// `GET /console/units/{unit}/exports/restrictive-practice-summary.csv?from=&to=`.
+pub async fn summary_csv<S: Storage + ConsoleStorage>(
+    console: St<S>,
+    session: Extension<Session>,
+    unit_id: Path<String>,
+    q: Query<RangeQuery>,
+) -> Page {
+    csv_export(console, session, unit_id, q, CsvExport::Summary).await
+}
+
+/// One CSV export of a unit over UK dates `from` to `to` (the last 90 days without them),
+/// audited as an export of the incidents it covers.
+async fn csv_export<S: Storage + ConsoleStorage>(
     State(console): St<S>,
     Extension(s): Extension<Session>,
     Path(unit_id): Path<String>,
     Query(q): Query<RangeQuery>,
+    kind: CsvExport,
 ) -> Page {
     let unit = unit_for(&console, &s, &unit_id).await?;
     // Without dates: the last 90 days, as the exports page offers.
-    let today = Utc::now().date_naive();
+    let today = uk_time::local(Timestamp::now()).date();
     let from = match q.from.as_deref().filter(|t| !t.trim().is_empty()) {
         Some(t) => parse_day(t, "from")?,
         None => today - chrono::Duration::days(90),
@@ -1538,7 +1618,7 @@ pub async fn interventions_csv<S: Storage + ConsoleStorage>(
     let incidents = unit_incidents(&console, &unit_id).await?;
     let ids: Vec<&str> = incidents
         .iter()
-        .filter(|i| !i.use_of_force.is_empty())
+        .filter(|i| matches!(kind, CsvExport::Summary) || !i.use_of_force.is_empty())
         .map(|i| i.id.as_str())
         .collect();
     console
@@ -1548,37 +1628,89 @@ pub async fn interventions_csv<S: Storage + ConsoleStorage>(
             &unit_id,
             "incident",
             &ids,
-            &format!("restrictive interventions CSV {from} to {to}"),
+            &format!("{} CSV {from} to {to}", kind.stem()),
         )
         .await?;
-    let csv = figures::restrictive_interventions_csv(&unit_id, &unit.name, &incidents, from, to);
+    let csv = match kind {
+        CsvExport::Interventions => {
+            figures::restrictive_interventions_csv(&unit_id, &unit.name, &incidents, from, to)
+        }
+        CsvExport::Mhs505 => figures::mhs505_csv(&unit_id, &incidents, from, to),
+        CsvExport::Mhs515 => figures::mhs515_csv(&unit_id, &incidents, from, to),
+        CsvExport::Summary => figures::summary_csv(&incidents, from, to, Timestamp::now()),
+    };
     let mut headers = HeaderMap::new();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
-    let disposition =
-        format!("attachment; filename=\"restrictive-interventions-{unit_id}-{from}-{to}.csv\"");
+    let disposition = format!(
+        "attachment; filename=\"{}-{unit_id}-{from}-{to}.csv\"",
+        kind.stem()
+    );
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok((StatusCode::OK, headers, csv).into_response())
 }
 
-/// `GET /console/people/{person}/subject-access`: everything held about one person, as JSON.
+/// The unit (of the lead's) that held a person who has been removed: their tombstoned record
+/// is still in the server's store, or an incident in the unit names them.
+async fn removed_person_unit<S: Storage + ConsoleStorage>(
+    console: &Console<S>,
+    session: &Session,
+    person_id: &str,
+) -> Result<Unit, ConsoleError> {
+    for unit in &session.lead.units {
+        let held = subject_access::held_about(console.storage.as_ref(), unit, person_id).await?;
+        if held.person.is_some() {
+            return unit_for(console, session, unit).await;
+        }
+    }
+    unit_holding(console, session, person_id, |s, unit, id| {
+        s.incidents(unit).is_ok_and(|list| {
+            list.iter().any(|summary| {
+                s.incident(&summary.id)
+                    .is_ok_and(|i| i.person_id.as_deref() == Some(id))
+            })
+        })
+    })
+    .await
+}
+
+/// `GET /console/people/{person}/subject-access`: everything held about one person, as JSON,
+/// with third parties redacted ([`subject_access`]); also for a person who has been removed.
 pub async fn subject_access<S: Storage + ConsoleStorage>(
     State(console): St<S>,
     Extension(s): Extension<Session>,
     Path(person_id): Path<String>,
 ) -> Page {
-    let unit = person_unit(&console, &s, &person_id).await?;
+    let unit = match person_unit(&console, &s, &person_id).await {
+        Ok(unit) => unit,
+        Err(ConsoleError::NotFound) => removed_person_unit(&console, &s, &person_id).await?,
+        Err(e) => return Err(e),
+    };
+    let held =
+        subject_access::held_about(console.storage.as_ref(), &unit.unit_id, &person_id).await?;
     let pid = person_id.clone();
     let unit_id = unit.unit_id.clone();
-    let (person, sheet, incidents, core_audit) = console
+    let run_ids: Vec<String> = held.checklist_runs.keys().cloned().collect();
+    let (person, sheet, incidents, others, core_audit) = console
         .replica
         .read(move |st| {
-            let person = st.person(&pid)?;
-            let sheet = st.support_sheet(&pid)?;
+            // A removed person has no live record or sheet: the held ones stand in below.
+            let people = st.people(&unit_id)?;
+            let live = people.iter().any(|p| p.id == pid);
+            let (person, sheet) = if live {
+                (Some(st.person(&pid)?), Some(st.support_sheet(&pid)?))
+            } else {
+                (None, None)
+            };
+            let others: Vec<(String, Option<String>)> = people
+                .into_iter()
+                .filter(|p| p.id != pid)
+                .map(|p| (p.display_name, p.preferred_name))
+                .collect();
             let mut incidents = Vec::new();
             for summary in st.incidents(&unit_id)? {
                 let i = st.incident(&summary.id)?;
@@ -1588,16 +1720,18 @@ pub async fn subject_access<S: Storage + ConsoleStorage>(
             }
             let mut ids: BTreeSet<String> = BTreeSet::from([pid.clone()]);
             ids.extend(incidents.iter().map(|i| i.id.clone()));
+            ids.extend(run_ids);
             let mut trail = Vec::new();
             for id in &ids {
                 trail.extend(st.audit_trail_for(id)?);
             }
             trail.sort_by_key(|e| e.seq);
-            Ok((person, sheet, incidents, trail))
+            Ok((person, sheet, incidents, others, trail))
         })
         .await?;
     let mut ids: Vec<String> = vec![person_id.clone()];
     ids.extend(incidents.iter().map(|i| i.id.clone()));
+    ids.extend(held.checklist_runs.keys().cloned());
     let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     console
         .audit(
@@ -1610,18 +1744,120 @@ pub async fn subject_access<S: Storage + ConsoleStorage>(
         )
         .await?;
     let console_audit = console.storage.console_audit_about(&ids).await?;
+    // The phones' own audit trails about these records (src/audit_log.rs).
+    let device_audit = console.storage.device_audit_about(&ids).await?;
+
+    // The person as the console sees them, or as the server still holds them once removed.
+    let removed = person.is_none();
+    let mut person_json = match &person {
+        Some(p) => serde_json::to_value(p).map_err(|e| ConsoleError::Internal(e.to_string()))?,
+        None => {
+            let mut v = held
+                .person
+                .as_ref()
+                .map(subject_access::HeldRecord::to_json)
+                .unwrap_or_else(|| serde_json::json!({}));
+            if let Some(map) = v.as_object_mut() {
+                map.insert("id".into(), serde_json::json!(person_id));
+            }
+            v
+        }
+    };
+    if let Some(map) = person_json.as_object_mut() {
+        map.insert("removed".into(), serde_json::json!(removed));
+    }
+    // Redaction: keep the person's own names; other staff become their role, others "another
+    // person".
+    let own: Vec<String> = [
+        person.as_ref().map(|p| p.display_name.clone()),
+        person.as_ref().and_then(|p| p.preferred_name.clone()),
+        held.person
+            .as_ref()
+            .and_then(|h| h.text("display_name").map(str::to_string)),
+        held.person
+            .as_ref()
+            .and_then(|h| h.text("preferred_name").map(str::to_string)),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(incidents.iter().filter_map(|i| i.person_name.clone()))
+    .chain(
+        incidents
+            .iter()
+            .filter_map(|i| i.subject.as_ref().map(|s| s.name.clone())),
+    )
+    .collect();
+    let mut redactor = subject_access::Redactor::new(own.iter().map(String::as_str));
+    incidents.iter().for_each(|i| redactor.staff_of(i));
+    for run in held.checklist_runs.values() {
+        redactor.staff(run.text("by").unwrap_or_default(), "");
+    }
+    for event in &core_audit {
+        redactor.staff(&event.actor, "");
+    }
+    for entry in &device_audit {
+        redactor.staff(&entry.event.actor, "");
+    }
+    for (name, preferred) in &others {
+        redactor.other_person(name);
+        redactor.other_person(preferred.as_deref().unwrap_or_default());
+    }
+    redactor.json(&mut person_json);
+    let mut sheet_json = match &sheet {
+        Some(sheet) => {
+            serde_json::to_value(sheet).map_err(|e| ConsoleError::Internal(e.to_string()))?
+        }
+        None => held
+            .sheet
+            .as_ref()
+            .map_or(serde_json::Value::Null, subject_access::HeldRecord::to_json),
+    };
+    redactor.json(&mut sheet_json);
+    let incidents_json: Vec<serde_json::Value> =
+        incidents.iter().map(|i| redactor.incident(i)).collect();
+    let runs_json: Vec<serde_json::Value> = held
+        .checklist_runs
+        .iter()
+        .map(|(id, run)| redactor.checklist_run(id, run))
+        .collect();
+    let audit_json: Vec<serde_json::Value> = core_audit
+        .iter()
+        .map(|event| {
+            let mut v = serde_json::to_value(event).unwrap_or_default();
+            if let Some(map) = v.as_object_mut() {
+                map.insert(
+                    "actor".into(),
+                    serde_json::json!(redactor.staff_name(&event.actor)),
+                );
+            }
+            v
+        })
+        .collect();
+    let mut console_audit_json =
+        serde_json::to_value(&console_audit).map_err(|e| ConsoleError::Internal(e.to_string()))?;
+    for entry in console_audit_json.as_array_mut().into_iter().flatten() {
+        if let Some(map) = entry.as_object_mut() {
+            map.insert("lead_id".into(), serde_json::json!(subject_access::A_LEAD));
+        }
+    }
     let document = serde_json::json!({
         "export": "subject access",
         "generated_at": Timestamp::now(),
-        "generated_by_lead": s.lead.lead_id,
+        "generated_by": subject_access::A_LEAD,
         "unit": { "unit_id": unit.unit_id, "name": unit.name, "organisation": unit.organisation },
-        "person": person,
-        "support_sheet": sheet,
-        "incidents": incidents,
-        "audit_trail": core_audit,
-        "console_audit": console_audit,
+        "person": person_json,
+        "support_sheet": sheet_json,
+        "incidents": incidents_json,
+        "checklist_runs": runs_json,
+        "audit_trail": audit_json,
+        "console_audit": console_audit_json,
+        "device_audit": crate::audit_log::export_section(&device_audit, |a| redactor.staff_name(a)),
+        "redaction": "Other staff are named by their job title (or 'a member of staff') and other \
+                      people as 'another person', in the name fields and wherever their full name \
+                      appears in the text; the person's own data is kept. Only names the records hold \
+                      are found: read the whole export before it is released.",
         "notes": "audit_trail is the console replica's own trail (devices keep theirs on the device); \
-                  console_audit lists which lead viewed, changed or exported these records in the console.",
+                  console_audit lists when a lead viewed, changed or exported these records in the console.",
     });
     let body = serde_json::to_string_pretty(&document)
         .map_err(|e| ConsoleError::Internal(e.to_string()))?;
