@@ -16,6 +16,7 @@
 mod capacity;
 mod device;
 mod env;
+mod floor;
 mod link;
 mod peer;
 mod pg;

@@ -3,6 +3,10 @@
 //! documents to express-pouchdb and back, in the same run: rates, HTTP requests per 1,000
 //! records and bytes on the wire, each as a ratio to the peer.
 //!
+//! A protocol-free floor ([`crate::floor`]: axum + rusqlite, a durable outbox, no stamps, no
+//! checks) moves the same records in the same run, so Steady's rate is also given as a share
+//! of the physical limit of the job on this machine.
+//!
 //! A record is one quick capture (`Store::capture_incident`) whose note is synthetic text of a
 //! given size; the PouchDB document has the same fields as JSON, the same id and the same note.
 //! The device store is built the way the app builds it: one transaction (and one fsync) per
@@ -53,6 +57,10 @@ const STAFF: &str = "Bench Worker";
 const MIN_RATE_RATIO: f64 = 10.0;
 const MAX_REQUESTS_PER_1000: f64 = 2.0;
 const MAX_BYTES_RATIO: f64 = 0.5;
+const MIN_FLOOR_RATIO: f64 = 0.5;
+
+/// The protocol-free floor's name in the tables ([`crate::floor`]).
+const FLOOR: &str = "Floor: axum + rusqlite outbox";
 
 /// One direction of one system's run.
 #[derive(Debug, Clone, Copy)]
@@ -159,6 +167,21 @@ pub fn run(env: &mut Env, opts: &Options) -> BoxResult<Report> {
                 env.rt.block_on(pg.drop_database(url));
             }
         }
+
+        eprintln!("sync: {label}: the floor (axum + rusqlite outbox, no protocol)");
+        let (floor_push, floor_pull) = crate::floor::run(&env.rt, &dir.join("floor"), &built.docs)?;
+        let floor_leg = |l: crate::floor::FloorLeg| Leg {
+            took: l.took,
+            records: l.records,
+            wire: l.wire,
+        };
+        runs.push(Run {
+            system: FLOOR.to_string(),
+            push: floor_leg(floor_push),
+            pull: floor_leg(floor_pull),
+            engine_requests: (0, 0),
+            push_bodies: None,
+        });
 
         let peer_run = match &peer {
             Ok(peer) => {
@@ -328,13 +351,27 @@ fn budget_rows(report: &mut Report, label: &str, runs: &[Run], peer: Option<&Pee
             Leg::from_peer(&p.pull, p.docs),
         )
     });
+    let floor = runs.iter().find(|r| r.system == FLOOR);
     for run in runs.iter().filter(|r| r.system.starts_with("Steady")) {
         let backend = run.system.trim_start_matches("Steady, ");
-        for (direction, leg, peer_leg) in [
-            ("push", &run.push, pouch.map(|p| p.0)),
-            ("pull", &run.pull, pouch.map(|p| p.1)),
+        for (direction, leg, peer_leg, floor_leg) in [
+            ("push", &run.push, pouch.map(|p| p.0), floor.map(|f| f.push)),
+            ("pull", &run.pull, pouch.map(|p| p.1), floor.map(|f| f.pull)),
         ] {
             let what = |m: &str| format!("{label}, {backend}, {direction}: {m}");
+            if let Some(f) = floor_leg {
+                let r = leg.rate() / f.rate();
+                report.rows.push(Row::budgeted(
+                    &what("rate ÷ the protocol-free floor"),
+                    format!(
+                        "{r:.2}× ({} vs {} records/s)",
+                        thousands(leg.rate().round() as u64),
+                        thousands(f.rate().round() as u64)
+                    ),
+                    "≥ 0.5×",
+                    r >= MIN_FLOOR_RATIO,
+                ));
+            }
             if let Some(p) = peer_leg {
                 let r = leg.rate() / p.rate();
                 report.rows.push(Row::budgeted(
@@ -398,6 +435,14 @@ fn notes() -> Vec<String> {
          sockets (`socket.bytesRead` and `bytesWritten`), its requests by a middleware in \
          front of express-pouchdb. leveldb does not fsync each write by default, so PouchDB's \
          writes are not durable in the sense Steady's are: the comparison favours PouchDB."
+            .to_string(),
+        "The floor: the same records (the PouchDB documents' JSON) moved by a minimal axum \
+         server over one rusqlite table and a minimal device over another, each batch of 1,000 \
+         one JSON request and one durable transaction on each side (WAL, `synchronous=FULL`), \
+         through the same counting proxy, with reqwest's blocking client as Steady's device \
+         uses. It has nothing Steady needs — field stamps, validation, grants, audit, \
+         encryption, compression — so it is the physical limit of this machine for the job: \
+         Steady's rate ÷ the floor says how much of that limit Steady's sync reaches."
             .to_string(),
         "Reading the figures. Steady's push leg is a whole `sync_with`: each request also \
          pulls, but the server leaves out the cells the device itself wrote (once its cursor \
