@@ -4,12 +4,20 @@
 //! covers its own content and the previous event's hash, so removing, reordering or editing any
 //! event is detected by [`Store::verify_audit_trail`]. Events hold record ids and field names,
 //! never the personal data itself.
+//!
+//! The trail also reaches the sync server (`POST /v1/audit`, after each sync's push and pull),
+//! so a subject-access request answered there can say who viewed a person's record on which
+//! phone. [`chain_hash`] is the one chain encoder: the device chains its events with it, the
+//! server checks each event it is sent with it (and chains its own console audit log with it),
+//! and [`ChainWalk`] is the one walk that says where a chain first breaks. Events the server has
+//! acknowledged stay on the device: they are its own trail.
 
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
+use crate::protocol::AuditRecord;
 use crate::store::Store;
 
 /// One audit event.
@@ -109,7 +117,13 @@ impl AuditChain {
     }
 }
 
-fn chain_hash(prev: &[u8; 32], e: &AuditEvent) -> [u8; 32] {
+/// The hash before the first event of a chain.
+pub const GENESIS: [u8; 32] = [0; 32];
+
+/// The chain encoder: an event's hash, covering the previous event's hash and every part of the
+/// event (lengths prefixed, so no two events encode alike). The device, the server's check of
+/// what a device sends, and the server's console audit log all call this one function.
+pub fn chain_hash(prev: &[u8; 32], e: &AuditEvent) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(prev);
     h.update(e.seq.to_be_bytes());
@@ -128,6 +142,111 @@ fn chain_hash(prev: &[u8; 32], e: &AuditEvent) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// Where a chain first breaks, as [`ChainWalk::step`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainBreak {
+    /// The event's position is not the one that follows.
+    #[error("event {found} does not follow event {last} (expected {expected})")]
+    Seq {
+        /// The last position accepted.
+        last: i64,
+        /// What should have come next.
+        expected: i64,
+        /// What came.
+        found: i64,
+    },
+    /// The event's hash is not what its content and the previous hash give: it was edited,
+    /// forged, or one before it was removed.
+    #[error("event {seq}: its hash does not match its content and the event before it")]
+    Hash {
+        /// The event's position.
+        seq: i64,
+    },
+}
+
+/// Walks a chain in order, from its start or from a known head, checking each event's position
+/// and hash with [`chain_hash`].
+#[derive(Debug, Clone)]
+pub struct ChainWalk {
+    last_seq: i64,
+    prev: [u8; 32],
+    contiguous: bool,
+    checked: u64,
+}
+
+impl ChainWalk {
+    /// From the start of a chain whose positions run 1, 2, 3, ... (a device's trail).
+    pub fn contiguous() -> Self {
+        ChainWalk::resume(0, GENESIS, true)
+    }
+
+    /// From the start of a chain whose positions only increase (a log whose numbering may skip,
+    /// as a PostgreSQL sequence does after a rolled-back insert: the console audit log).
+    pub fn increasing() -> Self {
+        ChainWalk::resume(0, GENESIS, false)
+    }
+
+    /// From a head already checked: the last position and its hash.
+    pub fn resume(last_seq: i64, last_hash: [u8; 32], contiguous: bool) -> Self {
+        ChainWalk {
+            last_seq,
+            prev: last_hash,
+            contiguous,
+            checked: 0,
+        }
+    }
+
+    /// Checks the next event against the hash stored (or sent) with it; on success that hash is
+    /// the new head.
+    pub fn step(&mut self, event: &AuditEvent, hash: &[u8]) -> Result<(), ChainBreak> {
+        let expected = self.last_seq + 1;
+        let in_order = if self.contiguous {
+            event.seq == expected
+        } else {
+            event.seq >= expected
+        };
+        if !in_order {
+            return Err(ChainBreak::Seq {
+                last: self.last_seq,
+                expected,
+                found: event.seq,
+            });
+        }
+        let computed = chain_hash(&self.prev, event);
+        if computed[..] != *hash {
+            return Err(ChainBreak::Hash { seq: event.seq });
+        }
+        self.last_seq = event.seq;
+        self.prev = computed;
+        self.checked += 1;
+        Ok(())
+    }
+
+    /// The last position accepted (0 at the start).
+    pub fn last_seq(&self) -> i64 {
+        self.last_seq
+    }
+
+    /// The last hash accepted ([`GENESIS`] at the start).
+    pub fn head(&self) -> [u8; 32] {
+        self.prev
+    }
+
+    /// How many events this walk accepted.
+    pub fn checked(&self) -> u64 {
+        self.checked
+    }
+}
+
+/// An event as the device stores it, with its hash: what it sends the server.
+pub(crate) fn record_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRecord> {
+    let hash: Vec<u8> = r.get(8)?;
+    Ok(AuditRecord {
+        event: event_from_row(r)?,
+        hash: hex::encode(hash),
+    })
+}
+
 fn event_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEvent> {
     Ok(AuditEvent {
         seq: r.get(0)?,
@@ -141,7 +260,7 @@ fn event_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEvent> {
     })
 }
 
-const EVENT_COLUMNS: &str = "seq, at, actor, action, entity, entity_id, unit_id, detail";
+pub(crate) const EVENT_COLUMNS: &str = "seq, at, actor, action, entity, entity_id, unit_id, detail";
 
 impl Store {
     /// The audit events about one record, oldest first.
@@ -162,27 +281,54 @@ impl Store {
                 "SELECT {EVENT_COLUMNS}, prev_hash, hash FROM audit ORDER BY seq"
             ))?;
             let mut rows = stmt.query([])?;
-            let mut prev = [0u8; 32];
-            let mut expected_seq = 1;
-            let mut count = 0u64;
+            let mut walk = ChainWalk::contiguous();
             while let Some(row) = rows.next()? {
                 let event = event_from_row(row)?;
                 let stored_prev: Vec<u8> = row.get(8)?;
                 let stored: Vec<u8> = row.get(9)?;
-                if event.seq != expected_seq
-                    || stored_prev != prev
-                    || stored != chain_hash(&prev, &event)
-                {
+                if stored_prev != walk.head() || walk.step(&event, &stored).is_err() {
                     return Err(Error::Corrupt(format!(
                         "audit trail broken at event {}",
                         event.seq
                     )));
                 }
-                prev = chain_hash(&prev, &event);
-                expected_seq += 1;
-                count += 1;
             }
+            let count = walk.checked();
             Ok(count)
+        })
+    }
+}
+
+impl Store {
+    /// The audit events after `after_seq`, oldest first, at most `limit`, each with its stored
+    /// hash: what the sync engine sends the server next.
+    pub(crate) fn audit_after(&self, after_seq: i64, limit: usize) -> Result<Vec<AuditRecord>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS}, hash FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map((after_seq, limit as i64), record_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// The ids of the records about one person on this store: the person, their sheet (keyed by
+    /// the person's id), and the incidents and checklist runs that name them. A subject-access
+    /// export lists the audit events about these.
+    pub fn records_about_person(&self, person_id: &str) -> Result<Vec<String>> {
+        self.read(|tx| {
+            let named = serde_json::to_string(person_id)?;
+            let mut stmt = tx.prepare_cached(
+                "SELECT DISTINCT entity_id FROM fields \
+                 WHERE entity IN ('incident', 'checklist_run') AND field = 'person_id' \
+                   AND item_id = '' AND value = ?1 ORDER BY entity_id",
+            )?;
+            let mut ids = vec![person_id.to_string()];
+            let rows = stmt.query_map([named], |r| r.get::<_, String>(0))?;
+            for id in rows {
+                ids.push(id?);
+            }
+            Ok(ids)
         })
     }
 }

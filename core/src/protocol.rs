@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::audit::AuditEvent;
 use crate::clock::{Hlc, Timestamp};
 use crate::units::UnitGrant;
 
@@ -416,6 +417,118 @@ impl SyncRequest {
     }
 }
 
+/// The most audit events one `POST /v1/audit` may carry.
+pub const MAX_AUDIT_EVENTS: usize = 500;
+/// The longest text of an audit event (actor, action, entity, ids, detail), in bytes. A detail
+/// names at most [`MAX_FIELDS_PER_OP`] fields of [`MAX_ID_BYTES`] each, with separators.
+pub const MAX_AUDIT_TEXT_BYTES: usize = 8 * 1024;
+
+/// One event of a device's audit trail as stored on the device and sent to the server: the
+/// event ([`AuditEvent`]: ids and field names, never personal content) and its chained hash
+/// ([`crate::audit::chain_hash`], hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// The event, exactly as stored on the device.
+    #[serde(flatten)]
+    pub event: AuditEvent,
+    /// Its hash (64 hex digits): over the previous event's hash and this event.
+    pub hash: String,
+}
+
+impl AuditRecord {
+    /// The hash as bytes; `None` unless 32 bytes in hex.
+    pub fn hash_bytes(&self) -> Option<[u8; 32]> {
+        hex::decode(&self.hash).ok()?.try_into().ok()
+    }
+}
+
+/// `POST /v1/audit`: a device sends the events of its audit trail the server has not yet
+/// acknowledged, oldest first, in order. The server checks each against its chain (the seq
+/// follows the last one it holds for this device, the hash is what [`crate::audit::chain_hash`]
+/// gives) and stores the batch whole or refuses it whole. Events it already holds, with the
+/// same hash, are acknowledged again and not stored twice (a retried request).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPushRequest {
+    /// Must be [`PROTOCOL_VERSION`].
+    pub protocol: u32,
+    /// The device's id: must be the device the token belongs to (the server files the events
+    /// under the token's device, never under a body's).
+    pub device_id: String,
+    /// The events, oldest first (1 to [`MAX_AUDIT_EVENTS`]).
+    pub events: Vec<AuditRecord>,
+}
+
+impl AuditPushRequest {
+    /// Checks the request's shape, naming the field at fault.
+    pub fn validate(&self) -> Result<(), ProtocolError> {
+        if self.protocol != PROTOCOL_VERSION {
+            return Err(ProtocolError {
+                field: "protocol".into(),
+                rule: format!("this server speaks version {PROTOCOL_VERSION}"),
+            });
+        }
+        id_ok("request", "device_id", &self.device_id).map_err(|mut e| {
+            e.field = "device_id".into();
+            e
+        })?;
+        if self.events.is_empty() || self.events.len() > MAX_AUDIT_EVENTS {
+            return Err(ProtocolError {
+                field: "events".into(),
+                rule: format!("must hold 1 to {MAX_AUDIT_EVENTS} events"),
+            });
+        }
+        for (i, record) in self.events.iter().enumerate() {
+            let at = format!("events[{i}]");
+            let e = &record.event;
+            if e.seq < 1 {
+                return Err(ProtocolError {
+                    field: format!("{at}.seq"),
+                    rule: "must be 1 or more".into(),
+                });
+            }
+            if !(0..=MAX_WIRE_TIME_MS).contains(&e.at.0) {
+                return Err(ProtocolError {
+                    field: format!("{at}.at"),
+                    rule: format!("must be 0 to {MAX_WIRE_TIME_MS} (milliseconds since 1970)"),
+                });
+            }
+            for (name, text) in [
+                ("actor", &e.actor),
+                ("action", &e.action),
+                ("entity", &e.entity),
+                ("entity_id", &e.entity_id),
+                ("unit_id", &e.unit_id),
+                ("detail", &e.detail),
+            ] {
+                if text.len() > MAX_AUDIT_TEXT_BYTES {
+                    return Err(ProtocolError {
+                        field: format!("{at}.{name}"),
+                        rule: format!("at most {MAX_AUDIT_TEXT_BYTES} bytes"),
+                    });
+                }
+            }
+            if record.hash_bytes().is_none() {
+                return Err(ProtocolError {
+                    field: format!("{at}.hash"),
+                    rule: "must be 64 hex digits".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The answer to [`AuditPushRequest`]: how far the server holds this device's trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPushResponse {
+    /// The protocol version of the server.
+    pub protocol: u32,
+    /// The last seq the server holds for this device: every event up to it is stored.
+    pub acknowledged: i64,
+    /// How many events of this request were stored now (the rest it held already).
+    pub stored: u32,
+}
+
 /// Why the server refused an operation. The device quarantines it and goes on with the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -569,6 +682,10 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// The server failed; retry later.
     Internal,
+    /// An audit batch does not continue the chain the server holds for the device (a gap, an
+    /// event out of order, a hash that does not match): nothing of it was stored; `message`
+    /// says which event.
+    AuditRefused,
 }
 
 /// The body of every error response.

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/device/002_sync.sql"),
     include_str!("../migrations/device/003_seals.sql"),
     include_str!("../migrations/device/004_pins.sql"),
+    include_str!("../migrations/device/005_audit_sent.sql"),
 ];
 
 /// The version that introduced seals: upgrading to it seals what the store already holds.
@@ -126,6 +127,53 @@ mod tests {
             )
             .unwrap();
         assert!(names.contains('\n'), "one name per line now: {names:?}");
+    }
+
+    /// A store from before the audit trail was sent keeps its trail on upgrade, and has sent
+    /// none of it: the next sync sends it all, from the first event, chain intact.
+    #[test]
+    fn upgrading_to_audit_sending_keeps_the_trail_and_sends_it_from_the_start() {
+        const AUDIT_SENT_VERSION: u32 = 5;
+        let conn = Connection::open_in_memory().unwrap();
+        migrate_to(&conn, 0, AUDIT_SENT_VERSION - 1, Timestamp(1)).unwrap();
+        let mut chain = crate::audit::AuditChain::resume(&conn).unwrap();
+        for id in ["p1", "p2"] {
+            chain
+                .append(
+                    &conn,
+                    Timestamp(5),
+                    "Alex Morgan",
+                    "view",
+                    "person",
+                    id,
+                    "ward-a",
+                    "card",
+                )
+                .unwrap();
+        }
+        migrate(&conn, AUDIT_SENT_VERSION - 1, Timestamp(2)).unwrap();
+        let (acked, events): (i64, i64) = conn
+            .query_row(
+                "SELECT audit_acked, (SELECT count(*) FROM audit) FROM sync_state",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((acked, events), (0, 2));
+        let mut walk = crate::audit::ChainWalk::contiguous();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT {}, hash FROM audit ORDER BY seq",
+                crate::audit::EVENT_COLUMNS
+            ))
+            .unwrap();
+        let rows = stmt.query_map([], crate::audit::record_from_row).unwrap();
+        for row in rows {
+            let record = row.unwrap();
+            walk.step(&record.event, &record.hash_bytes().unwrap())
+                .unwrap();
+        }
+        assert_eq!(walk.checked(), 2);
     }
 
     #[test]

@@ -14,14 +14,15 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::{Value, json};
+use steady_core::audit::ChainWalk;
 use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::Role;
 use steady_core::incident::QuickCapture;
 use steady_core::people::NewPerson;
 use steady_core::protocol::{
-    Change, EnrollRequest, EnrollResponse, EntityKind, ErrorBody, ErrorCode, GrantsRequest,
-    GrantsResponse, OpOutcome, OpResult, Operation, PulledChange, RejectReason, SyncRequest,
-    SyncResponse, Winner,
+    AuditPushRequest, AuditPushResponse, AuditRecord, Change, EnrollRequest, EnrollResponse,
+    EntityKind, ErrorBody, ErrorCode, GrantsRequest, GrantsResponse, OpOutcome, OpResult,
+    Operation, PulledChange, RejectReason, SyncRequest, SyncResponse, Winner,
 };
 use steady_core::sheet::SheetList;
 use steady_core::sync::PULL_LIMIT;
@@ -70,6 +71,12 @@ struct Server {
     placements: Vec<(String, GrantsRequest)>,
     /// Bodies with more operations than this are "413 Payload Too Large".
     max_push: Option<usize>,
+    /// The audit trail as the fake holds it, checked with the core's chain walk.
+    audit: Vec<AuditRecord>,
+    /// Every audit request, in order.
+    audit_requests: Vec<AuditPushRequest>,
+    /// One entry per audit call; `None`: behave.
+    audit_faults: VecDeque<Option<Fault>>,
 }
 
 impl Server {
@@ -338,6 +345,49 @@ impl Transport for FakeServer {
         req: &GrantsRequest,
     ) -> Result<GrantsResponse, TransportError> {
         add_grants(&mut self.0.lock().unwrap(), token, req)
+    }
+
+    fn push_audit(
+        &self,
+        token: &str,
+        req: &AuditPushRequest,
+    ) -> Result<AuditPushResponse, TransportError> {
+        let mut s = self.0.lock().unwrap();
+        s.audit_requests.push(req.clone());
+        req.validate()
+            .expect("the engine sends valid audit batches");
+        assert!(req.events.len() <= steady_core::sync::AUDIT_BATCH);
+        if token != TOKEN {
+            return Err(TransportError::Unauthorized);
+        }
+        let fault = s.audit_faults.pop_front().flatten();
+        if let Some(Fault::Fail(e)) = fault {
+            return Err(e);
+        }
+        // As the real server does: held events must match, new ones must follow the chain.
+        let mut walk = match s.audit.last() {
+            Some(last) => ChainWalk::resume(last.event.seq, last.hash_bytes().unwrap(), true),
+            None => ChainWalk::contiguous(),
+        };
+        let mut stored = 0;
+        for record in &req.events {
+            if let Some(held) = s.audit.get(record.event.seq as usize - 1) {
+                assert_eq!(held, record, "a held event sent again unchanged");
+                continue;
+            }
+            walk.step(&record.event, &record.hash_bytes().unwrap())
+                .expect("the device's chain");
+            s.audit.push(record.clone());
+            stored += 1;
+        }
+        if let Some(Fault::LoseAnswer) = fault {
+            return Err(TransportError::Network("connection reset".into()));
+        }
+        Ok(AuditPushResponse {
+            protocol: 1,
+            acknowledged: s.audit.len() as i64,
+            stored,
+        })
     }
 }
 
@@ -1638,4 +1688,85 @@ fn a_unit_held_before_and_purged_is_pulled_again_from_the_start() {
             .all(|r| r.cursor.is_some()),
         "pulled forward"
     );
+}
+
+/// What a worker viewed on the phone reaches the server after the sync's push and pull, in
+/// bounded batches, exactly as stored; what the server holds is never sent again; a lost answer
+/// means the same batch goes again and is stored once; a server that cannot take the trail
+/// never fails the sync, and the events wait for the next one. The device keeps its trail.
+#[test]
+fn the_audit_trail_reaches_the_server_once_in_batches_and_stays_on_the_device() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    let sam_id = sam(&f.store, "ward-a");
+    f.store.person(&sam_id).unwrap();
+    let report = f.store.sync(&server).unwrap();
+    let held = server.with(|s| s.audit.clone());
+    assert!(
+        held.iter()
+            .any(|r| r.event.action == "view" && r.event.entity_id == sam_id)
+    );
+    assert_eq!(report.audit_sent as usize, held.len());
+    assert_eq!(report.audit_requests, 1);
+    assert_eq!(report.audit_problem, None);
+    assert_eq!(held[0].event.seq, 1);
+
+    // Nothing new: nothing sent.
+    let report = f.store.sync(&server).unwrap();
+    assert_eq!((report.audit_requests, report.audit_sent), (0, 0));
+
+    // Many events go in batches of at most AUDIT_BATCH; the answer to the second is lost, so
+    // it goes again (within the same sync) and is stored once.
+    let batch = steady_core::sync::AUDIT_BATCH;
+    for i in 0..(batch + 50) {
+        person(&f.store, "ward-a", &format!("Person {i}"));
+    }
+    let before = held.len();
+    server.with(|s| {
+        s.audit_faults.push_back(None);
+        s.audit_faults.push_back(Some(Fault::LoseAnswer));
+    });
+    let (retrying, _) = options(3);
+    let report = f.store.sync_with(&server, &retrying).unwrap();
+    let requests = server.with(|s| s.audit_requests.clone());
+    let sizes: Vec<usize> = requests[1..].iter().map(|r| r.events.len()).collect();
+    assert_eq!(sizes[0], batch);
+    assert_eq!(
+        requests[2], requests[3],
+        "the batch whose answer was lost, again"
+    );
+    assert_eq!(report.audit_problem, None);
+    let held = server.with(|s| s.audit.clone());
+    let on_device = f.store.verify_audit_trail().unwrap();
+    assert_eq!(held.len() as u64, on_device, "every event once");
+    assert_eq!(report.audit_sent as usize, held.len() - before);
+    assert!(requests.iter().all(|r| r.device_id == f.store.device_id()));
+
+    // A server that cannot take the trail now: the sync still succeeds, the events wait.
+    f.store.person(&sam_id).unwrap();
+    f.store
+        .add_sheet_item(&sam_id, SheetList::WhatHelps, "One more", None)
+        .unwrap();
+    server.with(|s| {
+        s.audit_faults
+            .push_back(Some(Fault::Fail(TransportError::Refused(ErrorBody {
+                error: ErrorCode::AuditRefused,
+                message: "event 9: synthetic refusal".into(),
+            }))))
+    });
+    let report = f.store.sync(&server).unwrap();
+    assert_eq!(
+        report.audit_problem.as_deref(),
+        Some("event 9: synthetic refusal")
+    );
+    assert_eq!(report.audit_sent, 0);
+    let report = f.store.sync(&server).unwrap();
+    assert_eq!(report.audit_problem, None);
+    assert!(report.audit_sent >= 1);
+    assert_eq!(
+        server.with(|s| s.audit.len()) as u64,
+        f.store.verify_audit_trail().unwrap()
+    );
+    // Acknowledged events stay on the device: its own trail.
+    assert!(!f.store.audit_trail_for(&sam_id).unwrap().is_empty());
 }

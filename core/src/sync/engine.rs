@@ -17,6 +17,13 @@
 //! a flaky network can delay a change but never duplicate or lose it. Transient failures
 //! (network, 5xx, 429) are retried with exponential backoff and full jitter, honouring
 //! `Retry-After`; the rest stop the sync at once.
+//!
+//! After the push and pull, the audit trail's events the server has not acknowledged go to
+//! `POST /v1/audit`, oldest first, [`AUDIT_BATCH`] at a time (halved if the server finds a batch
+//! too large), and the device records how far the server holds them. The care records matter
+//! more than their audit, so a failed or refused audit batch never fails the sync: it is
+//! reported ([`SyncReport::audit_problem`]) and offered again at the next one. A retried batch
+//! whose answer was lost is stored once: the server acknowledges events it already holds.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
@@ -28,8 +35,8 @@ use serde_json::Value;
 use crate::clock::Hlc;
 use crate::error::{Error, Result};
 use crate::protocol::{
-    Change, ErrorCode, MAX_PUSH_OPS, OpOutcome, OpResult, Operation, PROTOCOL_VERSION,
-    PulledChange, SyncRequest, SyncResponse, Winner,
+    AuditPushRequest, Change, ErrorCode, MAX_AUDIT_EVENTS, MAX_PUSH_OPS, OpOutcome, OpResult,
+    Operation, PROTOCOL_VERSION, PulledChange, SyncRequest, SyncResponse, Winner,
 };
 use crate::replica::Writer;
 use crate::store::Store;
@@ -40,6 +47,11 @@ use crate::units::{active_grant, end_grant_now, write_grants};
 /// How many fields and list items one sync asks the server for: the protocol's maximum, so a
 /// page carries about 1,000 five-field captures (the server also ends a page at 4 MiB).
 pub const PULL_LIMIT: u32 = crate::protocol::MAX_PULL_LIMIT;
+
+/// Audit events sent per `POST /v1/audit` (the protocol allows [`MAX_AUDIT_EVENTS`]): a few
+/// tens of kilobytes, so one batch fits a weak signal's timeout.
+pub const AUDIT_BATCH: usize = 200;
+const _: () = assert!(AUDIT_BATCH <= MAX_AUDIT_EVENTS);
 
 /// Pulled changes merged per write transaction: small enough that a save made meanwhile waits
 /// only milliseconds.
@@ -150,9 +162,9 @@ impl std::fmt::Debug for SyncOptions {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SyncReport {
-    /// HTTP requests made, retries included.
+    /// Sync requests (`POST /v1/sync`) made, retries included.
     pub requests: u32,
-    /// Of which retries.
+    /// Retries, of sync and audit requests alike (they share one budget).
     pub retries: u32,
     /// Operations pushed and answered.
     pub pushed: u32,
@@ -168,6 +180,13 @@ pub struct SyncReport {
     pub full_resync: bool,
     /// Units whose grant ended and whose data left the device.
     pub purged_units: Vec<String>,
+    /// Audit requests (`POST /v1/audit`) made, retries included.
+    pub audit_requests: u32,
+    /// Audit events the server acknowledged in this sync (held already or stored now).
+    pub audit_sent: u32,
+    /// Why audit events wait for a later sync (the server could not be reached, or refused the
+    /// batch and said why: ids and positions only), if they do.
+    pub audit_problem: Option<String>,
 }
 
 /// A batch of pending operations to push.
@@ -287,7 +306,78 @@ impl Store {
             }
         }
         report.purged_units = self.purge_ended_units()?;
+        self.send_audit_trail(transport, token, options, &mut report)?;
         Ok(report)
+    }
+
+    /// Sends the audit events the server has not acknowledged, oldest first, in batches; see
+    /// the module doc. Fails only for what fails a sync anyway (revoked, interrupted, the store).
+    fn send_audit_trail(
+        &self,
+        transport: &dyn Transport,
+        token: &str,
+        options: &SyncOptions,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let device_id = self.device_id().to_string();
+        let mut limit = AUDIT_BATCH;
+        loop {
+            if self.sync_interrupt().is_raised() {
+                return Err(Error::Interrupted);
+            }
+            let acked = self.read(|tx| state::audit_acked(tx))?;
+            let events = self.audit_after(acked, limit)?;
+            let Some(last) = events.last().map(|r| r.event.seq) else {
+                return Ok(());
+            };
+            let sent = events.len();
+            let request = AuditPushRequest {
+                protocol: PROTOCOL_VERSION,
+                device_id: device_id.clone(),
+                events,
+            };
+            let interrupt = self.sync_interrupt();
+            let answer = retrying(
+                options,
+                interrupt,
+                report,
+                |r| &mut r.audit_requests,
+                || transport.push_audit(token, &request),
+            );
+            match answer {
+                Ok(answer) => {
+                    // The server cannot acknowledge what was never sent.
+                    let now_acked = answer.acknowledged.min(last);
+                    self.write(|w| state::save_audit_acked(w.tx(), now_acked))?;
+                    report.audit_sent += (now_acked - acked).max(0) as u32;
+                    if now_acked < last {
+                        report.audit_problem = Some(format!(
+                            "the server holds the audit trail to event {now_acked}"
+                        ));
+                        return Ok(());
+                    }
+                    if sent < limit {
+                        return Ok(());
+                    }
+                }
+                Err(SendFailure::Interrupted) => return Err(Error::Interrupted),
+                Err(SendFailure::Transport(TransportError::Revoked)) => {
+                    return Err(self.transport_failure(TransportError::Revoked));
+                }
+                Err(SendFailure::Transport(TransportError::Refused(body)))
+                    if body.error == ErrorCode::PayloadTooLarge && limit > 1 =>
+                {
+                    limit /= 2;
+                }
+                Err(SendFailure::Transport(e)) => {
+                    report.audit_problem = Some(match e {
+                        TransportError::Refused(body) => body.message,
+                        other => other.to_string(),
+                    });
+                    return Ok(());
+                }
+            }
+        }
     }
 
     /// The oldest pending operations after `after_seq`; those that cannot be sent (a shape the
@@ -429,10 +519,29 @@ fn send(
     interrupt: &SyncInterrupt,
     report: &mut SyncReport,
 ) -> Result<SyncResponse, SendFailure> {
+    retrying(
+        options,
+        interrupt,
+        report,
+        |r| &mut r.requests,
+        || transport.sync(token, request),
+    )
+}
+
+/// Makes one request by `call`, retrying transient failures with backoff while the sync's retry
+/// budget lasts (shared by every request of one sync); `count` says which of the report's
+/// request counts it adds to.
+fn retrying<R>(
+    options: &SyncOptions,
+    interrupt: &SyncInterrupt,
+    report: &mut SyncReport,
+    count: fn(&mut SyncReport) -> &mut u32,
+    call: impl Fn() -> Result<R, TransportError>,
+) -> Result<R, SendFailure> {
     let mut attempt = 1;
     loop {
-        report.requests += 1;
-        let error = match transport.sync(token, request) {
+        *count(report) += 1;
+        let error = match call() {
             Ok(response) => return Ok(response),
             Err(e) => e,
         };

@@ -21,7 +21,9 @@ pub(crate) mod review;
 mod state;
 pub mod transport;
 
-pub use engine::{PULL_LIMIT, Sleeper, SyncInterrupt, SyncOptions, SyncReport, ThreadSleeper};
+pub use engine::{
+    AUDIT_BATCH, PULL_LIMIT, Sleeper, SyncInterrupt, SyncOptions, SyncReport, ThreadSleeper,
+};
 pub use review::{Conflict, QuarantinedChange, SyncProblem, SyncStatus};
 pub use transport::{HttpTransport, Transport, TransportError};
 

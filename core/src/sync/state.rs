@@ -41,11 +41,13 @@ pub(crate) fn load(conn: &Connection) -> Result<SyncState> {
         })?)
 }
 
-/// Stores a fresh enrolment. The cursor starts again: a new token may mean a new server.
+/// Stores a fresh enrolment. The cursor starts again: a new token may mean a new server. So does
+/// the audit trail's acknowledgement: the whole trail is offered again, and a server that holds
+/// it already acknowledges it without storing it twice.
 pub(crate) fn enrolled(conn: &Connection, server_url: Option<&str>, token: &str) -> Result<()> {
     conn.execute(
         "UPDATE sync_state SET server_url = ?1, device_token = ?2, enrolled = 1, cursor = NULL, \
-           last_error = NULL",
+           last_error = NULL, audit_acked = 0",
         (server_url, token),
     )?;
     Ok(())
@@ -83,5 +85,18 @@ pub(crate) fn forget(conn: &Connection, why: &str) -> Result<()> {
            enrolled = 0, resyncing = 0, last_error = ?1",
         [why],
     )?;
+    Ok(())
+}
+
+/// The last audit event the server has acknowledged (0: none).
+pub(crate) fn audit_acked(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT audit_acked FROM sync_state", [], |r| r.get(0))?)
+}
+
+/// Records how far the server holds the audit trail, as it says (the server is the authority on
+/// what it holds: one restored from an older backup is sent the rest again).
+pub(crate) fn save_audit_acked(conn: &Connection, seq: i64) -> Result<()> {
+    conn.prepare_cached("UPDATE sync_state SET audit_acked = ?1")?
+        .execute([seq])?;
     Ok(())
 }

@@ -20,8 +20,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 use crate::protocol::{
-    EnrollRequest, EnrollResponse, ErrorBody, ErrorCode, GrantsRequest, GrantsResponse,
-    SyncRequest, SyncResponse,
+    AuditPushRequest, AuditPushResponse, EnrollRequest, EnrollResponse, ErrorBody, ErrorCode,
+    GrantsRequest, GrantsResponse, SyncRequest, SyncResponse,
 };
 
 /// How long to wait for a connection to the server.
@@ -48,6 +48,20 @@ pub trait Transport: Send + Sync {
         Err(TransportError::Refused(ErrorBody {
             error: ErrorCode::BadRequest,
             message: "this connection cannot add a placement".into(),
+        }))
+    }
+
+    /// `POST /v1/audit`: sends audit events the server has not acknowledged. Transports that
+    /// cannot (the console's in-process replica, test fakes that only sync) refuse it, by
+    /// default; the sync engine then keeps the events for a later sync.
+    fn push_audit(
+        &self,
+        _token: &str,
+        _req: &AuditPushRequest,
+    ) -> Result<AuditPushResponse, TransportError> {
+        Err(TransportError::Refused(ErrorBody {
+            error: ErrorCode::BadRequest,
+            message: "this connection cannot take the audit trail".into(),
         }))
     }
 
@@ -249,6 +263,14 @@ impl Transport for HttpTransport {
         req: &GrantsRequest,
     ) -> Result<GrantsResponse, TransportError> {
         self.post("v1/grants", Some(token), req)
+    }
+
+    fn push_audit(
+        &self,
+        token: &str,
+        req: &AuditPushRequest,
+    ) -> Result<AuditPushResponse, TransportError> {
+        self.post("v1/audit", Some(token), req)
     }
 
     fn server_url(&self) -> Option<String> {
