@@ -8,6 +8,7 @@
 //! runs against both.
 
 pub mod admin;
+pub mod audit_log;
 pub mod console;
 pub mod demo;
 pub mod exchange;

@@ -59,7 +59,8 @@ COMMANDS
   lead disable --email EMAIL
   verify
       Walk the record log (submitted incidents and addenda, hash-chained) and check every
-      submitted incident against it; exit 1 naming the first break.
+      submitted incident against it; walk every device's audit trail and the console's
+      audit log (each hash-chained); exit 1 naming the first break.
   demo [serve options] [--server-url URL]
       Seed an invented organisation (a care home and a mental health ward), issue an
       enrolment code (editor in the care home, reader on the ward), print it with its QR
@@ -442,17 +443,32 @@ async fn run<S: Storage + ConsoleStorage>(storage: Arc<S>, args: &Args) -> Resul
                 "submitted incidents: {} checked ({} cells)",
                 report.incidents, report.cells
             );
-            match report.first_break {
+            let audit = storage.verify_audit().await?;
+            println!(
+                "device audit trails: {} devices, {} events checked",
+                audit.devices, audit.device_events
+            );
+            println!(
+                "console audit log: {} entries, head {}",
+                audit.console_entries,
+                if audit.console_head.is_empty() {
+                    "(empty)"
+                } else {
+                    &audit.console_head
+                }
+            );
+            let problems = report.problems + audit.problems;
+            match report.first_break.or(audit.first_break) {
                 None => {
                     println!(
-                        "ok: the record log is intact and every submitted incident matches it"
+                        "ok: the record log is intact and every submitted incident matches it; \
+                         every audit chain is intact"
                     );
                     Ok(())
                 }
                 Some(first) => Err(Failure::Failed(format!(
-                    "BROKEN: {first} ({} problem{} in all)",
-                    report.problems,
-                    if report.problems == 1 { "" } else { "s" }
+                    "BROKEN: {first} ({problems} problem{} in all)",
+                    if problems == 1 { "" } else { "s" }
                 ))),
             }
         }

@@ -20,11 +20,15 @@ use std::time::{Duration, Instant};
 use steady_server::storage::postgres::with_database;
 
 use serde_json::{Value, json};
+use steady_core::audit::AuditEvent;
 use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::Role;
+use steady_core::protocol::AuditRecord;
 use steady_core::protocol::{
     ADDENDA_LIST, Change, EntityKind, OpOutcome, OpResult, Operation, PulledChange, RejectReason,
 };
+use steady_server::audit_log::AuditAppend;
+use steady_server::console::store::{ConsoleAuditEntry, ConsoleStorage};
 use steady_server::merge::MAX_CLOCK_AHEAD_MS;
 use steady_server::storage::postgres::PgStorage;
 use steady_server::storage::sqlite::SqliteStorage;
@@ -269,6 +273,9 @@ conformance!(
     an_incident_names_only_a_person_of_its_own_unit,
     a_submission_locks_whatever_order_the_ops_arrive_in,
     one_bad_op_is_rejected_naming_its_field_and_the_rest_apply,
+    a_devices_audit_trail_is_stored_once_in_chain_and_verify_finds_an_edited_row,
+    a_batch_that_breaks_a_devices_chain_is_refused_whole,
+    the_console_audit_log_is_chained_and_verify_finds_an_edited_entry,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -2905,5 +2912,262 @@ async fn one_bad_op_is_rejected_naming_its_field_and_the_rest_apply<B: Backend>(
         incidents,
         HashSet::from(["inc-1".to_string(), "inc-3".to_string()]),
         "the bad op stored nothing"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit trails (src/audit_log.rs)
+
+/// A device's trail of `n` events, chained by the core's encoder as the device chains it.
+fn audit_trail(n: i64) -> Vec<AuditRecord> {
+    let mut prev = steady_core::audit::GENESIS;
+    (1..=n)
+        .map(|seq| {
+            let event = AuditEvent {
+                seq,
+                at: Timestamp(NOW.0 - 10_000 + seq),
+                actor: "Alex Morgan".into(),
+                action: "view".into(),
+                entity: "person".into(),
+                entity_id: format!("person-{}", seq % 3),
+                unit_id: "ward-a".into(),
+                detail: "card".into(),
+            };
+            prev = steady_core::audit::chain_hash(&prev, &event);
+            AuditRecord {
+                event,
+                hash: hex::encode(prev),
+            }
+        })
+        .collect()
+}
+
+fn stored(acknowledged: i64, stored: u32) -> AuditAppend {
+    AuditAppend::Stored {
+        acknowledged,
+        stored,
+    }
+}
+
+async fn a_devices_audit_trail_is_stored_once_in_chain_and_verify_finds_an_edited_row<
+    B: Backend,
+>(
+    b: B,
+) {
+    let store = b.store();
+    with_units(&*store).await;
+    enrol(&*store, "dev-a", &[("ward-a", Role::Editor, None)]).await;
+    enrol(&*store, "dev-b", &[("ward-a", Role::Editor, None)]).await;
+    let trail = audit_trail(6);
+    let empty = store.verify_audit().await.unwrap();
+    assert_eq!((empty.devices, empty.first_break.as_deref()), (0, None));
+
+    assert_eq!(
+        store
+            .append_device_audit("dev-a", &trail[..4], NOW)
+            .await
+            .unwrap(),
+        stored(4, 4)
+    );
+    // A retry of the same batch, and one overlapping it: nothing stored twice.
+    assert_eq!(
+        store
+            .append_device_audit("dev-a", &trail[..4], NOW)
+            .await
+            .unwrap(),
+        stored(4, 0)
+    );
+    assert_eq!(
+        store
+            .append_device_audit("dev-a", &trail[2..], NOW)
+            .await
+            .unwrap(),
+        stored(6, 2)
+    );
+    // Another device's trail is its own chain, from 1.
+    assert_eq!(
+        store
+            .append_device_audit("dev-b", &trail[..2], NOW)
+            .await
+            .unwrap(),
+        stored(2, 2)
+    );
+    let about = store
+        .device_audit_about(&["person-1".to_string()])
+        .await
+        .unwrap();
+    let seen: Vec<(&str, i64)> = about
+        .iter()
+        .map(|e| (e.device_id.as_str(), e.event.seq))
+        .collect();
+    assert_eq!(seen, [("dev-a", 1), ("dev-a", 4), ("dev-b", 1)]);
+    assert_eq!(about[0].event, trail[0].event, "exactly as sent");
+    assert_eq!(about[0].received_at, NOW);
+
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!(report.first_break, None, "{report:?}");
+    assert_eq!((report.devices, report.device_events), (2, 8));
+
+    // Append-only to anyone who does not first drop its triggers.
+    for sql in [
+        "UPDATE device_audit SET detail = 'x'",
+        "DELETE FROM device_audit",
+    ] {
+        let refused = b.raw_sql(sql, sql).await.expect_err(sql);
+        assert!(refused.contains("append-only"), "{refused}");
+    }
+    // With the triggers dropped, one stored event edited to name someone else's record.
+    b.raw_sql(
+        "DROP TRIGGER device_audit_no_update; \
+         UPDATE device_audit SET entity_id = 'person-9' WHERE device_id = 'dev-a' AND seq = 3",
+        "ALTER TABLE device_audit DISABLE TRIGGER USER; \
+         UPDATE device_audit SET entity_id = 'person-9' WHERE device_id = 'dev-a' AND seq = 3",
+    )
+    .await
+    .unwrap();
+    let report = store.verify_audit().await.unwrap();
+    let found = report.first_break.expect("found");
+    assert!(
+        found.contains("device dev-a's audit trail is broken: event 3"),
+        "{found}"
+    );
+    assert_eq!(report.problems, 1, "dev-b's trail is intact");
+    // A removed event is found too.
+    b.raw_sql(
+        "UPDATE device_audit SET entity_id = 'person-0' WHERE device_id = 'dev-a' AND seq = 3; \
+         DROP TRIGGER device_audit_no_delete; \
+         DELETE FROM device_audit WHERE device_id = 'dev-b' AND seq = 1",
+        "UPDATE device_audit SET entity_id = 'person-0' WHERE device_id = 'dev-a' AND seq = 3; \
+         DELETE FROM device_audit WHERE device_id = 'dev-b' AND seq = 1",
+    )
+    .await
+    .unwrap();
+    let report = store.verify_audit().await.unwrap();
+    let found = report.first_break.expect("found");
+    assert!(
+        found.contains("device dev-b's audit trail is broken"),
+        "{found}"
+    );
+}
+
+async fn a_batch_that_breaks_a_devices_chain_is_refused_whole<B: Backend>(b: B) {
+    let store = b.store();
+    with_units(&*store).await;
+    enrol(&*store, "dev-a", &[("ward-a", Role::Editor, None)]).await;
+    let trail = audit_trail(6);
+    store
+        .append_device_audit("dev-a", &trail[..2], NOW)
+        .await
+        .unwrap();
+    let refused = |what: AuditAppend| match what {
+        AuditAppend::Refused(why) => why,
+        other => panic!("stored: {other:?}"),
+    };
+    // A gap: event 4 after event 2.
+    let why = refused(
+        store
+            .append_device_audit("dev-a", &trail[3..], NOW)
+            .await
+            .unwrap(),
+    );
+    assert!(why.contains("event 4 does not follow"), "{why}");
+    // A forged hash on the next event, after a good one: the good one is not stored either.
+    let mut forged = trail[2..4].to_vec();
+    forged[1].hash = hex::encode([9u8; 32]);
+    let why = refused(
+        store
+            .append_device_audit("dev-a", &forged, NOW)
+            .await
+            .unwrap(),
+    );
+    assert!(why.contains("event 4: the hash does not match"), "{why}");
+    // An event edited on its way (its old hash kept).
+    let mut edited = trail[2].clone();
+    edited.event.entity_id = "person-9".into();
+    let why = refused(
+        store
+            .append_device_audit("dev-a", &[edited], NOW)
+            .await
+            .unwrap(),
+    );
+    assert!(why.contains("edited or forged"), "{why}");
+    // A held event sent changed.
+    let mut rewritten = trail[1].clone();
+    rewritten.event.detail = "sheet".into();
+    let why = refused(
+        store
+            .append_device_audit("dev-a", &[rewritten], NOW)
+            .await
+            .unwrap(),
+    );
+    assert!(why.contains("differs from the event 2"), "{why}");
+    // Nothing of any of them was stored; the good continuation still is.
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!((report.device_events, report.first_break), (2, None));
+    assert_eq!(
+        store
+            .append_device_audit("dev-a", &trail[2..], NOW)
+            .await
+            .unwrap(),
+        stored(6, 4)
+    );
+}
+
+async fn the_console_audit_log_is_chained_and_verify_finds_an_edited_entry<B: Backend>(b: B)
+where
+    B::S: ConsoleStorage,
+{
+    let store = b.store();
+    let entry = |id: &str| ConsoleAuditEntry {
+        seq: 0,
+        at: NOW,
+        lead_id: "lead-1".into(),
+        action: "view".into(),
+        unit_id: "ward-a".into(),
+        entity: "person".into(),
+        entity_id: id.into(),
+        detail: "person".into(),
+    };
+    store
+        .console_audit_append(&[entry("p1"), entry("p2")])
+        .await
+        .unwrap();
+    store.console_audit_append(&[entry("p3")]).await.unwrap();
+    // Another server process appends to the same chain.
+    b.another()
+        .await
+        .console_audit_append(&[entry("p1")])
+        .await
+        .unwrap();
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!(report.first_break, None, "{report:?}");
+    assert_eq!(report.console_entries, 4);
+    assert_eq!(report.console_head.len(), 64);
+    let about = store
+        .console_audit_about(&["p1".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(about.len(), 2);
+
+    let sql = "UPDATE console_audit SET lead_id = 'lead-2'";
+    let refused = b.raw_sql(sql, sql).await.expect_err(sql);
+    assert!(refused.contains("append-only"), "{refused}");
+    b.raw_sql(
+        "DROP TRIGGER console_audit_no_update; \
+         UPDATE console_audit SET entity_id = 'p9' WHERE entity_id = 'p2'",
+        "ALTER TABLE console_audit DISABLE TRIGGER USER; \
+         UPDATE console_audit SET entity_id = 'p9' WHERE entity_id = 'p2'",
+    )
+    .await
+    .unwrap();
+    let found = store
+        .verify_audit()
+        .await
+        .unwrap()
+        .first_break
+        .expect("found");
+    assert!(
+        found.contains("the console audit log is broken: event 2"),
+        "{found}"
     );
 }

@@ -22,11 +22,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
+use steady_core::audit::AuditEvent;
 use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::Role;
 use steady_core::protocol::{
-    Change, EnrollRequest, EnrollResponse, EntityKind, ErrorBody, ErrorCode, GrantsRequest,
-    GrantsResponse, HealthResponse, MAX_FIELDS_PER_OP, MAX_HLC_COUNTER, MAX_ID_BYTES,
+    AuditPushRequest, AuditPushResponse, AuditRecord, Change, EnrollRequest, EnrollResponse,
+    EntityKind, ErrorBody, ErrorCode, GrantsRequest, GrantsResponse, HealthResponse,
+    MAX_AUDIT_EVENTS, MAX_AUDIT_TEXT_BYTES, MAX_FIELDS_PER_OP, MAX_HLC_COUNTER, MAX_ID_BYTES,
     MAX_PULL_LIMIT, MAX_PUSH_OPS, MAX_WIRE_NUMBER, MAX_WIRE_TIME_MS, OpOutcome, OpResult,
     Operation, PROTOCOL_VERSION, PulledChange, RejectReason, SyncRequest, SyncResponse, Winner,
 };
@@ -141,7 +143,8 @@ fn error_codes() -> Vec<ErrorCode> {
         Some(E::RateLimited) => Some(E::PayloadTooLarge),
         Some(E::PayloadTooLarge) => Some(E::UnsupportedMediaType),
         Some(E::UnsupportedMediaType) => Some(E::Internal),
-        Some(E::Internal) => None,
+        Some(E::Internal) => Some(E::AuditRefused),
+        Some(E::AuditRefused) => None,
     })
 }
 
@@ -178,6 +181,10 @@ fn error_answer(code: ErrorCode) -> (&'static str, ApiError) {
             ("UnsupportedMediaType", ApiError::unsupported_media_type())
         }
         ErrorCode::Internal => ("Internal", ApiError::internal("synthetic failure")),
+        ErrorCode::AuditRefused => (
+            "AuditRefused",
+            ApiError::audit_refused("event 3 does not follow the last event held"),
+        ),
     }
 }
 
@@ -373,6 +380,36 @@ fn grants_response() -> GrantsResponse {
     }
 }
 
+fn audit_request() -> AuditPushRequest {
+    let event = AuditEvent {
+        seq: 1,
+        at: Timestamp(NOW),
+        actor: "Alex Morgan".into(),
+        action: "view".into(),
+        entity: "person".into(),
+        entity_id: "0193b000-synthetic-person".into(),
+        unit_id: "ward-a".into(),
+        detail: "card".into(),
+    };
+    let hash = hex::encode(steady_core::audit::chain_hash(
+        &steady_core::audit::GENESIS,
+        &event,
+    ));
+    AuditPushRequest {
+        protocol: PROTOCOL_VERSION,
+        device_id: DEVICE.into(),
+        events: vec![AuditRecord { event, hash }],
+    }
+}
+
+fn audit_response() -> AuditPushResponse {
+    AuditPushResponse {
+        protocol: PROTOCOL_VERSION,
+        acknowledged: 1,
+        stored: 1,
+    }
+}
+
 fn health() -> HealthResponse {
     HealthResponse {
         status: "ok".into(),
@@ -402,6 +439,9 @@ fn decoder(name: &str) -> fn(Value) -> bool {
         "OpOutcomeRejected" => |v| variant_reads(v, "rejected"),
         "OpResult" => reads_as::<OpResult>,
         "HealthResponse" => reads_as::<HealthResponse>,
+        "AuditRecord" => reads_as::<AuditRecord>,
+        "AuditPushRequest" => reads_as::<AuditPushRequest>,
+        "AuditPushResponse" => reads_as::<AuditPushResponse>,
         "ErrorBody" => reads_as::<ErrorBody>,
         other => panic!("no decoder for the schema {other}"),
     }
@@ -446,6 +486,11 @@ fn samples() -> Vec<(&'static str, Value)> {
     all.push(("GrantsRequest", to_json(&grants_request())));
     all.push(("GrantsResponse", to_json(&grants_response())));
     all.push(("HealthResponse", to_json(&health())));
+    for record in audit_request().events {
+        all.push(("AuditRecord", to_json(&record)));
+    }
+    all.push(("AuditPushRequest", to_json(&audit_request())));
+    all.push(("AuditPushResponse", to_json(&audit_response())));
     for code in error_codes() {
         all.push(("ErrorBody", to_json(&error_answer(code).1.body)));
     }
@@ -471,7 +516,7 @@ fn string_set(value: &Value) -> BTreeSet<String> {
 // ---- the tests ------------------------------------------------------------------------------------
 
 #[test]
-fn the_document_is_openapi_3_1_with_the_four_endpoints() {
+fn the_document_is_openapi_3_1_with_the_five_endpoints() {
     let doc = doc();
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = keys(&doc["paths"]);
@@ -481,14 +526,15 @@ fn the_document_is_openapi_3_1_with_the_four_endpoints() {
             "/v1/health".into(),
             "/v1/enroll".into(),
             "/v1/grants".into(),
-            "/v1/sync".into()
+            "/v1/sync".into(),
+            "/v1/audit".into()
         ])
     );
     assert!(doc["paths"]["/v1/health"]["get"].is_object());
     assert!(doc["paths"]["/v1/enroll"]["post"].is_object());
     assert!(doc["paths"]["/v1/enroll"]["post"]["security"].is_null());
     // Sync and an added placement take the device token; enrolment and health take none.
-    for path in ["/v1/sync", "/v1/grants"] {
+    for path in ["/v1/sync", "/v1/grants", "/v1/audit"] {
         assert_eq!(
             doc["paths"][path]["post"]["security"],
             json!([{"deviceToken": []}]),
@@ -664,6 +710,8 @@ fn enums_and_constants_match_the_wire() {
         "SyncRequest",
         "SyncResponse",
         "HealthResponse",
+        "AuditPushRequest",
+        "AuditPushResponse",
     ] {
         assert_eq!(
             component(&doc, name)["properties"]["protocol"]["const"],
@@ -818,6 +866,24 @@ fn the_bounds_are_the_protocol_constants() {
             "SyncResponse/properties/changes/maxItems",
             json!(MAX_PULL_LIMIT),
         ),
+        (
+            "AuditPushRequest/properties/events/maxItems",
+            json!(MAX_AUDIT_EVENTS),
+        ),
+        ("AuditPushRequest/properties/events/minItems", json!(1)),
+        (
+            "AuditPushResponse/properties/stored/maximum",
+            json!(MAX_AUDIT_EVENTS),
+        ),
+        (
+            "AuditRecord/properties/detail/maxLength",
+            json!(MAX_AUDIT_TEXT_BYTES),
+        ),
+        (
+            "AuditRecord/properties/actor/maxLength",
+            json!(MAX_AUDIT_TEXT_BYTES),
+        ),
+        ("AuditRecord/properties/at/maximum", json!(MAX_WIRE_TIME_MS)),
     ];
     for (pointer, constant) in cases {
         assert_eq!(at(pointer), constant, "{pointer}");

@@ -501,23 +501,34 @@ impl ConsoleStorage for SqliteStorage {
         if entries.is_empty() {
             return Ok(());
         }
-        let entries = entries.to_vec();
+        let mut entries = entries.to_vec();
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             {
+                // Chained after the last entry, under the single writer (src/audit_log.rs).
+                let last: Option<(i64, Vec<u8>)> = tx
+                    .query_row(
+                        "SELECT seq, hash FROM console_audit ORDER BY seq DESC LIMIT 1",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                let hashes = crate::audit_log::chain_console(last, &mut entries);
                 let mut stmt = tx.prepare_cached(
-                    "INSERT INTO console_audit (at, lead_id, action, unit_id, entity, entity_id, \
-                       detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO console_audit (seq, at, lead_id, action, unit_id, entity, \
+                       entity_id, detail, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )?;
-                for e in &entries {
+                for (e, hash) in entries.iter().zip(&hashes) {
                     stmt.execute(params![
+                        e.seq,
                         e.at.0,
                         e.lead_id,
                         e.action,
                         e.unit_id,
                         e.entity,
                         e.entity_id,
-                        e.detail
+                        e.detail,
+                        &hash[..]
                     ])?;
                 }
             }
@@ -934,6 +945,26 @@ impl ConsoleStorage for PgStorage {
         if entries.is_empty() {
             return Ok(());
         }
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        // Chained after the last entry, one appender at a time (src/audit_log.rs).
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1::int8)",
+            &[&crate::storage::postgres::CONSOLE_AUDIT_LOCK],
+        )
+        .await
+        .map_err(pg)?;
+        let last: Option<(i64, Vec<u8>)> = tx
+            .query_opt(
+                "SELECT seq, hash FROM console_audit ORDER BY seq DESC LIMIT 1",
+                &[],
+            )
+            .await
+            .map_err(pg)?
+            .map(|r| (r.get(0), r.get(1)));
+        let mut entries = entries.to_vec();
+        let hashes = crate::audit_log::chain_console(last, &mut entries);
+        let seq: Vec<i64> = entries.iter().map(|e| e.seq).collect();
         let at: Vec<i64> = entries.iter().map(|e| e.at.0).collect();
         let col =
             |f: fn(&ConsoleAuditEntry) -> &str| -> Vec<&str> { entries.iter().map(f).collect() };
@@ -945,16 +976,19 @@ impl ConsoleStorage for PgStorage {
             col(|e| &e.entity_id),
             col(|e| &e.detail),
         );
-        let client = self.client().await?;
-        client
-            .execute(
-                "INSERT INTO console_audit (at, lead_id, action, unit_id, entity, entity_id, detail) \
-                 SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                   $6::text[], $7::text[])",
-                &[&at, &lead, &action, &unit, &entity, &id, &detail],
-            )
-            .await
-            .map_err(pg)?;
+        let hash: Vec<&[u8]> = hashes.iter().map(|h| &h[..]).collect();
+        tx.execute(
+            "INSERT INTO console_audit (seq, at, lead_id, action, unit_id, entity, entity_id, \
+               detail, hash) \
+             SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::text[], \
+               $6::text[], $7::text[], $8::text[], $9::bytea[])",
+            &[
+                &seq, &at, &lead, &action, &unit, &entity, &id, &detail, &hash,
+            ],
+        )
+        .await
+        .map_err(pg)?;
+        tx.commit().await.map_err(pg)?;
         Ok(())
     }
 

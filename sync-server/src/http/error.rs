@@ -47,6 +47,12 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
     }
 
+    /// 409: an audit batch does not continue the chain held for the device; nothing was stored.
+    /// `message` names the event and the rule (positions only, never content).
+    pub fn audit_refused(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, ErrorCode::AuditRefused, message)
+    }
+
     /// 401: no valid device token.
     pub fn unauthorized() -> Self {
         Self::new(

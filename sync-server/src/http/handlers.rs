@@ -1,5 +1,5 @@
-//! The endpoints: health, enrolment, an enrolled device's next placement, and sync (push, then
-//! pull, in one round trip).
+//! The endpoints: health, enrolment, an enrolled device's next placement, sync (push, then
+//! pull, in one round trip), and the device's audit trail.
 //!
 //! Each request is logged once (by the trace layer) with what is safe to log: the device id,
 //! how many operations were pushed and how they fared, how many changes were pulled, and the
@@ -12,14 +12,16 @@ use axum::extract::{Request, State};
 use axum::http::header;
 use steady_core::clock::Timestamp;
 use steady_core::protocol::{
-    EnrollRequest, EnrollResponse, GrantsRequest, GrantsResponse, HealthResponse, MAX_ID_BYTES,
-    OpOutcome, PROTOCOL_VERSION, SyncRequest, SyncResponse,
+    AuditPushRequest, AuditPushResponse, EnrollRequest, EnrollResponse, GrantsRequest,
+    GrantsResponse, HealthResponse, MAX_ID_BYTES, OpOutcome, PROTOCOL_VERSION, SyncRequest,
+    SyncResponse,
 };
 use steady_core::record_schema;
 
 use super::body::read_json;
 use super::error::ApiError;
 use super::limits::{Limiters, Limits};
+use crate::audit_log::AuditAppend;
 use crate::storage::{Cursor, NewDevice, Redeemed, Refusal, Storage, hash_secret};
 use crate::{admin, exchange};
 
@@ -297,6 +299,63 @@ pub async fn sync<S: Storage>(
         tracing::info!("cursor older than tombstone retention: full resync");
     }
     Ok(Json(response))
+}
+
+/// `POST /v1/audit`: a device's audit events the server has not acknowledged, checked against
+/// the chain held for the device and stored whole or refused whole (`src/audit_log.rs`). The
+/// events are filed under the device the token belongs to; a body naming another device is
+/// refused before anything is looked at. Shares the sync's per-device limit.
+pub async fn audit<S: Storage>(
+    State(app): State<App<S>>,
+    request: Request,
+) -> Result<Json<AuditPushResponse>, ApiError> {
+    let token = bearer(&request).ok_or_else(ApiError::unauthorized)?;
+    let device = app
+        .storage
+        .authenticate(&hash_secret(&token))
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(ApiError::unauthorized)?;
+    record("device_id", device.device_id.as_str());
+    if device.revoked {
+        tracing::warn!("revoked device refused");
+        return Err(ApiError::device_revoked());
+    }
+    app.limiters.check_sync(&device.device_id)?;
+    let req: AuditPushRequest = read_json(request, app.limits.body_bytes).await?;
+    req.validate().map_err(|e| {
+        tracing::info!(field = %e.field, "audit batch refused");
+        ApiError::bad_request(e.to_string())
+    })?;
+    if req.device_id != device.device_id {
+        tracing::warn!("audit batch refused: the token belongs to another device");
+        return Err(ApiError::bad_request(
+            "device_id: the token belongs to another device; a device sends its own trail",
+        ));
+    }
+    record("pushed", req.events.len() as u64);
+    match app
+        .storage
+        .append_device_audit(&device.device_id, &req.events, Timestamp::now())
+        .await
+        .map_err(ApiError::internal)?
+    {
+        AuditAppend::Stored {
+            acknowledged,
+            stored,
+        } => {
+            record("applied", u64::from(stored));
+            Ok(Json(AuditPushResponse {
+                protocol: PROTOCOL_VERSION,
+                acknowledged,
+                stored,
+            }))
+        }
+        AuditAppend::Refused(why) => {
+            tracing::warn!(reason = %why, "audit batch refused");
+            Err(ApiError::audit_refused(why))
+        }
+    }
 }
 
 /// Any other path: 404 with an error body.

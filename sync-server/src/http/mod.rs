@@ -181,6 +181,7 @@ fn router_with_limiters<S: Storage>(storage: Arc<S>, limits: Limits) -> (Router,
         .route("/v1/enroll", post(handlers::enroll::<S>))
         .route("/v1/grants", post(handlers::grants::<S>))
         .route("/v1/sync", post(handlers::sync::<S>))
+        .route("/v1/audit", post(handlers::audit::<S>))
         .fallback(handlers::not_found)
         .with_state(app)
         .layer(

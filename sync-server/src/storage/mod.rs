@@ -20,10 +20,11 @@ use serde_json::Value;
 use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::Role;
 use steady_core::protocol::{
-    Change, EntityKind, MAX_FIELDS_PER_OP, OpResult, Operation, PulledChange,
+    AuditRecord, Change, EntityKind, MAX_FIELDS_PER_OP, OpResult, Operation, PulledChange,
 };
 use steady_core::units::UnitGrant;
 
+use crate::audit_log::{AuditAppend, AuditReport, DeviceAuditEntry};
 use crate::merge::GrantRecord;
 
 pub mod postgres;
@@ -362,6 +363,27 @@ pub trait Storage: Send + Sync + 'static {
     fn verify_records(
         &self,
     ) -> impl Future<Output = StorageResult<crate::records_log::RecordsReport>> + Send;
+
+    /// Stores a batch of `device_id`'s audit events if it continues the chain held for that
+    /// device ([`crate::audit_log::check_batch`]), in one transaction under a per-device lock;
+    /// events held already are acknowledged and not stored again; a refused batch stores
+    /// nothing. `device_id` is the device the token belongs to.
+    fn append_device_audit(
+        &self,
+        device_id: &str,
+        events: &[AuditRecord],
+        now: Timestamp,
+    ) -> impl Future<Output = StorageResult<AuditAppend>> + Send;
+
+    /// The device audit events about any of `entity_ids`, by device then seq.
+    fn device_audit_about(
+        &self,
+        entity_ids: &[String],
+    ) -> impl Future<Output = StorageResult<Vec<DeviceAuditEntry>>> + Send;
+
+    /// Walks every device's audit chain and the console audit log's, in one snapshot; the
+    /// report names the first break. Reads only (`steady-server verify`).
+    fn verify_audit(&self) -> impl Future<Output = StorageResult<AuditReport>> + Send;
 }
 
 /// A pull page stops early once its values reach this many bytes (cells of up to 64 KiB times a

@@ -52,9 +52,10 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use steady_core::audit::AuditEvent;
 use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::Role;
-use steady_core::protocol::{EntityKind, OpOutcome, OpResult, Operation};
+use steady_core::protocol::{AuditRecord, EntityKind, OpOutcome, OpResult, Operation};
 use steady_core::units::UnitGrant;
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
@@ -64,6 +65,7 @@ use super::{
     PulledCell, Redeemed, Refusal, Storage, StorageError, StorageResult, StoredCode, Unit,
     add_to_page, check_unit_id, code_refusal,
 };
+use crate::audit_log::{AuditAppend, AuditReport, AuditVerifier, DeviceAuditEntry};
 use crate::merge::{self, Actor, CellKey, EntityState, GrantRecord, Known, Plan};
 use crate::records_log::{self, LogEntry, RecordsReport, Verifier};
 
@@ -92,7 +94,18 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/003_console.sql"),
     // Who made each record, whom each device was enrolled for, what was purged (src/merge.rs).
     include_str!("../../migrations/postgres/004_record_rules.sql"),
+    // Each device's audit trail, and the console audit log chained (src/audit_log.rs).
+    include_str!("../../migrations/postgres/005_audit.sql"),
 ];
+
+/// The schema version that chained the console audit log: upgrading to it chains the entries
+/// already there, in seq order.
+const AUDIT_VERSION: i32 = 5;
+
+/// Advisory lock key held while appending to the console audit log, so its chain has one head.
+/// Public only so the console's store (`console/store.rs`) takes the same one.
+#[doc(hidden)]
+pub const CONSOLE_AUDIT_LOCK: i64 = 0x0053_7465_6164_7904;
 
 /// The schema version that added the record log: upgrading to it logs the incidents already
 /// submitted.
@@ -379,6 +392,9 @@ impl PgStorage {
             if version + 1 == RECORD_LOG_VERSION {
                 let cells = log_cells(&tx, None).await?;
                 append_log(&tx, cells, Timestamp::now()).await?;
+            }
+            if version + 1 == AUDIT_VERSION {
+                chain_console_audit(&tx).await?;
             }
             tx.execute(
                 "INSERT INTO schema_version (singleton, version) VALUES (true, $1) \
@@ -1400,6 +1416,224 @@ impl Storage for PgStorage {
         tx.commit().await.map_err(pg)?;
         Ok(v.finish())
     }
+
+    async fn append_device_audit(
+        &self,
+        device_id: &str,
+        events: &[AuditRecord],
+        now: Timestamp,
+    ) -> StorageResult<AuditAppend> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        // The device's row, locked: one head per device's chain, whichever process answers.
+        let known = tx
+            .query_opt(
+                "SELECT 1 FROM devices WHERE device_id = $1 FOR UPDATE",
+                &[&device_id],
+            )
+            .await
+            .map_err(pg)?;
+        if known.is_none() {
+            return Err(StorageError::NotFound(format!("device {device_id}")));
+        }
+        let head: Option<(i64, Vec<u8>)> = tx
+            .query_opt(
+                "SELECT seq, hash FROM device_audit WHERE device_id = $1 \
+                 ORDER BY seq DESC LIMIT 1",
+                &[&device_id],
+            )
+            .await
+            .map_err(pg)?
+            .map(|r| (r.get(0), r.get(1)));
+        let head_seq = head.as_ref().map_or(0, |h| h.0);
+        let mut held = BTreeMap::new();
+        if let Some(first) = events.first().map(|r| r.event.seq)
+            && first <= head_seq
+        {
+            for row in tx
+                .query(
+                    "SELECT seq, hash FROM device_audit WHERE device_id = $1 \
+                     AND seq BETWEEN $2 AND $3",
+                    &[&device_id, &(first - 1), &head_seq],
+                )
+                .await
+                .map_err(pg)?
+            {
+                held.insert(row.get::<_, i64>(0), row.get::<_, Vec<u8>>(1));
+            }
+        }
+        let fresh = match crate::audit_log::check_batch(head, &held, events) {
+            Ok(fresh) => fresh,
+            Err(why) => return Ok(AuditAppend::Refused(why)),
+        };
+        if !fresh.is_empty() {
+            let seq: Vec<i64> = fresh.iter().map(|(e, _)| e.seq).collect();
+            let at: Vec<i64> = fresh.iter().map(|(e, _)| e.at.0).collect();
+            let col = |f: fn(&AuditEvent) -> &str| -> Vec<&str> {
+                fresh.iter().map(|(e, _)| f(e)).collect()
+            };
+            let (actor, action, entity, entity_id, unit_id, detail) = (
+                col(|e| &e.actor),
+                col(|e| &e.action),
+                col(|e| &e.entity),
+                col(|e| &e.entity_id),
+                col(|e| &e.unit_id),
+                col(|e| &e.detail),
+            );
+            let hash: Vec<&[u8]> = fresh.iter().map(|(_, h)| &h[..]).collect();
+            tx.execute(
+                "INSERT INTO device_audit (device_id, seq, at, actor, action, entity, entity_id, \
+                   unit_id, detail, hash, received_at) \
+                 SELECT $1, s, a, ac, an, en, ei, ui, de, h, $11 FROM unnest($2::int8[], \
+                   $3::int8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], \
+                   $9::text[], $10::bytea[]) AS t(s, a, ac, an, en, ei, ui, de, h)",
+                &[
+                    &device_id, &seq, &at, &actor, &action, &entity, &entity_id, &unit_id, &detail,
+                    &hash, &now.0,
+                ],
+            )
+            .await
+            .map_err(pg)?;
+        }
+        tx.commit().await.map_err(pg)?;
+        let acknowledged = fresh.last().map_or(head_seq, |(e, _)| e.seq);
+        Ok(AuditAppend::Stored {
+            acknowledged,
+            stored: fresh.len() as u32,
+        })
+    }
+
+    async fn device_audit_about(
+        &self,
+        entity_ids: &[String],
+    ) -> StorageResult<Vec<DeviceAuditEntry>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                &format!(
+                    "SELECT {DEVICE_AUDIT_COLUMNS} FROM device_audit \
+                     WHERE entity_id = ANY($1::text[]) ORDER BY device_id, seq"
+                ),
+                &[&entity_ids],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(rows.iter().map(|r| device_audit_from_row(r).0).collect())
+    }
+
+    async fn verify_audit(&self) -> StorageResult<AuditReport> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(pg)?;
+        let mut v = AuditVerifier::new();
+        let rows = tx
+            .query(
+                &format!(
+                    "SELECT {DEVICE_AUDIT_COLUMNS} FROM device_audit \
+                     ORDER BY device_id COLLATE \"C\", seq"
+                ),
+                &[],
+            )
+            .await
+            .map_err(pg)?;
+        for row in &rows {
+            let (entry, hash) = device_audit_from_row(row);
+            v.device_event(&entry.device_id, &entry.event, &hash);
+        }
+        drop(rows);
+        let rows = tx
+            .query(
+                &format!("SELECT {CONSOLE_AUDIT_COLUMNS}, hash FROM console_audit ORDER BY seq"),
+                &[],
+            )
+            .await
+            .map_err(pg)?;
+        for row in &rows {
+            let hash: Vec<u8> = row.get(8);
+            v.console_entry(&console_audit_from_row(row), &hash);
+        }
+        tx.commit().await.map_err(pg)?;
+        Ok(v.finish())
+    }
+}
+
+/// Gives every console audit entry its hash, chained in seq order (the upgrade to
+/// [`AUDIT_VERSION`], whose SQL disabled the append-only trigger), then enables the trigger.
+async fn chain_console_audit(tx: &deadpool_postgres::Transaction<'_>) -> StorageResult<()> {
+    let rows = tx
+        .query(
+            &format!("SELECT {CONSOLE_AUDIT_COLUMNS} FROM console_audit ORDER BY seq"),
+            &[],
+        )
+        .await
+        .map_err(pg)?;
+    // Each keeps its own seq: the chain needs them increasing, not without gaps.
+    let mut prev = steady_core::audit::GENESIS;
+    for row in &rows {
+        let entry = console_audit_from_row(row);
+        prev = steady_core::audit::chain_hash(&prev, &crate::audit_log::console_event(&entry));
+        tx.execute(
+            "UPDATE console_audit SET hash = $2 WHERE seq = $1",
+            &[&entry.seq, &&prev[..]],
+        )
+        .await
+        .map_err(pg)?;
+    }
+    tx.batch_execute(
+        "ALTER TABLE console_audit ALTER COLUMN hash DROP DEFAULT; \
+         ALTER TABLE console_audit ENABLE TRIGGER console_audit_append_only",
+    )
+    .await
+    .map_err(pg)?;
+    Ok(())
+}
+
+/// The columns [`console_audit_from_row`] reads, in order.
+pub(crate) const CONSOLE_AUDIT_COLUMNS: &str =
+    "seq, at, lead_id, action, unit_id, entity, entity_id, detail";
+
+/// A console audit entry from a row of [`CONSOLE_AUDIT_COLUMNS`].
+pub(crate) fn console_audit_from_row(
+    r: &tokio_postgres::Row,
+) -> crate::console::store::ConsoleAuditEntry {
+    crate::console::store::ConsoleAuditEntry {
+        seq: r.get(0),
+        at: Timestamp(r.get(1)),
+        lead_id: r.get(2),
+        action: r.get(3),
+        unit_id: r.get(4),
+        entity: r.get(5),
+        entity_id: r.get(6),
+        detail: r.get(7),
+    }
+}
+
+const DEVICE_AUDIT_COLUMNS: &str =
+    "seq, at, actor, action, entity, entity_id, unit_id, detail, device_id, received_at, hash";
+
+fn device_audit_from_row(r: &tokio_postgres::Row) -> (DeviceAuditEntry, Vec<u8>) {
+    (
+        DeviceAuditEntry {
+            event: AuditEvent {
+                seq: r.get(0),
+                at: Timestamp(r.get(1)),
+                actor: r.get(2),
+                action: r.get(3),
+                entity: r.get(4),
+                entity_id: r.get(5),
+                unit_id: r.get(6),
+                detail: r.get(7),
+            },
+            device_id: r.get(8),
+            received_at: Timestamp(r.get(9)),
+        },
+        r.get(10),
+    )
 }
 
 /// `url` with its database name replaced by `database` (query parameters kept): how tests, the

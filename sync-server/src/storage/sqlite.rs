@@ -19,9 +19,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 use serde_json::Value;
+use steady_core::audit::AuditEvent;
 use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::Role;
-use steady_core::protocol::{EntityKind, OpOutcome, OpResult, Operation};
+use steady_core::protocol::{AuditRecord, EntityKind, OpOutcome, OpResult, Operation};
 use steady_core::units::UnitGrant;
 use tokio::sync::Semaphore;
 
@@ -30,6 +31,7 @@ use super::{
     Page, PulledCell, Redeemed, Refusal, Storage, StorageError, StorageResult, StoredCode, Unit,
     add_to_page, check_unit_id, code_refusal,
 };
+use crate::audit_log::{AuditAppend, AuditReport, AuditVerifier, DeviceAuditEntry};
 use crate::merge::{self, Actor, CellKey, EntityState, GrantRecord, Known, Plan};
 use crate::records_log::{self, LogEntry, RecordsReport, Verifier};
 
@@ -44,11 +46,17 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/003_console.sql"),
     // Who made each record, whom each device was enrolled for, what was purged (src/merge.rs).
     include_str!("../../migrations/sqlite/004_record_rules.sql"),
+    // Each device's audit trail, and the console audit log chained (src/audit_log.rs).
+    include_str!("../../migrations/sqlite/005_audit.sql"),
 ];
 
 /// The schema version that added the record log: upgrading to it logs the incidents already
 /// submitted.
 const RECORD_LOG_VERSION: usize = 2;
+
+/// The schema version that chained the console audit log: upgrading to it chains the entries
+/// already there, in seq order.
+const AUDIT_VERSION: usize = 5;
 
 /// Reads run at once, each on its own connection (kept open between requests).
 const MAX_READERS: usize = 8;
@@ -127,6 +135,9 @@ fn migrate(conn: &mut Connection) -> StorageResult<()> {
         tx.execute_batch(sql)?;
         if i + 1 == RECORD_LOG_VERSION {
             backfill_log(&tx, Timestamp::now())?;
+        }
+        if i + 1 == AUDIT_VERSION {
+            chain_console_audit(&tx)?;
         }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
@@ -590,6 +601,167 @@ fn backfill_log(conn: &Connection, now: Timestamp) -> StorageResult<()> {
 }
 
 /// Walks the record log and checks the locked incidents against it, in one snapshot.
+/// Gives every console audit entry its hash, chained in seq order (the upgrade to
+/// [`AUDIT_VERSION`], whose SQL lifted the update trigger), then puts the trigger back.
+fn chain_console_audit(tx: &Connection) -> StorageResult<()> {
+    let entries = {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {CONSOLE_AUDIT_COLUMNS} FROM console_audit ORDER BY seq"
+        ))?;
+        stmt.query_map([], console_audit_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    // Each keeps its own seq: the chain needs them increasing, not without gaps.
+    let mut prev = steady_core::audit::GENESIS;
+    for e in &entries {
+        prev = steady_core::audit::chain_hash(&prev, &crate::audit_log::console_event(e));
+        tx.execute(
+            "UPDATE console_audit SET hash = ?2 WHERE seq = ?1",
+            params![e.seq, &prev[..]],
+        )?;
+    }
+    tx.execute_batch(
+        "CREATE TRIGGER console_audit_no_update BEFORE UPDATE ON console_audit \
+         BEGIN SELECT RAISE(ABORT, 'the console audit log is append-only'); END;",
+    )?;
+    Ok(())
+}
+
+/// The columns [`console_audit_from_row`] reads, in order.
+pub(crate) const CONSOLE_AUDIT_COLUMNS: &str =
+    "seq, at, lead_id, action, unit_id, entity, entity_id, detail";
+
+/// A console audit entry from a row of [`CONSOLE_AUDIT_COLUMNS`].
+pub(crate) fn console_audit_from_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<crate::console::store::ConsoleAuditEntry> {
+    Ok(crate::console::store::ConsoleAuditEntry {
+        seq: r.get(0)?,
+        at: Timestamp(r.get(1)?),
+        lead_id: r.get(2)?,
+        action: r.get(3)?,
+        unit_id: r.get(4)?,
+        entity: r.get(5)?,
+        entity_id: r.get(6)?,
+        detail: r.get(7)?,
+    })
+}
+
+const DEVICE_AUDIT_COLUMNS: &str =
+    "seq, at, actor, action, entity, entity_id, unit_id, detail, device_id, received_at, hash";
+
+fn device_audit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(DeviceAuditEntry, Vec<u8>)> {
+    Ok((
+        DeviceAuditEntry {
+            event: AuditEvent {
+                seq: r.get(0)?,
+                at: Timestamp(r.get(1)?),
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                entity: r.get(4)?,
+                entity_id: r.get(5)?,
+                unit_id: r.get(6)?,
+                detail: r.get(7)?,
+            },
+            device_id: r.get(8)?,
+            received_at: Timestamp(r.get(9)?),
+        },
+        r.get(10)?,
+    ))
+}
+
+/// [`Storage::append_device_audit`] on the writer.
+fn append_device_audit_blocking(
+    conn: &mut Connection,
+    device_id: &str,
+    events: &[AuditRecord],
+    now: Timestamp,
+) -> StorageResult<AuditAppend> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let head: Option<(i64, Vec<u8>)> = tx
+        .prepare_cached(
+            "SELECT seq, hash FROM device_audit WHERE device_id = ?1 ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row([device_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let head_seq = head.as_ref().map_or(0, |h| h.0);
+    let mut held = BTreeMap::new();
+    if let Some(first) = events.first().map(|r| r.event.seq)
+        && first <= head_seq
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT seq, hash FROM device_audit WHERE device_id = ?1 AND seq BETWEEN ?2 AND ?3",
+        )?;
+        let rows = stmt.query_map(params![device_id, first - 1, head_seq], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        for row in rows {
+            let (seq, hash) = row?;
+            held.insert(seq, hash);
+        }
+    }
+    let fresh = match crate::audit_log::check_batch(head, &held, events) {
+        Ok(fresh) => fresh,
+        Err(why) => return Ok(AuditAppend::Refused(why)),
+    };
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO device_audit (device_id, seq, at, actor, action, entity, entity_id, \
+               unit_id, detail, hash, received_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?;
+        for (e, hash) in &fresh {
+            stmt.execute(params![
+                device_id,
+                e.seq,
+                e.at.0,
+                e.actor,
+                e.action,
+                e.entity,
+                e.entity_id,
+                e.unit_id,
+                e.detail,
+                &hash[..],
+                now.0
+            ])?;
+        }
+    }
+    tx.commit()?;
+    let acknowledged = fresh.last().map_or(head_seq, |(e, _)| e.seq);
+    Ok(AuditAppend::Stored {
+        acknowledged,
+        stored: fresh.len() as u32,
+    })
+}
+
+/// [`Storage::verify_audit`] in one read snapshot.
+fn verify_audit_blocking(conn: &Connection) -> StorageResult<AuditReport> {
+    let tx = conn.unchecked_transaction()?;
+    let mut v = AuditVerifier::new();
+    {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {DEVICE_AUDIT_COLUMNS} FROM device_audit ORDER BY device_id, seq"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (entry, hash) = device_audit_from_row(r)?;
+            v.device_event(&entry.device_id, &entry.event, &hash);
+        }
+    }
+    {
+        let mut stmt = tx.prepare(&format!(
+            "SELECT {CONSOLE_AUDIT_COLUMNS}, hash FROM console_audit ORDER BY seq"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let entry = console_audit_from_row(r)?;
+            let hash: Vec<u8> = r.get(8)?;
+            v.console_entry(&entry, &hash);
+        }
+    }
+    Ok(v.finish())
+}
+
 fn verify_blocking(conn: &Connection) -> StorageResult<RecordsReport> {
     let tx = conn.unchecked_transaction()?;
     let mut v = Verifier::new();
@@ -1205,6 +1377,43 @@ impl Storage for SqliteStorage {
     async fn verify_records(&self) -> StorageResult<RecordsReport> {
         self.read(verify_blocking).await
     }
+
+    async fn append_device_audit(
+        &self,
+        device_id: &str,
+        events: &[AuditRecord],
+        now: Timestamp,
+    ) -> StorageResult<AuditAppend> {
+        let (device_id, events) = (device_id.to_string(), events.to_vec());
+        self.write(move |conn| append_device_audit_blocking(conn, &device_id, &events, now))
+            .await
+    }
+
+    async fn device_audit_about(
+        &self,
+        entity_ids: &[String],
+    ) -> StorageResult<Vec<DeviceAuditEntry>> {
+        let ids = entity_ids.to_vec();
+        self.read(move |conn| {
+            let mut out = Vec::new();
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {DEVICE_AUDIT_COLUMNS} FROM device_audit WHERE entity_id = ?1"
+            ))?;
+            for id in &ids {
+                for row in stmt.query_map([id], device_audit_from_row)? {
+                    out.push(row?.0);
+                }
+            }
+            out.sort_by(|a, b| (&a.device_id, a.event.seq).cmp(&(&b.device_id, b.event.seq)));
+            out.dedup_by(|a, b| a.device_id == b.device_id && a.event.seq == b.event.seq);
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn verify_audit(&self) -> StorageResult<AuditReport> {
+        self.read(verify_audit_blocking).await
+    }
 }
 
 /// The detail lines of a query plan (tests check that lookups use indexes).
@@ -1796,5 +2005,34 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// A store from before the console audit log was chained has its entries chained in seq
+    /// order by the upgrade, which verifies; the log stays append-only.
+    #[tokio::test]
+    async fn upgrading_chains_the_console_audit_entries_already_there() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(DB_FILE);
+        {
+            let conn = Connection::open(&path).expect("open");
+            for sql in &MIGRATIONS[..AUDIT_VERSION - 1] {
+                conn.execute_batch(sql).expect("old schema");
+            }
+            conn.execute_batch(
+                "INSERT INTO console_audit (at, lead_id, action, unit_id, entity, entity_id, detail) \
+                 VALUES (1, 'lead-1', 'view', 'ward-a', 'person', 'p1', 'person'), \
+                        (2, 'lead-1', 'export', 'ward-a', 'person', 'p1', 'subject access');",
+            )
+            .expect("old entries");
+            conn.pragma_update(None, "user_version", (AUDIT_VERSION - 1) as i64)
+                .expect("version");
+        }
+        let store = SqliteStorage::open(dir.path()).expect("upgrade");
+        let report = store.verify_audit().await.expect("verify");
+        assert_eq!((report.console_entries, report.first_break), (2, None));
+        let refused = Connection::open(&path)
+            .and_then(|c| c.execute("UPDATE console_audit SET detail = 'x'", []))
+            .expect_err("append-only");
+        assert!(refused.to_string().contains("append-only"), "{refused}");
     }
 }
