@@ -471,6 +471,21 @@ try {
     equal(row[col('duration_minutes')], '12', 'minutes');
     equal(row[col('prone_over_10_minutes')], 'Y', 'prone over 10');
     check(!lines.join('\n').includes(PERSON_NAME), 'the CSV names the person');
+    // The MHSDS v5 files: one row per incident (MHS505), one per intervention (MHS515).
+    for (const [stem, first, idColumn] of [
+      ['mhs505-restrictive-intervention-incident', 'RestrictiveIntIncID', 'RestrictiveIntIncID'],
+      ['mhs515-restrictive-intervention-type', 'RestrictiveIntTypeID', 'RestrictiveIntIncID'],
+    ]) {
+      const linked = page.getByRole('link', { name: new RegExp(`^${stem.slice(0, 6).toUpperCase()}`) });
+      check((await linked.count()) === 1, `no link to the ${stem} CSV`);
+      const mhsds = await page.request.get(`/console/units/${UNIT_ID}/exports/${stem}.csv?from=${day}&to=${day}`);
+      equal(mhsds.status(), 200, `${stem} status`);
+      const mLines = (await mhsds.text()).split(/\r?\n/).filter((l) => l.length > 0);
+      const mHeader = mLines[0].split(',');
+      equal(mHeader[0], first, `${stem} first column`);
+      const mine = mLines.slice(1).filter((l) => l.split(',')[mHeader.indexOf(idColumn)] === state.incidentId);
+      equal(mine.length, 1, `${stem} rows for the incident`);
+    }
   });
   await visit('exports');
 
