@@ -19,6 +19,7 @@ pub mod accounts;
 pub mod figures;
 mod pages;
 pub mod replica;
+pub mod run_chart;
 pub mod session;
 pub mod store;
 pub mod subject_access;
