@@ -799,7 +799,7 @@ async fn a_console_edit_reaches_a_phone_and_a_phones_incident_reaches_the_consol
     let dir = tempfile::tempdir().expect("tempdir");
     let url = f.server.url();
     let person_id = person.clone();
-    let incident_id = tokio::task::spawn_blocking(move || {
+    let (incident_id, phone_id) = tokio::task::spawn_blocking(move || {
         let (store, transport, grants) = enrolled_phone(dir.path(), &url, &code);
         assert_eq!(grants[0].role, Role::Editor);
         store.sync(&transport).expect("sync");
@@ -838,8 +838,12 @@ async fn a_console_edit_reaches_a_phone_and_a_phones_incident_reaches_the_consol
                 standing_hold_with_no_staff_named(Timestamp::now().plus_minutes(-5)),
             )
             .expect("use of force");
-        store.sync(&transport).expect("sync");
-        id
+        let report = store.sync(&transport).expect("sync");
+        // The phone's own audit trail (the card viewed, the incidents written) reached the
+        // server with the sync.
+        assert_eq!(report.audit_problem, None);
+        assert!(report.audit_sent > 0, "{report:?}");
+        (id, store.device_id().to_string())
     })
     .await
     .expect("phone");
@@ -955,6 +959,30 @@ async fn a_console_edit_reaches_a_phone_and_a_phones_incident_reaches_the_consol
     );
     // Nothing of the content is in the console audit log.
     assert!(!json.contains("\"detail\": \"Reviewed with the team\""));
+    // The phone's own trail: who viewed the person's card on which phone, and the incidents
+    // it wrote about them, each with the device that recorded it; staff named by role.
+    let device_audit = doc["device_audit"]["events"]
+        .as_array()
+        .expect("device audit");
+    assert!(
+        device_audit
+            .iter()
+            .any(|e| e["device_id"] == phone_id.as_str()
+                && e["action"] == "view"
+                && e["entity"] == "sheet"
+                && e["entity_id"] == person.as_str()),
+        "{device_audit:?}"
+    );
+    assert!(
+        device_audit
+            .iter()
+            .any(|e| e["entity_id"] == incident_id.as_str() && e["action"] == "submit"),
+        "{device_audit:?}"
+    );
+    assert!(
+        device_audit.iter().all(|e| e["actor"] != "Alex Morgan"),
+        "{device_audit:?}"
+    );
 }
 
 /// How many incidents the phone records for the paging test: two full pages and five more.

@@ -10,10 +10,12 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use steady_core::Error;
+use steady_core::audit::AuditEvent;
 use steady_core::clock::{Hlc, Timestamp};
 use steady_core::codes::Role;
 use steady_core::incident::QuickCapture;
 use steady_core::people::NewPerson;
+use steady_core::protocol::AuditRecord;
 use steady_core::protocol::{Change, EntityKind, Operation, PROTOCOL_VERSION};
 use steady_core::sheet::SheetText;
 use steady_e2e::{Backend, Cluster, Device, on_both_back_ends};
@@ -35,6 +37,7 @@ on_both_back_ends!(
     no_phone_records_a_hold_or_an_identity_the_rules_of_restraint_forbid,
     observations_are_anyones_to_add_but_bounded_and_never_a_back_door_for_words,
     no_plan_authorises_what_the_persons_own_cautions_rule_out,
+    no_phone_forges_gaps_or_files_another_phones_audit_trail_and_a_retry_is_stored_once,
 );
 
 /// Plain HTTP to the server, as any client (or attacker) can speak it.
@@ -119,6 +122,20 @@ impl Raw {
             request = request.header("authorization", format!("Bearer {token}"));
         }
         let res = request.send().expect("the server answers");
+        let status = res.status().as_u16();
+        (status, res.json().unwrap_or(Value::Null))
+    }
+
+    /// Posts `POST /v1/audit` with `body`; the status and the body as JSON.
+    fn audit_body(&self, body: &Value) -> (u16, Value) {
+        let res = self
+            .client
+            .post(format!("{}/v1/audit", self.base))
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {}", self.token))
+            .body(body.to_string())
+            .send()
+            .expect("the server answers");
         let status = res.status().as_u16();
         (status, res.json().unwrap_or(Value::Null))
     }
@@ -1335,4 +1352,126 @@ fn no_plan_authorises_what_the_persons_own_cautions_rule_out<S: Backend>(c: Clus
             .collect::<Vec<_>>(),
         vec![steady_core::codes::RestrictiveInterventionType::PhysicalStanding]
     );
+}
+
+/// A trail of `n` audit events chained by the core's encoder, as an honest phone makes it.
+fn audit_events(n: i64, entity_id: &str) -> Vec<AuditRecord> {
+    let mut prev = steady_core::audit::GENESIS;
+    (1..=n)
+        .map(|seq| {
+            let event = AuditEvent {
+                seq,
+                at: Timestamp::now(),
+                actor: "Hostile (synthetic)".into(),
+                action: "view".into(),
+                entity: "person".into(),
+                entity_id: entity_id.into(),
+                unit_id: "ash-ward".into(),
+                detail: "person".into(),
+            };
+            prev = steady_core::audit::chain_hash(&prev, &event);
+            AuditRecord {
+                event,
+                hash: hex::encode(prev),
+            }
+        })
+        .collect()
+}
+
+/// A subject-access request must be able to trust who viewed a person's record on which phone.
+/// An honest phone's viewings reach the server with its sync, filed under it; a phone with a
+/// real token cannot add events to another phone's trail (the body's device id is refused: the
+/// token says whose), cannot forge a hash or leave a gap in its own, and a retried batch is
+/// stored once. What is refused stores nothing, and every chain still verifies.
+fn no_phone_forges_gaps_or_files_another_phones_audit_trail_and_a_retry_is_stored_once<
+    S: Backend,
+>(
+    c: Cluster<S>,
+) {
+    c.unit("ash-ward", true);
+    let honest = c.device("Alex Morgan", &[("ash-ward", Role::Editor, None)]);
+    let person = someone(&honest, "ash-ward", "Synthetic Person");
+    honest.store.person(&person).expect("viewed");
+    let report = honest.sync().expect("sync");
+    assert_eq!(report.audit_problem, None);
+    let about = |id: &str| {
+        c.rt.block_on(c.storage.device_audit_about(&[id.to_string()]))
+            .expect("read")
+    };
+    let held = about(&person);
+    assert!(
+        held.iter().any(|e| e.device_id == honest.store.device_id()
+            && e.event.action == "view"
+            && e.event.entity == "person"),
+        "{held:?}"
+    );
+    let honest_held = held.len();
+
+    let hostile = Raw::enrol(&c, "audit", &[("ash-ward", Role::Editor)]);
+    let trail = audit_events(4, &person);
+    let body = |device_id: &str, events: &[AuditRecord]| json!({"protocol": PROTOCOL_VERSION, "device_id": device_id, "events": events});
+    // Another phone's id in the body: refused, nothing filed under either.
+    let (status, answer) = hostile.audit_body(&body(honest.store.device_id(), &trail[..2]));
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("device_id")
+    );
+    assert_eq!(about(&person).len(), honest_held);
+    // A gap in its own trail: event 2 first.
+    let (status, answer) = hostile.audit_body(&body(&hostile.device_id, &trail[1..3]));
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (409, Some("audit_refused")),
+        "{answer}"
+    );
+    // A forged hash.
+    let mut forged = trail[..2].to_vec();
+    forged[1].hash = hex::encode([5u8; 32]);
+    let (status, answer) = hostile.audit_body(&body(&hostile.device_id, &forged));
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (409, Some("audit_refused")),
+        "{answer}"
+    );
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("event 2"),
+        "{answer}"
+    );
+    assert_eq!(
+        about(&person).len(),
+        honest_held,
+        "nothing of a refused batch"
+    );
+    // Its own honest trail is taken, and a retry of it stores nothing twice.
+    for expect_stored in [3, 0] {
+        let (status, answer) = hostile.audit_body(&body(&hostile.device_id, &trail[..3]));
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(
+            (answer["acknowledged"].as_i64(), answer["stored"].as_i64()),
+            (Some(3), Some(expect_stored))
+        );
+    }
+    // A held event rewritten to name someone else is refused.
+    let mut rewritten = trail[..3].to_vec();
+    rewritten[2].event.entity_id = "someone-else".into();
+    let (status, _) = hostile.audit_body(&body(&hostile.device_id, &rewritten));
+    assert_eq!(status, 409);
+    let held = about(&person);
+    assert_eq!(held.len(), honest_held + 3);
+    assert_eq!(
+        held.iter()
+            .filter(|e| e.device_id == hostile.device_id)
+            .map(|e| e.event.seq)
+            .collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    let report = c.rt.block_on(c.storage.verify_audit()).expect("verify");
+    assert_eq!(report.first_break, None, "{report:?}");
+    assert_eq!(report.devices, 2);
 }
