@@ -1856,7 +1856,7 @@ pub async fn subject_access<S: Storage + ConsoleStorage>(
                       people as 'another person', in the name fields and wherever their full name \
                       appears in the text; the person's own data is kept. Only names the records hold \
                       are found: read the whole export before it is released.",
-        "notes": "audit_trail is the console replica's own trail (devices keep theirs on the device); \
+        "notes": "audit_trail is the console replica's own trail (the phones' own trails are in device_audit); \
                   console_audit lists when a lead viewed, changed or exported these records in the console.",
     });
     let body = serde_json::to_string_pretty(&document)
