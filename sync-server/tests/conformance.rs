@@ -2621,8 +2621,8 @@ mod postgres_only {
             .unwrap()
             .get(0);
         assert_eq!(
-            version, 4,
-            "001_initial, 002_record_log, 003_console and 004_record_rules, once"
+            version, 5,
+            "001_initial, 002_record_log, 003_console, 004_record_rules and 005_audit, once"
         );
         raw.batch_execute("UPDATE schema_version SET version = 99")
             .await
