@@ -8,8 +8,10 @@ use steady_core::codes::{
     DeescalationStep, IncidentTag, InjuryIndicator, RestrictiveInterventionReason,
     RestrictiveInterventionType, Role,
 };
-use steady_core::incident::UseOfForce;
-use steady_core::observation::PhysicalObservation;
+use steady_core::incident::{Incident, UseOfForce};
+use steady_core::observation::{
+    BodyPosition, Breathing, Consciousness, ObservationPhase, PhysicalObservation, SkinColour,
+};
 use steady_core::s65::S65Item;
 use steady_core::sheet::{SheetList, SheetSection, SheetText};
 
@@ -210,6 +212,69 @@ pub fn characteristic_labels() -> Vec<CharacteristicLabel> {
             label: c.label.to_string(),
         })
         .collect()
+}
+
+/// The words of an observation's phase ("After rapid tranquillisation").
+#[uniffi::export]
+pub fn observation_phase_label(phase: ObservationPhase) -> String {
+    phase.label().to_string()
+}
+
+/// The words of a breathing answer ("Laboured or fast").
+#[uniffi::export]
+pub fn breathing_label(breathing: Breathing) -> String {
+    breathing.label().to_string()
+}
+
+/// The words of a colour answer ("Blue lips or fingertips").
+#[uniffi::export]
+pub fn skin_colour_label(colour: SkinColour) -> String {
+    colour.label().to_string()
+}
+
+/// The words of an ACVPU answer, with its letter ("V: responds to voice").
+#[uniffi::export]
+pub fn consciousness_label(consciousness: Consciousness) -> String {
+    consciousness.label().to_string()
+}
+
+/// The words of a position ("On their side").
+#[uniffi::export]
+pub fn body_position_label(position: BodyPosition) -> String {
+    position.label().to_string()
+}
+
+/// The plausible range of each vital sign, as the core checks it: (field, least, most), e.g.
+/// ("oxygen_saturation", 50, 100); temperature in tenths of a degree.
+#[uniffi::export]
+pub fn vital_sign_ranges() -> Vec<VitalRange> {
+    steady_core::observation::VITAL_RANGES
+        .iter()
+        .map(|(name, least, most)| VitalRange {
+            name: (*name).to_string(),
+            least: *least,
+            most: *most,
+        })
+        .collect()
+}
+
+/// One vital sign's plausible range.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct VitalRange {
+    /// The `PhysicalObservation` field (`pulse`, `temperature_tenths_c`, ...).
+    pub name: String,
+    /// The least accepted.
+    pub least: u32,
+    /// The most accepted.
+    pub most: u32,
+}
+
+/// When the next physical observation is due after rapid tranquillisation (an hour after the
+/// injection, then after each check), until one records no further concerns (NICE QS154
+/// statement 4); `None` when nothing is scheduled. The apps schedule a reminder for it.
+#[uniffi::export]
+pub fn next_observation_due(incident: Incident) -> Option<Timestamp> {
+    steady_core::observation::next_observation_due(&incident)
 }
 
 /// An observation's words as the record shows them: ("Physical observation during restraint",

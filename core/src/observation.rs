@@ -17,10 +17,15 @@
 //! with hydration and side effects after medication. When vital signs could not be taken (the
 //! person refused, it was not safe to approach), the entry says why, beside what could still be
 //! seen (breathing, colour, responsiveness).
+//!
+//! After rapid tranquillisation the next check is due an hour after the last
+//! ([`next_observation_due`]), until an observation records no further concerns: the apps
+//! remind staff at that time.
 
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
+use crate::codes::RestrictiveInterventionType;
 use crate::error::{Error, Result};
 use crate::people::checked_text;
 
@@ -105,6 +110,69 @@ pub enum BodyPosition {
     Prone,
 }
 
+impl ObservationPhase {
+    /// Words for a form or a record.
+    pub fn label(self) -> &'static str {
+        match self {
+            ObservationPhase::DuringRestraint => "During restraint",
+            ObservationPhase::AfterRestraint => "After restraint",
+            ObservationPhase::AfterRapidTranquillisation => "After rapid tranquillisation",
+            ObservationPhase::DuringIsolation => "During seclusion or segregation",
+        }
+    }
+}
+
+impl Breathing {
+    /// Words for a form or a record.
+    pub fn label(self) -> &'static str {
+        match self {
+            Breathing::Normal => "Normal",
+            Breathing::Laboured => "Laboured or fast",
+            Breathing::Noisy => "Noisy",
+            Breathing::NotBreathing => "Not breathing",
+        }
+    }
+}
+
+impl SkinColour {
+    /// Words for a form or a record.
+    pub fn label(self) -> &'static str {
+        match self {
+            SkinColour::Normal => "Usual colour",
+            SkinColour::Pale => "Pale or grey",
+            SkinColour::Flushed => "Flushed",
+            SkinColour::Blue => "Blue lips or fingertips",
+        }
+    }
+}
+
+impl Consciousness {
+    /// Words for a form or a record, with the ACVPU letter.
+    pub fn label(self) -> &'static str {
+        match self {
+            Consciousness::Alert => "A: alert",
+            Consciousness::NewConfusion => "C: new confusion",
+            Consciousness::Voice => "V: responds to voice",
+            Consciousness::Pain => "P: responds to pain",
+            Consciousness::Unresponsive => "U: unresponsive",
+        }
+    }
+}
+
+impl BodyPosition {
+    /// Words for a form or a record.
+    pub fn label(self) -> &'static str {
+        match self {
+            BodyPosition::Standing => "Standing",
+            BodyPosition::Seated => "Seated",
+            BodyPosition::Kneeling => "Kneeling",
+            BodyPosition::Side => "On their side",
+            BodyPosition::Supine => "Face up",
+            BodyPosition::Prone => "Face down",
+        }
+    }
+}
+
 /// One set of observations, as taken.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -173,6 +241,43 @@ pub struct PhysicalObservation {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub note: Option<String>,
+    /// The person's physical health raises no further concerns: the hourly checks after rapid
+    /// tranquillisation may stop (NICE QS154 statement 4).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub no_further_concerns: Option<bool>,
+}
+
+/// How often physical observations are due after rapid tranquillisation: "at least every hour
+/// until there are no further concerns about their physical status" (NICE QS154, statement 4).
+pub const AFTER_RAPID_TRANQUILLISATION_EVERY_MINUTES: i64 = 60;
+
+/// When the next physical observation is due on `incident`: an hour after rapid
+/// tranquillisation, then an hour after each observation taken since, until one records no
+/// further concerns; `None` when no rapid tranquillisation is recorded or the checks have
+/// ended. (During a physical hold monitoring is continuous, so nothing is scheduled for it.)
+pub fn next_observation_due(incident: &crate::incident::Incident) -> Option<Timestamp> {
+    let given = incident
+        .use_of_force
+        .iter()
+        .filter(|u| {
+            u.intervention == RestrictiveInterventionType::ChemicalInjectionRapidTranquillisation
+        })
+        .filter_map(|u| u.started_at.or(u.ended_at))
+        .max()?;
+    let since: Vec<&PhysicalObservation> = incident
+        .observations()
+        .filter(|o| o.observed_at.is_some_and(|t| t >= given))
+        .collect();
+    if since.iter().any(|o| o.no_further_concerns == Some(true)) {
+        return None;
+    }
+    let last = since
+        .iter()
+        .filter_map(|o| o.observed_at)
+        .max()
+        .unwrap_or(given);
+    Some(last.plus_minutes(AFTER_RAPID_TRANQUILLISATION_EVERY_MINUTES))
 }
 
 /// The plausible range of each vital sign, as `(name, least, most)`: a value outside is a
@@ -219,7 +324,8 @@ impl PhysicalObservation {
             || self.consciousness.is_some()
             || self.position.is_some()
             || self.vitals().iter().any(Option::is_some)
-            || self.texts().iter().any(|(_, t)| t.is_some());
+            || self.texts().iter().any(|(_, t)| t.is_some())
+            || self.no_further_concerns.is_some();
         if !observed_anything {
             return Some((
                 "observation".into(),
@@ -331,6 +437,9 @@ impl PhysicalObservation {
         parts.extend(unit(self.temperature_tenths_c, &|v| {
             format!("Temp {}.{} °C", v / 10, v % 10)
         }));
+        if self.no_further_concerns == Some(true) {
+            parts.push("No further concerns".to_string());
+        }
         for (label, text) in [
             ("Hydration", &self.hydration),
             ("Side effects", &self.side_effects),

@@ -380,3 +380,59 @@ fn injuries_are_asked_yes_no_or_not_known_and_kept_as_answered() {
         Some("Not checked: refused")
     );
 }
+
+#[test]
+fn after_rapid_tranquillisation_the_next_check_is_due_hourly_until_no_further_concerns() {
+    use steady_core::observation::next_observation_due;
+    let f = fixture();
+    let (incident, _) = a_hold_on_the_ward(&f);
+    assert_eq!(
+        next_observation_due(&f.store.incident(&incident).unwrap()),
+        None,
+        "a physical hold is monitored throughout, not on a schedule"
+    );
+    f.clock.advance_minutes(10);
+    f.store
+        .add_use_of_force(
+            &incident,
+            UseOfForce {
+                id: String::new(),
+                intervention: RestrictiveInterventionType::ChemicalInjectionRapidTranquillisation,
+                reason: Some(RestrictiveInterventionReason::PreventViolenceToOthers),
+                started_at: Some(SHIFT_START.plus_minutes(10)),
+                ended_at: Some(SHIFT_START.plus_minutes(10)),
+                in_care_plan: Some(true),
+                how_force_was_used: "Injection, as prescribed".into(),
+                staff: vec![],
+                contraindication_override: None,
+            },
+        )
+        .unwrap();
+    let due = |f: &Fixture| next_observation_due(&f.store.incident(&incident).unwrap());
+    assert_eq!(due(&f), Some(SHIFT_START.plus_minutes(70)));
+
+    f.clock.advance_minutes(55);
+    let hourly = PhysicalObservation {
+        phase: Some(ObservationPhase::AfterRapidTranquillisation),
+        consciousness: Some(Consciousness::Voice),
+        pulse: Some(72),
+        ..PhysicalObservation::default()
+    };
+    f.store
+        .add_physical_observation(&incident, hourly.clone())
+        .unwrap();
+    assert_eq!(due(&f), Some(SHIFT_START.plus_minutes(125)));
+
+    f.clock.advance_minutes(60);
+    f.store
+        .add_physical_observation(
+            &incident,
+            PhysicalObservation {
+                consciousness: Some(Consciousness::Alert),
+                no_further_concerns: Some(true),
+                ..hourly
+            },
+        )
+        .unwrap();
+    assert_eq!(due(&f), None, "the checks end with no further concerns");
+}
