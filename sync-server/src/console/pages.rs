@@ -1246,14 +1246,6 @@ pub async fn incidents<S: Storage + ConsoleStorage>(
     )))
 }
 
-fn yes_no(v: Option<bool>) -> &'static str {
-    match v {
-        Some(true) => "Yes",
-        Some(false) => "No",
-        None => "Not recorded",
-    }
-}
-
 /// `GET /console/incidents/{incident}`.
 pub async fn incident<S: Storage + ConsoleStorage>(
     State(console): St<S>,
@@ -1274,15 +1266,6 @@ pub async fn incident<S: Storage + ConsoleStorage>(
         .audit(&s, "view", &unit.unit_id, "incident", &ids, "incident")
         .await?;
     let submitted = i.status == IncidentStatus::Submitted;
-    let debrief = |d: &Option<steady_core::incident::Debrief>| -> Markup {
-        html! {
-            @match d {
-                Some(d) if d.held => { "Held" @if !d.note.is_empty() { ": " (d.note) } }
-                Some(d) => { "Not held" @if !d.note.is_empty() { ": " (d.note) } }
-                None => { "Not recorded" }
-            }
-        }
-    };
     Ok(html_page(views::page(
         "Incident",
         &s,
@@ -1293,42 +1276,7 @@ pub async fn incident<S: Storage + ConsoleStorage>(
         html! {
             h1 { "Incident, " (when(i.occurred_at)) }
             p { strong { "Status: " } @if submitted { "Submitted" @if let Some(t) = i.submitted_at { " " (when(t)) } } @else { "Draft" } }
-            dl {
-                dt { "About" }
-                dd { @if let Some(n) = &i.person_name { (n) } @else if let Some(u) = &i.unidentified_person { (u) } @else { "Not recorded" } }
-                dt { "Recorded by" } dd { (i.recorded_by) }
-                dt { "Note" } dd { (i.note) }
-                dt { "Place" } dd { (i.place.as_deref().unwrap_or("Not recorded")) }
-                dt { "Tags" } dd { (i.tags.iter().map(|t| t.label()).collect::<Vec<_>>().join(", ")) }
-                dt { "Outcome" } dd { (i.outcome.as_deref().unwrap_or("Not recorded")) }
-            }
-            h2 { "Use of force" }
-            @if i.use_of_force.is_empty() { p { "None recorded." } }
-            @else {
-                table {
-                    caption { "Restrictive interventions" }
-                    thead { tr { th scope="col" { "MHSDS type" } th scope="col" { "Reason" } th scope="col" { "Start" } th scope="col" { "End" } th scope="col" { "In care plan" } } }
-                    tbody {
-                        @for u in &i.use_of_force {
-                            tr {
-                                td { (u.intervention.code()) " " (u.intervention.label()) }
-                                td { @if let Some(r) = u.reason { (r.code()) " " (r.label()) } @else { "Not recorded" } }
-                                td { @if let Some(t) = u.started_at { (when(t)) } @else { "Not recorded" } }
-                                td { @if let Some(t) = u.ended_at { (when(t)) } @else { "Running or not recorded" } }
-                                td { (yes_no(u.in_care_plan)) }
-                            }
-                            @if let Some(reason) = &u.contraindication_override {
-                                tr class="warning" {
-                                    td colspan="5" {
-                                        strong { "Against the person's own cautions. " }
-                                        "Reason given: " (reason)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            (views::incident_record(&i, Timestamp::now()))
             h2 { "Completeness (Mental Health Units (Use of Force) Act 2018, s.6(5))" }
             @if i.use_of_force.is_empty() { p { "No use of force: s.6(5) does not apply." } }
             @else if missing.is_empty() { p class="notice" { "Complete: every item (a) to (p) is recorded." } }
@@ -1336,18 +1284,10 @@ pub async fn incident<S: Storage + ConsoleStorage>(
                 p class="error" { "Missing " (missing.len()) " of 16 items:" }
                 ul { @for m in &missing { li { "(" (m.letter()) ") " (m.description()) } } }
             }
-            h2 { "Debriefs" }
-            dl {
-                dt { "With the person" } dd { (debrief(&i.debrief_person)) }
-                dt { "With staff" } dd { (debrief(&i.debrief_staff)) }
-            }
-            @let reviews: Vec<_> = i.addenda.iter().filter(|a| a.review.is_some()).collect();
-            @if !reviews.is_empty() {
-                p { (reviews.len()) " post-incident review(s) recorded after the submission: under Addenda." }
-            }
             h2 { "Addenda" }
-            @if i.addenda.is_empty() { p { "None." } }
-            @for a in &i.addenda {
+            @let plain: Vec<_> = i.addenda.iter().filter(|a| a.review.is_none() && a.observation.is_none()).collect();
+            @if plain.is_empty() { p { "None (observations and reviews are shown above)." } }
+            @for a in plain {
                 article {
                     p { strong { (a.author) } ", " (a.job_title) ", " (when(a.at)) }
                     p { "Reason: " (a.reason) }
