@@ -49,6 +49,9 @@ const PERSON_NAME = 'Robin Example';
 const WHAT_HELPS = 'A quiet room with the lights low';
 const HOW_TO_SUPPORT = 'Speak slowly, offer two choices, and give Robin time to answer.';
 const ADDENDUM = 'Reviewed with the ward team (synthetic addendum).';
+const NO_PRONE_NAME = 'Morgan Example';
+const NO_PRONE_ALERT = 'No prone holds: asthma (synthetic)';
+const OVERRIDE_REASON = 'Kneeling hold failed on a slippery floor; turned after 30 seconds (synthetic).';
 
 mkdirSync(SCREENS, { recursive: true });
 
@@ -488,6 +491,97 @@ try {
     }
   });
   await visit('exports');
+
+  // --- the restraint record as it now is (issue 15) ------------------------------------------
+
+  await step('a person whose safety alert rules out prone holds is held prone with an override', async () => {
+    await page.goto(`/console/units/${UNIT_ID}/people`);
+    await page.getByLabel('Display name', { exact: true }).fill(NO_PRONE_NAME);
+    await page.getByRole('button', { name: 'Add person' }).click();
+    await page.waitForLoadState();
+    await page.goto(`/console/units/${UNIT_ID}/people`);
+    const href = await page.getByRole('link', { name: NO_PRONE_NAME, exact: true }).getAttribute('href');
+    state.noProneId = decodeURIComponent(/\/console\/people\/([^/?#]+)/.exec(href ?? '')[1]);
+    device('device-a', 'sync');
+    const alert = device('device-a', 'add-alert', state.noProneId, NO_PRONE_ALERT, '--avoid', '01');
+    check(alert.profile.cautions.some((c) => c.text === NO_PRONE_ALERT && c.avoid.includes('01')),
+      `the alert does not rule out prone: ${JSON.stringify(alert.profile.cautions)}`);
+    const captured = device(
+      'device-a', 'capture', '--unit', UNIT_ID, '--person', state.noProneId,
+      '--note', `Hit out in the corridor (synthetic ${stamp})`, '--tag', 'physical_aggression_to_staff',
+      '--prone-minutes', '12', '--override', OVERRIDE_REASON, '--observations', '--structured',
+      '--submit', '--review',
+    );
+    equal(captured.submitted, true, 'submitted');
+    equal(captured.incident.use_of_force[0].contraindication_override, OVERRIDE_REASON, 'override kept');
+    state.restraintId = captured.incident_id;
+    const synced = device('device-a', 'sync');
+    equal(synced.status.pending, 0, 'changes left to send');
+  });
+
+  await step('the incident page shows the use of force whole: type, reason, times, duration, prone, staff, how, override', async () => {
+    check(state.restraintId, 'no incident');
+    await page.goto(`/console/incidents/${state.restraintId}`);
+    const subject = (await page.getByTestId('subject').innerText()).trim();
+    check(subject.startsWith(NO_PRONE_NAME), `About: ${subject}`);
+    const uses = page.getByTestId('use-of-force');
+    equal(await uses.count(), 1, 'uses of force shown');
+    const use = await uses.first().innerText();
+    for (const text of [
+      'Physical restraint: prone (face down)', '01 ', 'Reason', 'Duration', '12 minutes',
+      'Alex Example, Staff nurse', 'Jo Example, Healthcare assistant',
+      'Prone hold on a mat (synthetic test record).', OVERRIDE_REASON,
+    ]) {
+      check(use.includes(text), `the use of force lacks "${text}":\n${use}`);
+    }
+    check(/Start\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2} (BST|GMT)/.test(use), `no UK start time:\n${use}`);
+    check(/End\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2} (BST|GMT)/.test(use), `no UK end time:\n${use}`);
+    check((await page.getByTestId('prone-flag').innerText()).includes('over 10 minutes'), 'no prone-over-10 flag');
+    const override = await page.getByTestId('contraindication-override').innerText();
+    check(override.includes("against the person's own safety alerts") && override.includes(OVERRIDE_REASON),
+      `override: ${override}`);
+  });
+
+  await step('the incident page shows the observations as a timed table', async () => {
+    const table = page.getByTestId('observations');
+    const headers = (await table.locator('thead th').allInnerTexts()).map((t) => t.trim());
+    equal(headers.join('|'), 'Time|Recorded by|Phase|Breathing|Colour|ACVPU|Position|Vital signs|Notes', 'columns');
+    const rows = table.locator('tbody tr');
+    equal(await rows.count(), 2, 'observation rows');
+    const during = (await rows.nth(0).locator('td').allInnerTexts()).map((t) => t.trim());
+    check(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} (BST|GMT)$/.test(during[0]), `time ${during[0]}`);
+    check(during[1].startsWith('Sam Tester'), `who ${during[1]}`);
+    equal(during.slice(2, 7).join('|'), 'During restraint|Laboured|Flushed|A: alert|Face down (prone)', 'during the hold');
+    equal(during[7], 'RR 24/min', 'vital signs during');
+    check(during[8].includes('hard to breathe'), `notes ${during[8]}`);
+    const after = (await rows.nth(1).locator('td').allInnerTexts()).map((t) => t.trim());
+    equal(after[2], 'After restraint', 'phase after');
+    equal(after[7], 'RR 16/min; SpO2 97%; Pulse 88/min; BP 128/82 mmHg; Temp 36.8 °C', 'vital signs after');
+    check(during[0] < after[0], `not in time order: ${during[0]} then ${after[0]}`);
+  });
+
+  await step('the incident page shows (k) as nine answers, the three injury answers and the review', async () => {
+    const k = page.getByTestId('characteristics').locator('tbody tr');
+    equal(await k.count(), 9, '(k) rows');
+    const answers = {};
+    for (let i = 0; i < 9; i += 1) {
+      const [name, answer] = (await k.nth(i).locator('th, td').allInnerTexts()).map((t) => t.trim());
+      answers[name] = answer;
+    }
+    equal(answers.Age, '34', 'age');
+    equal(answers['Religion or belief'], 'Prefers not to say', 'religion or belief');
+    equal(answers.Disability, 'Not known', 'disability');
+    const injuries = page.getByTestId('injuries').locator('tbody tr');
+    const injured = [];
+    for (let i = 0; i < 3; i += 1) injured.push((await injuries.nth(i).locator('th, td').allInnerTexts()).slice(0, 2).join(': '));
+    equal(injured.join('; '), 'The person: No; Staff: Yes; Others: Not known', 'injury answers');
+    const review = (await page.getByTestId('reviews').locator('tbody tr').first().locator('th, td').allInnerTexts()).map((t) => t.trim());
+    equal(review[0], 'Staff', 'review with');
+    equal(review[1], 'Held', 'review held');
+    equal(review[4], 'Yes', 'wellbeing support offered');
+    check(review[5].includes('quiet room'), `review note ${review[5]}`);
+  });
+  await visit('incident-restraint');
 
   await step('the subject-access export holds the person and their sheet', async () => {
     check(state.personId, 'no person');

@@ -17,8 +17,10 @@
 //! steady-device --store DIR show-sheet PERSON_ID
 //! steady-device --store DIR incidents UNIT_ID
 //! steady-device --store DIR add-person UNIT_ID DISPLAY_NAME [--local-identifier ID]
+//! steady-device --store DIR add-alert PERSON_ID TEXT [--avoid CODE ...]
 //! steady-device --store DIR capture --unit U --note TEXT [--person P] [--tag TAG ...]
-//!                                   [--prone-minutes N] [--submit]
+//!                                   [--prone-minutes N] [--override REASON] [--observations]
+//!                                   [--structured] [--submit] [--review]
 //! ```
 
 use std::io::Read as _;
@@ -26,11 +28,20 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde_json::{Value, json};
+use steady_core::characteristics::{Answer, RelevantCharacteristics};
 use steady_core::codes::{
-    DeescalationStep, IncidentTag, RestrictiveInterventionReason, RestrictiveInterventionType,
+    DeescalationStep, IncidentTag, InjuryIndicator, RestrictiveInterventionReason,
+    RestrictiveInterventionType,
 };
-use steady_core::incident::{Debrief, Deescalation, IncidentDetails, QuickCapture, UseOfForce};
+use steady_core::incident::{
+    Debrief, Deescalation, IncidentDetails, PostIncidentReview, QuickCapture, ReviewWith,
+    UseOfForce,
+};
+use steady_core::observation::{
+    BodyPosition, Breathing, Consciousness, ObservationPhase, PhysicalObservation, SkinColour,
+};
 use steady_core::people::NewPerson;
+use steady_core::restraint::CautionList;
 use steady_core::{HttpTransport, StaffMember, Store, StoreKey};
 
 const USAGE: &str = "\
@@ -45,15 +56,22 @@ USAGE
   steady-device --store DIR show-sheet PERSON_ID
   steady-device --store DIR incidents UNIT_ID
   steady-device --store DIR add-person UNIT_ID DISPLAY_NAME [--local-identifier ID]
+  steady-device --store DIR add-alert PERSON_ID TEXT [--avoid CODE ...]
+      a safety alert on the person ruling out the MHSDS intervention codes given (01: prone)
   steady-device --store DIR capture --unit UNIT_ID --note TEXT [--person PERSON_ID]
-        [--tag TAG ...] [--prone-minutes N] [--submit]
+        [--tag TAG ...] [--prone-minutes N] [--override REASON] [--observations]
+        [--structured] [--submit] [--review]
       TAG is a snake_case incident tag (near_miss, deescalated_successfully, verbal_aggression,
       ...). --prone-minutes N records a prone hold of N minutes that ended 5 minutes ago, with
-      every s.6(5) item filled, so the incident can be submitted in any unit.
+      every s.6(5) item filled, so the incident can be submitted in any unit. With it:
+      --override REASON confirms the hold against the person's cautions with that reason;
+      --observations adds two physical observations (during and after the hold); --structured
+      answers (k) as nine answers and the three injury questions (person no, staff yes, others
+      not known); --review (with --submit) adds a post-incident review with staff.
 ";
 
 /// Options that take no value.
-const SWITCHES: &[&str] = &["submit", "help"];
+const SWITCHES: &[&str] = &["submit", "help", "observations", "structured", "review"];
 
 struct Args {
     words: Vec<String>,
@@ -266,6 +284,27 @@ fn run(args: &Args) -> Result<Value, String> {
                 .map_err(fail)?;
             Ok(json!({ "person_id": id, "person": store.person(&id).map_err(fail)? }))
         }
+        "add-alert" => {
+            let store = open_store(&dir)?;
+            let person = word(1, "PERSON_ID")?;
+            let avoid = args
+                .all("avoid")
+                .into_iter()
+                .map(|code| {
+                    RestrictiveInterventionType::ALL
+                        .into_iter()
+                        .find(|t| t.code() == code)
+                        .ok_or_else(|| format!("--avoid {code}: not an MHSDS intervention code"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let id = store
+                .add_safety_alert(person, word(2, "TEXT")?, None)
+                .map_err(fail)?;
+            store
+                .set_caution_avoids(person, CautionList::SafetyAlert, &id, avoid)
+                .map_err(fail)?;
+            Ok(json!({ "alert_id": id, "profile": store.restraint_profile(person).map_err(fail)? }))
+        }
         "capture" => capture(&open_store(&dir)?, args),
         other => Err(format!("unknown command `{other}` (steady-device --help)")),
     }
@@ -324,7 +363,11 @@ fn capture(store: &Store, args: &Args) -> Result<Value, String> {
                     relevant_characteristics: Some("not known".into()),
                     learning_disability_or_autism: Some(false),
                     injuries_person: Some("none".into()),
-                    injuries_staff: Some("none".into()),
+                    injuries_staff: Some(if args.flag("structured") {
+                        "Graze to a forearm (synthetic).".into()
+                    } else {
+                        "none".into()
+                    }),
                     injuries_others: Some("none".into()),
                     outcome: Some("Settled after the hold (synthetic test record).".into()),
                     death_or_serious_injury: Some(false),
@@ -337,6 +380,24 @@ fn capture(store: &Store, args: &Args) -> Result<Value, String> {
                         note: "Team debrief (synthetic).".into(),
                     }),
                     notification_sent: Some(true),
+                    characteristics: args.flag("structured").then(|| RelevantCharacteristics {
+                        age: Some(Answer::Stated { value: "34".into() }),
+                        disability: Some(Answer::NotKnown),
+                        gender_reassignment: Some(Answer::NotKnown),
+                        marriage_and_civil_partnership: Some(Answer::NotKnown),
+                        pregnancy_and_maternity: Some(Answer::NotKnown),
+                        race: Some(Answer::Stated {
+                            value: "White British".into(),
+                        }),
+                        religion_or_belief: Some(Answer::PrefersNotToSay),
+                        sex: Some(Answer::Stated {
+                            value: "Female".into(),
+                        }),
+                        sexual_orientation: Some(Answer::PrefersNotToSay),
+                    }),
+                    injured_person: args.flag("structured").then_some(InjuryIndicator::No),
+                    injured_staff: args.flag("structured").then_some(InjuryIndicator::Yes),
+                    injured_others: args.flag("structured").then_some(InjuryIndicator::NotKnown),
                     ..IncidentDetails::default()
                 },
             )
@@ -362,16 +423,66 @@ fn capture(store: &Store, args: &Args) -> Result<Value, String> {
                             job_title: "Healthcare assistant".into(),
                         },
                     ],
-                    contraindication_override: None,
+                    contraindication_override: args.get("override").map(str::to_string),
                 },
             )
             .map_err(fail)?;
+        if args.flag("observations") {
+            for observation in [
+                PhysicalObservation {
+                    observed_at: Some(occurred_at.plus_minutes(2)),
+                    phase: Some(ObservationPhase::DuringRestraint),
+                    breathing: Some(Breathing::Laboured),
+                    colour: Some(SkinColour::Flushed),
+                    consciousness: Some(Consciousness::Alert),
+                    position: Some(BodyPosition::Prone),
+                    respiratory_rate: Some(24),
+                    note: Some("Says it is hard to breathe (synthetic).".into()),
+                    ..PhysicalObservation::default()
+                },
+                PhysicalObservation {
+                    observed_at: Some(occurred_at.plus_minutes(minutes + 2)),
+                    phase: Some(ObservationPhase::AfterRestraint),
+                    breathing: Some(Breathing::Normal),
+                    colour: Some(SkinColour::Normal),
+                    consciousness: Some(Consciousness::Alert),
+                    position: Some(BodyPosition::Seated),
+                    respiratory_rate: Some(16),
+                    oxygen_saturation: Some(97),
+                    pulse: Some(88),
+                    systolic_bp: Some(128),
+                    diastolic_bp: Some(82),
+                    temperature_tenths_c: Some(368),
+                    ..PhysicalObservation::default()
+                },
+            ] {
+                store
+                    .add_physical_observation(&id, observation)
+                    .map_err(fail)?;
+            }
+        }
     }
     let advice = if args.flag("submit") {
         Some(store.submit_incident(&id).map_err(fail)?.advice)
     } else {
         None
     };
+    if advice.is_some() && args.flag("review") {
+        store
+            .add_post_incident_review(
+                &id,
+                PostIncidentReview {
+                    with: ReviewWith::Staff,
+                    held: true,
+                    held_at: Some(store.now().plus_minutes(-1)),
+                    who: "Alex Example, Jo Example (synthetic)".into(),
+                    why_not: None,
+                    wellbeing_offered: Some(true),
+                    note: "Agreed to try the quiet room earlier (synthetic).".into(),
+                },
+            )
+            .map_err(fail)?;
+    }
     Ok(json!({
         "incident_id": id,
         "submitted": advice.is_some(),
