@@ -214,6 +214,18 @@ pub fn characteristic_labels() -> Vec<CharacteristicLabel> {
         .collect()
 }
 
+/// The words of a timeline button ("Called for support").
+#[uniffi::export]
+pub fn timeline_event_label(kind: steady_core::timeline::TimelineEventKind) -> String {
+    kind.label().to_string()
+}
+
+/// The timeline's one-tap buttons, in the order to show them.
+#[uniffi::export]
+pub fn timeline_event_kinds() -> Vec<steady_core::timeline::TimelineEventKind> {
+    steady_core::timeline::TimelineEventKind::ALL.to_vec()
+}
+
 /// The words of an observation's phase ("After rapid tranquillisation").
 #[uniffi::export]
 pub fn observation_phase_label(phase: ObservationPhase) -> String {

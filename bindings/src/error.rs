@@ -166,6 +166,12 @@ pub enum Field {
     Observation,
     /// The person's relevant characteristics, s.6(5)(k), one answer each.
     Characteristics,
+    /// A moment on the incident's timeline (its time, who, note).
+    Timeline,
+    /// A later identification of the person (hospital, identifier, NHS number).
+    Identification,
+    /// The job or CAD reference of a call.
+    JobReference,
     /// A checklist: its template, answers or score bands.
     Checklist,
     /// The enrolment code.
@@ -210,6 +216,9 @@ impl Field {
             | "injured_staff" | "injured_others" => Field::Injuries,
             "observation" => Field::Observation,
             "characteristics" => Field::Characteristics,
+            "timeline" => Field::Timeline,
+            "identified" => Field::Identification,
+            "job_reference" => Field::JobReference,
             "mental_disorder"
             | "relevant_characteristics"
             | "learning_disability_or_autism"
@@ -364,6 +373,9 @@ mod field_tests {
             ("injured_others", Field::Injuries),
             ("observation.oxygen_saturation", Field::Observation),
             ("characteristics.race", Field::Characteristics),
+            ("timeline.note", Field::Timeline),
+            ("identified.nhs_number", Field::Identification),
+            ("job_reference", Field::JobReference),
             ("addendum.reason", Field::Addendum),
             ("addendum.text", Field::Addendum),
             ("addenda/a-1.text", Field::Addendum),

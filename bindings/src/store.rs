@@ -17,8 +17,8 @@ use steady_core::clock::Timestamp;
 use steady_core::codes::RestrictiveInterventionType;
 use steady_core::guidance::GuidanceCard;
 use steady_core::incident::{
-    Incident, IncidentDetails, IncidentSummary, PostIncidentReview, QuickCapture, SubmitOutcome,
-    UseOfForce,
+    Identification, Incident, IncidentDetails, IncidentSummary, PostIncidentReview, QuickCapture,
+    SubmitOutcome, UseOfForce,
 };
 use steady_core::observation::PhysicalObservation;
 use steady_core::outbox::OutboxStatus;
@@ -27,6 +27,7 @@ use steady_core::restraint::{CautionList, RestraintProfile};
 use steady_core::s65::S65Item;
 use steady_core::search::SearchHit;
 use steady_core::sheet::{AmberCard, SheetList, SheetText, SupportSheet};
+use steady_core::timeline::NewTimelineEvent;
 use steady_core::units::UnitAccess;
 use steady_core::{StaffMember, Store, StoreKey, WallClock};
 use zeroize::Zeroizing;
@@ -508,6 +509,38 @@ impl SteadyStore {
         observation: PhysicalObservation,
     ) -> Result<String, SteadyError> {
         self.with(|s| s.add_physical_observation(&incident_id, observation))
+    }
+
+    /// Records one moment on a draft's timeline with one tap ("arrived", "called for
+    /// support", "support arrived" with who came, "staff swapped", "sedation", "handover"),
+    /// stamped now unless `at` says earlier; kept in the order the moments happened. "Other"
+    /// needs a note. Returns the event's id.
+    pub fn add_timeline_event(
+        &self,
+        incident_id: String,
+        event: NewTimelineEvent,
+    ) -> Result<String, SteadyError> {
+        self.with(|s| s.add_timeline_event(&incident_id, event))
+    }
+
+    /// Removes a moment tapped by mistake from a draft's timeline.
+    pub fn remove_timeline_event(
+        &self,
+        incident_id: String,
+        event_id: String,
+    ) -> Result<(), SteadyError> {
+        self.with(|s| s.remove_timeline_event(&incident_id, &event_id))
+    }
+
+    /// Links a person unknown at the time (a HEMS patient) to the receiving hospital's
+    /// identifier or their NHS number (checked by its check digit), as an addendum after
+    /// submission: the sealed record keeps what was known then. The recorder or a lead.
+    pub fn identify_patient(
+        &self,
+        incident_id: String,
+        identification: Identification,
+    ) -> Result<String, SteadyError> {
+        self.with(|s| s.identify_patient(&incident_id, identification))
     }
 
     /// The s.6(5) items the incident still lacks (empty when no force was used).

@@ -24,6 +24,7 @@ use crate::protocol::{Change, EntityKind};
 use crate::replica::{self, Record, Writer};
 use crate::s65::{self, S65Item};
 use crate::store::{StaffMember, Store};
+use crate::timeline::{TIMELINE_LIST, TimelineEvent};
 use crate::units::{UnitGrant, active_grant, require_role};
 
 /// Where an incident is in its life.
@@ -155,6 +156,7 @@ enum Carried {
     Words,
     Review(PostIncidentReview),
     Observation(PhysicalObservation),
+    Identified(Identification),
 }
 
 /// An addendum to an incident: added, never changed. Words added after submission, a
@@ -184,6 +186,68 @@ pub struct Addendum {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub observation: Option<PhysicalObservation>,
+    /// When the addendum links a person who was not known at the time (a HEMS patient) to
+    /// the receiving hospital's identifier or their NHS number.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub identified: Option<Identification>,
+}
+
+/// Who an unidentified person turned out to be, as the receiving hospital knows them: added
+/// after submission, so the sealed record keeps what was known at the time and the link
+/// beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Identification {
+    /// The receiving hospital or service.
+    pub hospital: String,
+    /// Its identifier for the person (hospital number, ED attendance number).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub hospital_identifier: Option<String>,
+    /// The person's NHS number, valid by its check digit.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub nhs_number: Option<String>,
+}
+
+/// The longest hospital name or hospital identifier.
+pub const IDENTIFICATION_CHARS: usize = 100;
+
+impl Identification {
+    /// The first rule it breaks, as `(field, rule)`: the one check of the phone and the server.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        let bad = |t: &str| {
+            t.trim().is_empty() || t.trim() != t || t.chars().count() > IDENTIFICATION_CHARS
+        };
+        if bad(&self.hospital) {
+            return Some((
+                "identified.hospital",
+                format!("the hospital's name, at most {IDENTIFICATION_CHARS} characters"),
+            ));
+        }
+        if self.hospital_identifier.as_deref().is_some_and(bad) {
+            return Some((
+                "identified.hospital_identifier",
+                format!("at most {IDENTIFICATION_CHARS} characters, not empty"),
+            ));
+        }
+        if let Some(n) = &self.nhs_number
+            && !crate::nhs_number::is_valid(n)
+        {
+            return Some((
+                "identified.nhs_number",
+                "an NHS number: 10 digits, valid by its check digit".to_string(),
+            ));
+        }
+        if self.hospital_identifier.is_none() && self.nhs_number.is_none() {
+            return Some((
+                "identified",
+                "give the hospital's identifier or the NHS number".to_string(),
+            ));
+        }
+        None
+    }
 }
 
 /// Who a post-incident review was with.
@@ -341,6 +405,15 @@ pub struct Incident {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub injured_others: Option<InjuryIndicator>,
+    /// The moments of the incident, one tap each, in the order they happened
+    /// ([`crate::timeline`]).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub timeline: Vec<TimelineEvent>,
+    /// The job or CAD reference of an ambulance or HEMS call.
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub job_reference: Option<String>,
 }
 
 impl Incident {
@@ -464,6 +537,10 @@ pub struct IncidentDetails {
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[serde(default)]
     pub injured_others: Option<InjuryIndicator>,
+    /// The job or CAD reference of an ambulance or HEMS call.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub job_reference: Option<String>,
 }
 
 /// An incident in a list.
@@ -497,6 +574,9 @@ pub struct SubmitOutcome {
     pub advice: Vec<S65Item>,
 }
 
+/// The longest job or CAD reference.
+pub const JOB_REFERENCE_CHARS: usize = 40;
+
 const USE_OF_FORCE: &str = crate::protocol::USE_OF_FORCE_LIST;
 const ADDENDA: &str = crate::protocol::ADDENDA_LIST;
 
@@ -519,6 +599,8 @@ fn incident_from(id: &str, r: &Record, person: Option<&Person>) -> Result<Incide
     let use_of_force =
         decode_items::<UseOfForce>(USE_OF_FORCE, r.list(USE_OF_FORCE), &mut unreadable);
     let addenda = decode_items::<Addendum>(ADDENDA, r.list(ADDENDA), &mut unreadable);
+    let timeline =
+        decode_items::<TimelineEvent>(TIMELINE_LIST, r.list(TIMELINE_LIST), &mut unreadable);
     let raw = |name: &str| {
         r.decode::<Value>(name)
             .ok()
@@ -585,6 +667,8 @@ fn incident_from(id: &str, r: &Record, person: Option<&Person>) -> Result<Incide
         injured_person,
         injured_staff,
         injured_others,
+        timeline,
+        job_reference: r.opt_text("job_reference"),
     })
 }
 
@@ -954,6 +1038,12 @@ impl Store {
             1000,
         )?;
         text_field(&mut fields, "outcome", &details.outcome, 2000)?;
+        text_field(
+            &mut fields,
+            "job_reference",
+            &details.job_reference,
+            JOB_REFERENCE_CHARS,
+        )?;
         if let Some(c) = &details.characteristics {
             if let Some((name, rule)) = c.problem() {
                 return Err(Error::invalid(format!("characteristics.{name}"), rule));
@@ -1133,6 +1223,49 @@ impl Store {
         )
     }
 
+    /// Links a person who was not known when the incident was recorded (a HEMS patient) to
+    /// the receiving hospital's identifier or their NHS number: an addendum after submission,
+    /// so the sealed record keeps what was known at the time. The recorder or a lead.
+    pub fn identify_patient(
+        &self,
+        incident_id: &str,
+        mut identification: Identification,
+    ) -> Result<String> {
+        identification.hospital = identification.hospital.trim().to_string();
+        identification.hospital_identifier = identification
+            .hospital_identifier
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty());
+        identification.nhs_number = match identification.nhs_number.as_deref().map(str::trim) {
+            Some(n) if !n.is_empty() => Some(crate::nhs_number::parse(n, "identified.nhs_number")?),
+            _ => None,
+        };
+        if let Some((field, rule)) = identification.problem() {
+            return Err(Error::invalid(field, rule));
+        }
+        let reason = "Patient identified".to_string();
+        let text = format!(
+            "Identified at {}{}{}",
+            identification.hospital,
+            identification
+                .hospital_identifier
+                .as_deref()
+                .map(|h| format!(", hospital identifier {h}"))
+                .unwrap_or_default(),
+            identification
+                .nhs_number
+                .as_deref()
+                .map(|n| format!(", NHS number {n}"))
+                .unwrap_or_default()
+        );
+        self.append_addendum(
+            incident_id,
+            &reason,
+            &text,
+            Carried::Identified(identification),
+        )
+    }
+
     fn append_addendum(
         &self,
         incident_id: &str,
@@ -1167,10 +1300,11 @@ impl Store {
                     }));
                 }
             }
-            let (review, observation) = match carried {
-                Carried::Words => (None, None),
-                Carried::Review(r) => (Some(r), None),
-                Carried::Observation(o) => (None, Some(o)),
+            let (review, observation, identified) = match carried {
+                Carried::Words => (None, None, None),
+                Carried::Review(r) => (Some(r), None, None),
+                Carried::Observation(o) => (None, Some(o), None),
+                Carried::Identified(i) => (None, None, Some(i)),
             };
             // Addenda are ordered by when they were added; the position is that instant.
             let value = json!({
@@ -1182,6 +1316,7 @@ impl Store {
                 "text": text,
                 "review": review,
                 "observation": observation,
+                "identified": identified,
             });
             let item_id = new_id();
             let change = Change::Item {
@@ -1255,7 +1390,7 @@ impl Store {
         })
     }
 
-    fn edit_draft<T>(
+    pub(crate) fn edit_draft<T>(
         &self,
         incident_id: &str,
         f: impl FnOnce(&mut Writer<'_>, &Record) -> Result<T>,

@@ -39,6 +39,7 @@ pub mod search;
 pub mod sheet;
 pub mod store;
 pub mod sync;
+pub mod timeline;
 pub mod uk_time;
 pub mod units;
 

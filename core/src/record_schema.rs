@@ -110,6 +110,8 @@ pub enum Typed {
     },
     /// A checklist score band.
     Band,
+    /// One moment of an incident's timeline ([`crate::timeline::TimelineEvent`]).
+    TimelineEvent,
     /// The person's relevant characteristics, s.6(5)(k)
     /// ([`crate::characteristics::RelevantCharacteristics`]).
     Characteristics,
@@ -318,6 +320,12 @@ const INCIDENT: &[FieldRule] = &[
     field("submitted_at", HAPPENED),
     writers_name(text("submitted_by", NAME_CHARS)),
     list("use_of_force", Typed::UseOfForce, 30),
+    writers_name(list(
+        crate::timeline::TIMELINE_LIST,
+        Typed::TimelineEvent,
+        crate::timeline::MAX_EVENTS,
+    )),
+    text("job_reference", crate::incident::JOB_REFERENCE_CHARS),
     FieldRule {
         list: Some(ListRule {
             max_items: 500,
@@ -826,6 +834,9 @@ fn check_typed(typed: Typed, value: &Value, ctx: &Context<'_>) -> Result<(), Str
                 inner_text("review.why_not", r.why_not.as_deref().unwrap_or(""), 500)?;
                 inner_text("review.note", &r.note, 4000)?;
             }
+            if let Some((field, rule)) = a.identified.as_ref().and_then(|i| i.problem()) {
+                return Err(format!("{field}: {rule}"));
+            }
             if let Some(o) = &a.observation {
                 happened("observation.observed_at", o.observed_at)?;
                 // The clock allowance of every "happened" instant: the device's clock may run ahead.
@@ -891,6 +902,15 @@ fn check_typed(typed: Typed, value: &Value, ctx: &Context<'_>) -> Result<(), Str
         }
         Typed::Band => {
             let _: BandLevel = exactly(value)?;
+        }
+        Typed::TimelineEvent => {
+            let e: crate::timeline::TimelineEvent = exactly(value)?;
+            happened("at", Some(e.at))?;
+            inner_text("author", &e.author, NAME_CHARS)?;
+            inner_text("job_title", &e.job_title, NAME_CHARS)?;
+            if let Some((name, rule)) = e.problem() {
+                return Err(format!("{name}: {rule}"));
+            }
         }
         Typed::Characteristics => {
             let c: crate::characteristics::RelevantCharacteristics = exactly(value)?;

@@ -436,3 +436,113 @@ fn after_rapid_tranquillisation_the_next_check_is_due_hourly_until_no_further_co
         .unwrap();
     assert_eq!(due(&f), None, "the checks end with no further concerns");
 }
+
+#[test]
+fn a_crew_taps_the_moments_of_a_call_and_the_hospital_identifies_the_patient_later() {
+    use steady_core::incident::Identification;
+    use steady_core::timeline::{NewTimelineEvent, TimelineEventKind as K};
+    let f = fixture();
+    f.store
+        .apply_grants(&[grant("hems", Role::Reader, false, None)])
+        .unwrap();
+    let incident = f
+        .store
+        .capture_incident(QuickCapture {
+            unit_id: "hems".into(),
+            unidentified_person: Some("Man, about 40, roadside".into()),
+            note: "Agitated after a fall from a bike".into(),
+            ..QuickCapture::default()
+        })
+        .unwrap();
+    let tap = |kind: K, minutes: i64| NewTimelineEvent {
+        kind,
+        at: Some(SHIFT_START.plus_minutes(minutes)),
+        who: None,
+        note: None,
+    };
+    f.clock.advance_minutes(40);
+    f.store
+        .update_incident(
+            &incident,
+            IncidentDetails {
+                job_reference: Some("CAD-2611-0042".into()),
+                ..IncidentDetails::default()
+            },
+        )
+        .unwrap();
+    f.store
+        .add_timeline_event(&incident, tap(K::Arrived, 0))
+        .unwrap();
+    f.store
+        .add_timeline_event(&incident, tap(K::Sedation, 20))
+        .unwrap();
+    // Tapped late: placed by when it happened.
+    f.store
+        .add_timeline_event(&incident, tap(K::VerbalDeescalation, 5))
+        .unwrap();
+    f.store
+        .add_timeline_event(
+            &incident,
+            NewTimelineEvent {
+                who: Some("Second crew".into()),
+                ..tap(K::SupportArrived, 12)
+            },
+        )
+        .unwrap();
+    let other = f.store.add_timeline_event(&incident, tap(K::Other, 30));
+    assert!(matches!(other, Err(Error::Validation { field, .. }) if field == "timeline.note"));
+    let ahead = f.store.add_timeline_event(&incident, tap(K::Handover, 41));
+    assert!(matches!(ahead, Err(Error::Validation { field, .. }) if field == "timeline.at"));
+
+    let record = f.store.incident(&incident).unwrap();
+    let kinds: Vec<K> = record.timeline.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            K::Arrived,
+            K::VerbalDeescalation,
+            K::SupportArrived,
+            K::Sedation
+        ]
+    );
+    assert_eq!(record.timeline[2].who.as_deref(), Some("Second crew"));
+    assert_eq!(record.timeline[0].author, "Alex Morgan");
+    assert_eq!(record.job_reference.as_deref(), Some("CAD-2611-0042"));
+
+    f.store.submit_incident(&incident).unwrap();
+    assert!(matches!(
+        f.store.add_timeline_event(&incident, tap(K::Handover, 35)),
+        Err(Error::Locked(_))
+    ));
+    // The receiving hospital identifies him the next day.
+    let bad = f.store.identify_patient(
+        &incident,
+        Identification {
+            hospital: "Synthetic General".into(),
+            hospital_identifier: None,
+            nhs_number: Some("999 000 0001".into()),
+        },
+    );
+    assert!(
+        matches!(bad, Err(Error::Validation { field, .. }) if field == "identified.nhs_number")
+    );
+    f.store
+        .identify_patient(
+            &incident,
+            Identification {
+                hospital: "Synthetic General".into(),
+                hospital_identifier: Some("SG-77812".into()),
+                nhs_number: Some(steady_core::nhs_number::synthetic(9)),
+            },
+        )
+        .unwrap();
+    let record = f.store.incident(&incident).unwrap();
+    let identified = record.addenda[0].identified.as_ref().unwrap();
+    assert_eq!(identified.hospital_identifier.as_deref(), Some("SG-77812"));
+    assert_eq!(
+        record.unidentified_person.as_deref(),
+        Some("Man, about 40, roadside"),
+        "the sealed record keeps what was known at the time"
+    );
+    assert_eq!(f.store.verify_records().unwrap().sealed_addenda, 1);
+}

@@ -38,6 +38,7 @@ on_both_back_ends!(
     observations_are_anyones_to_add_but_bounded_and_never_a_back_door_for_words,
     no_plan_authorises_what_the_persons_own_cautions_rule_out,
     no_phone_forges_gaps_or_files_another_phones_audit_trail_and_a_retry_is_stored_once,
+    a_timeline_or_a_later_identification_is_signed_checked_and_frozen_like_the_rest,
 );
 
 /// Plain HTTP to the server, as any client (or attacker) can speak it.
@@ -1474,4 +1475,99 @@ fn no_phone_forges_gaps_or_files_another_phones_audit_trail_and_a_retry_is_store
     let report = c.rt.block_on(c.storage.verify_audit()).expect("verify");
     assert_eq!(report.first_break, None, "{report:?}");
     assert_eq!(report.devices, 2);
+}
+
+/// The timeline's moments are signed by their writer, happened (not next week), and freeze
+/// with the submission; a later identification carries a valid NHS number or none.
+fn a_timeline_or_a_later_identification_is_signed_checked_and_frozen_like_the_rest<S: Backend>(
+    c: Cluster<S>,
+) {
+    let incident = a_crews_submitted_incident(&c);
+    let hostile = Raw::enrol(&c, "timeline", &[("ash-ward", Role::Lead)]);
+    let event = |kind: &str, at: i64, author: &str| {
+        json!({"pos": 1.0, "kind": kind, "at": at, "author": author, "job_title": "",
+               "who": null, "note": null})
+    };
+    let now = Timestamp::now().0;
+    let identified = |nhs: &str| {
+        json!({"pos": 1.0, "author": "Hostile (synthetic)", "job_title": "", "at": now,
+               "reason": "Patient identified", "text": "Synthetic",
+               "identified": {"hospital": "Synthetic General", "hospital_identifier": null,
+                              "nhs_number": nhs}})
+    };
+    let outcomes = hostile.push(vec![
+        hostile.op(
+            "draft",
+            EntityKind::Incident,
+            "inc-call",
+            "ash-ward",
+            json!({"status": "draft", "occurred_at": now - 60_000,
+                   "note": "Synthetic: call", "recorded_by": "Hostile (synthetic)"}),
+        ),
+        hostile.item(
+            "arrived",
+            "inc-call",
+            "timeline",
+            "t-1",
+            event("arrived", now - 30_000, "Hostile (synthetic)"),
+        ),
+        hostile.item(
+            "forged",
+            "inc-call",
+            "timeline",
+            "t-2",
+            event("handover", now - 20_000, "Crew member"),
+        ),
+        hostile.item(
+            "next-week",
+            "inc-call",
+            "timeline",
+            "t-3",
+            event("handover", now + 7 * 24 * 3_600_000, "Hostile (synthetic)"),
+        ),
+        hostile.item(
+            "on-submitted",
+            &incident,
+            "timeline",
+            "t-4",
+            event("arrived", now - 10_000, "Hostile (synthetic)"),
+        ),
+        hostile.item(
+            "bad-nhs",
+            &incident,
+            "addenda",
+            "i-1",
+            identified("9990000001"),
+        ),
+        hostile.item(
+            "good-nhs",
+            &incident,
+            "addenda",
+            "i-2",
+            identified(&steady_core::nhs_number::synthetic(11)),
+        ),
+    ]);
+    let expect = [
+        ("applied", ""),
+        ("applied", ""),
+        ("rejected", "invalid"),
+        ("rejected", "invalid"),
+        ("rejected", "locked"),
+        ("rejected", "invalid"),
+        ("applied", ""),
+    ];
+    for (i, want) in expect.iter().enumerate() {
+        assert_eq!(status_of(&outcomes[i]).0, want.0, "op {i}: {outcomes:?}");
+        if !want.1.is_empty() {
+            assert_eq!(status_of(&outcomes[i]).1, want.1, "op {i}: {outcomes:?}");
+        }
+    }
+    let lead = c.device("Ward lead", &[("ash-ward", Role::Lead, None)]);
+    lead.sync().expect("sync");
+    let call = lead.store.incident("inc-call").expect("call");
+    assert_eq!(call.timeline.len(), 1, "{:?}", call.timeline);
+    let crews = lead.store.incident(&incident).expect("crew");
+    assert!(crews.timeline.is_empty());
+    assert_eq!(crews.addenda.len(), 1);
+    assert!(crews.addenda[0].identified.is_some());
 }

@@ -63,6 +63,8 @@ pub fn incident(id: &str, occurred_at: &str) -> Incident {
         injured_person: None,
         injured_staff: None,
         injured_others: None,
+        timeline: vec![],
+        job_reference: None,
     }
 }
 
@@ -114,5 +116,6 @@ pub fn review(with: ReviewWith, held: bool, on: &str, why_not: Option<&str>) -> 
             note: String::new(),
         }),
         observation: None,
+        identified: None,
     }
 }
