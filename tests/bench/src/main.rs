@@ -4,7 +4,8 @@
 //! Each section of §7 is a subcommand with its own module that returns a [`report::Report`]:
 //! `device` (the store on the phone), `sync` (against PouchDB), `link` (sync over constrained
 //! links, against PouchDB), `scale` (idle sync and 1,000 devices), `capacity` (10,000 devices,
-//! load stepped to the knee), and `all` (the five, as one report). This file only parses the
+//! load stepped to the knee), `console` (the lead's web console over a trust's 100,000
+//! incidents), and `all` (the six, as one report). This file only parses the
 //! command line, dispatches, prints the report and writes it
 //! to `--out`. Figures are not assertions: the exit code is 0 whatever the figures, and non-zero
 //! only on an error.
@@ -14,6 +15,7 @@
 //! ```
 
 mod capacity;
+mod console;
 mod device;
 mod env;
 mod floor;
@@ -45,7 +47,11 @@ sections:
   capacity       10,000 devices, offered load stepped up until p99 passes 250 ms, on
                  SQLite, PostgreSQL and two server processes sharing PostgreSQL
                  (writes benchmarks-capacity.svg beside --out)
-  all            the five, as one report
+  console        the lead's web console at trust scale: 50 units, 5,000 people, 100,000
+                 incidents over three years (timed at 10,000 first); the dashboard, incident
+                 list, an incident and each export, p99 against 100 ms, with the server's
+                 peak RSS and the store's size (quick: 2 units, 200 people, 2,000 incidents)
+  all            the six, as one report
 
 PostgreSQL: STEADY_TEST_DATABASE_URL if set, else a throwaway cluster started (and stopped)
 with tests/postgres.sh; if neither works, PostgreSQL is skipped and the report says why.
@@ -177,6 +183,10 @@ fn run(args: &Args) -> Result<Option<Written>, Box<dyn std::error::Error>> {
             let mut env = env::Env::new()?;
             alone(capacity::run(&mut env, &capacity_options(args))?)
         }
+        Some("console") => {
+            let mut env = env::Env::new()?;
+            alone(console::run(&mut env, &console::Options::new(args.quick))?)
+        }
         Some("all") => {
             let started = std::time::Instant::now();
             let device = device::run(&device_options(args))?;
@@ -185,8 +195,9 @@ fn run(args: &Args) -> Result<Option<Written>, Box<dyn std::error::Error>> {
             let link = link::run(&mut env, &link::Options::new(args.quick))?;
             let scale = scale::run(&mut env, &scale_options(args))?;
             let capacity = capacity::run(&mut env, &capacity_options(args))?;
+            let console = console::run(&mut env, &console::Options::new(args.quick))?;
             drop(env);
-            let sections = [device, sync, link, scale, capacity];
+            let sections = [device, sync, link, scale, capacity, console];
             let files = sections.iter().flat_map(|s| s.files.clone()).collect();
             let mut markdown = report::combined("Steady benchmarks", &sections);
             markdown.push_str(&format!(
