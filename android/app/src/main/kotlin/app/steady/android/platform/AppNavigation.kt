@@ -205,7 +205,8 @@ fun SteadyApp(
         }
         composable("incident/{id}") { entry ->
             val id = entry.arguments?.getString("id").orEmpty()
-            val vm = viewModel { IncidentViewModel(session, id) }
+            // The hourly reminder after rapid tranquillisation follows the core's time on every load.
+            val vm = viewModel { IncidentViewModel(session, id, reminders = ObservationAlarms.current()) }
             val state by vm.state.collectAsStateWithLifecycle()
             IncidentScreen(state, incidentEvents(vm, onBack = { nav.popBackStack() }))
         }

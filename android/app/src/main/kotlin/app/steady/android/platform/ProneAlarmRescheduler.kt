@@ -1,4 +1,4 @@
-// Sets the prone-hold alarms again when Android has dropped them or may have: AlarmManager
+// Sets the prone-hold alarms (and the hourly observation reminders, ObservationAlarms.kt) again when Android has dropped them or may have: AlarmManager
 // forgets every alarm at a reboot; an update restarts the app (its alarms normally survive, but
 // its receiver may have changed); and an alarm set inexact because exact alarms were not allowed
 // should become exact once the user or the MDM allows them.
@@ -29,14 +29,18 @@ class ProneAlarmRescheduler : BroadcastReceiver() {
         if (intent.action !in ACTIONS) return
         // Nothing was pending (never enrolled, no hold running, all fired or cancelled): the
         // store is not even opened.
-        if (!ProneAlarms.anyPending(context)) return
+        if (!ProneAlarms.anyPending(context) && !ObservationAlarms.anyPending(context)) return
         val app = context.applicationContext as? SteadyApplication ?: return
         val done = goAsync()
         thread(name = "steady-prone-reschedule") {
             try {
                 // Opening the store starts the watcher too; the explicit pass finishes before
                 // the broadcast is done, so the process may go at once afterwards.
-                app.sessionOrNull()?.let { ProneAlarms.reschedule(app, it) }
+                app.sessionOrNull()?.let {
+                    ProneAlarms.reschedule(app, it)
+                    // The hourly reminders after rapid tranquillisation, the same way.
+                    ObservationAlarms.reschedule(app, it)
+                }
             } catch (_: Exception) {
                 // The store would not open or read: the next start of Steady sets them again.
             } finally {

@@ -25,6 +25,7 @@ class SteadyApplication : Application() {
         super.onCreate()
         initTls()
         ProneAlarms.createChannel(this)
+        ObservationAlarms.createChannel(this)
     }
 
     /**
@@ -63,6 +64,7 @@ class SteadyApplication : Application() {
             keys.forget()
             SyncScheduling.cancelAll(this)
             ProneAlarms.cancelAll(this)
+            ObservationAlarms.cancelAll(this)
         }
     }
 
@@ -77,6 +79,7 @@ class SteadyApplication : Application() {
                     SyncScheduling.cancelAll(this@SteadyApplication)
                     // No prone alarm may fire, nor its notification stay, once the data is gone.
                     ProneAlarms.cancelAll(this@SteadyApplication)
+                    ObservationAlarms.cancelAll(this@SteadyApplication)
                     keys.forget()
                     synchronized(this@SteadyApplication) { session = null }
                 }
@@ -88,6 +91,8 @@ class SteadyApplication : Application() {
             // it (a failure leaves it for the purge after the next sync).
             runCatching { it.purgeEndedPlacements() }
             ProneAlarms.watch(this, it)
+            // So do the hourly reminders after rapid tranquillisation.
+            ObservationAlarms.watch(this, it)
         }
     }
 }

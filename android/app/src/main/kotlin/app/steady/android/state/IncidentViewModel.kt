@@ -25,6 +25,7 @@ import app.steady.core.model.Consciousness
 import app.steady.core.model.Debrief
 import app.steady.core.model.Deescalation
 import app.steady.core.model.DeescalationStep
+import app.steady.core.model.EntityKind
 import app.steady.core.model.Incident
 import app.steady.core.model.IncidentDetails
 import app.steady.core.model.IncidentStatus
@@ -79,6 +80,8 @@ class IncidentViewModel(
     private val incidentId: String,
     saveDelayMillis: Long = 600,
     ticker: Boolean = true,
+    /** The hourly reminder after rapid tranquillisation, set at the core's time on every load. */
+    private val reminders: ObservationReminders = ObservationReminders.NONE,
 ) : SessionViewModel(session) {
     private val mutable = MutableStateFlow(IncidentUiState(id = incidentId))
 
@@ -103,7 +106,11 @@ class IncidentViewModel(
     @Volatile private var pendingOverride: ((String) -> Unit)? = null
 
     init {
-        io { load() }
+        // Loads now, and again whenever this incident changes in the store: a save here, or an
+        // observation (or anything else) another phone recorded, arriving by sync.
+        reloadOnChange(relevant = { c ->
+            c.unitsWithNewAccess.isNotEmpty() || c.records.any { it.kind == EntityKind.INCIDENT && it.id == incidentId }
+        }) { load() }
         if (ticker) {
             viewModelScope.launch {
                 while (isActive) {
@@ -131,7 +138,18 @@ class IncidentViewModel(
         profile = incident.personId?.let { pid -> runCatching { store.restraintProfile(pid) }.getOrNull() }
         val missing =
             if (incident.status == IncidentStatus.DRAFT) store.missingUseOfForceItems(incidentId) else emptyList()
-        mutable.update { s -> fromIncident(s, incident, unit?.grant?.mentalHealthUnit ?: false, missing) }
+        // The hourly check after rapid tranquillisation: the reminder follows the core's time.
+        val now = session.clock.nowMillis()
+        val due = reminders.onIncident(incident, unit?.grant?.name.orEmpty(), now)
+        mutable.update { s ->
+            fromIncident(s, incident, unit?.grant?.mentalHealthUnit ?: false, missing).copy(
+                nextObservationDue =
+                    due?.let {
+                        if (it > now) "Next check due ${session.labels.time(it)}" else "Check overdue: due ${session.labels.time(it)}"
+                    },
+                observationOverdue = due != null && due <= now,
+            )
+        }
     }
 
     private fun fromIncident(
@@ -602,16 +620,49 @@ class IncidentViewModel(
         text: String,
     ) = updateObservation { it.copy(values = it.values + (field to text), errors = it.errors - field, error = null) }
 
+    /** "No further concerns" tapped (after rapid tranquillisation; again: cleared). */
+    fun onObservationNoFurtherConcerns() = updateObservation { it.copy(noFurtherConcerns = !it.noFurtherConcerns, error = null) }
+
     /**
-     * Records the observation through the core, timed now (on a draft from the first minute of a
-     * hold, and after submission). A number that is not one, or a value the core refuses (its
-     * rule: "from 50 to 100"), stays in the form with the reason under its field.
+     * The "taken at" time moved by [minutes] (−5, −15, −60, +5) from the one set, or from now: an
+     * observation written up a little after it was taken. A time later than now is refused
+     * here, by the field, as the core would.
+     */
+    fun onObservationTakenStep(minutes: Int) {
+        val now = session.clock.nowMillis()
+        val at = (mutable.value.observationForm.takenAt ?: now) + minutes * 60_000L
+        updateObservation { it.copy(takenAt = at, takenAtLabel = takenLabel(at, now), takenAtError = takenAtProblem(at, now)) }
+    }
+
+    /** The "taken at" time back to the moment Record is tapped. */
+    fun onObservationTakenNow() = updateObservation { it.copy(takenAt = null, takenAtLabel = null, takenAtError = null) }
+
+    private fun takenLabel(
+        at: Long,
+        now: Long,
+    ): String {
+        val ago = (now - at) / 60_000L
+        return "Taken at ${session.labels.time(at)}" +
+            when {
+                at > now -> " (in the future)"
+                ago == 0L -> " (now)"
+                else -> " ($ago min ago)"
+            }
+    }
+
+    /**
+     * Records the observation through the core, timed at the "taken at" time or now (on a draft
+     * from the first minute of a hold, and after submission). A number that is not one, a time
+     * still to come, or a value the core refuses (its rule: "from 50 to 100"), stays in the form
+     * with the reason under its field. The hourly reminder moves with the core's next due time.
      */
     fun onObservationSave() {
         val f = mutable.value.observationForm
+        val now = session.clock.nowMillis()
         val (observation, errors) = observationOf(f)
-        if (observation == null) {
-            updateObservation { it.copy(errors = errors, error = null) }
+        val future = takenAtProblem(f.takenAt, now)
+        if (observation == null || future != null) {
+            updateObservation { it.copy(errors = errors, error = null, takenAtError = future) }
             return
         }
         io {
@@ -620,7 +671,13 @@ class IncidentViewModel(
             } catch (e: SteadyException.Validation) {
                 val field = ObsField.ofPath(e.path)
                 val words = observationRuleText(field, e.rule)
-                updateObservation { if (field != null) it.copy(errors = it.errors + (field to words)) else it.copy(error = words) }
+                updateObservation {
+                    when {
+                        field != null -> it.copy(errors = it.errors + (field to words))
+                        e.path == "observation.observed_at" -> it.copy(takenAtError = "$TAKEN_AT_RULE: $words")
+                        else -> it.copy(error = words)
+                    }
+                }
                 return@io
             } catch (e: SteadyException) {
                 updateObservation { it.copy(error = errorText(e)) }
@@ -629,7 +686,7 @@ class IncidentViewModel(
             mutable.update {
                 it.copy(
                     observationForm = ObservationFormUi(phase = f.phase, phaseChosen = f.phaseChosen),
-                    observationSaved = "Observation recorded at ${session.labels.time(session.clock.nowMillis())}",
+                    observationSaved = "Observation recorded, taken at ${session.labels.time(f.takenAt ?: now)}",
                 )
             }
             session.device.requestSync()

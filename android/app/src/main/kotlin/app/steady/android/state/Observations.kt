@@ -1,11 +1,14 @@
 // Physical observations during and after restraint (NICE QS154 statements 3 and 4), s.6(5)(k) as
 // the nine protected characteristics, and the three injury indicators: the plain state the
 // incident screen draws for them and the pure rules that turn it into the core's records. The
-// ranges, the words of an observation and the characteristics' names are the core's; nothing
-// here restates them.
+// ranges (`vitalSignRanges`), the chips' words (`breathingLabel`, …), the words of an
+// observation and the characteristics' names are the core's; nothing here restates them.
 package app.steady.android.state
 
+import app.steady.core.bodyPositionLabel
+import app.steady.core.breathingLabel
 import app.steady.core.characteristicLabels
+import app.steady.core.consciousnessLabel
 import app.steady.core.injuryIndicatorLabel
 import app.steady.core.model.Answer
 import app.steady.core.model.BodyPosition
@@ -16,6 +19,9 @@ import app.steady.core.model.ObservationPhase
 import app.steady.core.model.PhysicalObservation
 import app.steady.core.model.RelevantCharacteristics
 import app.steady.core.model.SkinColour
+import app.steady.core.observationPhaseLabel
+import app.steady.core.skinColourLabel
+import app.steady.core.vitalSignRanges
 
 /**
  * The typed fields of the observation form, each with the core's name of it (the last part of a
@@ -44,53 +50,41 @@ enum class ObsField(
     }
 }
 
-/** The phases, in the order offered, with their words. */
-val OBSERVATION_PHASES: List<Pair<ObservationPhase, String>> =
-    listOf(
-        ObservationPhase.DURING_RESTRAINT to "During restraint",
-        ObservationPhase.AFTER_RESTRAINT to "After restraint",
-        ObservationPhase.AFTER_RAPID_TRANQUILLISATION to "After rapid tranquillisation",
-        ObservationPhase.DURING_ISOLATION to "During seclusion or segregation",
-    )
+/** The phases, in the order offered, with the core's words (`observationPhaseLabel`). */
+val OBSERVATION_PHASES: List<Pair<ObservationPhase, String>> get() =
+    ObservationPhase.entries.map { it to observationPhaseLabel(it) }
 
-/** One-tap choices: breathing. */
-val BREATHING_CHOICES: List<Pair<Breathing, String>> =
-    listOf(
-        Breathing.NORMAL to "Normal",
-        Breathing.LABOURED to "Laboured",
-        Breathing.NOISY to "Noisy",
-        Breathing.NOT_BREATHING to "Not breathing",
-    )
+/** One-tap choices: breathing, in the core's words. */
+val BREATHING_CHOICES: List<Pair<Breathing, String>> get() = Breathing.entries.map { it to breathingLabel(it) }
 
-/** One-tap choices: colour. */
-val COLOUR_CHOICES: List<Pair<SkinColour, String>> =
-    listOf(
-        SkinColour.NORMAL to "Usual colour",
-        SkinColour.PALE to "Pale or grey",
-        SkinColour.FLUSHED to "Flushed",
-        SkinColour.BLUE to "Blue lips or fingers",
-    )
+/** One-tap choices: colour, in the core's words. */
+val COLOUR_CHOICES: List<Pair<SkinColour, String>> get() = SkinColour.entries.map { it to skinColourLabel(it) }
 
-/** One-tap choices: consciousness on the ACVPU scale (NEWS2). */
-val CONSCIOUSNESS_CHOICES: List<Pair<Consciousness, String>> =
-    listOf(
-        Consciousness.ALERT to "A: alert",
-        Consciousness.NEW_CONFUSION to "C: new confusion",
-        Consciousness.VOICE to "V: responds to voice",
-        Consciousness.PAIN to "P: responds to pain",
-        Consciousness.UNRESPONSIVE to "U: unresponsive",
-    )
+/** One-tap choices: consciousness on the ACVPU scale (NEWS2), each with its letter, the core's words. */
+val CONSCIOUSNESS_CHOICES: List<Pair<Consciousness, String>> get() =
+    Consciousness.entries.map { it to consciousnessLabel(it) }
 
-/** One-tap choices: position. */
-val POSITION_CHOICES: List<Pair<BodyPosition, String>> =
-    listOf(
-        BodyPosition.STANDING to "Standing",
-        BodyPosition.SEATED to "Seated",
-        BodyPosition.KNEELING to "Kneeling",
-        BodyPosition.SIDE to "On their side",
-        BodyPosition.SUPINE to "Face up",
-        BodyPosition.PRONE to "Face down",
-    )
+/** One-tap choices: position, in the core's words. */
+val POSITION_CHOICES: List<Pair<BodyPosition, String>> get() = BodyPosition.entries.map { it to bodyPositionLabel(it) }
+
+/**
+ * The plausible range of a vital sign as the core checks it, in the form's units ("50 to 100";
+ * the temperature in degrees, "25.0 to 45.0"), from `vitalSignRanges()`; null for a text field.
+ */
+fun vitalRangeText(field: ObsField): String? {
+    val r = vitalSignRanges().firstOrNull { it.name == field.path } ?: return null
+    return if (field == ObsField.TEMPERATURE) {
+        "${tenthsText(r.least)} to ${tenthsText(r.most)}"
+    } else {
+        "${r.least} to ${r.most}"
+    }
+}
+
+/** The rule shown by the "taken at" time: the core refuses a time still to come. */
+const val TAKEN_AT_RULE = "Never later than now"
+
+/** The quick steps of the "taken at" time, in minutes (an observation written up a little after). */
+val TAKEN_AT_STEPS: List<Int> = listOf(-5, -15, -60, 5)
 
 /**
  * The quick observation form: the phase (preselected: during restraint while a hold runs, else
@@ -109,6 +103,17 @@ data class ObservationFormUi(
     val values: Map<ObsField, String> = emptyMap(),
     val errors: Map<ObsField, String> = emptyMap(),
     val error: String? = null,
+    /**
+     * After rapid tranquillisation: the person's physical health raises no further concerns, so
+     * the hourly checks may stop (sent only in that phase).
+     */
+    val noFurtherConcerns: Boolean = false,
+    /** When it was taken, epoch ms, if set earlier than the tap on Record (null: now). */
+    val takenAt: Long? = null,
+    /** "Taken at 13:55 (5 min ago)" while [takenAt] is set. */
+    val takenAtLabel: String? = null,
+    /** Why the "taken at" time is refused (this form's rule, or the core's). */
+    val takenAtError: String? = null,
 )
 
 /** One observation taken: when, who, and the core's words. */
@@ -249,8 +254,9 @@ fun parseTenths(text: String): UInt? {
 }
 
 /**
- * The form as the core's observation, or the first field this form refuses (a number that is not
- * one) with why. Empty fields are left out; the time is the core's now.
+ * The form as the core's observation, or the fields this form refuses (a number that is not
+ * one) with why. Empty fields are left out; the time is the one set ("taken at"), else the
+ * core's now. A time after [now] is refused by [takenAtProblem], before this.
  */
 fun observationOf(f: ObservationFormUi): Pair<PhysicalObservation?, Map<ObsField, String>> {
     val errors = mutableMapOf<ObsField, String>()
@@ -275,6 +281,7 @@ fun observationOf(f: ObservationFormUi): Pair<PhysicalObservation?, Map<ObsField
     }
     if (errors.isNotEmpty()) return null to errors
     return PhysicalObservation(
+        observedAt = f.takenAt,
         phase = f.phase,
         breathing = f.breathing,
         colour = f.colour,
@@ -290,8 +297,15 @@ fun observationOf(f: ObservationFormUi): Pair<PhysicalObservation?, Map<ObsField
         sideEffects = texts[ObsField.SIDE_EFFECTS],
         notTakenBecause = texts[ObsField.NOT_TAKEN_BECAUSE],
         note = texts[ObsField.NOTE],
+        noFurtherConcerns = true.takeIf { f.noFurtherConcerns && f.phase == ObservationPhase.AFTER_RAPID_TRANQUILLISATION },
     ) to emptyMap()
 }
+
+/** The form's refusal of a "taken at" time: one later than [now] (the core's rule too). */
+fun takenAtProblem(
+    takenAt: Long?,
+    now: Long,
+): String? = if (takenAt != null && takenAt > now) "$TAKEN_AT_RULE: an observation cannot be taken in the future" else null
 
 /**
  * The core's rule for a refused field in the form's own units: the temperature is typed in

@@ -488,6 +488,13 @@ data class IncidentUiState(
     val observationForm: ObservationFormUi = ObservationFormUi(),
     /** "Observation recorded at 14:02", after the last one was saved. */
     val observationSaved: String? = null,
+    /**
+     * After rapid tranquillisation, the core's next check (`nextObservationDue`): "Next check
+     * due 15:02", or "Check overdue: due 15:02"; null when none is scheduled.
+     */
+    val nextObservationDue: String? = null,
+    /** The next check is past its time. */
+    val observationOverdue: Boolean = false,
     /** s.6(5)(l), (n), (p): null while unanswered. */
     val learningDisabilityOrAutism: Boolean? = null,
     val deathOrSeriousInjury: Boolean? = null,

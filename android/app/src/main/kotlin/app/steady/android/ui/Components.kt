@@ -249,13 +249,15 @@ fun Field(
     singleLine: Boolean = false,
     modifier: Modifier = Modifier,
     keyboardOptions: KeyboardOptions = KeyboardOptions.Default,
+    /** The field's rule, shown under it until an error takes its place. */
+    hint: String? = null,
 ) {
     OutlinedTextField(
         value = value,
         onValueChange = onChange,
         label = { Text(label) },
         isError = error != null,
-        supportingText = error?.let { { Text(it) } },
+        supportingText = (error ?: hint)?.let { { Text(it) } },
         singleLine = singleLine,
         keyboardOptions = keyboardOptions,
         modifier = modifier.fillMaxWidth().heightIn(min = 56.dp),

@@ -24,7 +24,9 @@ import androidx.compose.foundation.layout.navigationBarsPadding
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyListScope
 import androidx.compose.foundation.lazy.items
+import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.selection.toggleable
+import androidx.compose.foundation.verticalScroll
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Check
 import androidx.compose.material.icons.filled.Warning
@@ -153,10 +155,22 @@ data class IncidentEvents(
     val onObservationField: (ObsField, String) -> Unit = { _, _ -> },
     /** Records the observation through the core. */
     val onObservationSave: () -> Unit = {},
+    /** "No further concerns" tapped (after rapid tranquillisation). */
+    val onObservationNoFurtherConcerns: () -> Unit = {},
+    /** The "taken at" time moved by so many minutes (−5, −15, −60, +5). */
+    val onObservationTakenStep: (Int) -> Unit = {},
+    /** The "taken at" time back to now. */
+    val onObservationTakenNow: () -> Unit = {},
 )
 
 /** The one-person-monitors prompt, from the first second of any physical hold (the core's words). */
 val MONITOR_PROMPT: String get() = restraintWords().monitoring
+
+/** The test tag of the monitoring prompt in the pinned Stop bar. */
+const val BAR_MONITOR_TAG = "bar-monitor-prompt"
+
+/** The test tag of the pinned bar of running holds. */
+const val RUNNING_BAR_TAG = "running-holds-bar"
 
 /** The 10-minute prone flag, as the reporting fact it is (the core's words). */
 val PRONE_OVER_TEN_FACT: String get() = restraintWords().proneReported
@@ -281,6 +295,9 @@ fun incidentEvents(
     onObservationPosition = vm::onObservationPosition,
     onObservationField = vm::onObservationField,
     onObservationSave = vm::onObservationSave,
+    onObservationNoFurtherConcerns = vm::onObservationNoFurtherConcerns,
+    onObservationTakenStep = vm::onObservationTakenStep,
+    onObservationTakenNow = vm::onObservationTakenNow,
 )
 
 /** The incident screen. [alertText]: the prone-hold alert's words, the core's. */
@@ -811,12 +828,27 @@ private fun RunningHoldsBar(
         color = MaterialTheme.colorScheme.surfaceVariant,
         contentColor = MaterialTheme.colorScheme.onSurfaceVariant,
         shadowElevation = 8.dp,
-        modifier = Modifier.fillMaxWidth(),
+        modifier = Modifier.fillMaxWidth().testTag(RUNNING_BAR_TAG),
     ) {
         Column(
             Modifier.fillMaxWidth().navigationBarsPadding().padding(horizontal = 16.dp, vertical = 8.dp),
             verticalArrangement = Arrangement.spacedBy(6.dp),
         ) {
+            // While a physical hold runs the prompt stays in view with its Stop, as on iOS; at
+            // the largest text sizes it scrolls in a bounded box so Stop is never pushed off.
+            if (running.any { it.physical }) {
+                Text(
+                    MONITOR_PROMPT,
+                    style = MaterialTheme.typography.bodyMedium,
+                    fontWeight = FontWeight.Bold,
+                    modifier =
+                        Modifier
+                            .fillMaxWidth()
+                            .heightIn(max = 96.dp)
+                            .verticalScroll(rememberScrollState())
+                            .testTag(BAR_MONITOR_TAG),
+                )
+            }
             running.forEach { e ->
                 Text(
                     e.typeLabel + (e.elapsedLabel?.let { " · running $it" } ?: ""),

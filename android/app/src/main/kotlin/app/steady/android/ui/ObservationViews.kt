@@ -14,6 +14,7 @@ import androidx.compose.foundation.lazy.items
 import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.material3.Button
 import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
@@ -37,7 +38,11 @@ import app.steady.android.state.ObsField
 import app.steady.android.state.ObservationFormUi
 import app.steady.android.state.ObservationUi
 import app.steady.android.state.POSITION_CHOICES
+import app.steady.android.state.TAKEN_AT_RULE
+import app.steady.android.state.TAKEN_AT_STEPS
 import app.steady.android.state.characteristicText
+import app.steady.android.state.vitalRangeText
+import app.steady.core.model.ObservationPhase
 
 /** The test tag of the observation form's Record button. */
 const val RECORD_OBSERVATION_TAG = "record-observation"
@@ -54,6 +59,9 @@ fun LazyListScope.observationsSection(
     events: IncidentEvents,
 ) {
     item(key = "obs-heading") { Heading("Observations") }
+    state.nextObservationDue?.let { due ->
+        item(key = "obs-next-due") { NextCheckDue(due, state.observationOverdue) }
+    }
     item(key = "obs-form") { ObservationForm(state.observationForm, state.observationSaved, events) }
     if (state.observations.isEmpty()) {
         item(key = "obs-none") { Text("No observations recorded yet.", style = MaterialTheme.typography.bodyLarge) }
@@ -63,6 +71,24 @@ fun LazyListScope.observationsSection(
         }
         items(state.observations, key = { "obs-" + it.id }) { ObservationRow(it) }
     }
+}
+
+/** The test tag of the "Next check due" line. */
+const val NEXT_CHECK_TAG = "next-check-due"
+
+/** After rapid tranquillisation: when the core says the next check is due (overdue in the alert colour). */
+@Composable
+private fun NextCheckDue(
+    text: String,
+    overdue: Boolean,
+) {
+    Text(
+        text,
+        style = MaterialTheme.typography.titleMedium,
+        fontWeight = FontWeight.Bold,
+        color = if (overdue) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.onSurface,
+        modifier = Modifier.testTag(NEXT_CHECK_TAG).semantics { liveRegion = LiveRegionMode.Polite },
+    )
 }
 
 @Composable
@@ -103,10 +129,21 @@ private fun ObservationForm(
     SectionCard("Record an observation", MaterialTheme.colorScheme.surfaceVariant, MaterialTheme.colorScheme.onSurfaceVariant) {
         Text(
             "From the first minute of a hold and after it; after rapid tranquillisation, at least every hour. " +
-                "Timed when you tap Record. Tap a chosen chip again to clear it.",
+                "Tap a chosen chip again to clear it.",
             style = MaterialTheme.typography.bodyMedium,
         )
+        TakenAt(f, events)
         ChipChoice("When", OBSERVATION_PHASES, f.phase, events.onObservationPhase)
+        if (f.phase == ObservationPhase.AFTER_RAPID_TRANQUILLISATION) {
+            Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
+                Text("The hourly checks", style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+                CheckChip(f.noFurtherConcerns, NO_FURTHER_CONCERNS, events.onObservationNoFurtherConcerns)
+                Text(
+                    "Choose it only when their physical health raises no further concerns: the reminders stop.",
+                    style = MaterialTheme.typography.bodyMedium,
+                )
+            }
+        }
         ChipChoice("Breathing", BREATHING_CHOICES, f.breathing, events.onObservationBreathing)
         ChipChoice("Colour", COLOUR_CHOICES, f.colour, events.onObservationColour)
         ChipChoice("Consciousness (ACVPU)", CONSCIOUSNESS_CHOICES, f.consciousness, events.onObservationConsciousness)
@@ -132,6 +169,36 @@ private fun ObservationForm(
     }
 }
 
+/** The words of the choice that ends the hourly checks after rapid tranquillisation. */
+const val NO_FURTHER_CONCERNS = "No further concerns"
+
+/**
+ * When it was taken: now (the tap on Record) unless moved earlier by the steps; the rule by the
+ * field ("Never later than now"), and the refusal of a time still to come under it.
+ */
+@Composable
+private fun TakenAt(
+    f: ObservationFormUi,
+    events: IncidentEvents,
+) {
+    Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
+        Text("Taken at", style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold)
+        Text(f.takenAtLabel ?: "Now: when you tap Record", style = MaterialTheme.typography.bodyLarge)
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            TAKEN_AT_STEPS.forEach { m ->
+                OutlinedButton(onClick = { events.onObservationTakenStep(m) }, modifier = Modifier.heightIn(min = 48.dp)) {
+                    Text(if (m < 0) "−${-m} min" else "+$m min")
+                }
+            }
+            if (f.takenAt != null) {
+                OutlinedButton(onClick = events.onObservationTakenNow, modifier = Modifier.heightIn(min = 48.dp)) { Text("Now") }
+            }
+        }
+        val error = f.takenAtError
+        if (error != null) ErrorText(error) else Text(TAKEN_AT_RULE, style = MaterialTheme.typography.bodyMedium)
+    }
+}
+
 /** One typed field of the form, its refusal under it; vital signs on a number keyboard. */
 @Composable
 private fun ObsFieldInput(
@@ -145,6 +212,8 @@ private fun ObsFieldInput(
         f.values[field].orEmpty(),
         { events.onObservationField(field, it) },
         error = f.errors[field],
+        // The core's plausible range (vitalSignRanges), in the form's units.
+        hint = vitalRangeText(field),
         singleLine = field.number,
         modifier = modifier,
         keyboardOptions =
