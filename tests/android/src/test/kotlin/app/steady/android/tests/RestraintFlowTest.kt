@@ -14,18 +14,24 @@ package app.steady.android.tests
 import androidx.compose.runtime.CompositionLocalProvider
 import androidx.compose.ui.platform.LocalDensity
 import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.assertIsDisplayed
+import androidx.compose.ui.test.hasAnyAncestor
 import androidx.compose.ui.test.hasTestTag
+import androidx.compose.ui.test.hasText
+import androidx.compose.ui.test.onAllNodesWithText
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.runDesktopComposeUiTest
 import androidx.compose.ui.unit.Density
 import app.steady.android.state.IncidentViewModel
 import app.steady.android.state.PersonViewModel
+import app.steady.android.ui.BAR_MONITOR_TAG
 import app.steady.android.ui.IncidentScreen
 import app.steady.android.ui.MONITOR_PROMPT
 import app.steady.android.ui.PRONE_OVER_TEN_FACT
 import app.steady.android.ui.PersonEvents
 import app.steady.android.ui.PersonScreen
 import app.steady.android.ui.QUICK_STARTS
+import app.steady.android.ui.RUNNING_BAR_TAG
 import app.steady.android.ui.STOP_HOLD_TAG
 import app.steady.android.ui.incidentEvents
 import app.steady.android.ui.theme.SteadyTheme
@@ -260,9 +266,14 @@ class RestraintFlowTest {
                         SteadyTheme(dark = false) { IncidentScreen(state, incidentEvents(vm, onBack = {})) }
                     }
                 }
-                // The monitoring prompt first; the core's 10-minute words under it.
-                onNodeWithText(MONITOR_PROMPT).assertExists()
-                onNodeWithText(proneHoldAlertText().title).assertExists()
+                // The monitoring prompt first (the banner at the top), the core's 10-minute words
+                // under it; and the prompt again in the pinned bar, beside Stop, on screen whole.
+                val prompts = onAllNodesWithText(MONITOR_PROMPT).fetchSemanticsNodes()
+                assertEquals(2, prompts.size, "the banner's and the bar's")
+                val title = onNodeWithText(proneHoldAlertText().title).fetchSemanticsNode()
+                assertTrue(prompts.minOf { it.boundsInRoot.top } < title.boundsInRoot.top, "the prompt before the 10-minute words")
+                onNode(hasText(MONITOR_PROMPT) and hasTestTag(BAR_MONITOR_TAG) and hasAnyAncestor(hasTestTag(RUNNING_BAR_TAG)))
+                    .assertIsDisplayed()
                 val stop = onNode(hasTestTag(STOP_HOLD_TAG)).fetchSemanticsNode()
                 val scale = density.density
                 val shown = stop.boundsInRoot

@@ -697,11 +697,13 @@ class ViewModelsTest {
             locked.onShiftOccurredAt(-5 * 60_000L)
             assertEquals(taken - 70 * 60_000L, d.store.incident(id).occurredAt)
             assertNotNull(locked.state.value.occurredAtError)
-            // The first screen was open when it was submitted: the core refuses, the stored time comes back.
+            // The first screen was open when it was submitted: it follows the store's change by
+            // itself, so it is locked too, and its time stays as stored.
+            assertTrue(vm.state.value.submitted, "the open screen took the submission without being reopened")
             vm.onShiftOccurredAt(-5 * 60_000L)
             assertEquals(taken - 70 * 60_000L, d.store.incident(id).occurredAt)
             assertEquals(taken - 70 * 60_000L, vm.state.value.occurredAt)
-            assertEquals("This incident is submitted and locked. Add an addendum instead.", vm.state.value.occurredAtError)
+            assertEquals(locked.state.value.occurredAtError, vm.state.value.occurredAtError)
         }
     }
 }
