@@ -15,7 +15,38 @@ import SteadyCore
 import SteadyKit
 import UserNotifications
 
-final class NotificationProneAlerts: ProneAlertScheduling {
+final class NotificationProneAlerts: ProneAlertScheduling, ObservationReminderScheduling {
+    /// The hourly "Physical observations due" after rapid tranquillisation, at the core's
+    /// `nextObservationDue`: the title and the unit only, never the person (the lock screen).
+    /// Active, not time-sensitive: a reminder, not an alarm.
+    func scheduleReminder(_ request: ObservationReminderRequest) async {
+        let center = UNUserNotificationCenter.current()
+        guard await center.notificationSettings().authorizationStatus == .authorized else {
+            Log.ui.notice("observation reminders not allowed; the screen shows the next check")
+            return
+        }
+        let content = UNMutableNotificationContent()
+        content.title = request.title
+        content.body = request.body
+        content.sound = .default
+        content.interruptionLevel = .active
+        let trigger = UNTimeIntervalNotificationTrigger(
+            timeInterval: request.delaySeconds(now: SystemWallClock().now()), repeats: false
+        )
+        do {
+            try await center.add(UNNotificationRequest(identifier: request.identifier, content: content, trigger: trigger))
+        } catch {
+            Log.ui.error("observation reminder not scheduled")
+        }
+    }
+
+    func cancelReminder(incidentId: String) async {
+        let center = UNUserNotificationCenter.current()
+        let identifier = ObservationReminderRequest.identifier(incidentId: incidentId)
+        center.removePendingNotificationRequests(withIdentifiers: [identifier])
+        center.removeDeliveredNotifications(withIdentifiers: [identifier])
+    }
+
     func schedule(entryId: String, at: Timestamp) async {
         let center = UNUserNotificationCenter.current()
         let settings = await center.notificationSettings()

@@ -32,8 +32,10 @@ struct IncidentView: View {
     @State private var model: IncidentModel
     @State private var addingAddendum = false
     @State private var addingReview = false
+    private let session: AppSession
 
     init(session: AppSession, incidentId: String, alerts: ProneAlertScheduling) {
+        self.session = session
         _model = State(initialValue: IncidentModel(session: session, incidentId: incidentId, alerts: alerts))
     }
 
@@ -86,6 +88,11 @@ struct IncidentView: View {
             RunningHoldsBar(model: model)
         }
         .task { await model.load() }
+        // An observation (or any change) another phone made to this incident, arriving by sync:
+        // shown without leaving the screen, and the hourly reminder moved with it.
+        .onChange(of: session.changeCount) {
+            if model.concerns(session.lastChange) { Task { await model.load() } }
+        }
         .task {
             // The timers' clock: once a second while the screen shows.
             while !Task.isCancelled {

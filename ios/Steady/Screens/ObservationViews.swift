@@ -46,6 +46,13 @@ struct ObservationsSection: View {
 
     var body: some View {
         Section {
+            if let due = model.nextObservationDueText {
+                // After rapid tranquillisation: the core's next check, on the ward's clock.
+                Text(due)
+                    .font(.headline)
+                    .foregroundStyle(model.nextObservationOverdue ? Color.steadyAlert : .primary)
+            }
+            TakenAtRow(model: model)
             Picker("When", selection: Binding(
                 get: { model.observationDraft.phase },
                 set: { phase in
@@ -59,6 +66,16 @@ struct ObservationsSection: View {
             }
             .pickerStyle(.menu)
             .frame(minHeight: 44)
+            if model.observationDraft.phase == .afterRapidTranquillisation {
+                Toggle(isOn: $model.observationDraft.noFurtherConcerns) {
+                    VStack(alignment: .leading, spacing: 2) {
+                        Text("No further concerns")
+                        Text("Only when their physical health raises no further concerns: the hourly reminders stop.")
+                            .font(.footnote).foregroundStyle(.secondary)
+                    }
+                }
+                .frame(minHeight: 44)
+            }
             ChoiceChips(title: "Breathing", options: Breathing.all, label: { $0.label },
                         selection: $model.observationDraft.breathing)
             ChoiceChips(title: "Colour", options: SkinColour.all, label: { $0.label },
@@ -72,7 +89,12 @@ struct ObservationsSection: View {
                     TextField(field.label, text: value(of: field), axis: field.isNumber ? .horizontal : .vertical)
                         .keyboardType(keyboard(for: field))
                         .frame(minHeight: 44)
-                    FieldError(message: model.observationDraft.errors[field])
+                    if let error = model.observationDraft.errors[field] {
+                        FieldError(message: error)
+                    } else if let range = field.rangeText {
+                        // The core's plausible range (vitalSignRanges), in the form's units.
+                        Text(range).font(.footnote).foregroundStyle(.secondary)
+                    }
                 }
             }
             FieldError(message: model.observationDraft.error)
@@ -89,7 +111,7 @@ struct ObservationsSection: View {
         } header: {
             Text("Record an observation")
         } footer: {
-            Text("From the first minute of a hold and after it; after rapid tranquillisation, at least every hour. Timed when you tap Record; tap a chosen answer again to clear it.")
+            Text("From the first minute of a hold and after it; after rapid tranquillisation, at least every hour. Tap a chosen answer again to clear it.")
         }
         Section("Observations taken") {
             if model.observations.isEmpty {
@@ -176,5 +198,38 @@ struct InjuryPicker: View {
         }
         .pickerStyle(.menu)
         .frame(minHeight: 44)
+    }
+}
+
+/// "Taken at": now (the tap on Record) unless moved earlier by the steps; the rule by the field
+/// ("Never later than now") and a refusal of a time still to come under it.
+struct TakenAtRow: View {
+    @Bindable var model: IncidentModel
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 6) {
+            Text("Taken at").font(.subheadline.weight(.semibold)).accessibilityAddTraits(.isHeader)
+            Text(model.observationDraft.takenAt.map { TimeText.dateTime($0) } ?? "Now: when you tap Record")
+            LazyVGrid(columns: [GridItem(.adaptive(minimum: 90), spacing: 8)], alignment: .leading, spacing: 8) {
+                ForEach(ObservationDraft.takenAtSteps, id: \.self) { minutes in
+                    Button(minutes < 0 ? "−\(-minutes) min" : "+\(minutes) min") {
+                        model.moveObservationTime(minutes: minutes)
+                    }
+                    .buttonStyle(.bordered)
+                    .frame(minHeight: 44)
+                }
+                if model.observationDraft.takenAt != nil {
+                    Button("Now") { model.observationTimeNow() }
+                        .buttonStyle(.bordered)
+                        .frame(minHeight: 44)
+                }
+            }
+            if let error = model.observationDraft.takenAtError {
+                FieldError(message: error)
+            } else {
+                Text(ObservationDraft.takenAtRule).font(.footnote).foregroundStyle(.secondary)
+            }
+        }
+        .padding(.vertical, 4)
     }
 }

@@ -69,6 +69,15 @@ extension ProneAlertScheduling {
     }
 }
 
+/// Schedules and cancels the hourly "Physical observations due" notification after rapid
+/// tranquillisation (UserNotifications in the app; a recorder in the tests).
+public protocol ObservationReminderScheduling: Sendable {
+    /// Schedules `request`, replacing any pending for its incident.
+    func scheduleReminder(_ request: ObservationReminderRequest) async
+    /// Cancels `incidentId`'s reminder, pending and delivered.
+    func cancelReminder(incidentId: String) async
+}
+
 /// State and actions of the incident screen.
 @MainActor
 @Observable
@@ -134,11 +143,64 @@ public final class IncidentModel {
     private let alerts: ProneAlertScheduling
     private var ledger = ProneAlertLedger()
 
-    /// The model for `incidentId`; `alerts` schedules the prone notification.
-    public init(session: AppSession, incidentId: String, alerts: ProneAlertScheduling) {
+    private let reminders: ObservationReminderScheduling?
+
+    /// After rapid tranquillisation, when the core says the next check is due (`nil`: none).
+    public private(set) var nextObservationDue: Timestamp?
+
+    /// The next check is past its time.
+    public var nextObservationOverdue: Bool {
+        nextObservationDue.map { $0 <= session.clock.now() } ?? false
+    }
+
+    /// "Next check due 15:02" (UK time) or "Check overdue: due 15:02"; `nil` when none is due.
+    public var nextObservationDueText: String? {
+        ObservationReminderPlan.dueText(nextObservationDue, now: session.clock.now())
+    }
+
+    /// The model for `incidentId`; `alerts` schedules the prone notification, `reminders` the
+    /// hourly one after rapid tranquillisation (by default `alerts`, if it does both).
+    public init(session: AppSession, incidentId: String, alerts: ProneAlertScheduling,
+                reminders: ObservationReminderScheduling? = nil) {
         self.session = session
         self.incidentId = incidentId
         self.alerts = alerts
+        self.reminders = reminders ?? (alerts as? ObservationReminderScheduling)
+    }
+
+    /// Whether `change` touches this incident (an observation another phone took, by sync): the
+    /// screen reloads (`IncidentView` observes `AppSession.changeCount`).
+    public func concerns(_ change: StoreChange?) -> Bool {
+        guard let change else { return false }
+        return !change.unitsWithNewAccess.isEmpty
+            || change.records.contains { $0.kind == .incident && $0.id == incidentId }
+    }
+
+    /// "No further concerns" tapped (after rapid tranquillisation; again: cleared).
+    public func toggleNoFurtherConcerns() { observationDraft.noFurtherConcerns.toggle() }
+
+    /// The "taken at" time moved by `minutes` (−5, −15, −60, +5) from the one set, or now.
+    public func moveObservationTime(minutes: Int) {
+        observationDraft.moveTakenAt(minutes: minutes, now: session.clock.now())
+    }
+
+    /// The "taken at" time back to the tap on Record.
+    public func observationTimeNow() {
+        observationDraft.takenAt = nil
+        observationDraft.takenAtError = nil
+    }
+
+    /// The reminder follows the core's next due time: scheduled, moved, or cancelled.
+    private func scheduleReminder(_ incident: Incident) async {
+        let unit = session.units.first(where: { $0.grant.unitId == incident.unitId })
+        let now = session.clock.now()
+        nextObservationDue = SteadyCore.nextObservationDue(incident: incident)
+        guard let reminders else { return }
+        switch ObservationReminderPlan.plan(incident: incident, unitName: unit?.grant.name ?? "", now: now) {
+        case let .schedule(request): await reminders.scheduleReminder(request)
+        case .overdue: break
+        case .cancel: await reminders.cancelReminder(incidentId: incident.id)
+        }
     }
 
     /// The observations taken, newest first (time, who, the core's words).
@@ -156,8 +218,8 @@ public final class IncidentModel {
         incident?.useOfForce.contains { $0.startedAt != nil && $0.endedAt == nil } ?? false
     }
 
-    /// Records the observation through the core, timed now (on a draft from the first minute of
-    /// a hold, and after submission; anyone in the unit). A number that is not one, or a value
+    /// Records the observation through the core, at its "taken at" time or now (on a draft from
+    /// the first minute of a hold, and after submission; anyone in the unit). A number that is not one, or a value
     /// the core refuses (its rule, "from 50 to 100"), stays in the form with the reason under
     /// its field. Returns whether it was recorded.
     @discardableResult
@@ -165,9 +227,11 @@ public final class IncidentModel {
         guard let core = session.core else { return false }
         let draft = observationDraft
         let (observation, errors) = draft.observation()
-        guard let observation else {
+        let future = ObservationDraft.takenAtProblem(draft.takenAt, now: session.clock.now())
+        guard let observation, future == nil else {
             observationDraft.errors = errors
             observationDraft.error = nil
+            observationDraft.takenAtError = future
             return false
         }
         let id = incidentId
@@ -176,7 +240,13 @@ public final class IncidentModel {
         } catch SteadyError.Validation(let field, let path, let rule) where field == .observation {
             let which = ObservationField.of(path: path)
             let words = observationRuleText(field: which, rule: rule)
-            if let which { observationDraft.errors[which] = words } else { observationDraft.error = words }
+            if let which {
+                observationDraft.errors[which] = words
+            } else if path == "observation.observed_at" {
+                observationDraft.takenAtError = "\(ObservationDraft.takenAtRule): \(words)"
+            } else {
+                observationDraft.error = words
+            }
             return false
         } catch {
             problem = await session.handle(error)
@@ -233,6 +303,8 @@ public final class IncidentModel {
             missingBlocksSubmission = unit?.grant.mentalHealthUnit ?? false
             tick()
             await scheduleAlerts()
+            // The hourly check after rapid tranquillisation: at the core's time.
+            await scheduleReminder(incident)
             // The first use of force is recorded here: ask now, before any hold runs.
             await alerts.askForNotificationsIfDue(at: .incidentScreen, entries: incident.useOfForce)
         } catch {

@@ -2,8 +2,10 @@
 // statements 3 and 4), s.6(5)(k) as the nine protected characteristics of the Equality Act 2010,
 // and the three injury indicators: the form state the incident screen binds, and the pure rules
 // that turn it into the core's records, the twin of Android's state/Observations.kt. The
-// ranges, an observation's words (`observationWords`) and the characteristics' names and words
-// (`characteristicLabels`) are the core's; nothing here restates them.
+// ranges (`vitalSignRanges`), the chips' words (`breathingLabel`, …), an observation's words
+// (`observationWords`) and the characteristics' names and words (`characteristicLabels`) are the
+// core's; nothing here restates them. The hourly reminder after rapid tranquillisation is
+// scheduled at the core's `nextObservationDue` (`ObservationReminderPlan`).
 
 import Foundation
 import SteadyCore
@@ -14,78 +16,40 @@ extension ObservationPhase {
         .duringRestraint, .afterRestraint, .afterRapidTranquillisation, .duringIsolation,
     ]
 
-    /// Its words on the form.
-    public var label: String {
-        switch self {
-        case .duringRestraint: return "During restraint"
-        case .afterRestraint: return "After restraint"
-        case .afterRapidTranquillisation: return "After rapid tranquillisation"
-        case .duringIsolation: return "During seclusion or segregation"
-        }
-    }
+    /// Its words on the form: the core's (`observationPhaseLabel`).
+    public var label: String { observationPhaseLabel(phase: self) }
 }
 
 extension Breathing {
     /// Every answer, in the order the chips show them.
     public static let all: [Breathing] = [.normal, .laboured, .noisy, .notBreathing]
 
-    /// Its words on a chip.
-    public var label: String {
-        switch self {
-        case .normal: return "Normal"
-        case .laboured: return "Laboured"
-        case .noisy: return "Noisy"
-        case .notBreathing: return "Not breathing"
-        }
-    }
+    /// Its words on a chip: the core's (`breathingLabel`).
+    public var label: String { breathingLabel(breathing: self) }
 }
 
 extension SkinColour {
     /// Every answer, in the order the chips show them.
     public static let all: [SkinColour] = [.normal, .pale, .flushed, .blue]
 
-    /// Its words on a chip.
-    public var label: String {
-        switch self {
-        case .normal: return "Usual colour"
-        case .pale: return "Pale or grey"
-        case .flushed: return "Flushed"
-        case .blue: return "Blue lips or fingers"
-        }
-    }
+    /// Its words on a chip: the core's (`skinColourLabel`).
+    public var label: String { skinColourLabel(colour: self) }
 }
 
 extension Consciousness {
     /// The ACVPU scale (NEWS2), in its order.
     public static let all: [Consciousness] = [.alert, .newConfusion, .voice, .pain, .unresponsive]
 
-    /// Its words on a chip.
-    public var label: String {
-        switch self {
-        case .alert: return "A: alert"
-        case .newConfusion: return "C: new confusion"
-        case .voice: return "V: responds to voice"
-        case .pain: return "P: responds to pain"
-        case .unresponsive: return "U: unresponsive"
-        }
-    }
+    /// Its words on a chip, with the ACVPU letter: the core's (`consciousnessLabel`).
+    public var label: String { consciousnessLabel(consciousness: self) }
 }
 
 extension BodyPosition {
     /// Every position, in the order the chips show them.
     public static let all: [BodyPosition] = [.standing, .seated, .kneeling, .side, .supine, .prone]
 
-    /// Its words on a chip.
-    public var label: String {
-        switch self {
-        case .standing: return "Standing"
-        case .seated: return "Seated"
-        case .kneeling: return "Kneeling"
-        case .side: return "On their side"
-        case .supine: return "Face up"
-        case .prone: return "Face down"
-        }
-    }
+    /// Its words on a chip: the core's (`bodyPositionLabel`).
+    public var label: String { bodyPositionLabel(position: self) }
 }
 
 extension InjuryIndicator {
@@ -143,6 +107,14 @@ public enum ObservationField: String, CaseIterable, Sendable, Identifiable {
         }
     }
 
+    /// The core's plausible range in the form's units ("50 to 100"; the temperature in degrees,
+    /// "25.0 to 45.0"), from `vitalSignRanges()`; `nil` for a text field.
+    public var rangeText: String? {
+        guard let range = vitalSignRanges().first(where: { $0.name == rawValue }) else { return nil }
+        if self == .temperature { return "\(tenthsText(range.least)) to \(tenthsText(range.most))" }
+        return "\(range.least) to \(range.most)"
+    }
+
     /// The field a refusal's path names, or `nil` for the whole form.
     public static func of(path: String) -> ObservationField? {
         allCases.first { path == "observation.\($0.rawValue)" }
@@ -190,8 +162,34 @@ public struct ObservationDraft: Equatable, Sendable {
     public var errors: [ObservationField: String] = [:]
     /// A refusal that is no one field's ("record at least one observation…").
     public var error: String?
+    /// After rapid tranquillisation: no further concerns, the hourly checks may stop (sent only
+    /// in that phase).
+    public var noFurtherConcerns = false
+    /// When it was taken, if set earlier than the tap on Record (`nil`: now).
+    public var takenAt: Timestamp?
+    /// Why the "taken at" time is refused (this form's rule, or the core's).
+    public var takenAtError: String?
+
+    /// The rule shown by the "taken at" time: the core refuses a time still to come.
+    public static let takenAtRule = "Never later than now"
+    /// The quick steps of the "taken at" time, in minutes.
+    public static let takenAtSteps = [-5, -15, -60, 5]
 
     public init() {}
+
+    /// The "taken at" time moved by `minutes` from the one set, or from `now`; a time later
+    /// than `now` is refused by the field at once.
+    public mutating func moveTakenAt(minutes: Int, now: Timestamp) {
+        let at = (takenAt ?? now) + Int64(minutes) * 60_000
+        takenAt = at
+        takenAtError = ObservationDraft.takenAtProblem(at, now: now)
+    }
+
+    /// The form's refusal of a "taken at" time: one later than `now` (the core's rule too).
+    public static func takenAtProblem(_ takenAt: Timestamp?, now: Timestamp) -> String? {
+        guard let takenAt, takenAt > now else { return nil }
+        return "\(takenAtRule): an observation cannot be taken in the future"
+    }
 
     /// The phase the form shows: the chosen one, or from whether a hold runs.
     public func following(holdRunning: Bool) -> ObservationDraft {
@@ -209,7 +207,7 @@ public struct ObservationDraft: Equatable, Sendable {
         return draft
     }
 
-    /// The core's observation (timed by the core, now), or the fields this form refuses (a
+    /// The core's observation (at `takenAt`, else timed by the core, now), or the fields this form refuses (a
     /// number that is not one) with why. Empty fields are left out.
     public func observation() -> (PhysicalObservation?, [ObservationField: String]) {
         var errors: [ObservationField: String] = [:]
@@ -228,12 +226,13 @@ public struct ObservationDraft: Equatable, Sendable {
         }
         if !errors.isEmpty { return (nil, errors) }
         let observation = PhysicalObservation(
-            observedAt: nil, phase: phase, breathing: breathing, colour: colour,
+            observedAt: takenAt, phase: phase, breathing: breathing, colour: colour,
             consciousness: consciousness, position: position,
             respiratoryRate: numbers[.respiratoryRate], oxygenSaturation: numbers[.oxygenSaturation],
             pulse: numbers[.pulse], systolicBp: numbers[.systolicBp], diastolicBp: numbers[.diastolicBp],
             temperatureTenthsC: numbers[.temperature], hydration: texts[.hydration],
-            sideEffects: texts[.sideEffects], notTakenBecause: texts[.notTakenBecause], note: texts[.note]
+            sideEffects: texts[.sideEffects], notTakenBecause: texts[.notTakenBecause], note: texts[.note],
+            noFurtherConcerns: (noFurtherConcerns && phase == .afterRapidTranquillisation) ? true : nil
         )
         return (observation, [:])
     }
@@ -376,5 +375,71 @@ public enum InjuryWho: String, CaseIterable, Sendable, Identifiable {
         case .staff: return "Were staff injured?"
         case .others: return "Was anyone else injured?"
         }
+    }
+}
+
+/// One pending "Physical observations due" notification: for an incident, at the core's time.
+public struct ObservationReminderRequest: Equatable, Sendable {
+    /// The notification's title: no name, no detail (it shows on the lock screen).
+    public static let title = "Physical observations due"
+    /// Prefix of every reminder's request identifier.
+    public static let prefix = "app.steady.observations."
+
+    /// The request identifier (one per incident: adding it again replaces it).
+    public let identifier: String
+    public let incidentId: String
+    /// When it fires (epoch ms): the core's `nextObservationDue`.
+    public let at: Timestamp
+    public let title: String
+    /// The unit, never the person.
+    public let body: String
+
+    public init(incidentId: String, at: Timestamp, unitName: String) {
+        identifier = ObservationReminderRequest.identifier(incidentId: incidentId)
+        self.incidentId = incidentId
+        self.at = at
+        title = ObservationReminderRequest.title
+        body = unitName.isEmpty
+            ? "The hourly check after rapid tranquillisation"
+            : "\(unitName): the hourly check after rapid tranquillisation"
+    }
+
+    /// The request identifier of `incidentId`'s reminder.
+    public static func identifier(incidentId: String) -> String { prefix + incidentId }
+
+    /// Seconds from `now` to the reminder (at least 1: UserNotifications refuses 0).
+    public func delaySeconds(now: Timestamp) -> TimeInterval { max(1, TimeInterval(at - now) / 1000) }
+}
+
+/// What the hourly reminder after rapid tranquillisation needs for an incident (NICE QS154
+/// statement 4), from the core's `nextObservationDue`: the twin of Android's ObservationReminders.
+public enum ObservationReminderPlan: Equatable, Sendable {
+    /// Schedule (or replace) it.
+    case schedule(ObservationReminderRequest)
+    /// Due already: it has fired; leave it (the screen says the check is overdue).
+    case overdue(Timestamp)
+    /// Nothing is due (no rapid tranquillisation, or no further concerns): cancel it.
+    case cancel
+
+    /// The plan for `incident` in `unitName` at `now`.
+    public static func plan(incident: Incident, unitName: String, now: Timestamp) -> ObservationReminderPlan {
+        guard let due = nextObservationDue(incident: incident) else { return .cancel }
+        guard due > now else { return .overdue(due) }
+        return .schedule(ObservationReminderRequest(incidentId: incident.id, at: due, unitName: unitName))
+    }
+
+    private static let timeFormat: DateFormatter = {
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_GB")
+        format.timeZone = PlacementText.uk
+        format.dateFormat = "HH:mm"
+        return format
+    }()
+
+    /// "Next check due 15:02" (UK time), or "Check overdue: due 15:02"; `nil` when none is due.
+    public static func dueText(_ due: Timestamp?, now: Timestamp) -> String? {
+        guard let due else { return nil }
+        let time = timeFormat.string(from: due.date)
+        return due > now ? "Next check due \(time)" : "Check overdue: due \(time)"
     }
 }

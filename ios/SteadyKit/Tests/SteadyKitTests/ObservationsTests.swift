@@ -92,4 +92,53 @@ final class ObservationsTests: XCTestCase {
         XCTAssertEqual(details.injuredOthers, .notKnown)
         XCTAssertEqual(InjuryIndicator.all.map(\.label), ["Yes", "No", "Not known"])
     }
+
+    func test_the_chips_words_and_the_ranges_are_the_cores() {
+        XCTAssertEqual(Breathing.all.map(\.label), Breathing.all.map { breathingLabel(breathing: $0) })
+        XCTAssertEqual(Consciousness.voice.label, consciousnessLabel(consciousness: .voice))
+        XCTAssertEqual(SkinColour.blue.label, skinColourLabel(colour: .blue))
+        XCTAssertEqual(BodyPosition.prone.label, bodyPositionLabel(position: .prone))
+        XCTAssertEqual(ObservationPhase.afterRapidTranquillisation.label,
+                       observationPhaseLabel(phase: .afterRapidTranquillisation))
+        let spo2 = vitalSignRanges().first { $0.name == "oxygen_saturation" }!
+        XCTAssertEqual(ObservationField.oxygenSaturation.rangeText, "\(spo2.least) to \(spo2.most)")
+        XCTAssertNil(ObservationField.note.rangeText)
+    }
+
+    func test_a_past_taken_at_time_is_sent_and_a_future_one_refused_by_the_field() throws {
+        let now: Timestamp = 1_764_000_000_000
+        var draft = ObservationDraft()
+        draft.phase = .afterRapidTranquillisation
+        draft.consciousness = .voice
+        draft.moveTakenAt(minutes: -15, now: now)
+        XCTAssertNil(draft.takenAtError)
+        XCTAssertEqual(try XCTUnwrap(draft.observation().0).observedAt, now - 15 * 60_000)
+        draft.moveTakenAt(minutes: 5, now: now)
+        draft.moveTakenAt(minutes: 5, now: now)
+        draft.moveTakenAt(minutes: 5, now: now)
+        XCTAssertNotNil(draft.takenAtError, "5 minutes ahead of now")
+        XCTAssertTrue(draft.takenAtError!.hasPrefix(ObservationDraft.takenAtRule))
+    }
+
+    func test_no_further_concerns_is_sent_only_after_rapid_tranquillisation() throws {
+        var draft = ObservationDraft()
+        draft.noFurtherConcerns = true
+        draft.consciousness = .alert
+        draft.phase = .afterRestraint
+        XCTAssertNil(try XCTUnwrap(draft.observation().0).noFurtherConcerns)
+        draft.phase = .afterRapidTranquillisation
+        XCTAssertEqual(try XCTUnwrap(draft.observation().0).noFurtherConcerns, true)
+        XCTAssertFalse(draft.next.noFurtherConcerns, "the next check starts without it")
+    }
+
+    func test_the_reminder_names_the_unit_never_the_person() {
+        let request = ObservationReminderRequest(incidentId: "i1", at: 3_600_000, unitName: "Hazel Ward")
+        XCTAssertEqual(request.title, "Physical observations due")
+        XCTAssertTrue(request.body.hasPrefix("Hazel Ward"))
+        XCTAssertEqual(request.identifier, "app.steady.observations.i1")
+        XCTAssertEqual(request.delaySeconds(now: 0), 3600)
+        XCTAssertNil(ObservationReminderPlan.dueText(nil, now: 0))
+        XCTAssertTrue(ObservationReminderPlan.dueText(3_600_000, now: 0)!.hasPrefix("Next check due "))
+        XCTAssertTrue(ObservationReminderPlan.dueText(0, now: 1)!.hasPrefix("Check overdue"))
+    }
 }
