@@ -172,6 +172,8 @@ pub enum Field {
     Identification,
     /// The job or CAD reference of a call.
     JobReference,
+    /// A proposal for the plan (its list, words, or the reason for declining it).
+    Proposal,
     /// A checklist: its template, answers or score bands.
     Checklist,
     /// The enrolment code.
@@ -219,6 +221,7 @@ impl Field {
             "timeline" => Field::Timeline,
             "identified" => Field::Identification,
             "job_reference" => Field::JobReference,
+            "proposal" => Field::Proposal,
             "mental_disorder"
             | "relevant_characteristics"
             | "learning_disability_or_autism"
@@ -376,6 +379,7 @@ mod field_tests {
             ("timeline.note", Field::Timeline),
             ("identified.nhs_number", Field::Identification),
             ("job_reference", Field::JobReference),
+            ("proposal.reason", Field::Proposal),
             ("addendum.reason", Field::Addendum),
             ("addendum.text", Field::Addendum),
             ("addenda/a-1.text", Field::Addendum),

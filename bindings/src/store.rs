@@ -23,6 +23,7 @@ use steady_core::incident::{
 use steady_core::observation::PhysicalObservation;
 use steady_core::outbox::OutboxStatus;
 use steady_core::people::{NewPerson, Person, PersonSummary};
+use steady_core::proposals::{DeclinedProposal, ItemSource, PendingProposal, PlanProposal};
 use steady_core::restraint::{CautionList, RestraintProfile};
 use steady_core::s65::S65Item;
 use steady_core::search::SearchHit;
@@ -541,6 +542,46 @@ impl SteadyStore {
         identification: Identification,
     ) -> Result<String, SteadyError> {
         self.with(|s| s.identify_patient(&incident_id, identification))
+    }
+
+    /// Proposes a change to the incident's person's support sheet — a trigger, an early
+    /// warning sign, what helps, what to avoid — from the incident or its debrief: anyone in
+    /// the unit, on a draft or after submission, attributed and linked to the incident.
+    /// Returns the proposal's entry id.
+    pub fn propose_plan_change(
+        &self,
+        incident_id: String,
+        proposal: PlanProposal,
+    ) -> Result<String, SteadyError> {
+        self.with(|s| s.propose_plan_change(&incident_id, proposal))
+    }
+
+    /// The unit's review queue: proposals neither accepted nor declined, oldest first.
+    pub fn plan_proposals(&self, unit_id: String) -> Result<Vec<PendingProposal>, SteadyError> {
+        self.with(|s| s.plan_proposals(&unit_id))
+    }
+
+    /// Accepts a proposal: its item joins the person's sheet, linked to its incident (editor
+    /// or lead). Returns the sheet item's id.
+    pub fn accept_proposal(&self, source: ItemSource) -> Result<String, SteadyError> {
+        self.with(|s| s.accept_proposal(&source))
+    }
+
+    /// Declines a proposal with a reason kept on the sheet (editor or lead).
+    pub fn decline_proposal(
+        &self,
+        source: ItemSource,
+        reason: String,
+    ) -> Result<String, SteadyError> {
+        self.with(|s| s.decline_proposal(&source, &reason))
+    }
+
+    /// The proposals declined on a person's sheet, with their reasons.
+    pub fn declined_proposals(
+        &self,
+        person_id: String,
+    ) -> Result<Vec<DeclinedProposal>, SteadyError> {
+        self.with(|s| s.declined_proposals(&person_id))
     }
 
     /// The s.6(5) items the incident still lacks (empty when no force was used).

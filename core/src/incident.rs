@@ -20,6 +20,7 @@ use crate::codes::{
 use crate::error::{Error, Refusal, Result};
 use crate::observation::PhysicalObservation;
 use crate::people::{ListEdit, Person, checked_text, load_person, new_id, person_from};
+use crate::proposals::PlanProposal;
 use crate::protocol::{Change, EntityKind};
 use crate::replica::{self, Record, Writer};
 use crate::s65::{self, S65Item};
@@ -157,6 +158,7 @@ enum Carried {
     Review(PostIncidentReview),
     Observation(PhysicalObservation),
     Identified(Identification),
+    Proposal(PlanProposal),
 }
 
 /// An addendum to an incident: added, never changed. Words added after submission, a
@@ -191,6 +193,22 @@ pub struct Addendum {
     #[serde(default)]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub identified: Option<Identification>,
+    /// When the addendum proposes a change to the person's support sheet
+    /// ([`crate::proposals`]).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub proposal: Option<PlanProposal>,
+}
+
+/// Whether an addendum is one that anyone working in the unit adds, to a draft or to a
+/// submitted incident, under their own name: physical observations and proposals for the
+/// plan (the member of staff monitoring, or who saw what helped, is often not the recorder).
+/// Other addenda are added after submission by the recorder or a lead. One rule, read by the
+/// device and the server.
+pub fn open_to_the_unit(addendum: &Value) -> bool {
+    ["observation", "proposal"]
+        .iter()
+        .any(|k| addendum.get(*k).is_some_and(|v| !v.is_null()))
 }
 
 /// Who an unidentified person turned out to be, as the receiving hospital knows them: added
@@ -1266,6 +1284,16 @@ impl Store {
         )
     }
 
+    pub(crate) fn append_proposal(
+        &self,
+        incident_id: &str,
+        proposal: PlanProposal,
+    ) -> Result<String> {
+        let reason = format!("Proposed for the plan: {}", proposal.list.heading());
+        let text = proposal.text.clone();
+        self.append_addendum(incident_id, &reason, &text, Carried::Proposal(proposal))
+    }
+
     fn append_addendum(
         &self,
         incident_id: &str,
@@ -1275,16 +1303,16 @@ impl Store {
     ) -> Result<String> {
         self.write(|w| {
             let (record, incident, _) = load_incident(w.tx(), incident_id)?;
-            let observation = matches!(carried, Carried::Observation(_));
+            let observation = matches!(carried, Carried::Observation(_) | Carried::Proposal(_));
             let grant = require_role(
                 w.tx(),
                 &record.unit_id,
                 w.now(),
                 Role::Reader,
-                if observation {
-                    "record observations"
-                } else {
-                    "add addenda"
+                match carried {
+                    Carried::Observation(_) => "record observations",
+                    Carried::Proposal(_) => "propose changes to plans",
+                    _ => "add addenda",
                 },
             )?;
             if !observation {
@@ -1300,12 +1328,23 @@ impl Store {
                     }));
                 }
             }
-            let (review, observation, identified) = match carried {
-                Carried::Words => (None, None, None),
-                Carried::Review(r) => (Some(r), None, None),
-                Carried::Observation(o) => (None, Some(o), None),
-                Carried::Identified(i) => (None, None, Some(i)),
-            };
+            let (mut review, mut observation, mut identified, mut proposal) =
+                (None, None, None, None);
+            match carried {
+                Carried::Words => {}
+                Carried::Review(r) => review = Some(r),
+                Carried::Observation(o) => observation = Some(o),
+                Carried::Identified(i) => identified = Some(i),
+                Carried::Proposal(p) => {
+                    if incident.person_id.is_none() {
+                        return Err(Error::invalid(
+                            "proposal",
+                            "the incident names no person whose plan it could change",
+                        ));
+                    }
+                    proposal = Some(p);
+                }
+            }
             // Addenda are ordered by when they were added; the position is that instant.
             let value = json!({
                 "pos": w.now().0 as f64,
@@ -1317,6 +1356,7 @@ impl Store {
                 "review": review,
                 "observation": observation,
                 "identified": identified,
+                "proposal": proposal,
             });
             let item_id = new_id();
             let change = Change::Item {

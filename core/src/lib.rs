@@ -28,6 +28,7 @@ pub mod nhs_number;
 pub mod observation;
 pub mod outbox;
 pub mod people;
+pub mod proposals;
 pub mod protocol;
 pub mod record_schema;
 mod replica;

@@ -33,6 +33,10 @@ pub struct ListItem {
     pub id: String,
     /// The text.
     pub text: String,
+    /// The incident entry that proposed it, when it came from one ([`crate::proposals`]).
+    #[serde(default)]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub source: Option<crate::proposals::ItemSource>,
 }
 
 /// A person supported.
@@ -224,6 +228,9 @@ pub(crate) fn items_of(record: &Record, list: &str) -> Vec<ListItem> {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string(),
+            source: v
+                .get("source")
+                .and_then(|s| serde_json::from_value(s.clone()).ok()),
         })
         .collect()
 }

@@ -110,6 +110,9 @@ pub enum Typed {
     },
     /// A checklist score band.
     Band,
+    /// A proposal for the plan declined, with its reason
+    /// ([`crate::proposals::DeclinedProposal`]).
+    DeclinedProposal,
     /// One moment of an incident's timeline ([`crate::timeline::TimelineEvent`]).
     TimelineEvent,
     /// The person's relevant characteristics, s.6(5)(k)
@@ -275,6 +278,11 @@ const SHEET: &[FieldRule] = &[
         Typed::AuthorisedIntervention,
         30,
     ),
+    writers_name(list(
+        crate::proposals::DECLINED_LIST,
+        Typed::DeclinedProposal,
+        crate::proposals::MAX_DECLINED,
+    )),
     field("review.at", HAPPENED),
     writers_name(text("review.by", NAME_CHARS)),
     field(
@@ -834,6 +842,9 @@ fn check_typed(typed: Typed, value: &Value, ctx: &Context<'_>) -> Result<(), Str
                 inner_text("review.why_not", r.why_not.as_deref().unwrap_or(""), 500)?;
                 inner_text("review.note", &r.note, 4000)?;
             }
+            if let Some((field, rule)) = a.proposal.as_ref().and_then(|p| p.problem()) {
+                return Err(format!("{field}: {rule}"));
+            }
             if let Some((field, rule)) = a.identified.as_ref().and_then(|i| i.problem()) {
                 return Err(format!("{field}: {rule}"));
             }
@@ -865,9 +876,15 @@ fn check_typed(typed: Typed, value: &Value, ctx: &Context<'_>) -> Result<(), Str
             struct Item {
                 id: String,
                 text: String,
+                #[serde(default)]
+                source: Option<crate::proposals::ItemSource>,
             }
             let item: Item = exactly(value)?;
             text_ok(&item.text, max_chars).map_err(|e| format!("text: {e}"))?;
+            if let Some(s) = &item.source {
+                inner_text("source.incident_id", &s.incident_id, 64)?;
+                inner_text("source.entry_id", &s.entry_id, 64)?;
+            }
         }
         Typed::Subject => {
             let s: crate::incident::Subject = exactly(value)?;
@@ -902,6 +919,16 @@ fn check_typed(typed: Typed, value: &Value, ctx: &Context<'_>) -> Result<(), Str
         }
         Typed::Band => {
             let _: BandLevel = exactly(value)?;
+        }
+        Typed::DeclinedProposal => {
+            let d: crate::proposals::DeclinedProposal = exactly(value)?;
+            happened("at", Some(d.at))?;
+            inner_text("author", &d.author, NAME_CHARS)?;
+            inner_text("job_title", &d.job_title, NAME_CHARS)?;
+            text_ok(&d.reason, crate::proposals::REASON_CHARS)
+                .map_err(|e| format!("reason: {e}"))?;
+            inner_text("source.incident_id", &d.source.incident_id, 64)?;
+            inner_text("source.entry_id", &d.source.entry_id, 64)?;
         }
         Typed::TimelineEvent => {
             let e: crate::timeline::TimelineEvent = exactly(value)?;

@@ -645,7 +645,7 @@ fn decide(
         && let Change::Item { list, value, .. } = &op.change
         && list == ADDENDA_LIST
         && !value.is_null()
-        && value.get("observation").is_none_or(Value::is_null)
+        && !incident::open_to_the_unit(value)
     {
         return reject(
             RejectReason::Invalid,
@@ -809,14 +809,14 @@ fn check_whole_record(op: &Operation, known: &Known, writer: &Writer<'_>) -> Res
     {
         return invalid(format!("{list}: at most {} items", rule.max_items));
     }
-    // Physical observations are addenda that anyone working in the unit adds, under their own
-    // name (the member of staff monitoring is often not the one recording).
+    // Physical observations and proposals for the plan are addenda that anyone working in
+    // the unit adds, under their own name (`incident::open_to_the_unit`).
     if let (Change::Item { list, value, .. }, Writer::Staff { role, name, .. }) =
         (&op.change, writer)
         && op.entity == EntityKind::Incident
         && list == ADDENDA_LIST
         && *role < Role::Lead
-        && value.get("observation").is_none_or(Value::is_null)
+        && !incident::open_to_the_unit(value)
     {
         let recorder = known
             .cells
@@ -826,7 +826,7 @@ fn check_whole_record(op: &Operation, known: &Known, writer: &Writer<'_>) -> Res
             return Err(reject(
                 RejectReason::Role,
                 "only the member of staff who recorded the incident, or a lead, adds an addendum \
-                 (anyone in the unit may add physical observations)",
+                 (anyone in the unit may add physical observations or proposals for the plan)",
             ));
         }
     }

@@ -117,5 +117,6 @@ pub fn review(with: ReviewWith, held: bool, on: &str, why_not: Option<&str>) -> 
         }),
         observation: None,
         identified: None,
+        proposal: None,
     }
 }

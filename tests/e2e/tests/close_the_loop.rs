@@ -1,0 +1,181 @@
+//! Closing the loop (issue 16): what a debrief learns reaches the person's plan, through the
+//! real server, on three phones. All data is invented.
+
+use steady_core::Error;
+use steady_core::codes::Role;
+use steady_core::incident::QuickCapture;
+use steady_core::people::NewPerson;
+use steady_core::proposals::{ItemSource, PlanProposal};
+use steady_core::sheet::SheetList;
+use steady_e2e::{Backend, Cluster, on_both_back_ends};
+
+on_both_back_ends!(
+    a_debrief_proposes_a_warning_sign_an_editor_accepts_it_and_another_phone_shows_it_linked,
+    a_declined_proposal_keeps_its_reason_and_leaves_the_plan_as_it_was,
+);
+
+/// A ward with Sam; a support worker (reader) who was there, a sheet editor, and a bank nurse.
+fn the_ward<S: Backend>(
+    c: &Cluster<S>,
+) -> (
+    steady_e2e::Device,
+    steady_e2e::Device,
+    steady_e2e::Device,
+    String,
+    String,
+) {
+    c.unit("ash-ward", true);
+    let editor = c.device("Priya Shah", &[("ash-ward", Role::Editor, None)]);
+    let sam = editor
+        .store
+        .create_person(
+            "ash-ward",
+            NewPerson {
+                display_name: "Samuel Okafor (synthetic)".into(),
+                preferred_name: Some("Sam".into()),
+                ..NewPerson::default()
+            },
+        )
+        .expect("person");
+    editor.sync().expect("sync");
+    let worker = c.device("Alex Morgan", &[("ash-ward", Role::Reader, None)]);
+    let bank = c.device("Jo Bank", &[("ash-ward", Role::Reader, None)]);
+    worker.sync().expect("sync");
+    let incident = worker
+        .store
+        .capture_incident(QuickCapture {
+            unit_id: "ash-ward".into(),
+            person_id: Some(sam.clone()),
+            note: "Shouting at the fire alarm test".into(),
+            ..QuickCapture::default()
+        })
+        .expect("capture");
+    worker.store.submit_incident(&incident).expect("submit");
+    (worker, editor, bank, sam, incident)
+}
+
+fn a_debrief_proposes_a_warning_sign_an_editor_accepts_it_and_another_phone_shows_it_linked<
+    S: Backend,
+>(
+    c: Cluster<S>,
+) {
+    let (worker, editor, bank, sam, incident) = the_ward(&c);
+    // The next day's debrief: the worker, not an editor of the sheet, proposes a sign.
+    let entry = worker
+        .store
+        .propose_plan_change(
+            &incident,
+            PlanProposal {
+                list: SheetList::WarningSigns,
+                text: "Covers his ears before the alarm test".into(),
+            },
+        )
+        .expect("propose");
+    // A reader cannot change the sheet itself.
+    let source = ItemSource {
+        incident_id: incident.clone(),
+        entry_id: entry.clone(),
+    };
+    assert!(matches!(
+        worker.store.accept_proposal(&source),
+        Err(Error::NotAllowed(_))
+    ));
+    worker.sync().expect("sync");
+
+    editor.sync().expect("sync");
+    let queue = editor.store.plan_proposals("ash-ward").expect("queue");
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    assert_eq!(queue[0].source, source);
+    assert_eq!(queue[0].proposed_by, "Alex Morgan");
+    assert_eq!(queue[0].person_id, sam);
+    let item = editor.store.accept_proposal(&source).expect("accept");
+    assert!(
+        editor
+            .store
+            .plan_proposals("ash-ward")
+            .expect("queue")
+            .is_empty()
+    );
+    assert!(
+        editor.store.accept_proposal(&source).is_err(),
+        "accepted once, never twice"
+    );
+    editor.sync().expect("sync");
+
+    bank.sync().expect("sync");
+    let card = bank.store.amber_card(&sam).expect("card");
+    let sign = card
+        .warning_signs
+        .iter()
+        .find(|s| s.id == item)
+        .expect("the accepted sign on the third phone");
+    assert_eq!(sign.text, "Covers his ears before the alarm test");
+    assert_eq!(
+        sign.source.as_ref(),
+        Some(&source),
+        "linked to its incident"
+    );
+    assert!(
+        bank.store
+            .plan_proposals("ash-ward")
+            .expect("queue")
+            .is_empty()
+    );
+}
+
+fn a_declined_proposal_keeps_its_reason_and_leaves_the_plan_as_it_was<S: Backend>(c: Cluster<S>) {
+    let (worker, editor, _bank, sam, incident) = the_ward(&c);
+    let entry = worker
+        .store
+        .propose_plan_change(
+            &incident,
+            PlanProposal {
+                list: SheetList::WhatHelps,
+                text: "Turn the alarm off for him".into(),
+            },
+        )
+        .expect("propose");
+    // Contraindications are the editors' own: never proposed.
+    let refused = worker.store.propose_plan_change(
+        &incident,
+        PlanProposal {
+            list: SheetList::Contraindications,
+            text: "No holds".into(),
+        },
+    );
+    assert!(matches!(refused, Err(Error::Validation { field, .. }) if field == "proposal.list"));
+    worker.sync().expect("sync");
+    editor.sync().expect("sync");
+    let before = editor.store.support_sheet(&sam).expect("sheet");
+    let source = ItemSource {
+        incident_id: incident.clone(),
+        entry_id: entry,
+    };
+    editor
+        .store
+        .decline_proposal(
+            &source,
+            "The fire alarm test is a legal duty; plan a warning instead",
+        )
+        .expect("decline");
+    assert!(
+        editor
+            .store
+            .plan_proposals("ash-ward")
+            .expect("queue")
+            .is_empty()
+    );
+    assert_eq!(editor.store.support_sheet(&sam).expect("sheet"), before);
+    let declined = editor.store.declined_proposals(&sam).expect("declined");
+    assert_eq!(declined.len(), 1);
+    assert_eq!(declined[0].author, "Priya Shah");
+    editor.sync().expect("sync");
+    worker.sync().expect("sync");
+    assert!(
+        worker
+            .store
+            .plan_proposals("ash-ward")
+            .expect("queue")
+            .is_empty()
+    );
+}
