@@ -23,7 +23,9 @@ use steady_core::incident::{
 use steady_core::observation::PhysicalObservation;
 use steady_core::outbox::OutboxStatus;
 use steady_core::people::{NewPerson, Person, PersonSummary};
-use steady_core::proposals::{DeclinedProposal, ItemSource, PendingProposal, PlanProposal};
+use steady_core::proposals::{
+    DeclinedProposal, ItemSource, PendingProposal, PlanProposal, StrategyOutcome,
+};
 use steady_core::restraint::{CautionList, RestraintProfile};
 use steady_core::s65::S65Item;
 use steady_core::search::SearchHit;
@@ -554,6 +556,15 @@ impl SteadyStore {
         proposal: PlanProposal,
     ) -> Result<String, SteadyError> {
         self.with(|s| s.propose_plan_change(&incident_id, proposal))
+    }
+
+    /// Beside each of the person's "what helps" strategies, how often it was tried in an
+    /// incident and how often it helped.
+    pub fn strategy_outcomes(
+        &self,
+        person_id: String,
+    ) -> Result<Vec<StrategyOutcome>, SteadyError> {
+        self.with(|s| s.strategy_outcomes(&person_id))
     }
 
     /// The unit's review queue: proposals neither accepted nor declined, oldest first.

@@ -74,6 +74,15 @@ pub struct Deescalation {
     /// Anything else tried.
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub other: Option<String>,
+    /// Which of the person's own strategies tried helped (a subset of `own_strategies`): the
+    /// sheet then shows, beside each, how often it was tried and helped.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub helped: Vec<String>,
+    /// Which general steps tried helped (a subset of `general_steps`).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[serde(default)]
+    pub steps_helped: Vec<DeescalationStep>,
 }
 
 /// A member of staff involved in a use of force.
@@ -1001,9 +1010,23 @@ impl Store {
                 1000,
                 false,
             )?;
+            if let Some(stray) = d.helped.iter().find(|h| !own.contains(h)) {
+                return Err(Error::invalid(
+                    "deescalation.helped",
+                    format!("{stray:?} was not among the strategies tried"),
+                ));
+            }
+            if d.steps_helped.iter().any(|h| !d.general_steps.contains(h)) {
+                return Err(Error::invalid(
+                    "deescalation.steps_helped",
+                    "a step that helped must be among the steps tried",
+                ));
+            }
             fields.insert(
                 "deescalation".to_string(),
                 json!(Deescalation {
+                    helped: d.helped.clone(),
+                    steps_helped: d.steps_helped.clone(),
                     own_strategies: own,
                     general_steps: d.general_steps.clone(),
                     other,

@@ -152,7 +152,69 @@ fn carried(value: &Value) -> Option<PlanProposal> {
     serde_json::from_value(value.get("proposal")?.clone()).ok()
 }
 
+/// How often one of the person's own "what helps" strategies was tried in an incident, and
+/// how often it helped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct StrategyOutcome {
+    /// The sheet item.
+    pub item_id: String,
+    /// Its words.
+    pub text: String,
+    /// Incidents in which it was tried.
+    pub tried: u32,
+    /// Of those, the ones in which it helped.
+    pub helped: u32,
+}
+
 impl Store {
+    /// Beside each of the person's "what helps" strategies, how often it was tried and how
+    /// often it helped, across the incidents about them on this phone (an incident names a
+    /// strategy by its words at the time).
+    pub fn strategy_outcomes(&self, person_id: &str) -> Result<Vec<StrategyOutcome>> {
+        let now = self.now();
+        self.read(|tx| {
+            let person = load_person(tx, person_id)?;
+            active_grant(tx, &person.unit_id, now)?;
+            let sheet = crate::sheet::sheet_record(tx, person_id, &person.unit_id)?;
+            let mut outcomes: Vec<StrategyOutcome> =
+                crate::people::items_of(&sheet, SheetList::WhatHelps.key())
+                    .into_iter()
+                    .map(|i| StrategyOutcome {
+                        item_id: i.id,
+                        text: i.text,
+                        tried: 0,
+                        helped: 0,
+                    })
+                    .collect();
+            let ids: Vec<String> = tx
+                .prepare_cached(
+                    "SELECT entity_id FROM entities WHERE unit_id = ?1 AND entity = 'incident'",
+                )?
+                .query_map([&person.unit_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for id in ids {
+                let Some(incident) = replica::load(tx, EntityKind::Incident, &id)? else {
+                    continue;
+                };
+                if incident.opt_text("person_id").as_deref() != Some(person_id) {
+                    continue;
+                }
+                let Ok(Some(d)) = incident.decode::<crate::incident::Deescalation>("deescalation")
+                else {
+                    continue;
+                };
+                for o in &mut outcomes {
+                    if d.own_strategies.contains(&o.text) {
+                        o.tried += 1;
+                        o.helped += u32::from(d.helped.contains(&o.text));
+                    }
+                }
+            }
+            Ok(outcomes)
+        })
+    }
+
     /// Proposes a change to the sheet of the incident's person, from the incident or its
     /// debrief: an entry appended to the incident, by anyone working in the unit, on a draft
     /// or after submission. Returns the entry's id (the proposal's link).

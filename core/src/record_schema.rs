@@ -792,6 +792,11 @@ fn check_typed(typed: Typed, value: &Value, ctx: &Context<'_>) -> Result<(), Str
                 text_ok(s, SHEET_ITEM_CHARS).map_err(|e| format!("own_strategies: {e}"))?;
             }
             inner_text("other", d.other.as_deref().unwrap_or(""), 1000)?;
+            if d.helped.iter().any(|h| !d.own_strategies.contains(h))
+                || d.steps_helped.iter().any(|h| !d.general_steps.contains(h))
+            {
+                return Err("helped: only what was tried can have helped".into());
+            }
         }
         Typed::Debrief => {
             let d: Debrief = exactly(value)?;

@@ -12,6 +12,7 @@ use steady_e2e::{Backend, Cluster, on_both_back_ends};
 on_both_back_ends!(
     a_debrief_proposes_a_warning_sign_an_editor_accepts_it_and_another_phone_shows_it_linked,
     a_declined_proposal_keeps_its_reason_and_leaves_the_plan_as_it_was,
+    the_sheet_shows_how_often_each_strategy_was_tried_and_helped,
 );
 
 /// A ward with Sam; a support worker (reader) who was there, a sheet editor, and a bank nurse.
@@ -178,4 +179,80 @@ fn a_declined_proposal_keeps_its_reason_and_leaves_the_plan_as_it_was<S: Backend
             .expect("queue")
             .is_empty()
     );
+}
+
+fn the_sheet_shows_how_often_each_strategy_was_tried_and_helped<S: Backend>(c: Cluster<S>) {
+    use steady_core::incident::{Deescalation, IncidentDetails};
+    let (worker, editor, bank, sam, _) = the_ward(&c);
+    let walk = editor
+        .store
+        .add_sheet_item(
+            &sam,
+            SheetList::WhatHelps,
+            "Offer a walk in the garden",
+            None,
+        )
+        .expect("item");
+    editor
+        .store
+        .add_sheet_item(&sam, SheetList::WhatHelps, "Music in his room", None)
+        .expect("item");
+    editor.sync().expect("sync");
+    worker.sync().expect("sync");
+    for helped in [true, false, true] {
+        let incident = worker
+            .store
+            .capture_incident(QuickCapture {
+                unit_id: "ash-ward".into(),
+                person_id: Some(sam.clone()),
+                note: "Pacing the corridor".into(),
+                ..QuickCapture::default()
+            })
+            .expect("capture");
+        let tried = vec!["Offer a walk in the garden".to_string()];
+        worker
+            .store
+            .update_incident(
+                &incident,
+                IncidentDetails {
+                    deescalation: Some(Deescalation {
+                        helped: if helped { tried.clone() } else { vec![] },
+                        own_strategies: tried,
+                        ..Deescalation::default()
+                    }),
+                    ..IncidentDetails::default()
+                },
+            )
+            .expect("details");
+    }
+    // What was not tried cannot have helped.
+    let stray = worker.store.capture_incident(QuickCapture {
+        unit_id: "ash-ward".into(),
+        person_id: Some(sam.clone()),
+        note: "Shouting".into(),
+        ..QuickCapture::default()
+    });
+    let refused = worker.store.update_incident(
+        &stray.expect("capture"),
+        IncidentDetails {
+            deescalation: Some(Deescalation {
+                helped: vec!["Music in his room".into()],
+                ..Deescalation::default()
+            }),
+            ..IncidentDetails::default()
+        },
+    );
+    assert!(
+        matches!(refused, Err(Error::Validation { field, .. }) if field == "deescalation.helped")
+    );
+    worker.sync().expect("sync");
+    bank.sync().expect("sync");
+    let outcomes = bank.store.strategy_outcomes(&sam).expect("outcomes");
+    let walked = outcomes.iter().find(|o| o.item_id == walk).expect("walk");
+    assert_eq!((walked.tried, walked.helped), (3, 2));
+    let music = outcomes
+        .iter()
+        .find(|o| o.text == "Music in his room")
+        .expect("music");
+    assert_eq!((music.tried, music.helped), (0, 0));
 }

@@ -357,6 +357,7 @@ fn capture(store: &Store, args: &Args) -> Result<Value, String> {
                             DeescalationStep::LowerTone,
                         ],
                         other: None,
+                        ..Deescalation::default()
                     }),
                     non_staff_involved: Some(false),
                     mental_disorder: Some("not known".into()),
