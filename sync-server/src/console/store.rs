@@ -1,6 +1,6 @@
 //! The console's own tables — lead accounts and their units, sessions, the console audit log,
 //! and which devices are console replicas — behind one trait with an implementation for each
-//! storage back end (migrations `003_console.sql`).
+//! storage back end (migrations `003_console.sql`; occupied bed days, `006_bed_days.sql`).
 //!
 //! Kept apart from [`Storage`](crate::storage::Storage) so the sync API's trait stays about
 //! sync: the console needs `S: Storage + ConsoleStorage`, which both back ends are. Everything
@@ -220,6 +220,51 @@ pub trait ConsoleStorage: Send + Sync + 'static {
         &self,
         unit_id: &str,
     ) -> impl Future<Output = StorageResult<Vec<UnitDevice>>> + Send;
+
+    /// Sets a unit's occupied bed days for a month (`YYYY-MM`, UK), replacing any figure
+    /// entered before; `None` removes it (migration `006_bed_days.sql`).
+    fn bed_days_set(
+        &self,
+        entry: &BedDays,
+        bed_days: Option<u32>,
+    ) -> impl Future<Output = StorageResult<()>> + Send;
+
+    /// Every month's occupied bed days entered for any of `unit_ids`, by unit then month.
+    fn bed_days(
+        &self,
+        unit_ids: &[String],
+    ) -> impl Future<Output = StorageResult<Vec<BedDays>>> + Send;
+}
+
+/// A unit's occupied bed days for one month, as a lead entered them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BedDays {
+    /// The unit.
+    pub unit_id: String,
+    /// The UK calendar month, `YYYY-MM`.
+    pub month: String,
+    /// Occupied bed days in the month.
+    pub bed_days: u32,
+    /// The lead who entered it.
+    pub entered_by: String,
+    /// When.
+    pub entered_at: Timestamp,
+}
+
+/// A month key as the table holds it: exactly `YYYY-MM` with a real month.
+fn month_ok(month: &str) -> StorageResult<()> {
+    let b = month.as_bytes();
+    let ok = b.len() == 7
+        && b[4] == b'-'
+        && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
+        && (1..=12).contains(&month[5..].parse::<u32>().unwrap_or(0));
+    if ok {
+        Ok(())
+    } else {
+        Err(StorageError::Invalid(format!(
+            "month {month:?} is not YYYY-MM"
+        )))
+    }
 }
 
 fn role(name: &str) -> StorageResult<Role> {
@@ -663,6 +708,56 @@ impl ConsoleStorage for SqliteStorage {
         })
         .await
     }
+
+    async fn bed_days_set(&self, entry: &BedDays, bed_days: Option<u32>) -> StorageResult<()> {
+        check_unit_id(&entry.unit_id)?;
+        month_ok(&entry.month)?;
+        let e = entry.clone();
+        self.write(move |conn| {
+            match bed_days {
+                Some(n) => conn.execute(
+                    "INSERT INTO console_bed_days (unit_id, month, bed_days, entered_by, entered_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (unit_id, month) DO UPDATE SET \
+                     bed_days = excluded.bed_days, entered_by = excluded.entered_by, \
+                     entered_at = excluded.entered_at",
+                    params![e.unit_id, e.month, n, e.entered_by, e.entered_at.0],
+                )?,
+                None => conn.execute(
+                    "DELETE FROM console_bed_days WHERE unit_id = ?1 AND month = ?2",
+                    params![e.unit_id, e.month],
+                )?,
+            };
+            Ok(())
+        })
+        .await
+    }
+
+    async fn bed_days(&self, unit_ids: &[String]) -> StorageResult<Vec<BedDays>> {
+        let units = unit_ids.to_vec();
+        self.read(move |conn| {
+            let mut out = Vec::new();
+            let mut stmt = conn.prepare_cached(
+                "SELECT unit_id, month, bed_days, entered_by, entered_at FROM console_bed_days \
+                 WHERE unit_id = ?1 ORDER BY month",
+            )?;
+            for unit in &units {
+                let rows = stmt
+                    .query_map([unit], |r| {
+                        Ok(BedDays {
+                            unit_id: r.get(0)?,
+                            month: r.get(1)?,
+                            bed_days: r.get(2)?,
+                            entered_by: r.get(3)?,
+                            entered_at: Timestamp(r.get(4)?),
+                        })
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                out.extend(rows);
+            }
+            Ok(out)
+        })
+        .await
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1088,5 +1183,59 @@ impl ConsoleStorage for PgStorage {
                 })
             })
             .collect()
+    }
+
+    async fn bed_days_set(&self, entry: &BedDays, bed_days: Option<u32>) -> StorageResult<()> {
+        check_unit_id(&entry.unit_id)?;
+        month_ok(&entry.month)?;
+        let client = self.client().await?;
+        match bed_days {
+            Some(n) => client
+                .execute(
+                    "INSERT INTO console_bed_days (unit_id, month, bed_days, entered_by, entered_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (unit_id, month) DO UPDATE SET \
+                     bed_days = excluded.bed_days, entered_by = excluded.entered_by, \
+                     entered_at = excluded.entered_at",
+                    &[
+                        &entry.unit_id,
+                        &entry.month,
+                        &i32::try_from(n).unwrap_or(i32::MAX),
+                        &entry.entered_by,
+                        &entry.entered_at.0,
+                    ],
+                )
+                .await
+                .map_err(pg)?,
+            None => client
+                .execute(
+                    "DELETE FROM console_bed_days WHERE unit_id = $1 AND month = $2",
+                    &[&entry.unit_id, &entry.month],
+                )
+                .await
+                .map_err(pg)?,
+        };
+        Ok(())
+    }
+
+    async fn bed_days(&self, unit_ids: &[String]) -> StorageResult<Vec<BedDays>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT unit_id, month, bed_days, entered_by, entered_at FROM console_bed_days \
+                 WHERE unit_id = ANY($1) ORDER BY unit_id, month",
+                &[&unit_ids],
+            )
+            .await
+            .map_err(pg)?;
+        Ok(rows
+            .iter()
+            .map(|r| BedDays {
+                unit_id: r.get(0),
+                month: r.get(1),
+                bed_days: u32::try_from(r.get::<_, i32>(2)).unwrap_or(0),
+                entered_by: r.get(3),
+                entered_at: Timestamp(r.get(4)),
+            })
+            .collect())
     }
 }

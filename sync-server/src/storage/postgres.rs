@@ -96,6 +96,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/004_record_rules.sql"),
     // Each device's audit trail, and the console audit log chained (src/audit_log.rs).
     include_str!("../../migrations/postgres/005_audit.sql"),
+    // Occupied bed days per unit and month, for the dashboard's rates (src/console/store.rs).
+    include_str!("../../migrations/postgres/006_bed_days.sql"),
 ];
 
 /// The schema version that chained the console audit log: upgrading to it chains the entries

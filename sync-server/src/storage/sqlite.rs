@@ -48,6 +48,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/004_record_rules.sql"),
     // Each device's audit trail, and the console audit log chained (src/audit_log.rs).
     include_str!("../../migrations/sqlite/005_audit.sql"),
+    // Occupied bed days per unit and month, for the dashboard's rates (src/console/store.rs).
+    include_str!("../../migrations/sqlite/006_bed_days.sql"),
 ];
 
 /// The schema version that added the record log: upgrading to it logs the incidents already
