@@ -4,7 +4,9 @@
 //! Leaders are asked to "use data dashboards to monitor reduction in seclusion or physical
 //! restraint" and to track successful de-escalations and near misses. This module turns the
 //! records the server holds into those numbers ([`counting`]), into the accessible HTML tables and
-//! charts the dashboard shows ([`view`]), and into CSV files ([`export`]): one per MHSDS v5
+//! charts the dashboard shows ([`view`]), into the monthly series with rates per 1,000 occupied
+//! bed days and run-chart signals ([`dashboard`]) drawn as SVG run charts (`run_view`), and into
+//! CSV files ([`export`]): one per MHSDS v5
 //! table (MHS505 Restrictive Intervention Incident, MHS515 Restrictive Intervention Type), the
 //! older one-row-per-use-of-force file, and a monthly summary. Everything here is a pure function
 //! of its arguments (the caller passes `now`), so the rules are pinned by unit tests.
@@ -16,7 +18,9 @@
 //! with the MHSDS field each column maps to and the sources checked, is `docs/exports.md`.
 
 mod counting;
+pub mod dashboard;
 mod export;
+mod run_view;
 mod view;
 
 #[cfg(test)]
@@ -27,6 +31,7 @@ pub use export::{
     CSV_HEADER, MHS505_HEADER, MHS515_HEADER, SUMMARY_HEADER, csv_cell, mhs505_csv, mhs515_csv,
     restrictive_interventions_csv, summary_csv,
 };
+pub use run_view::render_run_charts;
 pub use view::render_dashboard_tables_and_charts;
 
 use chrono::NaiveDate;
