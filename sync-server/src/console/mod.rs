@@ -194,6 +194,11 @@ impl<S: Storage + ConsoleStorage> Console<S> {
                 "/console/units/{unit}/dashboard",
                 get(pages::dashboard::<S>),
             )
+            .route(
+                "/console/units/{unit}/bed-days",
+                post(pages::set_bed_days::<S>),
+            )
+            .route("/console/roll-up", get(pages::roll_up::<S>))
             .route("/console/units/{unit}/exports", get(pages::exports::<S>))
             .route(
                 "/console/units/{unit}/exports/restrictive-interventions.csv",

@@ -326,6 +326,15 @@ pub async fn units<S: Storage + ConsoleStorage>(
                     li { a href={ "/console/units/" (u.unit_id) } { (u.name) } " (" (u.organisation) ")" }
                 }
             }
+            @let organisations: BTreeSet<&str> = units.iter().map(|u| u.organisation.as_str()).collect();
+            @if !organisations.is_empty() {
+                h2 { "Organisation dashboards" }
+                ul {
+                    @for o in organisations {
+                        li { a href={ "/console/roll-up?organisation=" (urlencode(o)) } { "Dashboard for " (o) } }
+                    }
+                }
+            }
         },
     )))
 }
@@ -1350,29 +1359,58 @@ pub async fn add_addendum<S: Storage + ConsoleStorage>(
 // ---------------------------------------------------------------------------------------------
 // Dashboard and exports
 
-#[derive(Deserialize)]
-pub struct MonthQuery {
-    month: Option<String>,
+/// The months a dashboard's run charts cover.
+pub const DASHBOARD_MONTHS: u32 = 12;
+
+/// The month asked for, or this month on a UK clock.
+fn month_or_now(asked: Option<String>) -> String {
+    let today = uk_time::local(Timestamp::now()).date();
+    asked
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or_else(|| format!("{:04}-{:02}", today.year(), today.month()))
 }
 
-/// `GET /console/units/{unit}/dashboard?month=YYYY-MM`.
+fn month_form(action: &str, month: &str, extra: Markup) -> Markup {
+    html! {
+        form method="get" action=(action) class="month" {
+            (extra)
+            label for="month" { "Month (YYYY-MM)" }
+            input type="text" id="month" name="month" value=(month) pattern="[0-9]{4}-[0-9]{2}" inputmode="numeric";
+            button type="submit" { "Show" }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DashboardQuery {
+    month: Option<String>,
+    saved: Option<String>,
+}
+
+/// `GET /console/units/{unit}/dashboard?month=YYYY-MM`: the month's figures, the run charts of
+/// the twelve months to it (rates per 1,000 occupied bed days when entered), and the bed days
+/// form.
 pub async fn dashboard<S: Storage + ConsoleStorage>(
     State(console): St<S>,
     Extension(s): Extension<Session>,
     Path(unit_id): Path<String>,
-    Query(q): Query<MonthQuery>,
+    Query(q): Query<DashboardQuery>,
 ) -> Page {
     let unit = unit_for(&console, &s, &unit_id).await?;
-    let today = uk_time::local(Timestamp::now()).date();
-    let month = q
-        .month
-        .filter(|m| !m.trim().is_empty())
-        .unwrap_or_else(|| format!("{:04}-{:02}", today.year(), today.month()));
+    let month = month_or_now(q.month);
     let incidents = unit_incidents(&console, &unit_id).await?;
     let now = Timestamp::now();
     let current = figures::month_figures(&incidents, &month, now)
         .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
-    let trend = figures::monthly_trend(&incidents, &month, 12, now)
+    let entered = console
+        .storage
+        .bed_days(std::slice::from_ref(&unit_id))
+        .await?;
+    let beds: std::collections::BTreeMap<String, u32> = entered
+        .iter()
+        .map(|b| (b.month.clone(), b.bed_days))
+        .collect();
+    let direction = figures::dashboard::dashboard(&incidents, &beds, &month, DASHBOARD_MONTHS)
         .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
     console
         .audit(
@@ -1384,7 +1422,8 @@ pub async fn dashboard<S: Storage + ConsoleStorage>(
             &format!("dashboard {month}"),
         )
         .await?;
-    let fragment = figures::render_dashboard_tables_and_charts(&current, &trend);
+    let fragment = figures::render_dashboard_tables_and_charts(&current, &[]);
+    let action = format!("/console/units/{}/dashboard", unit.unit_id);
     Ok(html_page(views::page(
         &format!("Dashboard, {}", unit.name),
         &s,
@@ -1394,14 +1433,247 @@ pub async fn dashboard<S: Storage + ConsoleStorage>(
         }),
         html! {
             h1 { "Dashboard" }
-            form method="get" action={ "/console/units/" (unit.unit_id) "/dashboard" } {
-                label for="month" { "Month (YYYY-MM)" }
-                input type="text" id="month" name="month" value=(month) pattern="[0-9]{4}-[0-9]{2}" inputmode="numeric";
-                button type="submit" { "Show" }
+            @if q.saved.is_some() { p class="notice" role="status" { "Bed days saved." } }
+            (month_form(&action, &month, html! {}))
+            (figures::render_run_charts(&direction, &unit.name))
+            section aria-labelledby="month-figures-heading" {
+                h2 id="month-figures-heading" { "The month's figures" }
+                div class="charts" { (PreEscaped(fragment)) }
             }
-            div class="charts" { (PreEscaped(fragment)) }
+            section aria-labelledby="bed-days-heading" data-testid="bed-days" {
+                h2 id="bed-days-heading" { "Enter occupied bed days" }
+                p { "The denominator of the rates: the number of beds occupied at midnight, summed over the month's days (from the unit's bed management)." }
+                table {
+                    caption { "Occupied bed days entered, the " (DASHBOARD_MONTHS) " months charted" }
+                    thead { tr { th scope="col" { "Month" } th scope="col" { "Occupied bed days" } } }
+                    tbody {
+                        @for (m, b) in direction.months.iter().zip(&direction.bed_days) {
+                            tr { th scope="row" { (m) } td { @if let Some(b) = b { (b) } @else { "Not entered" } } }
+                        }
+                    }
+                }
+                form method="post" action={ "/console/units/" (unit.unit_id) "/bed-days" } {
+                    (csrf(&s))
+                    label for="bed-month" { "Month of the bed days (YYYY-MM)" }
+                    input type="text" id="bed-month" name="month" value=(month) required pattern="[0-9]{4}-[0-9]{2}" inputmode="numeric";
+                    label for="bed-days" { "Occupied bed days" }
+                    input type="text" id="bed-days" name="bed_days" inputmode="numeric" pattern="[0-9]{0,7}" aria-describedby="bed-days-hint";
+                    p id="bed-days-hint" { "A whole number; leave it empty to remove the month's figure." }
+                    button type="submit" { "Save bed days" }
+                }
+            }
         },
     )))
+}
+
+#[derive(Deserialize)]
+pub struct BedDaysForm {
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    bed_days: String,
+}
+
+/// The most occupied bed days a unit may have in a month (a thousand beds, every night).
+pub const MAX_BED_DAYS: u32 = 31_000;
+
+/// `POST /console/units/{unit}/bed-days`: sets (or, left empty, removes) a month's occupied
+/// bed days.
+pub async fn set_bed_days<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+    Form(form): Form<BedDaysForm>,
+) -> Page {
+    let unit = unit_for(&console, &s, &unit_id).await?;
+    let month = form.month.trim().to_string();
+    figures::month_figures(&[], &month, Timestamp::now())
+        .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
+    let text = form.bed_days.trim();
+    let bed_days = if text.is_empty() {
+        None
+    } else {
+        Some(
+            text.parse::<u32>()
+                .ok()
+                .filter(|n| *n <= MAX_BED_DAYS)
+                .ok_or_else(|| {
+                    ConsoleError::Invalid(format!(
+                        "Occupied bed days are a whole number from 0 to {MAX_BED_DAYS}."
+                    ))
+                })?,
+        )
+    };
+    let entry = super::store::BedDays {
+        unit_id: unit.unit_id.clone(),
+        month: month.clone(),
+        bed_days: bed_days.unwrap_or(0),
+        entered_by: s.lead.lead_id.clone(),
+        entered_at: Timestamp::now(),
+    };
+    console.storage.bed_days_set(&entry, bed_days).await?;
+    console
+        .audit(
+            &s,
+            "bed_days",
+            &unit_id,
+            "unit",
+            &[&unit_id],
+            &format!("bed days {month}"),
+        )
+        .await?;
+    Ok(see_other(&format!(
+        "/console/units/{unit_id}/dashboard?month={month}&saved=1"
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct RollUpQuery {
+    month: Option<String>,
+    organisation: Option<String>,
+}
+
+/// `GET /console/roll-up?organisation=NAME&month=YYYY-MM`: the run charts over all the lead's
+/// units in one organisation (bed days summed, rates only for months every unit entered), and
+/// the month unit by unit.
+pub async fn roll_up<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Query(q): Query<RollUpQuery>,
+) -> Page {
+    let units: Vec<Unit> = console
+        .storage
+        .units()
+        .await?
+        .into_iter()
+        .filter(|u| s.may_see(&u.unit_id))
+        .collect();
+    let organisations: BTreeSet<String> = units.iter().map(|u| u.organisation.clone()).collect();
+    let organisation = match q.organisation.filter(|o| !o.is_empty()) {
+        Some(o) if organisations.contains(&o) => o,
+        Some(_) => return Err(ConsoleError::NotFound),
+        None => organisations
+            .iter()
+            .next()
+            .cloned()
+            .ok_or(ConsoleError::NotFound)?,
+    };
+    let units: Vec<Unit> = units
+        .into_iter()
+        .filter(|u| u.organisation == organisation)
+        .collect();
+    let month = month_or_now(q.month);
+    let ids: Vec<String> = units.iter().map(|u| u.unit_id.clone()).collect();
+    let mut incidents = Vec::new();
+    let mut per_unit = Vec::new();
+    for u in &units {
+        let of_unit = unit_incidents(&console, &u.unit_id).await?;
+        per_unit.push((u, of_unit.len()));
+        incidents.extend(of_unit);
+    }
+    let entered = console.storage.bed_days(&ids).await?;
+    let triples: Vec<(String, String, u32)> = entered
+        .iter()
+        .map(|b| (b.unit_id.clone(), b.month.clone(), b.bed_days))
+        .collect();
+    let beds = figures::dashboard::combined_bed_days(&ids, &triples);
+    let direction = figures::dashboard::dashboard(&incidents, &beds, &month, DASHBOARD_MONTHS)
+        .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
+    // The month, unit by unit: its own counts and rate.
+    let mut rows = Vec::new();
+    for (u, _) in &per_unit {
+        let of_unit: Vec<_> = incidents
+            .iter()
+            .filter(|i| i.unit_id == u.unit_id)
+            .cloned()
+            .collect();
+        let own: std::collections::BTreeMap<String, u32> = entered
+            .iter()
+            .filter(|b| b.unit_id == u.unit_id)
+            .map(|b| (b.month.clone(), b.bed_days))
+            .collect();
+        let d = figures::dashboard::dashboard(&of_unit, &own, &month, 1)
+            .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
+        rows.push((u, d));
+    }
+    for id in &ids {
+        console
+            .audit(&s, "view", id, "unit", &[id], &format!("roll-up {month}"))
+            .await?;
+    }
+    let scope = format!("{organisation} ({} units)", units.len());
+    Ok(html_page(views::page(
+        &format!("Roll-up, {organisation}"),
+        &s,
+        None,
+        html! {
+            h1 { "Roll-up: " (organisation) }
+            p { "Every unit of yours in " (organisation) ": "
+                (units.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join(", ")) "." }
+            (month_form("/console/roll-up", &month, html! {
+                input type="hidden" name="organisation" value=(organisation);
+            }))
+            @if organisations.len() > 1 {
+                nav aria-label="Organisations" { ul {
+                    @for o in &organisations {
+                        li { a href={ "/console/roll-up?organisation=" (urlencode(o)) "&month=" (month) } { (o) } }
+                    }
+                } }
+            }
+            table data-testid="roll-up-units" {
+                caption { "Each unit in " (figures_month_name(&month)) " (rates per 1,000 occupied bed days where entered)" }
+                thead { tr {
+                    th scope="col" { "Unit" }
+                    th scope="col" { "Occupied bed days" }
+                    @for series in figures::dashboard::Series::ALL { th scope="col" { (series.title()) } }
+                } }
+                tbody {
+                    @for (u, d) in &rows {
+                        tr {
+                            th scope="row" { a href={ "/console/units/" (u.unit_id) "/dashboard?month=" (month) } { (u.name) } }
+                            td { @if let Some(Some(b)) = d.bed_days.first() { (b) } @else { "Not entered" } }
+                            @for run in &d.series {
+                                td {
+                                    (run.counts[0])
+                                    @if d.basis == figures::dashboard::Basis::PerThousandBedDays {
+                                        " (" (format!("{:.1}", run.values[0])) ")"
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            (figures::render_run_charts(&direction, &scope))
+        },
+    )))
+}
+
+/// A form value as a query string value.
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("v", text)])
+        .map(|s| s[2..].to_string())
+        .unwrap_or_default()
+}
+
+/// "November 2026" for a checked `YYYY-MM`.
+fn figures_month_name(month: &str) -> String {
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let m: usize = month[5..].parse().unwrap_or(1);
+    format!("{} {}", NAMES[m.clamp(1, 12) - 1], &month[..4])
 }
 
 /// `GET /console/units/{unit}/exports`.
