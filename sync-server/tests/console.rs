@@ -362,11 +362,16 @@ both_back_ends!(
     a_long_incident_list_comes_in_pages_and_names_every_incomplete_use_of_force,
     sign_in_attempts_beyond_the_per_address_limit_get_429,
     exports_follow_mhsds_and_subject_access_redacts,
+    the_dashboard_shows_rates_per_bed_days_run_charts_and_a_roll_up,
 );
 
 #[path = "console/exports.rs"]
 mod exports;
 use exports::exports_follow_mhsds_and_subject_access_redacts;
+
+#[path = "console/dashboard.rs"]
+mod dashboard;
+use dashboard::the_dashboard_shows_rates_per_bed_days_run_charts_and_a_roll_up;
 
 async fn a_lead_signs_in_and_a_wrong_password_or_stranger_is_told_the_same<
     S: Storage + ConsoleStorage,

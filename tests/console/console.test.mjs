@@ -583,6 +583,69 @@ try {
   });
   await visit('incident-restraint');
 
+  // --- the dashboard's direction (issue 16) ---------------------------------------------------
+
+  const monthBack = (month, k) => {
+    const [y, m] = month.split('-').map(Number);
+    const n = y * 12 + (m - 1) - k;
+    return `${Math.floor(n / 12)}-${String((n % 12) + 1).padStart(2, '0')}`;
+  };
+
+  await step('the dashboard has a run chart per series, each titled above its chart, with words beside it', async () => {
+    check(state.month, 'no month');
+    await page.goto(`/console/units/${UNIT_ID}/dashboard?month=${state.month}`);
+    const basis = await page.getByTestId('basis').innerText();
+    check(basis.startsWith('Counts, not rates'), `basis: ${basis}`);
+    const series = ['restrictive-incidents', 'people-restrained', 'physical-restraint', 'prone',
+      'chemical-restraint', 'seclusion', 'successful-deescalations', 'near-misses'];
+    for (const key of series) {
+      const section = page.getByTestId(`run-${key}`);
+      // The title is the section's first child, above the chart.
+      const first = await section.evaluate((s) => s.firstElementChild.tagName);
+      equal(first, 'H3', `${key}: first element`);
+      const svg = section.locator('svg[role="img"]');
+      equal(await svg.count(), 1, `${key}: one chart`);
+      const described = await svg.getAttribute('aria-describedby');
+      const words = await page.locator(`[id="${described}"]`).innerText();
+      check(words.includes('Median'), `${key}: no words beside the chart (${words})`);
+    }
+    const prone = (await page.locator('tr[data-series="prone"] td').allInnerTexts()).map((t) => t.trim());
+    equal(prone[0], '2', 'prone holds this month (two recorded)');
+  });
+
+  await step('bed days entered on the form turn the charts into rates per 1,000 occupied bed days', async () => {
+    for (let k = 11; k >= 0; k -= 1) {
+      await page.goto(`/console/units/${UNIT_ID}/dashboard?month=${state.month}`);
+      await page.getByLabel('Month of the bed days (YYYY-MM)', { exact: true }).fill(monthBack(state.month, k));
+      await page.getByLabel('Occupied bed days', { exact: true }).fill(k === 0 ? '310' : '300');
+      await page.getByRole('button', { name: 'Save bed days' }).click();
+      await page.waitForLoadState();
+      await page.getByText('Bed days saved.').waitFor();
+    }
+    await page.goto(`/console/units/${UNIT_ID}/dashboard?month=${state.month}`);
+    equal((await page.getByTestId('basis').innerText()).trim(),
+      'Rates per 1,000 occupied bed days (bed days entered for every month).', 'basis');
+    const prone = (await page.locator('tr[data-series="prone"] td').allInnerTexts()).map((t) => t.trim());
+    equal(prone[0], (2000 / 310).toFixed(1), 'prone per 1,000 bed days this month');
+    equal(prone[1], '0.0', 'the month before');
+    equal(prone[2], `up ${(2000 / 310).toFixed(1)}`, 'the change');
+    const heading = await page.locator('#run-prone').innerText();
+    equal(heading.trim(), 'Prone restraint per 1,000 occupied bed days', 'chart title');
+  });
+  await visit('dashboard-direction');
+
+  await step('the organisation roll-up covers the lead\'s units', async () => {
+    await page.goto('/console');
+    await page.getByRole('link', { name: 'Dashboard for Example Care Trust' }).click();
+    await page.waitForLoadState();
+    await page.getByRole('heading', { name: 'Roll-up: Example Care Trust' }).waitFor();
+    const units = await page.getByTestId('roll-up-units').innerText();
+    check(units.includes(UNIT_NAME), `roll-up units: ${units}`);
+    check(!units.includes('Rowan Ward'), 'a unit not granted is in the roll-up');
+    equal(await page.locator('section.run svg[role="img"]').count(), 8, 'run charts');
+  });
+  await visit('roll-up');
+
   await step('the subject-access export holds the person and their sheet', async () => {
     check(state.personId, 'no person');
     const response = await page.request.get(`/console/people/${state.personId}/subject-access`);
