@@ -2621,8 +2621,9 @@ mod postgres_only {
             .unwrap()
             .get(0);
         assert_eq!(
-            version, 5,
-            "001_initial, 002_record_log, 003_console, 004_record_rules and 005_audit, once"
+            version, 6,
+            "001_initial, 002_record_log, 003_console, 004_record_rules, 005_audit and \
+             006_bed_days, once"
         );
         raw.batch_execute("UPDATE schema_version SET version = 99")
             .await
