@@ -174,6 +174,8 @@ pub enum Field {
     JobReference,
     /// A proposal for the plan (its list, words, or the reason for declining it).
     Proposal,
+    /// The huddle's look-back, in hours.
+    Hours,
     /// A checklist: its template, answers or score bands.
     Checklist,
     /// The enrolment code.
@@ -222,6 +224,7 @@ impl Field {
             "identified" => Field::Identification,
             "job_reference" => Field::JobReference,
             "proposal" => Field::Proposal,
+            "hours" => Field::Hours,
             "mental_disorder"
             | "relevant_characteristics"
             | "learning_disability_or_autism"

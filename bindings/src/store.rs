@@ -16,6 +16,7 @@ use steady_core::checklist_run::ChecklistResult;
 use steady_core::clock::Timestamp;
 use steady_core::codes::RestrictiveInterventionType;
 use steady_core::guidance::GuidanceCard;
+use steady_core::huddle::{ChecklistPoint, Huddle};
 use steady_core::incident::{
     Identification, Incident, IncidentDetails, IncidentSummary, PostIncidentReview, QuickCapture,
     SubmitOutcome, UseOfForce,
@@ -565,6 +566,18 @@ impl SteadyStore {
         person_id: String,
     ) -> Result<Vec<StrategyOutcome>, SteadyError> {
         self.with(|s| s.strategy_outcomes(&person_id))
+    }
+
+    /// The shift huddle of a unit over the last `hours` (1–168; 24–72 at a handover): who had
+    /// a red event (a use of force, physical aggression) or an amber one, whose checklist was
+    /// moderate or high, the open drafts, the sheets overdue for review.
+    pub fn shift_huddle(&self, unit_id: String, hours: u32) -> Result<Huddle, SteadyError> {
+        self.with(|s| s.shift_huddle(&unit_id, hours))
+    }
+
+    /// A person's checklist runs as a series, oldest first (read for its direction).
+    pub fn checklist_history(&self, person_id: String) -> Result<Vec<ChecklistPoint>, SteadyError> {
+        self.with(|s| s.checklist_history(&person_id))
     }
 
     /// The unit's review queue: proposals neither accepted nor declined, oldest first.
