@@ -214,8 +214,11 @@ fn notes(opts: &Options) -> Vec<String> {
          (after a few untimed), gzip accepted, each answer read whole and checked (200, and \
          what the page must show); the time is the client's. The unit measured is the one that \
          sorts last among the lead's units (the incident page finds an incident's unit by \
-         walking the lead's units in order), the incident is its newest submitted use of \
-         force, and the exports are the links the Exports page offers (the last 90 days). \
+         walking the lead's units in order, so an incident there is its slowest to find; the \
+         same page for an incident of the unit that sorts first is timed too), the incident is \
+         its newest submitted use of force, a page slower than 1 s on its first request is \
+         timed 20 times only, and the exports are the links the Exports page offers (the \
+         last 90 days). \
          Every page also writes the console audit log, as in use (an export one entry per \
          incident it covers), so the store grows while the pages are timed."
             .to_string(),
@@ -416,6 +419,7 @@ fn incident_ops(k: usize, spec: &IncidentSpec, now: i64, stamper: &mut Stamper) 
                     own_strategies: vec![],
                     general_steps: vec![DeescalationStep::GiveSpace, DeescalationStep::LowerTone],
                     other: None,
+                    ..Deescalation::default()
                 }),
             ),
             ("non_staff_involved", json!(false)),
@@ -703,6 +707,8 @@ struct SizeRun {
     seed_took: Duration,
     first_page: Duration,
     pages: Vec<PageTiming>,
+    /// Optional pages this server does not have.
+    absent: Vec<String>,
     usage: ProcUsage,
     store_after_seed: u64,
     store_after_requests: u64,
@@ -768,19 +774,26 @@ fn measure(
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let server = ServerProcess::start(binary, &args, &log)?;
         let pid = server.pid();
-        let pages = pages(&unit_id(measured_unit), &incident_id(incident));
+        let first = measured_incident(size, opts.units, opts.people, 0, now)
+            .ok_or("no submitted use of force in the first unit")?;
+        let pages = pages(
+            &unit_id(measured_unit),
+            &incident_id(incident),
+            &incident_id(first),
+        );
         let timed = env
             .rt
             .block_on(time_pages(&server.url, &password, &pages, opts));
         let usage = proc_usage(pid);
         server.stop()?;
-        let (first_page, pages) = timed?;
+        let (first_page, pages, absent) = timed?;
         runs.push(SizeRun {
             incidents: size,
             per_unit: size.div_ceil(opts.units),
             seed_took,
             first_page,
             pages,
+            absent,
             usage,
             store_after_seed,
             store_after_requests: store_bytes(env, backend)?,
@@ -795,50 +808,78 @@ struct PageSpec {
     what: &'static str,
     path: String,
     must_hold: &'static str,
+    /// Timed only if this server has it (a 404 leaves it out, said in the report).
+    optional: bool,
 }
 
-fn pages(unit: &str, incident: &str) -> Vec<PageSpec> {
+/// A page slower than this on its first request is timed [`SLOW_PAGE_REQUESTS`] times only,
+/// so one slow page cannot take the run's hour.
+const SLOW_PAGE: Duration = Duration::from_secs(1);
+const SLOW_PAGE_REQUESTS: usize = 20;
+
+fn pages(unit: &str, incident: &str, first_units_incident: &str) -> Vec<PageSpec> {
     let export = |stem: &str| format!("/console/units/{unit}/exports/{stem}.csv");
+    let organisation: String = form_encode(&[("organisation", ORGANISATION)]);
     vec![
         PageSpec {
             what: "units list (the lead's every unit)",
             path: "/console".into(),
             must_hold: "Your units",
+            optional: false,
+        },
+        PageSpec {
+            what: "organisation roll-up (every unit)",
+            path: format!("/console/roll-up?{organisation}"),
+            must_hold: "",
+            optional: true,
         },
         PageSpec {
             what: "dashboard of one unit",
             path: format!("/console/units/{unit}/dashboard"),
             must_hold: "Dashboard",
+            optional: false,
         },
         PageSpec {
             what: "incident list of one unit (first page)",
             path: format!("/console/units/{unit}/incidents"),
             must_hold: "Incidents in",
+            optional: false,
         },
         PageSpec {
             what: "one incident (a use of force)",
             path: format!("/console/incidents/{incident}"),
             must_hold: "MHSDS type",
+            optional: false,
+        },
+        PageSpec {
+            what: "one incident of the unit that sorts first (a use of force)",
+            path: format!("/console/incidents/{first_units_incident}"),
+            must_hold: "MHSDS type",
+            optional: false,
         },
         PageSpec {
             what: "MHS505 export (last 90 days)",
             path: export("mhs505-restrictive-intervention-incident"),
             must_hold: "",
+            optional: false,
         },
         PageSpec {
             what: "MHS515 export (last 90 days)",
             path: export("mhs515-restrictive-intervention-type"),
             must_hold: "",
+            optional: false,
         },
         PageSpec {
             what: "restrictive interventions CSV (last 90 days)",
             path: export("restrictive-interventions"),
             must_hold: "",
+            optional: false,
         },
         PageSpec {
             what: "monthly summary CSV (last 90 days)",
             path: export("restrictive-practice-summary"),
             must_hold: "",
+            optional: false,
         },
     ]
 }
@@ -860,24 +901,47 @@ async fn time_pages(
     password: &str,
     pages: &[PageSpec],
     opts: &Options,
-) -> BoxResult<(Duration, Vec<PageTiming>)> {
+) -> BoxResult<(Duration, Vec<PageTiming>, Vec<String>)> {
     let client = browser()?;
     let cookie = sign_in(&client, base, LEAD_EMAIL, password).await?;
     let started = Instant::now();
-    get(&client, base, &cookie, &pages[1]).await?;
+    let dashboard = pages
+        .iter()
+        .find(|p| p.path.ends_with("/dashboard"))
+        .ok_or("no dashboard among the pages")?;
+    get(&client, base, &cookie, dashboard).await?;
     let first_page = started.elapsed();
     eprintln!(
         "  first page after start (the replica catches up): {}",
         ms(first_page)
     );
     let mut timings = Vec::new();
+    let mut absent = Vec::new();
     for page in pages {
-        let mut times = Vec::with_capacity(opts.requests);
-        let mut bytes = 0;
-        for i in 0..opts.warmup + opts.requests {
+        if page.optional {
+            let answer = client
+                .get(format!("{base}{}", page.path))
+                .header(header::COOKIE, format!("{}={cookie}", session::COOKIE))
+                .send()
+                .await?;
+            if answer.status() == StatusCode::NOT_FOUND {
+                eprintln!("  {}: not served by this build", page.what);
+                absent.push(page.what.to_string());
+                continue;
+            }
+        }
+        let started = Instant::now();
+        let mut bytes = get(&client, base, &cookie, page).await?;
+        let requests = if started.elapsed() > SLOW_PAGE {
+            SLOW_PAGE_REQUESTS.min(opts.requests)
+        } else {
+            opts.requests
+        };
+        let mut times = Vec::with_capacity(requests);
+        for i in 0..opts.warmup.saturating_sub(1) + requests {
             let started = Instant::now();
             bytes = get(&client, base, &cookie, page).await?;
-            if i >= opts.warmup {
+            if i >= opts.warmup.saturating_sub(1) {
                 times.push(started.elapsed());
             }
         }
@@ -889,7 +953,7 @@ async fn time_pages(
             bytes,
         });
     }
-    Ok((first_page, timings))
+    Ok((first_page, timings, absent))
 }
 
 /// One page, read whole and checked; returns its size.
@@ -1067,6 +1131,12 @@ fn rows(report: &mut Report, backend: &str, sizes: &[SizeRun]) {
             page.stats.p99 <= MAX_P99,
         ));
     }
+    for what in &last.absent {
+        report.rows.push(Row::info(
+            &format!("{}: {what}", at(last)),
+            "not measured: this server answers 404 (not in this build)".into(),
+        ));
+    }
     for run in sizes {
         report.rows.push(Row::info(
             &format!("{}: first page after the server starts", at(run)),
@@ -1121,7 +1191,7 @@ fn growth_table(runs: &[(&str, Vec<SizeRun>)]) -> String {
         for (p, page) in last.pages.iter().enumerate() {
             let mut line = format!("| {} | {backend} |", page.what);
             for run in sizes {
-                match run.pages.get(p) {
+                match run.pages.iter().find(|t| t.what == page.what) {
                     Some(t) => {
                         let _ = write!(line, " {} / {} |", ms(t.stats.p50), ms(t.stats.p99));
                     }
