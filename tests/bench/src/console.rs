@@ -71,10 +71,11 @@ impl Options {
         if quick {
             Options {
                 quick,
+                // Small enough that CI's debug build times every page in seconds.
                 units: 2,
-                people: 200,
-                sizes: vec![2_000],
-                requests: 20,
+                people: 100,
+                sizes: vec![500],
+                requests: 5,
                 warmup: 1,
             }
         } else {
