@@ -49,6 +49,22 @@ pub struct UnitAccess {
 pub const PENDING_COUNT_CAP: u32 = 1000;
 
 impl Store {
+    /// The unit a record on this device belongs to, if it is held and its unit's grant is in
+    /// force (a removed person reads as none). Records no view: it routes an id to its unit
+    /// (the console's pages) without reading every record of every unit.
+    pub fn unit_of(&self, kind: crate::protocol::EntityKind, id: &str) -> Result<Option<String>> {
+        let now = self.now();
+        self.read(|tx| {
+            let Some(record) = crate::replica::load(tx, kind, id)? else {
+                return Ok(None);
+            };
+            if record.deleted() || active_grant(tx, &record.unit_id, now).is_err() {
+                return Ok(None);
+            }
+            Ok(Some(record.unit_id))
+        })
+    }
+
     /// Replaces the device's view of its grants with `grants` (from enrolment or a sync).
     /// Units no longer granted stay on the device, without access, until purged.
     pub fn apply_grants(&self, grants: &[UnitGrant]) -> Result<()> {

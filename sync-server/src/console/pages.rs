@@ -22,6 +22,7 @@ use steady_core::clock::Timestamp;
 use steady_core::codes::{RestrictiveInterventionType, Role};
 use steady_core::incident::{Incident, IncidentStatus};
 use steady_core::people::ListItem;
+use steady_core::protocol::EntityKind;
 use steady_core::s65::S65Item;
 use steady_core::sheet::{
     AUTHORISED_INTERVENTIONS_HEADING, SheetEntry, SheetList, SheetText, SupportSheet, sheet_layout,
@@ -86,11 +87,7 @@ async fn person_unit<S: Storage + ConsoleStorage>(
     session: &Session,
     person_id: &str,
 ) -> Result<Unit, ConsoleError> {
-    unit_holding(console, session, person_id, |s, unit, id| {
-        s.people(unit)
-            .is_ok_and(|people| people.iter().any(|p| p.id == id))
-    })
-    .await
+    unit_holding(console, session, person_id, EntityKind::Person).await
 }
 
 /// The unit (of the lead's) that an incident belongs to, found without recording a view.
@@ -99,30 +96,23 @@ async fn incident_unit<S: Storage + ConsoleStorage>(
     session: &Session,
     incident_id: &str,
 ) -> Result<Unit, ConsoleError> {
-    unit_holding(console, session, incident_id, |s, unit, id| {
-        s.incidents(unit)
-            .is_ok_and(|list| list.iter().any(|i| i.id == id))
-    })
-    .await
+    unit_holding(console, session, incident_id, EntityKind::Incident).await
 }
 
-/// The first of the lead's units for which `holds(store, unit, id)`; 404 when none does, so an
-/// id in another unit looks exactly like an id that does not exist.
+/// The lead's unit that holds record `id` of `kind`, looked up by the id itself (not by
+/// listing every unit's records); 404 when it is not one of the lead's units, so an id in
+/// another unit looks exactly like an id that does not exist.
 async fn unit_holding<S: Storage + ConsoleStorage>(
     console: &Console<S>,
     session: &Session,
     id: &str,
-    holds: fn(&Store, &str, &str) -> bool,
+    kind: EntityKind,
 ) -> Result<Unit, ConsoleError> {
-    let units = session.lead.units.clone();
     let id = id.to_string();
-    let found = console
-        .replica
-        .read(move |s| Ok(units.into_iter().find(|unit| holds(s, unit, &id))))
-        .await?;
+    let found = console.replica.read(move |s| s.unit_of(kind, &id)).await?;
     match found {
-        Some(unit) => unit_for(console, session, &unit).await,
-        None => Err(ConsoleError::NotFound),
+        Some(unit) if session.may_see(&unit) => unit_for(console, session, &unit).await,
+        _ => Err(ConsoleError::NotFound),
     }
 }
 
@@ -359,6 +349,8 @@ pub async fn unit<S: Storage + ConsoleStorage>(
                     li { a href={ "/console/units/" (unit.unit_id) "/people" } { "People" } }
                     li { a href={ "/console/units/" (unit.unit_id) "/incidents" } { "Incidents" } }
                     li { a href={ "/console/units/" (unit.unit_id) "/dashboard" } { "Dashboard" } }
+                    li { a href={ "/console/units/" (unit.unit_id) "/huddle" } { "Shift huddle" } }
+                    li { a href={ "/console/units/" (unit.unit_id) "/proposals" } { "Proposals for plans" } }
                     li { a href={ "/console/units/" (unit.unit_id) "/enrolment" } { "Enrolment" } }
                     li { a href={ "/console/units/" (unit.unit_id) "/exports" } { "Exports" } }
                 }
@@ -1879,15 +1871,27 @@ async fn removed_person_unit<S: Storage + ConsoleStorage>(
             return unit_for(console, session, unit).await;
         }
     }
-    unit_holding(console, session, person_id, |s, unit, id| {
-        s.incidents(unit).is_ok_and(|list| {
-            list.iter().any(|summary| {
-                s.incident(&summary.id)
-                    .is_ok_and(|i| i.person_id.as_deref() == Some(id))
-            })
+    // A person removed everywhere: the first of the lead's units with an incident naming them
+    // (rare, so the units are read whole).
+    let units = session.lead.units.clone();
+    let id = person_id.to_string();
+    let found = console
+        .replica
+        .read(move |s: &Store| {
+            Ok(units.into_iter().find(|unit| {
+                s.incidents(unit).is_ok_and(|list| {
+                    list.iter().any(|summary| {
+                        s.incident(&summary.id)
+                            .is_ok_and(|i| i.person_id.as_deref() == Some(id.as_str()))
+                    })
+                })
+            }))
         })
-    })
-    .await
+        .await?;
+    match found {
+        Some(unit) => unit_for(console, session, &unit).await,
+        None => Err(ConsoleError::NotFound),
+    }
 }
 
 /// `GET /console/people/{person}/subject-access`: everything held about one person, as JSON,
