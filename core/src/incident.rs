@@ -759,7 +759,7 @@ pub fn missing_s65_items(
 }
 
 /// Loads an incident with its person (if identified and still on the device).
-fn load_incident(
+pub(crate) fn load_incident(
     conn: &rusqlite::Connection,
     id: &str,
 ) -> Result<(Record, Incident, Option<Person>)> {
