@@ -1453,6 +1453,42 @@ impl Store {
         })
     }
 
+    /// A unit's incidents whole, each with the s.6(5) items it lacks, read for counting (the
+    /// console's figures, list and exports): no view is recorded, because nobody reads one
+    /// record. `only`: just these ids (those a change touched), else every incident of the
+    /// unit; an id no longer held is left out.
+    pub fn incidents_for_counting(
+        &self,
+        unit_id: &str,
+        only: Option<&[String]>,
+    ) -> Result<Vec<(Incident, Vec<S65Item>)>> {
+        let now = self.now();
+        self.read(|tx| {
+            active_grant(tx, unit_id, now)?;
+            let ids: Vec<String> = match only {
+                Some(ids) => ids.to_vec(),
+                None => tx
+                    .prepare_cached(
+                        "SELECT entity_id FROM entities WHERE unit_id = ?1 AND entity = 'incident'",
+                    )?
+                    .query_map([unit_id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?,
+            };
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                match load_incident(tx, &id) {
+                    Ok((record, incident, person)) if record.unit_id == unit_id => {
+                        let missing = s65::missing_items(&incident, person.as_ref());
+                        out.push((incident, missing));
+                    }
+                    Ok(_) | Err(Error::NotFound { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(out)
+        })
+    }
+
     pub(crate) fn edit_draft<T>(
         &self,
         incident_id: &str,
