@@ -363,6 +363,8 @@ both_back_ends!(
     sign_in_attempts_beyond_the_per_address_limit_get_429,
     exports_follow_mhsds_and_subject_access_redacts,
     the_dashboard_shows_rates_per_bed_days_run_charts_and_a_roll_up,
+    a_phones_proposal_is_accepted_or_declined_in_the_console,
+    the_huddle_lists_the_people_with_events_drafts_and_overdue_sheets,
 );
 
 #[path = "console/exports.rs"]
@@ -372,6 +374,13 @@ use exports::exports_follow_mhsds_and_subject_access_redacts;
 #[path = "console/dashboard.rs"]
 mod dashboard;
 use dashboard::the_dashboard_shows_rates_per_bed_days_run_charts_and_a_roll_up;
+
+#[path = "console/plans.rs"]
+mod plans;
+use plans::{
+    a_phones_proposal_is_accepted_or_declined_in_the_console,
+    the_huddle_lists_the_people_with_events_drafts_and_overdue_sheets,
+};
 
 async fn a_lead_signs_in_and_a_wrong_password_or_stranger_is_told_the_same<
     S: Storage + ConsoleStorage,

@@ -198,6 +198,19 @@ impl<S: Storage + ConsoleStorage> Console<S> {
                 "/console/units/{unit}/bed-days",
                 post(pages::set_bed_days::<S>),
             )
+            .route(
+                "/console/units/{unit}/proposals",
+                get(pages::proposals::<S>),
+            )
+            .route(
+                "/console/units/{unit}/proposals/accept",
+                post(pages::accept_proposal::<S>),
+            )
+            .route(
+                "/console/units/{unit}/proposals/decline",
+                post(pages::decline_proposal::<S>),
+            )
+            .route("/console/units/{unit}/huddle", get(pages::huddle::<S>))
             .route("/console/roll-up", get(pages::roll_up::<S>))
             .route("/console/units/{unit}/exports", get(pages::exports::<S>))
             .route(
@@ -236,6 +249,9 @@ pub enum ConsoleError {
     Forbidden,
     /// Input refused; the message says why (shown on the page).
     Invalid(String),
+    /// The unit is the lead's to see, but the change needs a role the console does not hold
+    /// there (the core refused it); the message says what.
+    Refused(String),
     /// A submitted incident cannot change.
     Conflict(String),
     /// Sign in first.
@@ -297,6 +313,7 @@ impl IntoResponse for ConsoleError {
                     .to_string(),
             ),
             ConsoleError::Invalid(m) => (StatusCode::BAD_REQUEST, "Not saved", m),
+            ConsoleError::Refused(m) => (StatusCode::FORBIDDEN, "Not allowed", m),
             ConsoleError::Conflict(m) => (StatusCode::CONFLICT, "Not saved", m),
             ConsoleError::TooMany => (
                 StatusCode::TOO_MANY_REQUESTS,

@@ -22,6 +22,7 @@ use steady_core::clock::Timestamp;
 use steady_core::codes::{RestrictiveInterventionType, Role};
 use steady_core::incident::{Incident, IncidentStatus};
 use steady_core::people::ListItem;
+use steady_core::proposals::{DeclinedProposal, ItemSource, PlanProposal, StrategyOutcome};
 use steady_core::protocol::EntityKind;
 use steady_core::s65::S65Item;
 use steady_core::sheet::{
@@ -459,6 +460,7 @@ fn item_list(
     list_key: &str,
     title: &str,
     items: &[ListItem],
+    extra: &dyn Fn(&ListItem) -> Markup,
 ) -> Markup {
     let input_id = format!("add-{}", list_key.replace('.', "-"));
     html! {
@@ -468,6 +470,7 @@ fn item_list(
             @for item in items {
                 li {
                     (item.text) " "
+                    (extra(item))
                     form method="post" action={ "/console/people/" (person_id) "/items/remove" } class="inline" {
                         (csrf(s))
                         input type="hidden" name="list" value=(list_key);
@@ -496,9 +499,13 @@ pub async fn person<S: Storage + ConsoleStorage>(
 ) -> Page {
     let unit = person_unit(&console, &s, &person_id).await?;
     let pid = person_id.clone();
-    let (card, sheet) = console
+    let (card, sheet, plan) = console
         .replica
-        .read(move |st| Ok((st.amber_card(&pid)?, st.support_sheet(&pid)?)))
+        .read(move |st| {
+            let sheet = st.support_sheet(&pid)?;
+            let plan = plan_links(st, &pid, &sheet)?;
+            Ok((st.amber_card(&pid)?, sheet, plan))
+        })
         .await?;
     console
         .audit(
@@ -563,7 +570,8 @@ pub async fn person<S: Storage + ConsoleStorage>(
                     @match entry {
                         SheetEntry::Text { field } => { (text_field(*field)) }
                         SheetEntry::List { list } => {
-                            (item_list(&s, &person_id, list.key(), list.heading(), sheet_items(&sheet, *list)))
+                            (item_list(&s, &person_id, list.key(), list.heading(), sheet_items(&sheet, *list),
+                                &|item| plan.beside(*list, item)))
                         }
                         SheetEntry::AuthorisedInterventions => { (interventions) }
                     }
@@ -597,9 +605,11 @@ pub async fn person<S: Storage + ConsoleStorage>(
             p { a href={ "/console/people/" (person_id) "/subject-access" } { "Subject-access export (JSON)" } }
             section class="sheet" {
                 h2 { "Safety alerts" }
-                (item_list(&s, &person_id, SAFETY_ALERTS, "Safety alerts", &p.safety_alerts))
+                (item_list(&s, &person_id, SAFETY_ALERTS, "Safety alerts", &p.safety_alerts, &|_| html! {}))
             }
+            p { a href={ "/console/units/" (unit.unit_id) "/proposals" } { "Proposals for plans waiting in " (unit.name) } }
             (sections)
+            (plan.declined_section())
             section class="sheet" {
                 h2 { "Review" }
                 p {
@@ -619,6 +629,97 @@ pub async fn person<S: Storage + ConsoleStorage>(
             }
         },
     )))
+}
+
+/// What the person page shows beside the sheet's items from the debriefs: where an accepted
+/// item came from, how often each "what helps" was tried and helped, and the proposals
+/// declined with their reasons.
+struct PlanLinks {
+    /// When each incident a sheet item or declined proposal came from happened.
+    incident_at: std::collections::HashMap<String, Timestamp>,
+    /// The proposals those incidents carry, by entry id.
+    proposed: std::collections::HashMap<String, PlanProposal>,
+    /// Tried and helped, by "what helps" item id (the core's count).
+    outcomes: std::collections::HashMap<String, StrategyOutcome>,
+    /// Declined proposals, oldest first.
+    declined: Vec<DeclinedProposal>,
+}
+
+fn plan_links(st: &Store, person_id: &str, sheet: &SupportSheet) -> steady_core::Result<PlanLinks> {
+    let mut declined = st.declined_proposals(person_id)?;
+    declined.sort_by_key(|d| (d.at, d.id.clone()));
+    let outcomes = st
+        .strategy_outcomes(person_id)?
+        .into_iter()
+        .map(|o| (o.item_id.clone(), o))
+        .collect();
+    let mut sources: BTreeSet<String> = SheetList::ALL
+        .iter()
+        .flat_map(|l| sheet_items(sheet, *l))
+        .filter_map(|i| i.source.as_ref().map(|s| s.incident_id.clone()))
+        .collect();
+    sources.extend(declined.iter().map(|d| d.source.incident_id.clone()));
+    let mut incident_at = std::collections::HashMap::new();
+    let mut proposed = std::collections::HashMap::new();
+    for id in sources {
+        // An incident that no longer reads (removed with its person's data) is shown without
+        // its date rather than failing the sheet.
+        let Ok(i) = st.incident(&id) else { continue };
+        for a in i.addenda {
+            if let Some(p) = a.proposal {
+                proposed.insert(a.id, p);
+            }
+        }
+        incident_at.insert(id, i.occurred_at);
+    }
+    Ok(PlanLinks {
+        incident_at,
+        proposed,
+        outcomes,
+        declined,
+    })
+}
+
+impl PlanLinks {
+    fn from_incident(&self, source: &ItemSource) -> Markup {
+        html! {
+            a href={ "/console/incidents/" (source.incident_id) } class="source" {
+                "From the incident of "
+                @match self.incident_at.get(&source.incident_id) { Some(t) => { (day(*t)) } None => { "a removed record" } }
+            }
+        }
+    }
+
+    /// Beside one item of a list.
+    fn beside(&self, list: SheetList, item: &ListItem) -> Markup {
+        html! {
+            @if list == SheetList::WhatHelps {
+                @let (tried, helped) = self.outcomes.get(&item.id).map_or((0, 0), |o| (o.tried, o.helped));
+                span class="outcome" { "tried " (tried) " · helped " (helped) } " "
+            }
+            @if let Some(source) = &item.source { (self.from_incident(source)) " " }
+        }
+    }
+
+    fn declined_section(&self) -> Markup {
+        html! {
+            section class="sheet" aria-labelledby="declined-h" {
+                h2 id="declined-h" { "Proposals declined" }
+                @if self.declined.is_empty() { p { "None declined." } }
+                ul class="items" {
+                    @for d in &self.declined {
+                        li {
+                            @if let Some(p) = self.proposed.get(&d.source.entry_id) {
+                                strong { (p.list.heading()) ": " } (p.text) ". "
+                            }
+                            "Declined by " (d.author) ", " (d.job_title) ", " (when(d.at)) ". Reason: " (d.reason) " "
+                            (self.from_incident(&d.source))
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -1346,6 +1447,272 @@ pub async fn add_addendum<S: Storage + ConsoleStorage>(
         )
         .await?;
     Ok(see_other(&format!("/console/incidents/{incident_id}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proposals for plans: the review queue of changes proposed from incidents and debriefs
+
+#[derive(Deserialize)]
+pub struct ProposalsQuery {
+    done: Option<String>,
+}
+
+/// The name a person is called by in a list.
+fn name_to_use(p: &steady_core::people::PersonSummary) -> String {
+    p.preferred_name
+        .clone()
+        .unwrap_or_else(|| p.display_name.clone())
+}
+
+/// `GET /console/units/{unit}/proposals`: every proposal from the unit's incidents that no
+/// sheet has accepted or declined yet, oldest first, each with Accept and Decline.
+pub async fn proposals<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+    Query(q): Query<ProposalsQuery>,
+) -> Page {
+    let unit = unit_for(&console, &s, &unit_id).await?;
+    let id = unit_id.clone();
+    let (queue, people) = console
+        .replica
+        .read(move |st| Ok((st.plan_proposals(&id)?, st.people(&id)?)))
+        .await?;
+    let names: std::collections::HashMap<String, String> = people
+        .iter()
+        .map(|p| (p.id.clone(), name_to_use(p)))
+        .collect();
+    console
+        .audit(&s, "view", &unit_id, "unit", &[&unit_id], "plan proposals")
+        .await?;
+    let notice = match q.done.as_deref() {
+        Some("accepted") => {
+            Some("Accepted: the item is on the person's sheet, linked to its incident.")
+        }
+        Some("declined") => Some("Declined: the reason is kept on the person's sheet."),
+        _ => None,
+    };
+    Ok(html_page(views::page(
+        &format!("Proposals for plans, {}", unit.name),
+        &s,
+        Some(UnitNav {
+            id: &unit.unit_id,
+            name: &unit.name,
+        }),
+        html! {
+            h1 { "Proposals for plans" }
+            @if let Some(n) = notice { p class="notice" role="status" { (n) } }
+            p { "Changes to support sheets proposed from incidents and debriefs by the staff who were there. Accepting adds the item to the person's sheet with a link to its incident; declining keeps your reason on the sheet." }
+            @if queue.is_empty() { p data-testid="no-proposals" { "No proposals are waiting." } }
+            @for (n, p) in queue.iter().enumerate() {
+                @let heading_id = format!("proposal-{n}");
+                article class="proposal" aria-labelledby=(heading_id) data-testid="proposal" {
+                    h2 id=(heading_id) {
+                        a href={ "/console/people/" (p.person_id) } { (names.get(&p.person_id).map_or("A person", String::as_str)) }
+                        ": " (p.proposal.list.heading())
+                    }
+                    p class="words" { (p.proposal.text) }
+                    p {
+                        "Proposed by " (p.proposed_by)
+                        @if !p.job_title.is_empty() { ", " (p.job_title) }
+                        ", " (when(p.proposed_at)) ", from "
+                        a href={ "/console/incidents/" (p.source.incident_id) } { "the incident of " (when(p.incident_at)) }
+                        "."
+                    }
+                    div class="decide" {
+                        form method="post" action={ "/console/units/" (unit.unit_id) "/proposals/accept" } {
+                            (csrf(&s))
+                            input type="hidden" name="incident_id" value=(p.source.incident_id);
+                            input type="hidden" name="entry_id" value=(p.source.entry_id);
+                            button type="submit" aria-label={ "Accept: " (p.proposal.text) } { "Accept" }
+                        }
+                        form method="post" action={ "/console/units/" (unit.unit_id) "/proposals/decline" } {
+                            (csrf(&s))
+                            input type="hidden" name="incident_id" value=(p.source.incident_id);
+                            input type="hidden" name="entry_id" value=(p.source.entry_id);
+                            label for={ "reason-" (n) } { "Reason for declining (kept on the sheet)" }
+                            textarea id={ "reason-" (n) } name="reason" required maxlength=(steady_core::proposals::REASON_CHARS) {}
+                            button type="submit" class="secondary" aria-label={ "Decline: " (p.proposal.text) } { "Decline" }
+                        }
+                    }
+                }
+            }
+        },
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct ProposalForm {
+    #[serde(default)]
+    incident_id: String,
+    #[serde(default)]
+    entry_id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /console/units/{unit}/proposals/accept`.
+pub async fn accept_proposal<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+    Form(form): Form<ProposalForm>,
+) -> Page {
+    settle_proposal(&console, &s, &unit_id, form, true).await
+}
+
+/// `POST /console/units/{unit}/proposals/decline`: needs a reason.
+pub async fn decline_proposal<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+    Form(form): Form<ProposalForm>,
+) -> Page {
+    settle_proposal(&console, &s, &unit_id, form, false).await
+}
+
+/// Accepts or declines a proposal waiting in `unit_id`'s queue, through the replica as the
+/// signed-in lead (the core checks the role: editor or lead of the unit).
+async fn settle_proposal<S: Storage + ConsoleStorage>(
+    console: &Arc<Console<S>>,
+    s: &Session,
+    unit_id: &str,
+    form: ProposalForm,
+    accept: bool,
+) -> Page {
+    let unit = unit_for(console, s, unit_id).await?;
+    let reason = form.reason.trim().to_string();
+    if !accept && reason.is_empty() {
+        return Err(ConsoleError::Invalid(
+            "Give a reason for declining the proposal: it is kept on the person's sheet, for \
+             the staff who proposed it to read."
+                .into(),
+        ));
+    }
+    let source = ItemSource {
+        incident_id: form.incident_id.trim().to_string(),
+        entry_id: form.entry_id.trim().to_string(),
+    };
+    let uid = unit.unit_id.clone();
+    let settled = console
+        .replica
+        .write(&s.lead.name, move |st| {
+            // Only a proposal still waiting in this unit's queue: one from another unit, or
+            // settled already, is not there.
+            let Some(p) = st
+                .plan_proposals(&uid)?
+                .into_iter()
+                .find(|p| p.source == source)
+            else {
+                return Ok(None);
+            };
+            if accept {
+                st.accept_proposal(&source)?;
+            } else {
+                st.decline_proposal(&source, &reason)?;
+            }
+            Ok(Some((p.person_id, p.proposal.list, source.incident_id)))
+        })
+        .await
+        .map_err(|e| match e {
+            super::replica::ReplicaError::Core(steady_core::Error::NotAllowed(r)) => {
+                ConsoleError::Refused(format!(
+                    "Only an editor of the person's support sheet or a lead of the unit can \
+                     accept or decline proposals, and the console does not hold that role in \
+                     {} ({r}). Nothing was changed.",
+                    unit.name
+                ))
+            }
+            other => ConsoleError::from(other),
+        })?;
+    let Some((person_id, list, incident_id)) = settled else {
+        return Err(ConsoleError::Invalid(
+            "That proposal is no longer waiting: it has been accepted or declined already. \
+             Nothing was changed."
+                .into(),
+        ));
+    };
+    let what = if accept { "accepted" } else { "declined" };
+    console
+        .audit(
+            s,
+            "change",
+            &unit.unit_id,
+            "sheet",
+            &[&person_id],
+            &format!(
+                "proposal {what}: {} from incident {incident_id}",
+                list.key()
+            ),
+        )
+        .await?;
+    Ok(see_other(&format!(
+        "/console/units/{}/proposals?done={what}",
+        unit.unit_id
+    )))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shift huddle
+
+#[derive(Deserialize)]
+pub struct HuddleQuery {
+    hours: Option<String>,
+}
+
+/// The look-backs the huddle offers.
+pub const HUDDLE_CHOICES: [u32; 2] = [24, 72];
+
+/// `GET /console/units/{unit}/huddle?hours=24|72`: who had red or amber events or a moderate
+/// or high checklist, the open drafts and the overdue sheets (the core's huddle), and each
+/// person's checklist runs as a series.
+pub async fn huddle<S: Storage + ConsoleStorage>(
+    State(console): St<S>,
+    Extension(s): Extension<Session>,
+    Path(unit_id): Path<String>,
+    Query(q): Query<HuddleQuery>,
+) -> Page {
+    let unit = unit_for(&console, &s, &unit_id).await?;
+    let hours = match q.hours.as_deref().map(str::trim) {
+        None | Some("") => 24,
+        Some(h) => h
+            .parse::<u32>()
+            .ok()
+            .filter(|h| HUDDLE_CHOICES.contains(h))
+            .ok_or_else(|| ConsoleError::Invalid("Choose the last 24 or 72 hours.".into()))?,
+    };
+    let id = unit_id.clone();
+    let (h, series) = console
+        .replica
+        .read(move |st| {
+            let h = st.shift_huddle(&id, hours)?;
+            let series = h
+                .people
+                .iter()
+                .map(|p| st.checklist_history(&p.person_id))
+                .collect::<steady_core::Result<Vec<_>>>()?;
+            Ok((h, series))
+        })
+        .await?;
+    console
+        .audit(
+            &s,
+            "view",
+            &unit_id,
+            "unit",
+            &[&unit_id],
+            &format!("shift huddle {hours} h"),
+        )
+        .await?;
+    Ok(html_page(views::page(
+        &format!("Shift huddle, {}", unit.name),
+        &s,
+        Some(UnitNav {
+            id: &unit.unit_id,
+            name: &unit.name,
+        }),
+        views::huddle(&unit.unit_id, hours, &HUDDLE_CHOICES, &h, &series),
+    )))
 }
 
 // ---------------------------------------------------------------------------------------------

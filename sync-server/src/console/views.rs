@@ -11,8 +11,10 @@
 
 use maud::{DOCTYPE, Markup, html};
 use steady_core::characteristics::Answer;
+use steady_core::checklist::BandLevel;
 use steady_core::clock::Timestamp;
 use steady_core::codes::InjuryIndicator;
+use steady_core::huddle::{ChecklistPoint, Huddle};
 use steady_core::incident::{
     Addendum, Debrief, Incident, PostIncidentReview, ReviewWith, UseOfForce,
 };
@@ -75,6 +77,8 @@ pub fn page(title: &str, session: &Session, unit: Option<UnitNav<'_>>, body: Mar
                             li { a href={ "/console/units/" (unit.id) "/people" } { "People" } }
                             li { a href={ "/console/units/" (unit.id) "/incidents" } { "Incidents" } }
                             li { a href={ "/console/units/" (unit.id) "/dashboard" } { "Dashboard" } }
+                            li { a href={ "/console/units/" (unit.id) "/huddle" } { "Shift huddle" } }
+                            li { a href={ "/console/units/" (unit.id) "/proposals" } { "Proposals for plans" } }
                             li { a href={ "/console/units/" (unit.id) "/enrolment" } { "Enrolment" } }
                             li { a href={ "/console/units/" (unit.id) "/exports" } { "Exports" } }
                         }
@@ -456,6 +460,207 @@ pub fn incident_record(i: &Incident, now: Timestamp) -> Markup {
                             td { (r.note) }
                             td { (a.author) ", " (when(a.at)) }
                         }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shift huddle
+
+/// A checklist band in words (the page never leaves it to colour).
+pub fn band_words(b: BandLevel) -> &'static str {
+    match b {
+        BandLevel::Low => "low",
+        BandLevel::Moderate => "moderate",
+        BandLevel::High => "high",
+    }
+}
+
+/// How many of a person's latest checklist runs the huddle draws.
+pub const SERIES_POINTS: usize = 14;
+
+const SPARK_W: f64 = 280.0;
+const SPARK_H: f64 = 64.0;
+const SPARK_PAD: f64 = 8.0;
+
+/// A person's latest checklist runs as a small run: score by run, oldest on the left, each
+/// point's shape its band (circle low, square moderate, triangle high), so shape and the words
+/// beside it tell the bands apart, not colour.
+fn checklist_run(points: &[ChecklistPoint], label: &str, described_by: &str) -> Markup {
+    let top = points.iter().map(|p| p.score).max().unwrap_or(0).max(5) as f64;
+    let n = points.len();
+    let step = if n > 1 {
+        (SPARK_W - 2.0 * SPARK_PAD) / (n - 1) as f64
+    } else {
+        0.0
+    };
+    let x = |i: usize| {
+        if n > 1 {
+            SPARK_PAD + step * i as f64
+        } else {
+            SPARK_W / 2.0
+        }
+    };
+    let y = |score: u32| SPARK_H - SPARK_PAD - (SPARK_H - 2.0 * SPARK_PAD) * score as f64 / top;
+    let line: String = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{:.1},{:.1}", x(i), y(p.score)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    html! {
+        svg class="checklist-run" role="img" aria-label=(label) aria-describedby=(described_by)
+            viewBox={ "0 0 " (SPARK_W) " " (SPARK_H) } data-testid="checklist-run" {
+            title { (label) }
+            line x1="0" y1=(format!("{:.1}", SPARK_H - SPARK_PAD)) x2=(SPARK_W) y2=(format!("{:.1}", SPARK_H - SPARK_PAD)) stroke="#505a5f" stroke-width="1" {}
+            @if n > 1 { polyline points=(line) fill="none" stroke="#1d4f91" stroke-width="2" {} }
+            @for (i, p) in points.iter().enumerate() {
+                @let (cx, cy) = (x(i), y(p.score));
+                @match p.band {
+                    BandLevel::Low => { circle cx=(format!("{cx:.1}")) cy=(format!("{cy:.1}")) r="4" fill="#1d4f91" {} }
+                    BandLevel::Moderate => {
+                        rect x=(format!("{:.1}", cx - 5.0)) y=(format!("{:.1}", cy - 5.0)) width="10" height="10" fill="#b45f06" stroke="#0b0c0c" stroke-width="1" {}
+                    }
+                    BandLevel::High => {
+                        polygon points=(format!("{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}", cx, cy - 7.0, cx - 6.5, cy + 5.0, cx + 6.5, cy + 5.0))
+                            fill="#d4351c" stroke="#0b0c0c" stroke-width="1" {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The direction of a series in words: the latest run against the one before.
+fn direction_words(points: &[ChecklistPoint]) -> String {
+    match points {
+        [] => "No checklist runs recorded.".into(),
+        [only] => format!(
+            "One run: score {} ({}), {}.",
+            only.score,
+            band_words(only.band),
+            when(only.at)
+        ),
+        [.., before, last] => {
+            let way = match last.score.cmp(&before.score) {
+                std::cmp::Ordering::Greater => "up from",
+                std::cmp::Ordering::Less => "down from",
+                std::cmp::Ordering::Equal => "the same as",
+            };
+            format!(
+                "Latest: score {} ({}), {}, {} the run before ({}, {}).",
+                last.score,
+                band_words(last.band),
+                when(last.at),
+                way,
+                before.score,
+                band_words(before.band)
+            )
+        }
+    }
+}
+
+/// The huddle page's body.
+pub fn huddle(
+    unit_id: &str,
+    hours: u32,
+    choices: &[u32],
+    h: &Huddle,
+    series: &[Vec<ChecklistPoint>],
+) -> Markup {
+    html! {
+        h1 { "Shift huddle" }
+        p { "The last " (hours) " hours, since " (when(h.since)) ": who had a red or amber event or a moderate or high warning-sign checklist, the incidents still open as drafts, and the support sheets overdue for review." }
+        nav aria-label="Look back over" class="pages" {
+            @for c in choices {
+                @if *c == hours {
+                    a href={ "/console/units/" (unit_id) "/huddle?hours=" (c) } aria-current="page" { strong { "Last " (c) " hours" } }
+                } @else {
+                    a href={ "/console/units/" (unit_id) "/huddle?hours=" (c) } { "Last " (c) " hours" }
+                }
+            }
+        }
+        section aria-labelledby="huddle-people-h" data-testid="huddle-people" {
+            h2 id="huddle-people-h" { "People" }
+            p { "Red: an incident with a use of force or physical aggression. Amber: any other incident (distress, verbal aggression, a near miss, a de-escalation). Checklist: the highest band of the runs in the period, when moderate or high." }
+            @if h.people.is_empty() { p { "Nobody had an event or a moderate or high checklist in the last " (hours) " hours." } }
+            @else {
+                table {
+                    caption { "People to talk about, the most red first" }
+                    thead { tr {
+                        th scope="col" { "Person" } th scope="col" { "Red events" } th scope="col" { "Amber events" }
+                        th scope="col" { "Checklist band" } th scope="col" { "Checklist runs" } th scope="col" { "Latest" }
+                    } }
+                    tbody {
+                        @for p in &h.people {
+                            tr data-person=(p.person_id) {
+                                th scope="row" { a href={ "/console/people/" (p.person_id) } { (p.name) } }
+                                td { (p.red) " red" }
+                                td { (p.amber) " amber" }
+                                td { @match p.checklist_band { Some(b) => { (band_words(b)) } None => { "not moderate or high" } } }
+                                td { (p.checklist_runs) }
+                                td { (when(p.last_at)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if h.people.iter().zip(series).any(|(_, s)| !s.is_empty()) {
+            section aria-labelledby="huddle-series-h" {
+                h2 id="huddle-series-h" { "Warning-sign checklists, run by run" }
+                p { "Each person's latest " (SERIES_POINTS) " checklist runs at most, oldest on the left; the direction matters more than one score. A circle is a low band, a square moderate, a triangle high." }
+                @for (i, (p, points)) in h.people.iter().zip(series).enumerate() {
+                    @if !points.is_empty() {
+                        @let shown = &points[points.len().saturating_sub(SERIES_POINTS)..];
+                        @let words_id = format!("series-{i}-words");
+                        @let label = format!("Checklist scores of {}, oldest first: {}", p.name,
+                            shown.iter().map(|c| format!("{} {}", c.score, band_words(c.band))).collect::<Vec<_>>().join(", "));
+                        div class="series" {
+                            h3 { (p.name) }
+                            div class="series-body" {
+                                (checklist_run(shown, &label, &words_id))
+                                div id=(words_id) {
+                                    p { (direction_words(shown)) }
+                                    p { "Scores, oldest first: "
+                                        (shown.iter().map(|c| format!("{} ({})", c.score, band_words(c.band))).collect::<Vec<_>>().join(", ")) "." }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="huddle-drafts-h" data-testid="huddle-drafts" {
+            h2 id="huddle-drafts-h" { "Open drafts" }
+            @if h.open_drafts.is_empty() { p { "No incident is still a draft." } }
+            @else {
+                table {
+                    caption { "Incidents still drafts, of any age, oldest first" }
+                    thead { tr { th scope="col" { "Happened" } th scope="col" { "About" } th scope="col" { "Recorded by" } th scope="col" { "Use of force" } } }
+                    tbody {
+                        @for d in &h.open_drafts {
+                            tr {
+                                th scope="row" { a href={ "/console/incidents/" (d.incident_id) } { (when(d.occurred_at)) } }
+                                td { @if d.about.is_empty() { "Not named" } @else { (d.about) } }
+                                td { (d.recorded_by) }
+                                td { @if d.use_of_force { "Yes: its s.6(5) record waits" } @else { "No" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="huddle-overdue-h" data-testid="huddle-overdue" {
+            h2 id="huddle-overdue-h" { "Support sheets overdue for review" }
+            @if h.sheets_overdue.is_empty() { p { "None overdue." } }
+            @else {
+                ul {
+                    @for o in &h.sheets_overdue {
+                        li { a href={ "/console/people/" (o.person_id) } { (o.name) } ": review was due " (day(o.due)) }
                     }
                 }
             }
