@@ -634,6 +634,30 @@ try {
   });
   await visit('dashboard-direction');
 
+  // --- proposals for plans and the shift huddle (issue 16) -------------------------------------
+  await step('the unit has a Proposals for plans page with its queue or says none wait', async () => {
+    const response = await page.goto(`/console/units/${UNIT_ID}/proposals`);
+    equal(response.status(), 200, 'proposals status');
+    equal((await page.locator('h1').innerText()).trim(), 'Proposals for plans', 'heading');
+    const waiting = await page.locator('[data-testid="proposal"]').count();
+    const none = await page.locator('[data-testid="no-proposals"]').count();
+    check(waiting > 0 || none === 1, 'neither a queue nor "No proposals are waiting."');
+  });
+  await visit('proposals');
+
+  await step('the shift huddle switches between 24 and 72 hours and names the bands in words', async () => {
+    let response = await page.goto(`/console/units/${UNIT_ID}/huddle`);
+    equal(response.status(), 200, 'huddle status');
+    equal((await page.locator('nav[aria-label="Look back over"] [aria-current="page"]').innerText()).trim(), 'Last 24 hours', '24 h by default');
+    await page.getByRole('link', { name: 'Last 72 hours' }).click();
+    await page.waitForLoadState();
+    check(page.url().endsWith('hours=72'), `at ${page.url()}`);
+    for (const id of ['huddle-people', 'huddle-drafts', 'huddle-overdue']) {
+      equal(await page.locator(`[data-testid="${id}"]`).count(), 1, id);
+    }
+  });
+  await visit('huddle');
+
   await step('the organisation roll-up covers the lead\'s units', async () => {
     await page.goto('/console');
     await page.getByRole('link', { name: 'Dashboard for Example Care Trust' }).click();
