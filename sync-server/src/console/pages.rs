@@ -681,7 +681,7 @@ fn plan_links(st: &Store, person_id: &str, sheet: &SupportSheet) -> steady_core:
 }
 
 impl PlanLinks {
-    fn from_incident(&self, source: &ItemSource) -> Markup {
+    fn source_link(&self, source: &ItemSource) -> Markup {
         html! {
             a href={ "/console/incidents/" (source.incident_id) } class="source" {
                 "From the incident of "
@@ -697,7 +697,7 @@ impl PlanLinks {
                 @let (tried, helped) = self.outcomes.get(&item.id).map_or((0, 0), |o| (o.tried, o.helped));
                 span class="outcome" { "tried " (tried) " · helped " (helped) } " "
             }
-            @if let Some(source) = &item.source { (self.from_incident(source)) " " }
+            @if let Some(source) = &item.source { (self.source_link(source)) " " }
         }
     }
 
@@ -713,7 +713,7 @@ impl PlanLinks {
                                 strong { (p.list.heading()) ": " } (p.text) ". "
                             }
                             "Declined by " (d.author) ", " (d.job_title) ", " (when(d.at)) ". Reason: " (d.reason) " "
-                            (self.from_incident(&d.source))
+                            (self.source_link(&d.source))
                         }
                     }
                 }
