@@ -16,6 +16,7 @@
 //! console audit log (ids only). `docs/console.md` describes the whole.
 
 pub mod accounts;
+pub mod counted;
 pub mod figures;
 mod pages;
 pub mod replica;

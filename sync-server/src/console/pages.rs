@@ -20,7 +20,7 @@ use serde::Deserialize;
 use steady_core::Store;
 use steady_core::clock::Timestamp;
 use steady_core::codes::{RestrictiveInterventionType, Role};
-use steady_core::incident::{Incident, IncidentStatus};
+use steady_core::incident::{IncidentStatus, IncidentSummary};
 use steady_core::people::ListItem;
 use steady_core::proposals::{DeclinedProposal, ItemSource, PlanProposal, StrategyOutcome};
 use steady_core::protocol::EntityKind;
@@ -30,6 +30,7 @@ use steady_core::sheet::{
 };
 use steady_core::uk_time;
 
+use super::counted::UnitIncidents;
 use super::figures;
 use super::session::{self, Session};
 use super::store::ConsoleStorage;
@@ -117,21 +118,13 @@ async fn unit_holding<S: Storage + ConsoleStorage>(
     }
 }
 
-/// Every incident of a unit, whole (drafts included).
+/// Every incident of a unit, whole (drafts included), newest first, as the console keeps them
+/// up to date ([`super::counted`]).
 async fn unit_incidents<S: Storage + ConsoleStorage>(
     console: &Console<S>,
     unit_id: &str,
-) -> Result<Vec<Incident>, ConsoleError> {
-    let unit = unit_id.to_string();
-    Ok(console
-        .replica
-        .read(move |s| {
-            s.incidents(&unit)?
-                .iter()
-                .map(|summary| s.incident(&summary.id))
-                .collect()
-        })
-        .await?)
+) -> Result<Arc<UnitIncidents>, ConsoleError> {
+    Ok(console.replica.unit_incidents(unit_id).await?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1247,39 +1240,50 @@ pub async fn incidents<S: Storage + ConsoleStorage>(
 ) -> Page {
     let asked = page_number(q.page.as_deref())?;
     let unit = unit_for(&console, &s, &unit_id).await?;
-    let id = unit_id.clone();
     // With each use of force, the s.6(5) items it lacks, by the core's own rule: a submitted
     // record that is incomplete (advice outside mental health units, or a modified client)
     // shows in the list, not only on its own page, and every page names the incomplete ones of
     // the whole unit, so paging cannot hide one.
-    let (total, page, pages, list, incomplete) = console
-        .replica
-        .read(move |st| {
-            let mut all = Vec::new();
-            for i in st.incidents(&id)? {
-                let missing = if i.use_of_force {
-                    st.missing_use_of_force_items(&i.id)?
-                } else {
-                    Vec::new()
-                };
-                all.push((i, missing));
-            }
-            let incomplete: Vec<_> = all
-                .iter()
-                .filter(|(_, missing)| !missing.is_empty())
-                .map(|(i, _)| (i.id.clone(), i.occurred_at))
-                .collect();
-            let total = all.len();
-            let pages = total.div_ceil(INCIDENTS_PER_PAGE).max(1);
-            let page = asked.min(pages);
-            let shown: Vec<_> = all
-                .into_iter()
-                .skip((page - 1) * INCIDENTS_PER_PAGE)
-                .take(INCIDENTS_PER_PAGE)
-                .collect();
-            Ok((total, page, pages, shown, incomplete))
+    let counted = unit_incidents(&console, &unit_id).await?;
+    let incomplete: Vec<_> = counted
+        .incidents
+        .iter()
+        .zip(&counted.missing)
+        .filter(|(i, missing)| !i.use_of_force.is_empty() && !missing.is_empty())
+        .map(|(i, _)| (i.id.clone(), i.occurred_at))
+        .collect();
+    let total = counted.incidents.len();
+    let pages = total.div_ceil(INCIDENTS_PER_PAGE).max(1);
+    let page = asked.min(pages);
+    let list: Vec<(IncidentSummary, Vec<S65Item>)> = counted
+        .incidents
+        .iter()
+        .zip(&counted.missing)
+        .skip((page - 1) * INCIDENTS_PER_PAGE)
+        .take(INCIDENTS_PER_PAGE)
+        .map(|(i, missing)| {
+            let summary = IncidentSummary {
+                id: i.id.clone(),
+                unit_id: i.unit_id.clone(),
+                status: i.status,
+                occurred_at: i.occurred_at,
+                about: i
+                    .person_name
+                    .clone()
+                    .or_else(|| i.unidentified_person.clone())
+                    .unwrap_or_default(),
+                tags: i.tags.clone(),
+                use_of_force: !i.use_of_force.is_empty(),
+                pending_changes: 0,
+            };
+            let missing = if summary.use_of_force {
+                missing.clone()
+            } else {
+                Vec::new()
+            };
+            (summary, missing)
         })
-        .await?;
+        .collect();
     console
         .audit(
             &s,
@@ -1757,9 +1761,10 @@ pub async fn dashboard<S: Storage + ConsoleStorage>(
 ) -> Page {
     let unit = unit_for(&console, &s, &unit_id).await?;
     let month = month_or_now(q.month);
-    let incidents = unit_incidents(&console, &unit_id).await?;
+    let counted = unit_incidents(&console, &unit_id).await?;
+    let incidents = &counted.incidents;
     let now = Timestamp::now();
-    let current = figures::month_figures(&incidents, &month, now)
+    let current = figures::month_figures(incidents, &month, now)
         .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
     let entered = console
         .storage
@@ -1769,7 +1774,7 @@ pub async fn dashboard<S: Storage + ConsoleStorage>(
         .iter()
         .map(|b| (b.month.clone(), b.bed_days))
         .collect();
-    let direction = figures::dashboard::dashboard(&incidents, &beds, &month, DASHBOARD_MONTHS)
+    let direction = figures::dashboard::dashboard(incidents, &beds, &month, DASHBOARD_MONTHS)
         .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
     console
         .audit(
@@ -1927,8 +1932,8 @@ pub async fn roll_up<S: Storage + ConsoleStorage>(
     let mut per_unit = Vec::new();
     for u in &units {
         let of_unit = unit_incidents(&console, &u.unit_id).await?;
-        per_unit.push((u, of_unit.len()));
-        incidents.extend(of_unit);
+        per_unit.push((u, of_unit.incidents.len()));
+        incidents.extend(of_unit.incidents.iter().cloned());
     }
     let entered = console.storage.bed_days(&ids).await?;
     let triples: Vec<(String, String, u32)> = entered
@@ -2186,7 +2191,8 @@ async fn csv_export<S: Storage + ConsoleStorage>(
     if to < from {
         return Err(ConsoleError::Invalid("to: must not be before from".into()));
     }
-    let incidents = unit_incidents(&console, &unit_id).await?;
+    let counted = unit_incidents(&console, &unit_id).await?;
+    let incidents = &counted.incidents;
     let ids: Vec<&str> = incidents
         .iter()
         .filter(|i| matches!(kind, CsvExport::Summary) || !i.use_of_force.is_empty())
@@ -2204,11 +2210,11 @@ async fn csv_export<S: Storage + ConsoleStorage>(
         .await?;
     let csv = match kind {
         CsvExport::Interventions => {
-            figures::restrictive_interventions_csv(&unit_id, &unit.name, &incidents, from, to)
+            figures::restrictive_interventions_csv(&unit_id, &unit.name, incidents, from, to)
         }
-        CsvExport::Mhs505 => figures::mhs505_csv(&unit_id, &incidents, from, to),
-        CsvExport::Mhs515 => figures::mhs515_csv(&unit_id, &incidents, from, to),
-        CsvExport::Summary => figures::summary_csv(&incidents, from, to, Timestamp::now()),
+        CsvExport::Mhs505 => figures::mhs505_csv(&unit_id, incidents, from, to),
+        CsvExport::Mhs515 => figures::mhs515_csv(&unit_id, incidents, from, to),
+        CsvExport::Summary => figures::summary_csv(incidents, from, to, Timestamp::now()),
     };
     let mut headers = HeaderMap::new();
     headers.insert(

@@ -27,6 +27,7 @@ use steady_core::protocol::{
 };
 use steady_core::{StaffMember, Store, StoreKey, Transport, TransportError};
 
+use super::counted::{Counted, UnitIncidents};
 use super::store::ConsoleStorage;
 use crate::admin;
 use crate::storage::{Cursor, Storage, StorageError, hash_secret};
@@ -132,6 +133,7 @@ pub struct Replica<S> {
     device_id: String,
     transport: InProcess<S>,
     dir: PathBuf,
+    counted: Counted,
 }
 
 /// Reads the key file, or makes one (32 random bytes, mode 0600) if there is none.
@@ -225,11 +227,13 @@ impl<S: Storage + ConsoleStorage> Replica<S> {
             .map_err(|e| ReplicaError::Task(e.to_string()))??
         };
         let device_id = opened.device_id().to_string();
+        let counted = Counted::subscribe(&opened);
         let replica = Arc::new(Replica {
             store: Mutex::new(opened),
             device_id,
             transport: InProcess { storage, handle },
             dir,
+            counted,
         });
         // The device row and its grants, whether or not it was enrolled before (leads may have
         // been added while the server was down).
@@ -287,6 +291,23 @@ impl<S: Storage + ConsoleStorage> Replica<S> {
             },
         )?;
         Ok(())
+    }
+
+    /// Pulls what changed, then a unit's incidents as kept up to date ([`super::counted`]):
+    /// what the dashboard, the incident list and the exports count over.
+    pub async fn unit_incidents(
+        self: &Arc<Self>,
+        unit_id: &str,
+    ) -> Result<Arc<UnitIncidents>, ReplicaError> {
+        let this = self.clone();
+        let unit = unit_id.to_string();
+        tokio::task::spawn_blocking(move || {
+            let store = this.lock();
+            this.sync_locked(&store)?;
+            Ok(this.counted.unit(&store, &unit)?)
+        })
+        .await
+        .map_err(|e| ReplicaError::Task(e.to_string()))?
     }
 
     /// Pulls what changed, then runs `read` on the store.
