@@ -590,10 +590,12 @@ fn mib(bytes: u64) -> String {
 
 fn rows(report: &mut Report, c: &Curve) {
     let (knee, failed) = c.knee();
+    let next = c.steps.iter().find(|s| !s.healthy()).map(|s| s.offered);
     let knee_text = match (knee, failed) {
         (Some(k), true) => format!(
-            "{} requests/s (the next step was past it)",
-            thousands(k as u64)
+            "between {} and {} requests/s (the last step within budget and the first past it)",
+            thousands(k as u64),
+            thousands(next.unwrap_or(k) as u64)
         ),
         (Some(k), false) => format!(
             "≥ {} requests/s (not reached: every step was within budget)",
@@ -608,7 +610,8 @@ fn rows(report: &mut Report, c: &Curve) {
         ),
         knee_text,
         "> 2,000 requests/s",
-        knee.is_some_and(|k| k > MIN_KNEE || (k >= MIN_KNEE && !failed)),
+        // The knee lies past the last step within budget: above 2,000 when that step is.
+        knee.is_some_and(|k| k >= MIN_KNEE),
     ));
     let below: u64 = c
         .steps
