@@ -201,6 +201,11 @@ enum TimeText {
         time.date.formatted(style(date: .abbreviated, time: .shortened))
     }
 
+    /// "14:05" (UK time).
+    static func time(_ time: Timestamp) -> String {
+        time.date.formatted(style(date: .omitted, time: .shortened))
+    }
+
     /// "23 Nov 2026".
     static func date(_ time: Timestamp) -> String {
         time.date.formatted(style(date: .abbreviated, time: .omitted))

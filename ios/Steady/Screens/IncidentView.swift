@@ -30,6 +30,8 @@ import SwiftUI
 
 struct IncidentView: View {
     @State private var model: IncidentModel
+    /// The timeline, job reference, proposals and identification (TimelineViews.swift).
+    @State private var extras: IncidentExtrasModel
     @State private var addingAddendum = false
     @State private var addingReview = false
     private let session: AppSession
@@ -37,6 +39,7 @@ struct IncidentView: View {
     init(session: AppSession, incidentId: String, alerts: ProneAlertScheduling) {
         self.session = session
         _model = State(initialValue: IncidentModel(session: session, incidentId: incidentId, alerts: alerts))
+        _extras = State(initialValue: IncidentExtrasModel(session: session, incidentId: incidentId))
     }
 
     var body: some View {
@@ -54,10 +57,17 @@ struct IncidentView: View {
                         incident: incident, advice: model.submitAdvice,
                         addAddendum: { addingAddendum = true }, addReview: { addingReview = true }
                     )
+                    if !extras.rows.isEmpty { TimelineSection(model: extras) }
                     // Observations go on after submission (after rapid tranquillisation, hourly).
                     if model.showsObservations { ObservationsSection(model: model) }
+                    IdentifySection(model: extras)
+                    ProposalSection(model: extras)
                 } else if model.form != nil {
+                    // One tap per moment, first: at a roadside it is what gets recorded.
+                    TimelineSection(model: extras)
+                    Section("The call") { JobReferenceField(model: extras) }
                     DraftSections(model: model)
+                    ProposalSection(model: extras)
                     MissingSection(missing: model.missing, blocks: model.missingBlocksSubmission)
                     Section {
                         Button {
@@ -88,10 +98,16 @@ struct IncidentView: View {
             RunningHoldsBar(model: model)
         }
         .task { await model.load() }
+        .task { await extras.load() }
         // An observation (or any change) another phone made to this incident, arriving by sync:
         // shown without leaving the screen, and the hourly reminder moved with it.
         .onChange(of: session.changeCount) {
-            if model.concerns(session.lastChange) { Task { await model.load() } }
+            if model.concerns(session.lastChange) {
+                Task {
+                    await model.load()
+                    await extras.load()
+                }
+            }
         }
         .task {
             // The timers' clock: once a second while the screen shows.

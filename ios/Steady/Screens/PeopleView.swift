@@ -100,6 +100,10 @@ struct PeopleView: View {
                 PersonView(session: session, personId: id)
             case let .checklist(personId):
                 ChecklistView(session: session, personId: personId)
+            case let .proposals(unitId, personId):
+                ReviewQueueView(session: session, unitId: unitId, personId: personId)
+            case let .incident(id):
+                IncidentView(session: session, incidentId: id, alerts: AppEnvironment.shared.alerts)
             }
         }
         .toolbar {
@@ -107,6 +111,14 @@ struct PeopleView: View {
             ToolbarItem(placement: .topBarTrailing) {
                 NavigationLink(value: PeopleRoute.checklist(personId: nil)) {
                     Label("Checklist", systemImage: "checklist")
+                }
+            }
+            // The unit's review queue: proposals for people's plans from incidents and debriefs.
+            if let unitId = session.selectedUnitId {
+                ToolbarItem(placement: .topBarTrailing) {
+                    NavigationLink(value: PeopleRoute.proposals(unitId: unitId, personId: nil)) {
+                        Label("Proposals for the plan", systemImage: "tray.full")
+                    }
                 }
             }
         }
@@ -133,6 +145,10 @@ struct PeopleView: View {
 enum PeopleRoute: Hashable {
     case person(String)
     case checklist(personId: String?)
+    /// The review queue of a unit, or of one person's plan.
+    case proposals(unitId: String, personId: String?)
+    /// An incident (a sheet item's source).
+    case incident(String)
 }
 
 /// One person: name (and pin), the line a search matched, safety alerts, the recent event,

@@ -33,7 +33,8 @@ struct PersonView: View {
                 AmberCardSections(card: card, canEdit: model.canEdit, edit: { editing = $0 },
                                   removeAlert: { removingAlert = $0 },
                                   avoids: { model.avoids(.safetyAlert, itemId: $0) },
-                                  editAvoids: { editingAvoids = $0 })
+                                  editAvoids: { editingAvoids = $0 },
+                                  notes: { model.notes($0, format: TimeText.dateTime) })
                 // What a worker on shift looks for next: triggers, then the red section.
                 ForEach(model.firstSections) { section in
                     SheetSectionView(section: section, canEdit: model.canEdit, edit: { editing = $0 },
@@ -50,6 +51,13 @@ struct PersonView: View {
                         router.requestCapture(personId: model.personId)
                     } label: {
                         Label("Record an incident", systemImage: "square.and.pencil").frame(minHeight: 44)
+                    }
+                    if model.proposalsWaiting > 0, let unitId = model.person?.unitId {
+                        NavigationLink(value: PeopleRoute.proposals(unitId: unitId, personId: model.personId)) {
+                            Label(model.proposalsWaiting == 1 ? "1 proposal to review" : "\(model.proposalsWaiting) proposals to review",
+                                  systemImage: "tray.full")
+                                .frame(minHeight: 44)
+                        }
                     }
                 }
                 DetailsSection(person: model.person, canEdit: model.canEdit) {
@@ -167,6 +175,8 @@ private struct AmberCardSections: View {
     /// What an alert (by id) rules out.
     let avoids: (String) -> [RestrictiveInterventionType]
     let editAvoids: (CautionAvoidEdit) -> Void
+    /// A sheet item's source line ("From the incident of …") and "tried N · helped M".
+    var notes: (ListItem) -> (source: String?, outcome: String?) = { _ in (nil, nil) }
 
     var body: some View {
         Section {
@@ -221,8 +231,14 @@ private struct AmberCardSections: View {
                 Text("None recorded.").foregroundStyle(.secondary)
             }
             ForEach(items, id: \.id) { item in
-                BulletRow(text: item.text, systemImage: icon, color: .orange)
+                let extra = notes(item)
+                BulletRow(text: item.text + (extra.outcome.map { "  (\($0))" } ?? ""), systemImage: icon, color: .orange)
                     .font(.body)
+                if let source = extra.source, let incidentId = item.source?.incidentId {
+                    NavigationLink(value: PeopleRoute.incident(incidentId)) {
+                        Text(source).font(.footnote).frame(minHeight: 44)
+                    }
+                }
             }
         } header: {
             Text(title).font(.headline)

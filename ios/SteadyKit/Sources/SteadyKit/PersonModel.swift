@@ -36,6 +36,13 @@ public final class PersonModel {
     /// Messages by the core's field name (`PersonField`), from the last edit's `Validation`.
     public private(set) var fieldErrors: [Field: String] = [:]
 
+    /// Beside each "what helps" strategy: how often tried and helped (the core's `strategyOutcomes`).
+    public private(set) var outcomes: [String: StrategyOutcome] = [:]
+    /// When each incident of the unit happened, for "From the incident of …".
+    public private(set) var incidentTimes: [String: Timestamp] = [:]
+    /// Proposals for this person's plan waiting for an editor (the review queue).
+    public private(set) var proposalsWaiting = 0
+
     private let session: AppSession
 
     /// The model for the person `personId`.
@@ -95,6 +102,20 @@ public final class PersonModel {
         }
         // The marks are extra: the sheet shows without them if they cannot be read.
         profile = try? await core.call { try $0.restraintProfile(personId: id) }
+        // So are the source lines, the tried / helped counts and the proposals waiting.
+        if let unitId = sheet?.person.unitId {
+            let list = (try? await core.call { try $0.strategyOutcomes(personId: id) }) ?? []
+            outcomes = Dictionary(list.map { ($0.itemId, $0) }, uniquingKeysWith: { a, _ in a })
+            let incidents = (try? await core.call { try $0.incidents(unitId: unitId) }) ?? []
+            incidentTimes = Dictionary(incidents.map { ($0.id, $0.occurredAt) }, uniquingKeysWith: { a, _ in a })
+            proposalsWaiting = ((try? await core.call { try $0.planProposals(unitId: unitId) }) ?? [])
+                .filter { $0.personId == id }.count
+        }
+    }
+
+    /// A sheet item's extra lines: its incident ("From the incident of …"), its counts.
+    public func notes(_ item: ListItem, format: (Timestamp) -> String) -> (source: String?, outcome: String?) {
+        sheetItemNotes(item, incidentTimes: incidentTimes, outcomes: outcomes, format: format)
     }
 
     /// The interventions the safety alert or contraindication `itemId` rules out, in the full

@@ -15,7 +15,9 @@ enum Fixtures {
         deescalation: Deescalation = Deescalation(),
         debriefPerson: Debrief? = nil,
         nonStaffInvolved: Bool? = nil,
-        unreadable: [String] = []
+        unreadable: [String] = [],
+        timeline: [TimelineEvent] = [],
+        addenda: [Addendum] = []
     ) -> Incident {
         Incident(
             id: "i1", unitId: "home", status: status, occurredAt: now, recordedBy: "Alex Morgan",
@@ -25,8 +27,8 @@ enum Fixtures {
             mentalDisorder: nil, relevantCharacteristics: nil, learningDisabilityOrAutism: nil,
             injuriesPerson: nil, injuriesStaff: nil, injuriesOthers: nil, outcome: nil,
             deathOrSeriousInjury: nil, debriefPerson: debriefPerson, debriefStaff: nil,
-            notificationSent: nil, submittedAt: status == .submitted ? now + 60_000 : nil, addenda: [],
-            unreadable: unreadable
+            notificationSent: nil, submittedAt: status == .submitted ? now + 60_000 : nil, addenda: addenda,
+            unreadable: unreadable, timeline: timeline
         )
     }
 
