@@ -525,7 +525,7 @@ async fn offer(
             .into_iter()
             .map(|(k, mut v)| {
                 v.sort();
-                (k, (v.len() as u64, percentile(&v, 0.99)))
+                (k, (v.len() as u64, percentile(&v, 99.0)))
             })
             .collect(),
         rss: 0,
