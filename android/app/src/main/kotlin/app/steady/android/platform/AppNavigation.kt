@@ -28,6 +28,7 @@ import app.steady.android.state.IncidentViewModel
 import app.steady.android.state.IncidentsViewModel
 import app.steady.android.state.PeopleViewModel
 import app.steady.android.state.PersonViewModel
+import app.steady.android.state.ReviewQueueViewModel
 import app.steady.android.state.SteadySession
 import app.steady.android.state.SyncViewModel
 import app.steady.android.ui.CaptureEvents
@@ -40,6 +41,8 @@ import app.steady.android.ui.IncidentsScreen
 import app.steady.android.ui.PeopleScreen
 import app.steady.android.ui.PersonEvents
 import app.steady.android.ui.PersonScreen
+import app.steady.android.ui.ReviewQueueEvents
+import app.steady.android.ui.ReviewQueueScreen
 import app.steady.android.ui.SyncEvents
 import app.steady.android.ui.SyncScreen
 import app.steady.android.ui.TopDestination
@@ -126,6 +129,7 @@ fun SteadyApp(
                 onNavigate = { nav.top(it) },
                 onOpenDrafts = { nav.top(TopDestination.INCIDENTS) },
                 onTogglePin = vm::onTogglePin,
+                onOpenProposals = { unit -> nav.navigate("proposals/$unit?person=") },
                 // The ended state's way on: Sync and settings with "Add a placement" open.
                 onAddPlacement = {
                     nav.navigate("sync?add=true") {
@@ -161,6 +165,36 @@ fun SteadyApp(
                     onRemoveAlertCancel = vm::onRemoveAlertCancel,
                     onEditAvoids = vm::onEditAvoids,
                     onToggleAvoid = vm::onToggleAvoid,
+                    onOpenIncident = { nav.navigate("incident/$it") },
+                    onOpenProposals = { if (state.unitId.isNotEmpty()) nav.navigate("proposals/${state.unitId}?person=$id") },
+                ),
+            )
+        }
+        // The review queue of a unit, or of one person's plan (opened from their sheet).
+        composable(
+            "proposals/{unit}?person={person}",
+            listOf(
+                navArgument("unit") { type = NavType.StringType },
+                navArgument("person") {
+                    type = NavType.StringType
+                    defaultValue = ""
+                },
+            ),
+        ) { entry ->
+            val unit = entry.arguments?.getString("unit").orEmpty()
+            val person = entry.arguments?.getString("person")?.takeIf { it.isNotEmpty() }
+            val vm = viewModel { ReviewQueueViewModel(session, unit, person) }
+            val state by vm.state.collectAsStateWithLifecycle()
+            ReviewQueueScreen(
+                state,
+                ReviewQueueEvents(
+                    onBack = { nav.popBackStack() },
+                    onOpenIncident = { nav.navigate("incident/$it") },
+                    onAccept = vm::onAccept,
+                    onDeclineOpen = vm::onDeclineOpen,
+                    onDeclineReason = vm::onDeclineReason,
+                    onDeclineCancel = vm::onDeclineCancel,
+                    onDeclineConfirm = vm::onDeclineConfirm,
                 ),
             )
         }

@@ -12,6 +12,7 @@
 package app.steady.android.state
 
 import androidx.lifecycle.viewModelScope
+import app.steady.core.Field
 import app.steady.core.SteadyException
 import app.steady.core.deescalationStepLabel
 import app.steady.core.earliestRecordTime
@@ -26,25 +27,32 @@ import app.steady.core.model.Debrief
 import app.steady.core.model.Deescalation
 import app.steady.core.model.DeescalationStep
 import app.steady.core.model.EntityKind
+import app.steady.core.model.Identification
 import app.steady.core.model.Incident
 import app.steady.core.model.IncidentDetails
 import app.steady.core.model.IncidentStatus
 import app.steady.core.model.InjuryIndicator
+import app.steady.core.model.NewTimelineEvent
 import app.steady.core.model.ObservationPhase
+import app.steady.core.model.PlanProposal
 import app.steady.core.model.PostIncidentReview
 import app.steady.core.model.RestraintProfile
 import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
 import app.steady.core.model.ReviewWith
 import app.steady.core.model.S65Item
+import app.steady.core.model.SheetList
 import app.steady.core.model.SkinColour
 import app.steady.core.model.StaffMember
+import app.steady.core.model.TimelineEventKind
 import app.steady.core.model.UseOfForce
 import app.steady.core.observationWords
 import app.steady.core.reasonCode
 import app.steady.core.reasonLabel
 import app.steady.core.s65ItemDescription
 import app.steady.core.s65ItemLetter
+import app.steady.core.sheetListHeading
+import app.steady.core.timelineEventLabel
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -169,11 +177,26 @@ class IncidentViewModel(
             mentalHealthUnit = mentalHealthUnit,
             note = if (s.loading) i.note else s.note,
             place = if (s.loading) i.place.orEmpty() else s.place,
-            ownStrategies = own.map { StrategyUi(it, it, it in i.deescalation.ownStrategies) },
+            ownStrategies = own.map { StrategyUi(it, it, it in i.deescalation.ownStrategies, it in i.deescalation.helped) },
             generalSteps =
                 DeescalationStep.entries.map {
-                    StrategyUi(it.name, deescalationStepLabel(it), it in i.deescalation.generalSteps)
+                    StrategyUi(it.name, deescalationStepLabel(it), it in i.deescalation.generalSteps, it in i.deescalation.stepsHelped)
                 },
+            timelineButtons = timelineButtons(),
+            timeline = timelineRows(i, session.labels),
+            timelineAsk = if (i.status == IncidentStatus.SUBMITTED) null else s.timelineAsk,
+            jobReference = if (s.loading) i.jobReference.orEmpty() else s.jobReference,
+            unidentified = i.personId == null,
+            canPropose = i.personId != null,
+            proposed =
+                i.addenda.mapNotNull { a -> a.proposal?.let { "${sheetListHeading(it.list)}: ${it.text} (${a.author})" } },
+            identifications =
+                i.addenda.filter { it.identified != null }.map {
+                    "${it.text} (${it.author}, ${session.labels.dayTime(
+                        it.at,
+                    )})"
+                },
+            identify = if (i.status == IncidentStatus.SUBMITTED && i.personId == null) s.identify else null,
             useOfForce = forceRows(),
             interventionChoices = RestrictiveInterventionType.entries.map { it to "${interventionCode(it)} ${interventionLabel(it)}" },
             reasonChoices = RestrictiveInterventionReason.entries.map { it to "${reasonCode(it)} ${reasonLabel(it)}" },
@@ -211,7 +234,7 @@ class IncidentViewModel(
             removingForceId = s.removingForceId?.takeIf { id -> i.useOfForce.any { it.id == id } },
             missing = missing.map { MissingItemUi(s65ItemLetter(it), s65ItemDescription(it)) },
             addenda =
-                i.addenda.filter { it.observation == null }.map {
+                i.addenda.filter { it.observation == null && it.identified == null }.map {
                     val heldAt = it.review?.takeIf { r -> r.held }?.heldAt
                     AddendumUi(
                         it.author,
@@ -699,20 +722,258 @@ class IncidentViewModel(
             ownStrategies = s.ownStrategies.filter { it.ticked }.map { it.key },
             generalSteps = s.generalSteps.filter { it.ticked }.map { DeescalationStep.valueOf(it.key) },
             other = s.otherDeescalation.trim().ifEmpty { null },
+            // Which of those tried helped: a subset of what was tried, as the core checks.
+            helped = s.ownStrategies.filter { it.ticked && it.helped }.map { it.key },
+            stepsHelped = s.generalSteps.filter { it.ticked && it.helped }.map { DeescalationStep.valueOf(it.key) },
         )
+
+    /** Ticks or unticks a strategy; unticked, it no longer "helped". */
+    private fun toggled(s: StrategyUi) = s.copy(ticked = !s.ticked, helped = s.helped && !s.ticked)
 
     /** One of the person's own strategies was ticked or unticked. */
     fun onToggleOwnStrategy(key: String) {
-        mutable.update { s -> s.copy(ownStrategies = s.ownStrategies.map { if (it.key == key) it.copy(ticked = !it.ticked) else it }) }
+        mutable.update { s -> s.copy(ownStrategies = s.ownStrategies.map { if (it.key == key) toggled(it) else it }) }
         val d = deescalationNow(mutable.value)
         saveDetails("deescalation") { IncidentDetails(deescalation = d) }
     }
 
     /** A general de-escalation step was ticked or unticked. */
     fun onToggleStep(key: String) {
-        mutable.update { s -> s.copy(generalSteps = s.generalSteps.map { if (it.key == key) it.copy(ticked = !it.ticked) else it }) }
+        mutable.update { s -> s.copy(generalSteps = s.generalSteps.map { if (it.key == key) toggled(it) else it }) }
         val d = deescalationNow(mutable.value)
         saveDetails("deescalation") { IncidentDetails(deescalation = d) }
+    }
+
+    /**
+     * "Helped" beside a strategy ticked (`own`: one of the person's own, else a general step):
+     * the sheet then counts how often it was tried and helped. Not ticked: nothing to say.
+     */
+    fun onToggleHelped(
+        own: Boolean,
+        key: String,
+    ) {
+        val flip = { it: StrategyUi -> if (it.key == key && it.ticked) it.copy(helped = !it.helped) else it }
+        mutable.update { s ->
+            if (own) s.copy(ownStrategies = s.ownStrategies.map(flip)) else s.copy(generalSteps = s.generalSteps.map(flip))
+        }
+        val d = deescalationNow(mutable.value)
+        saveDetails("deescalation") { IncidentDetails(deescalation = d) }
+    }
+
+    /**
+     * A timeline button tapped (drafts only): recorded at once, stamped by the core now; "Support
+     * arrived" and "Staff swapped" first ask who, "Other" asks what, then record on Record.
+     */
+    fun onTimelineTap(kind: TimelineEventKind) {
+        val s = mutable.value
+        if (s.submitted || s.loading) return
+        val label = timelineEventLabel(kind)
+        when {
+            kind in TIMELINE_WHO_KINDS -> {
+                mutable.update {
+                    it.copy(
+                        timelineAsk = TimelineAskUi(kind, "$label: who?", "Who (name, job title)"),
+                        timelineError = null,
+                    )
+                }
+            }
+
+            kind == TimelineEventKind.OTHER -> {
+                mutable.update {
+                    it.copy(
+                        timelineAsk = TimelineAskUi(kind, "$label: what happened?", "What happened"),
+                        timelineError = null,
+                    )
+                }
+            }
+
+            else -> {
+                addTimeline(NewTimelineEvent(kind = kind))
+            }
+        }
+    }
+
+    /** The words of the open sheet, as typed. */
+    fun onTimelineAskText(text: String) = mutable.update { it.copy(timelineAsk = it.timelineAsk?.copy(text = text, error = null)) }
+
+    /** The sheet closed: nothing is recorded. */
+    fun onTimelineAskCancel() = mutable.update { it.copy(timelineAsk = null) }
+
+    /**
+     * Records the moment with who or what, stamped by the core (one clock: the core's, as for
+     * every other tap, so the list keeps the order of the taps); the core's rule stays under the
+     * field.
+     */
+    fun onTimelineAskSave() {
+        val a = mutable.value.timelineAsk ?: return
+        val words = a.text.trim().ifEmpty { null }
+        addTimeline(
+            if (a.kind in TIMELINE_WHO_KINDS) {
+                NewTimelineEvent(kind = a.kind, who = words)
+            } else {
+                NewTimelineEvent(kind = a.kind, note = words)
+            },
+        )
+    }
+
+    private fun addTimeline(event: NewTimelineEvent) =
+        io {
+            try {
+                session.store.addTimelineEvent(incidentId, event)
+            } catch (e: SteadyException.Validation) {
+                if (e.field != Field.TIMELINE) throw e
+                val words = errorText(e)
+                mutable.update {
+                    if (it.timelineAsk !=
+                        null
+                    ) {
+                        it.copy(timelineAsk = it.timelineAsk.copy(error = words))
+                    } else {
+                        it.copy(timelineError = words)
+                    }
+                }
+                return@io
+            }
+            val now = session.clock.nowMillis()
+            mutable.update {
+                it.copy(
+                    timelineAsk = null,
+                    timelineError = null,
+                    timelineSaved = "Recorded: ${timelineEventLabel(event.kind)} at ${session.labels.time(event.at ?: now)}",
+                )
+            }
+            load()
+        }
+
+    /** Undo of a mistaken tap (drafts only): the moment is removed through the core. */
+    fun onTimelineUndo(eventId: String) {
+        if (mutable.value.submitted) return
+        val e = mutable.value.timeline.firstOrNull { it.id == eventId } ?: return
+        io {
+            session.store.removeTimelineEvent(incidentId, eventId)
+            mutable.update { it.copy(timelineSaved = "Removed: ${e.text} at ${e.atLabel}", timelineError = null) }
+            load()
+        }
+    }
+
+    /** The job or CAD reference, as typed; saved a moment after typing stops, its rule under the field. */
+    fun onJobReferenceChange(text: String) {
+        mutable.update { it.copy(jobReference = text, jobReferenceError = null, savedLabel = null) }
+        saver.schedule("job_reference") {
+            attempt {
+                try {
+                    session.store.updateIncident(incidentId, IncidentDetails(jobReference = text.trim()))
+                } catch (e: SteadyException.Validation) {
+                    if (e.field != Field.JOB_REFERENCE) throw e
+                    mutable.update { it.copy(jobReferenceError = errorText(e)) }
+                    return@attempt
+                }
+                savedNow()
+            }
+        }
+    }
+
+    /** "Propose for the plan": opens the form (a draft or submitted, the incident naming a person). */
+    fun onProposalOpen() {
+        if (!mutable.value.canPropose) return
+        mutable.update { it.copy(proposal = ProposalFormUi(), proposalSent = null) }
+    }
+
+    private fun updateProposal(change: (ProposalFormUi) -> ProposalFormUi) =
+        mutable.update { s -> s.copy(proposal = s.proposal?.let(change)) }
+
+    /** The list it would go on. */
+    fun onProposalList(list: SheetList) = updateProposal { it.copy(list = list, listError = null, error = null) }
+
+    /** Its words. */
+    fun onProposalText(text: String) = updateProposal { it.copy(text = text, error = null) }
+
+    /** Closed: nothing proposed. */
+    fun onProposalCancel() = mutable.update { it.copy(proposal = null) }
+
+    /**
+     * Proposes it through the core (anyone in the unit): an editor reviews it. The core's rule
+     * (Field.PROPOSAL) stays under the words, with what was typed.
+     */
+    fun onProposalSave() {
+        val f = mutable.value.proposal ?: return
+        val list = f.list
+        if (list == null) {
+            updateProposal { it.copy(listError = "Choose the list it belongs on") }
+            return
+        }
+        io {
+            try {
+                session.store.proposePlanChange(incidentId, PlanProposal(list = list, text = f.text.trim()))
+            } catch (e: SteadyException.Validation) {
+                if (e.field != Field.PROPOSAL) throw e
+                updateProposal { it.copy(error = errorText(e)) }
+                return@io
+            } catch (e: SteadyException) {
+                updateProposal { it.copy(error = errorText(e)) }
+                return@io
+            }
+            mutable.update { it.copy(proposal = null, proposalSent = PROPOSAL_SENT) }
+            session.device.requestSync()
+            load()
+        }
+    }
+
+    /** "Patient identified": opens the form (submitted, a person unknown at the time). */
+    fun onIdentifyOpen() {
+        val s = mutable.value
+        if (!s.submitted || !s.unidentified) return
+        mutable.update { it.copy(identify = IdentifyFormUi()) }
+    }
+
+    private fun updateIdentify(change: (IdentifyFormUi) -> IdentifyFormUi) =
+        mutable.update { s -> s.copy(identify = s.identify?.let(change)) }
+
+    /** The receiving hospital or service. */
+    fun onIdentifyHospital(text: String) = updateIdentify { it.copy(hospital = text, hospitalError = null, error = null) }
+
+    /** Its identifier for the person. */
+    fun onIdentifyIdentifier(text: String) = updateIdentify { it.copy(hospitalIdentifier = text, identifierError = null, error = null) }
+
+    /** The NHS number (its check digit is the core's). */
+    fun onIdentifyNhsNumber(text: String) = updateIdentify { it.copy(nhsNumber = text, nhsNumberError = null, error = null) }
+
+    /** Closed: nothing added. */
+    fun onIdentifyCancel() = mutable.update { it.copy(identify = null) }
+
+    /** Adds the identification as an addendum; the core's rule (Field.IDENTIFICATION) under its field. */
+    fun onIdentifySave() {
+        val f = mutable.value.identify ?: return
+        io {
+            try {
+                session.store.identifyPatient(
+                    incidentId,
+                    Identification(
+                        hospital = f.hospital.trim(),
+                        hospitalIdentifier = f.hospitalIdentifier.trim().ifEmpty { null },
+                        nhsNumber = f.nhsNumber.filterNot { it.isWhitespace() }.ifEmpty { null },
+                    ),
+                )
+            } catch (e: SteadyException.Validation) {
+                val words = errorText(e)
+                updateIdentify {
+                    when {
+                        e.field != Field.IDENTIFICATION -> it.copy(error = words)
+                        e.path.endsWith("nhs_number") -> it.copy(nhsNumberError = words)
+                        e.path.endsWith("hospital_identifier") -> it.copy(identifierError = words)
+                        e.path.endsWith("hospital") -> it.copy(hospitalError = words)
+                        else -> it.copy(error = words)
+                    }
+                }
+                return@io
+            } catch (e: SteadyException) {
+                updateIdentify { it.copy(error = errorText(e)) }
+                return@io
+            }
+            mutable.update { it.copy(identify = null, message = "Identification added: it is with the record.") }
+            session.device.requestSync()
+            load()
+        }
     }
 
     /**
@@ -1065,6 +1326,7 @@ class IncidentViewModel(
                             "When it happened: ${s.occurredAtLabel}",
                             "Note and place",
                             "De-escalation tried",
+                            if (s.timeline.isEmpty()) null else "The timeline (${s.timeline.size} moments)",
                             if (s.useOfForce.isEmpty()) null else "Use of force: " + s.useOfForce.joinToString("; ") { it.typeLabel },
                             if (s.useOfForce.isEmpty()) null else "The s.6(5) answers",
                             "Injuries, outcome and debriefs",

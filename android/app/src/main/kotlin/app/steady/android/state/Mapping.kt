@@ -200,6 +200,8 @@ fun SupportSheet.items(list: SheetList): List<app.steady.core.model.ListItem> =
 fun sheetSections(
     sheet: SupportSheet,
     labels: TimeLabels,
+    /** Each list item as shown (its source line, its outcome counts); plain by default. */
+    item: (SheetList, app.steady.core.model.ListItem) -> ItemUi = { _, i -> ItemUi(i.id, i.text) },
 ): List<SheetSectionUi> {
     val texts = sheet.texts.associate { it.field to it.text }
 
@@ -210,7 +212,7 @@ fun sheetSections(
             }
 
             is SheetEntry.List -> {
-                SheetListUi(e.list, sheetListHeading(e.list), sheet.items(e.list).map { ItemUi(it.id, it.text) })
+                SheetListUi(e.list, sheetListHeading(e.list), sheet.items(e.list).map { item(e.list, it) })
             }
 
             SheetEntry.AuthorisedInterventions -> {
@@ -240,3 +242,26 @@ fun sheetSections(
             reviewTexts.mapIndexed { i, line -> SheetTextUi(null, if (i == 0) "Reviewed" else "Due", line) },
         )
 }
+
+/**
+ * A sheet item as the sheet and the amber card show it: accepted from an incident's proposal,
+ * "From the incident of …" (that incident's time, when it is on this phone); a "what helps"
+ * strategy, "tried N · helped M" from the core's `strategyOutcomes`.
+ */
+fun decoratedItem(
+    i: app.steady.core.model.ListItem,
+    labels: TimeLabels,
+    incidentTimes: Map<String, Long>,
+    outcomes: Map<String, app.steady.core.model.StrategyOutcome>,
+): ItemUi =
+    ItemUi(
+        id = i.id,
+        text = i.text,
+        sourceLine =
+            i.source?.let { src ->
+                incidentTimes[src.incidentId]?.let { "From the incident of ${labels.dayTime(it)}" } ?: "From an incident"
+            },
+        sourceIncidentId = i.source?.incidentId,
+        // Only once tried: an untried strategy's "tried 0 · helped 0" would only lengthen the card.
+        outcome = outcomes[i.id]?.takeIf { it.tried > 0u }?.let { "tried ${it.tried} · helped ${it.helped}" },
+    )

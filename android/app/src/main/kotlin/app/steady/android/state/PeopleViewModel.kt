@@ -50,6 +50,9 @@ class PeopleViewModel(
             units.filter { it.active }.sumOf { u ->
                 store.incidents(u.id).count { it.status == IncidentStatus.DRAFT }
             }
+        // The review queue of each unit: proposals for the plan waiting for an editor.
+        val proposals =
+            units.filter { it.active }.associate { u -> u.id to (runCatching { store.planProposals(u.id).size }.getOrNull() ?: 0) }
         val status = store.syncStatus()
         val known = knownUnits
         knownUnits = units.map { it.id }.toSet()
@@ -69,6 +72,7 @@ class PeopleViewModel(
                 pendingSync = status.pending.toInt(),
                 problems = (status.quarantined + status.conflicts).toInt(),
                 draftsToFinish = drafts,
+                proposalsByUnit = proposals,
                 ended = endedState(units, selected),
                 noPlacement = status.enrolled && units.isEmpty(),
                 loading = false,

@@ -75,7 +75,19 @@ class PersonViewModel(
                     ?.pendingChanges
                     ?.toInt()
             }.getOrNull() ?: 0
-        val sections = sheetSections(sheet, session.labels)
+        // Items accepted from an incident say which; "what helps" says how often it was tried and helped.
+        val times = runCatching { store.incidents(person.unitId).associate { it.id to it.occurredAt } }.getOrNull() ?: emptyMap()
+        val outcomes = runCatching { store.strategyOutcomes(personId).associateBy { it.itemId } }.getOrNull() ?: emptyMap()
+        val item = { i: app.steady.core.model.ListItem -> decoratedItem(i, session.labels, times, outcomes) }
+        val sections = sheetSections(sheet, session.labels) { _, i -> item(i) }
+        val amber =
+            AmberUi(
+                safetyAlerts = card.safetyAlerts.map(item),
+                warningSigns = card.warningSigns.map(item),
+                whatHelps = card.whatHelps.map(item),
+                whatToAvoid = card.whatToAvoid.map(item),
+            )
+        val waiting = runCatching { store.planProposals(person.unitId).count { it.personId == personId } }.getOrNull() ?: 0
         // What each alert and contraindication rules out: the restraint flow's own reading.
         val avoids =
             runCatching { store.restraintProfile(personId).cautions.associate { it.id to it.avoid } }.getOrNull()
@@ -115,6 +127,8 @@ class PersonViewModel(
                         person.nhsNumber?.takeIf { it.isNotBlank() }?.let { "NHS number ${nhsGroups(it)}" },
                     ).joinToString(" · ").ifEmpty { null },
                 sections = merged,
+                amber = amber,
+                proposalsWaiting = waiting,
                 reviewLine = sections.last().texts.joinToString(". ") { it.text },
                 canEdit = canEdit,
                 editing = s.editing && canEdit,

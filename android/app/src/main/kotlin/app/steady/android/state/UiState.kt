@@ -91,6 +91,8 @@ data class PeopleUiState(
     val problems: Int = 0,
     /** Incident drafts on this device not yet submitted ("2 drafts to finish"). */
     val draftsToFinish: Int = 0,
+    /** Proposals for the plan waiting for review, by unit id (the review queue). */
+    val proposalsByUnit: Map<String, Int> = emptyMap(),
     /** The selected unit's placement has ended: shown in place of the list. */
     val ended: EndedPlacementUi? = null,
     /** Enrolled, but every placement has ended and left the phone: the way to the next one. */
@@ -103,6 +105,12 @@ data class PeopleUiState(
 data class ItemUi(
     val id: String,
     val text: String,
+    /** Accepted from an incident's proposal: "From the incident of Mon 23 Nov, 14:05". */
+    val sourceLine: String? = null,
+    /** That incident, opened when the line is tapped. */
+    val sourceIncidentId: String? = null,
+    /** Beside a "what helps" strategy: "tried 3 · helped 2" (the core's strategyOutcomes). */
+    val outcome: String? = null,
 )
 
 /** The amber card: what a worker needs when someone's distress is rising. */
@@ -197,6 +205,8 @@ data class PersonUiState(
     /** The caution whose "rules out" list is open for editing, by item id. */
     val editingAvoidsId: String? = null,
     val pendingChanges: Int = 0,
+    /** Proposals for this person's plan waiting for an editor (the review queue). */
+    val proposalsWaiting: Int = 0,
     val loading: Boolean = true,
     val message: String? = null,
 )
@@ -291,6 +301,8 @@ data class StrategyUi(
     val key: String,
     val label: String,
     val ticked: Boolean,
+    /** Of those tried, it helped (Deescalation.helped / stepsHelped): only while ticked. */
+    val helped: Boolean = false,
 )
 
 /** One use-of-force entry with its running timer. */
@@ -526,6 +538,34 @@ data class IncidentUiState(
     val confirmOverride: OverrideConfirmUi? = null,
     /** Parts of the stored record the core could not read and left out, in words; null when all was read. */
     val unreadableWarning: String? = null,
+    /** The timeline's one-tap buttons, the core's kinds and words in its order. */
+    val timelineButtons: List<TimelineButtonUi> = emptyList(),
+    /** The moments recorded, in the order they happened. */
+    val timeline: List<TimelineEventUi> = emptyList(),
+    /** The sheet a button opened (who came, the note of "Other"), or null. */
+    val timelineAsk: TimelineAskUi? = null,
+    /** A tap the core refused (Field.TIMELINE), shown by the buttons. */
+    val timelineError: String? = null,
+    /** "Recorded: Arrived at 14:02", after the last tap. */
+    val timelineSaved: String? = null,
+    /** The job or CAD reference of an ambulance or HEMS call, as typed. */
+    val jobReference: String = "",
+    /** The core's rule for the reference (Field.JOB_REFERENCE), under its field. */
+    val jobReferenceError: String? = null,
+    /** The person was not identified at the time (a description instead of a person). */
+    val unidentified: Boolean = false,
+    /** The "Propose for the plan" form, while open. */
+    val proposal: ProposalFormUi? = null,
+    /** The confirmation after a proposal: an editor will review it. */
+    val proposalSent: String? = null,
+    /** The incident names a person whose sheet a proposal would change. */
+    val canPropose: Boolean = false,
+    /** What was proposed from this incident: "Early warning signs: Pacing by the door". */
+    val proposed: List<String> = emptyList(),
+    /** The "Patient identified" form, while open (submitted, unidentified only). */
+    val identify: IdentifyFormUi? = null,
+    /** The identifications added, "Identified at St Elsewhere: hospital number …, NHS number …". */
+    val identifications: List<String> = emptyList(),
     val savedLabel: String? = null,
     val message: String? = null,
     val loading: Boolean = true,

@@ -76,7 +76,9 @@ import app.steady.core.model.RestrictiveInterventionReason
 import app.steady.core.model.RestrictiveInterventionType
 import app.steady.core.model.ReviewWith
 import app.steady.core.model.S65Item
+import app.steady.core.model.SheetList
 import app.steady.core.model.SkinColour
+import app.steady.core.model.TimelineEventKind
 import app.steady.core.restraintWords
 
 /** Events of the incident screen. */
@@ -161,6 +163,27 @@ data class IncidentEvents(
     val onObservationTakenStep: (Int) -> Unit = {},
     /** The "taken at" time back to now. */
     val onObservationTakenNow: () -> Unit = {},
+    /** "Helped" beside a strategy ticked (true: one of the person's own; the key). */
+    val onToggleHelped: (Boolean, String) -> Unit = { _, _ -> },
+    /** A timeline button tapped. */
+    val onTimelineTap: (TimelineEventKind) -> Unit = {},
+    val onTimelineAskText: (String) -> Unit = {},
+    val onTimelineAskCancel: () -> Unit = {},
+    val onTimelineAskSave: () -> Unit = {},
+    /** Undo of a mistaken tap (by the moment's id). */
+    val onTimelineUndo: (String) -> Unit = {},
+    val onJobReferenceChange: (String) -> Unit = {},
+    val onProposalOpen: () -> Unit = {},
+    val onProposalList: (SheetList) -> Unit = {},
+    val onProposalText: (String) -> Unit = {},
+    val onProposalCancel: () -> Unit = {},
+    val onProposalSave: () -> Unit = {},
+    val onIdentifyOpen: () -> Unit = {},
+    val onIdentifyHospital: (String) -> Unit = {},
+    val onIdentifyIdentifier: (String) -> Unit = {},
+    val onIdentifyNhsNumber: (String) -> Unit = {},
+    val onIdentifyCancel: () -> Unit = {},
+    val onIdentifySave: () -> Unit = {},
 )
 
 /** The one-person-monitors prompt, from the first second of any physical hold (the core's words). */
@@ -298,6 +321,24 @@ fun incidentEvents(
     onObservationNoFurtherConcerns = vm::onObservationNoFurtherConcerns,
     onObservationTakenStep = vm::onObservationTakenStep,
     onObservationTakenNow = vm::onObservationTakenNow,
+    onToggleHelped = vm::onToggleHelped,
+    onTimelineTap = vm::onTimelineTap,
+    onTimelineAskText = vm::onTimelineAskText,
+    onTimelineAskCancel = vm::onTimelineAskCancel,
+    onTimelineAskSave = vm::onTimelineAskSave,
+    onTimelineUndo = vm::onTimelineUndo,
+    onJobReferenceChange = vm::onJobReferenceChange,
+    onProposalOpen = vm::onProposalOpen,
+    onProposalList = vm::onProposalList,
+    onProposalText = vm::onProposalText,
+    onProposalCancel = vm::onProposalCancel,
+    onProposalSave = vm::onProposalSave,
+    onIdentifyOpen = vm::onIdentifyOpen,
+    onIdentifyHospital = vm::onIdentifyHospital,
+    onIdentifyIdentifier = vm::onIdentifyIdentifier,
+    onIdentifyNhsNumber = vm::onIdentifyNhsNumber,
+    onIdentifyCancel = vm::onIdentifyCancel,
+    onIdentifySave = vm::onIdentifySave,
 )
 
 /** The incident screen. [alertText]: the prone-hold alert's words, the core's. */
@@ -388,6 +429,17 @@ fun IncidentScreen(
                 }
             }
         }
+        // A proposal for the plan, and an identification, take the screen as the draft's questions
+        // do; a proposal opened from the debrief form returns to it.
+        state.proposal?.let { f ->
+            item { ProposalForm(f, events) }
+            return@SteadyScaffold
+        }
+        val identify = state.identify
+        if (state.submitted && identify != null) {
+            item { IdentifyForm(identify, events) }
+            return@SteadyScaffold
+        }
         // The debrief form takes the screen as the draft's questions do.
         val review = state.review
         if (state.submitted && review != null) {
@@ -396,10 +448,13 @@ fun IncidentScreen(
         }
         if (!state.submitted && !state.loading) item { OccurredAtControl(state, events) }
         state.message?.let { item { MessageStrip(it) } }
+        // One tap per moment, near the top: at a roadside it is the first thing recorded.
+        if (!state.submitted && !state.loading) timelineSection(state, events)
         if (state.submitted) {
             item { Heading("What was recorded") }
             item { RecordLine("Note", state.note) }
             item { RecordLine("Place", state.place) }
+            if (state.jobReference.isNotBlank()) item { RecordLine("Job or CAD reference", state.jobReference) }
             item {
                 RecordLine(
                     "De-escalation tried",
@@ -433,8 +488,11 @@ fun IncidentScreen(
             item { RecordLine("Outcome", state.outcome) }
             item { RecordLine("Debrief with the person", debriefText(state.debriefPersonHeld, state.debriefPersonNote)) }
             item { RecordLine("Debrief with staff", debriefText(state.debriefStaffHeld, state.debriefStaffNote)) }
+            if (state.timeline.isNotEmpty()) timelineSection(state, events)
             // Observations go on after submission (after rapid tranquillisation, hourly).
             if (showsObservations(state)) observationsSection(state, events)
+            identifySection(state, events)
+            proposalSection(state, events)
             item { Heading("Addenda") }
             if (state.addenda.isEmpty()) item { Text("None yet.", style = MaterialTheme.typography.bodyLarge) }
             items(state.addenda) { a ->
@@ -465,13 +523,17 @@ fun IncidentScreen(
         if (forceFirst) forceSection(state, events)
         item { Field("Note", state.note, events.onNoteChange) }
         item { Field("Place", state.place, events.onPlaceChange, singleLine = true) }
+        item { JobReferenceField(state, events) }
         item { Heading("De-escalation tried") }
         if (state.ownStrategies.isNotEmpty()) {
             item { Text("Their own \"what helps\"", style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold) }
-            items(state.ownStrategies, key = { "own-" + it.key }) { TickRow(it, events.onToggleOwnStrategy) }
+            items(
+                state.ownStrategies,
+                key = { "own-" + it.key },
+            ) { TickRow(it, events.onToggleOwnStrategy) { k -> events.onToggleHelped(true, k) } }
         }
         item { Text("General steps", style = MaterialTheme.typography.labelLarge, fontWeight = FontWeight.Bold) }
-        items(state.generalSteps, key = { "step-" + it.key }) { TickRow(it, events.onToggleStep) }
+        items(state.generalSteps, key = { "step-" + it.key }) { TickRow(it, events.onToggleStep) { k -> events.onToggleHelped(false, k) } }
         item { Field("Anything else tried", state.otherDeescalation, events.onOtherDeescalationChange) }
         if (!forceFirst) forceSection(state, events)
         val force = state.useOfForce.isNotEmpty()
@@ -532,6 +594,7 @@ fun IncidentScreen(
                 }
             }
         }
+        proposalSection(state, events)
         if (state.missing.isNotEmpty()) {
             item {
                 SectionCard(
@@ -885,17 +948,26 @@ private fun RecordLine(
 private fun TickRow(
     s: StrategyUi,
     onToggle: (String) -> Unit,
+    onHelped: (String) -> Unit,
 ) {
-    Row(
-        verticalAlignment = Alignment.CenterVertically,
-        modifier =
-            Modifier
-                .fillMaxWidth()
-                .heightIn(min = 48.dp)
-                .toggleable(value = s.ticked, role = Role.Checkbox, onValueChange = { onToggle(s.key) }),
-    ) {
-        Checkbox(checked = s.ticked, onCheckedChange = null)
-        Text(s.label, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.padding(start = 8.dp))
+    Row(verticalAlignment = Alignment.CenterVertically, modifier = Modifier.fillMaxWidth()) {
+        Row(
+            verticalAlignment = Alignment.CenterVertically,
+            modifier =
+                Modifier
+                    .weight(1f)
+                    .heightIn(min = 48.dp)
+                    .toggleable(value = s.ticked, role = Role.Checkbox, onValueChange = { onToggle(s.key) }),
+        ) {
+            Checkbox(checked = s.ticked, onCheckedChange = null)
+            Text(s.label, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.padding(start = 8.dp))
+        }
+        // Beside a strategy tried: did it help? The sheet counts it.
+        if (s.ticked) {
+            Row(Modifier.semantics { contentDescription = "Helped: ${s.label}" }) {
+                CheckChip(s.helped, "Helped") { onHelped(s.key) }
+            }
+        }
     }
 }
 
@@ -1132,6 +1204,10 @@ private fun ReviewForm(
             }
         }
         Field("What was learned or agreed", r.note, events.onReviewNote)
+        // What the debrief learned may belong on the plan: proposed here, reviewed by an editor.
+        OutlinedButton(onClick = events.onProposalOpen, modifier = Modifier.fillMaxWidth().heightIn(min = 48.dp)) {
+            Text("Propose for the plan")
+        }
         r.error?.let { ErrorLine(it) }
         Row(
             Modifier.fillMaxWidth(),
@@ -1146,7 +1222,7 @@ private fun ReviewForm(
 
 /** A refusal, in the error colour, read out when it appears. */
 @Composable
-private fun ErrorLine(text: String) {
+internal fun ErrorLine(text: String) {
     Text(
         text,
         color = MaterialTheme.colorScheme.error,

@@ -60,6 +60,8 @@ fun PeopleScreen(
     onOpenDrafts: () -> Unit = {},
     onTogglePin: (String) -> Unit = {},
     onAddPlacement: () -> Unit = {},
+    /** Opens the review queue of a unit (proposals for the plan). */
+    onOpenProposals: (String) -> Unit = {},
 ) {
     SteadyScaffold(
         title = "People",
@@ -122,6 +124,17 @@ fun PeopleScreen(
         }
         if (state.draftsToFinish > 0) {
             item { DraftsLine(state.draftsToFinish, onOpenDrafts) }
+        }
+        // The unit's review queue: proposals for people's plans from incidents and debriefs.
+        state.selectedUnitId?.let { unit ->
+            val waiting = state.proposalsByUnit[unit] ?: 0
+            if (waiting > 0) {
+                item {
+                    ActionLine(if (waiting == 1) "1 proposal for the plan to review" else "$waiting proposals for the plan to review") {
+                        onOpenProposals(unit)
+                    }
+                }
+            }
         }
         if (state.problems > 0) {
             item { MessageStrip("${state.problems} change(s) need your attention: see Incidents.") }
@@ -234,8 +247,13 @@ private fun NoPlacementCard(onAddPlacement: () -> Unit) {
 private fun DraftsLine(
     count: Int,
     onOpen: () -> Unit,
+) = ActionLine(if (count == 1) "1 draft to finish" else "$count drafts to finish", onOpen)
+
+@Composable
+private fun ActionLine(
+    text: String,
+    onOpen: () -> Unit,
 ) {
-    val text = if (count == 1) "1 draft to finish" else "$count drafts to finish"
     Card(
         colors =
             CardDefaults.cardColors(
@@ -247,7 +265,7 @@ private fun DraftsLine(
                 .fillMaxWidth()
                 .heightIn(min = 48.dp)
                 .clickable(role = Role.Button, onClick = onOpen)
-                .semantics { contentDescription = "$text: open incidents" },
+                .semantics { contentDescription = "$text: open" },
     ) {
         Row(modifier = Modifier.padding(12.dp), verticalAlignment = Alignment.CenterVertically) {
             Text(text, style = MaterialTheme.typography.titleMedium, fontWeight = FontWeight.Bold, modifier = Modifier.weight(1f))

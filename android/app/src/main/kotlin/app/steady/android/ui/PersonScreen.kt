@@ -82,6 +82,10 @@ data class PersonEvents(
     val onEditAvoids: (String) -> Unit = {},
     /** Marks or unmarks an intervention as ruled out by a safety alert or contraindication. */
     val onToggleAvoid: (CautionList, String, RestrictiveInterventionType) -> Unit = { _, _, _ -> },
+    /** Opens the incident an accepted item came from. */
+    val onOpenIncident: (String) -> Unit = {},
+    /** Opens the review queue of this person's proposals. */
+    val onOpenProposals: () -> Unit = {},
 )
 
 /** The test tag of the amber card, for the check that it is whole above a phone's fold. */
@@ -119,7 +123,7 @@ fun PersonScreen(
             }
         }
         // 2. The amber card.
-        item { AmberCard(state) }
+        item { AmberCard(state, events) }
         item {
             FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
                 Button(onClick = events.onCapture, modifier = Modifier.heightIn(min = 48.dp)) {
@@ -127,6 +131,11 @@ fun PersonScreen(
                     Text("Quick capture", modifier = Modifier.padding(start = 4.dp))
                 }
                 OutlinedButton(onClick = events.onChecklist, modifier = Modifier.heightIn(min = 48.dp)) { Text("Run a checklist") }
+                if (state.proposalsWaiting > 0) {
+                    OutlinedButton(onClick = events.onOpenProposals, modifier = Modifier.heightIn(min = 48.dp)) {
+                        Text(if (state.proposalsWaiting == 1) "1 proposal to review" else "${state.proposalsWaiting} proposals to review")
+                    }
+                }
                 if (state.reviewOverdue) {
                     Pill("Review overdue", MaterialTheme.colorScheme.errorContainer, MaterialTheme.colorScheme.onErrorContainer)
                 }
@@ -195,7 +204,10 @@ fun PersonScreen(
  * warning signs, what helps and what to avoid, each line whole (never cut).
  */
 @Composable
-private fun AmberCard(state: PersonUiState) {
+private fun AmberCard(
+    state: PersonUiState,
+    events: PersonEvents,
+) {
     val steady = LocalSteadyColors.current
     Card(
         modifier = Modifier.fillMaxWidth().testTag(AMBER_CARD_TAG),
@@ -212,11 +224,11 @@ private fun AmberCard(state: PersonUiState) {
                 )
             }
             Heading("Early warning signs", Modifier.padding(top = 4.dp))
-            Bullets(state.amber.warningSigns.map { it.text })
+            ItemBullets(state.amber.warningSigns, events)
             Heading("What helps", Modifier.padding(top = 4.dp))
-            Bullets(state.amber.whatHelps.map { it.text })
+            ItemBullets(state.amber.whatHelps, events)
             Heading("What to avoid", Modifier.padding(top = 4.dp))
-            Bullets(state.amber.whatToAvoid.map { it.text })
+            ItemBullets(state.amber.whatToAvoid, events)
         }
     }
 }
@@ -361,7 +373,37 @@ private fun SheetListEntry(
             RulesOut(CautionList.CONTRAINDICATION, item, state, events)
         }
     } else {
-        Bullets(l.items.map { it.text })
+        ItemBullets(l.items, events)
+    }
+}
+
+/**
+ * Sheet items as bullets: a "what helps" strategy with "tried N · helped M" beside it, an item
+ * accepted from an incident's proposal with "From the incident of …" under it (tap: that incident).
+ */
+@Composable
+private fun ItemBullets(
+    items: List<ItemUi>,
+    events: PersonEvents,
+) {
+    if (items.isEmpty()) Bullets(emptyList())
+    items.forEach { item ->
+        Row(verticalAlignment = Alignment.Top) {
+            Text("•  ", style = MaterialTheme.typography.bodyLarge)
+            Column {
+                Text(
+                    item.text + (item.outcome?.let { "  ($it)" } ?: ""),
+                    style = MaterialTheme.typography.bodyLarge,
+                )
+                val source = item.sourceIncidentId
+                if (item.sourceLine != null && source != null) {
+                    TextButton(
+                        onClick = { events.onOpenIncident(source) },
+                        modifier = Modifier.heightIn(min = 48.dp).semantics { contentDescription = "${item.sourceLine}: open it" },
+                    ) { Text(item.sourceLine, style = MaterialTheme.typography.bodyMedium) }
+                }
+            }
+        }
     }
 }
 
