@@ -39,6 +39,7 @@ on_both_back_ends!(
     no_plan_authorises_what_the_persons_own_cautions_rule_out,
     no_phone_forges_gaps_or_files_another_phones_audit_trail_and_a_retry_is_stored_once,
     a_timeline_or_a_later_identification_is_signed_checked_and_frozen_like_the_rest,
+    the_s65_answers_proposals_and_declines_are_checked_like_every_other_value,
 );
 
 /// Plain HTTP to the server, as any client (or attacker) can speak it.
@@ -214,6 +215,17 @@ fn someone(device: &Device, unit: &str, name: &str) -> String {
             },
         )
         .expect("person")
+}
+
+/// Each op's outcome is `expect`'s (status, and the reason when one is given).
+fn expect_outcomes(outcomes: &[Value], expect: &[(&str, &str)]) {
+    assert_eq!(outcomes.len(), expect.len(), "{outcomes:?}");
+    for (i, want) in expect.iter().enumerate() {
+        assert_eq!(status_of(&outcomes[i]).0, want.0, "op {i}: {outcomes:?}");
+        if !want.1.is_empty() {
+            assert_eq!(status_of(&outcomes[i]).1, want.1, "op {i}: {outcomes:?}");
+        }
+    }
 }
 
 fn status_of(outcome: &Value) -> (&str, &str) {
@@ -1113,12 +1125,7 @@ fn no_phone_records_a_hold_or_an_identity_the_rules_of_restraint_forbid<S: Backe
         ("rejected", "invalid"),
         ("rejected", "invalid"),
     ];
-    for (i, want) in expect.iter().enumerate() {
-        assert_eq!(status_of(&outcomes[i]).0, want.0, "op {i}: {outcomes:?}");
-        if !want.1.is_empty() {
-            assert_eq!(status_of(&outcomes[i]).1, want.1, "op {i}: {outcomes:?}");
-        }
-    }
+    expect_outcomes(&outcomes, &expect);
     let detail = |i: usize| outcomes[i]["detail"].as_str().unwrap_or("").to_string();
     assert!(detail(1).contains("Mental Health Act"), "{}", detail(1));
     assert!(detail(4).contains(&alert), "{}", detail(4));
@@ -1270,12 +1277,7 @@ fn observations_are_anyones_to_add_but_bounded_and_never_a_back_door_for_words<S
         ("rejected", "invalid"),
         ("rejected", "invalid"),
     ];
-    for (i, want) in expect.iter().enumerate() {
-        assert_eq!(status_of(&outcomes[i]).0, want.0, "op {i}: {outcomes:?}");
-        if !want.1.is_empty() {
-            assert_eq!(status_of(&outcomes[i]).1, want.1, "op {i}: {outcomes:?}");
-        }
-    }
+    expect_outcomes(&outcomes, &expect);
     let detail = |i: usize| outcomes[i]["detail"].as_str().unwrap_or("").to_string();
     assert!(detail(1).contains("oxygen_saturation"), "{}", detail(1));
     assert!(detail(4).contains("draft"), "{}", detail(4));
@@ -1556,12 +1558,7 @@ fn a_timeline_or_a_later_identification_is_signed_checked_and_frozen_like_the_re
         ("rejected", "invalid"),
         ("applied", ""),
     ];
-    for (i, want) in expect.iter().enumerate() {
-        assert_eq!(status_of(&outcomes[i]).0, want.0, "op {i}: {outcomes:?}");
-        if !want.1.is_empty() {
-            assert_eq!(status_of(&outcomes[i]).1, want.1, "op {i}: {outcomes:?}");
-        }
-    }
+    expect_outcomes(&outcomes, &expect);
     let lead = c.device("Ward lead", &[("ash-ward", Role::Lead, None)]);
     lead.sync().expect("sync");
     let call = lead.store.incident("inc-call").expect("call");
@@ -1570,4 +1567,141 @@ fn a_timeline_or_a_later_identification_is_signed_checked_and_frozen_like_the_re
     assert!(crews.timeline.is_empty());
     assert_eq!(crews.addenda.len(), 1);
     assert!(crews.addenda[0].identified.is_some());
+}
+
+/// (k), the injury answers, what helped, a proposal for the plan and a declined proposal are
+/// held to the one record schema whatever the client sends.
+fn the_s65_answers_proposals_and_declines_are_checked_like_every_other_value<S: Backend>(
+    c: Cluster<S>,
+) {
+    let incident = a_crews_submitted_incident(&c);
+    let editor = c.device("Ward editor", &[("ash-ward", Role::Editor, None)]);
+    let sam = someone(&editor, "ash-ward", "Samuel Okafor (synthetic)");
+    editor.sync().expect("sync");
+    let hostile = Raw::enrol(&c, "answers", &[("ash-ward", Role::Editor)]);
+    let now = Timestamp::now().0;
+    let proposal = |list: &str| {
+        json!({"pos": 1.0, "author": "Hostile (synthetic)", "job_title": "", "at": now,
+               "reason": "Proposed for the plan", "text": "Synthetic",
+               "proposal": {"list": list, "text": "Covers his ears (synthetic)"}})
+    };
+    let on_sheet = |mut op: Value| {
+        op["entity"] = json!("sheet");
+        op
+    };
+    let declined = |author: &str| {
+        json!({"pos": 1.0, "source": {"incident_id": incident, "entry_id": "p-1"},
+               "reason": "Synthetic reason", "author": author, "job_title": "", "at": now})
+    };
+    let outcomes = hostile.push(vec![
+        hostile.op(
+            "draft",
+            EntityKind::Incident,
+            "inc-answers",
+            "ash-ward",
+            json!({"status": "draft", "occurred_at": now - 60_000, "person_id": sam,
+                   "note": "Synthetic", "recorded_by": "Hostile (synthetic)"}),
+        ),
+        hostile.op(
+            "blank-k",
+            EntityKind::Incident,
+            "inc-answers",
+            "ash-ward",
+            json!({"characteristics": {"age": {"answer": "stated", "value": " "}}}),
+        ),
+        hostile.op(
+            "good-k",
+            EntityKind::Incident,
+            "inc-answers",
+            "ash-ward",
+            json!({"characteristics": {"sex": {"answer": "prefers_not_to_say"}}}),
+        ),
+        hostile.op(
+            "maybe-injured",
+            EntityKind::Incident,
+            "inc-answers",
+            "ash-ward",
+            json!({"injured_person": "maybe"}),
+        ),
+        hostile.op(
+            "helped-untried",
+            EntityKind::Incident,
+            "inc-answers",
+            "ash-ward",
+            json!({"deescalation": {"own_strategies": [], "general_steps": [], "other": null,
+                                    "helped": ["A walk"], "steps_helped": []}}),
+        ),
+        hostile.item(
+            "propose-contra",
+            &incident,
+            "addenda",
+            "p-0",
+            proposal("contraindications"),
+        ),
+        hostile.item(
+            "propose-sign",
+            &incident,
+            "addenda",
+            "p-1",
+            proposal("warning_signs"),
+        ),
+        on_sheet(hostile.item(
+            "decline-forged",
+            &sam,
+            "proposals.declined",
+            "d-1",
+            declined("Ward editor"),
+        )),
+        on_sheet(hostile.item(
+            "decline",
+            &sam,
+            "proposals.declined",
+            "d-2",
+            declined("Hostile (synthetic)"),
+        )),
+    ]);
+    expect_outcomes(
+        &outcomes,
+        &[
+            ("applied", ""),
+            ("rejected", "invalid"),
+            ("applied", ""),
+            ("rejected", "invalid"),
+            ("rejected", "invalid"),
+            ("rejected", "invalid"),
+            ("applied", ""),
+            ("rejected", "invalid"),
+            ("applied", ""),
+        ],
+    );
+    let detail = |i: usize| outcomes[i]["detail"].as_str().unwrap_or("").to_string();
+    assert!(detail(1).contains("age"), "{}", detail(1));
+    assert!(detail(5).contains("proposal.list"), "{}", detail(5));
+
+    // An honest phone holds only what was allowed, and the queue shows the proposal declined.
+    editor.sync().expect("sync");
+    let answers = editor.store.incident("inc-answers").expect("draft");
+    assert_eq!(answers.injured_person, None);
+    assert!(answers.deescalation.helped.is_empty());
+    assert_eq!(
+        answers.characteristics.and_then(|k| k.sex),
+        Some(steady_core::characteristics::Answer::PrefersNotToSay)
+    );
+    let crews = editor.store.incident(&incident).expect("crew");
+    assert_eq!(crews.addenda.len(), 1, "{:?}", crews.addenda);
+    assert!(
+        editor
+            .store
+            .plan_proposals("ash-ward")
+            .expect("queue")
+            .is_empty()
+    );
+    assert_eq!(
+        editor
+            .store
+            .declined_proposals(&sam)
+            .expect("declined")
+            .len(),
+        1
+    );
 }
