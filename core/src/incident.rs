@@ -1326,31 +1326,12 @@ impl Store {
     ) -> Result<String> {
         self.write(|w| {
             let (record, incident, _) = load_incident(w.tx(), incident_id)?;
-            let observation = matches!(carried, Carried::Observation(_) | Carried::Proposal(_));
-            let grant = require_role(
-                w.tx(),
-                &record.unit_id,
-                w.now(),
-                Role::Reader,
-                match carried {
-                    Carried::Observation(_) => "record observations",
-                    Carried::Proposal(_) => "propose changes to plans",
-                    _ => "add addenda",
-                },
-            )?;
-            if !observation {
-                if incident.status != IncidentStatus::Submitted {
-                    return Err(Error::invalid(
-                        "incident",
-                        "is still a draft: edit it instead of adding an addendum",
-                    ));
-                }
-                if grant.role < Role::Lead && incident.recorded_by != w.staff().name {
-                    return Err(Error::NotAllowed(Refusal::NotTheAuthor {
-                        action: "add an addendum".into(),
-                    }));
-                }
-            }
+            let action = match carried {
+                Carried::Observation(_) => "record observations",
+                Carried::Proposal(_) => "propose changes to plans",
+                _ => "add addenda",
+            };
+            let grant = require_role(w.tx(), &record.unit_id, w.now(), Role::Reader, action)?;
             let (mut review, mut observation, mut identified, mut proposal) =
                 (None, None, None, None);
             match carried {
@@ -1381,6 +1362,20 @@ impl Store {
                 "identified": identified,
                 "proposal": proposal,
             });
+            // Who may add it, and to what, by the rule the server applies to the same value.
+            if !open_to_the_unit(&value) {
+                if incident.status != IncidentStatus::Submitted {
+                    return Err(Error::invalid(
+                        "incident",
+                        "is still a draft: edit it instead of adding an addendum",
+                    ));
+                }
+                if grant.role < Role::Lead && incident.recorded_by != w.staff().name {
+                    return Err(Error::NotAllowed(Refusal::NotTheAuthor {
+                        action: "add an addendum".into(),
+                    }));
+                }
+            }
             let item_id = new_id();
             let change = Change::Item {
                 list: ADDENDA.to_string(),
