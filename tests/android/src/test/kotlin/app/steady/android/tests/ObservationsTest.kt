@@ -468,7 +468,6 @@ class ObservationsTest {
         )
     }
 
-    private val out = File(System.getProperty("steady.screens.dir") ?: "target/screens").apply { mkdirs() }
     private val variants =
         listOf(
             Variant("light", dark = false, fontScale = 1f, heightDp = 2000),
@@ -480,67 +479,12 @@ class ObservationsTest {
     @TestFactory
     fun `the observation and characteristics forms render in light, dark and at the largest font`(): List<DynamicTest> =
         screens.flatMap { (name, content) ->
-            variants.map { v -> DynamicTest.dynamicTest("$name-${v.name}") { render("$name-${v.name}", v, content) } }
+            variants.map { v -> DynamicTest.dynamicTest("$name-${v.name}") { renderScreen("$name-${v.name}", v, content) } }
         }
 
-    private fun label(node: SemanticsNode): String? {
-        val c = node.config
-        return listOfNotNull(
-            c.getOrNull(SemanticsProperties.ContentDescription)?.joinToString(" "),
-            c.getOrNull(SemanticsProperties.Text)?.joinToString(" ") { it.text },
-            c.getOrNull(SemanticsProperties.EditableText)?.text,
-        ).joinToString(" ").trim().ifEmpty { null }
-    }
-
-    @OptIn(ExperimentalTestApi::class)
     @TestFactory
     fun `everything tappable in the forms is labelled and at least 48 dp`(): List<DynamicTest> =
         screens.map { (name, content) ->
-            DynamicTest.dynamicTest("a11y-$name") {
-                runDesktopComposeUiTest(width = 411, height = A11Y_HEIGHT_DP) {
-                    setContent { SteadyTheme(dark = false) { content() } }
-                    val problems =
-                        onAllNodes(hasClickAction()).fetchSemanticsNodes().mapNotNull { node ->
-                            val words = label(node)
-                            val box = node.touchBoundsInRoot
-                            val w = box.width / density.density
-                            val h = box.height / density.density
-                            when {
-                                words == null -> "an unlabelled tappable element at $box: ${node.config}"
-                                w < 47.5f || h < 47.5f -> "\"$words\" is only ${w.toInt()} × ${h.toInt()} dp"
-                                else -> null
-                            }
-                        }
-                    assertTrue(problems.isEmpty(), "$name:\n" + problems.joinToString("\n"))
-                }
-            }
+            DynamicTest.dynamicTest("a11y-$name") { assertTappablesLabelled(name, content) }
         }
-
-    private fun render(
-        file: String,
-        v: Variant,
-        content: @Composable () -> Unit,
-    ) {
-        val density = 2f
-        val scene =
-            ImageComposeScene(
-                width = (411 * density).toInt(),
-                height = (v.heightDp * density).toInt(),
-                density = Density(density, v.fontScale),
-            ) { SteadyTheme(dark = v.dark) { content() } }
-        try {
-            scene.render(0)
-            val image = scene.render(1_000_000_000)
-            val png = image.encodeToData(EncodedImageFormat.PNG) ?: error("no PNG for $file")
-            File(out, "$file.png").writeBytes(png.bytes)
-            val bitmap =
-                org.jetbrains.skia.Bitmap
-                    .makeFromImage(image)
-            val colours = HashSet<Int>()
-            for (y in 0 until bitmap.height step 7) for (x in 0 until bitmap.width step 7) colours += bitmap.getColor(x, y)
-            assertTrue(colours.size > 20, "$file looks empty: ${colours.size} colours")
-        } finally {
-            scene.close()
-        }
-    }
 }
