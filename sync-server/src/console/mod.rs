@@ -141,6 +141,33 @@ impl<S: Storage + ConsoleStorage> Console<S> {
         Ok(())
     }
 
+    /// Appends one entry per unit of `unit_ids` (the unit itself viewed), in one write: a page
+    /// over many units records each, without one round trip to the store a unit.
+    async fn audit_units(
+        &self,
+        session: &Session,
+        action: &str,
+        unit_ids: &[String],
+        detail: &str,
+    ) -> Result<(), ConsoleError> {
+        let at = Timestamp::now();
+        let entries: Vec<ConsoleAuditEntry> = unit_ids
+            .iter()
+            .map(|id| ConsoleAuditEntry {
+                seq: 0,
+                at,
+                lead_id: session.lead.lead_id.clone(),
+                action: action.into(),
+                unit_id: id.clone(),
+                entity: "unit".into(),
+                entity_id: id.clone(),
+                detail: detail.into(),
+            })
+            .collect();
+        self.storage.console_audit_append(&entries).await?;
+        Ok(())
+    }
+
     /// The console's routes (all under `/console`), with its guard and headers. The caller
     /// adds the server's own limits and logging.
     pub fn router(self: &Arc<Self>) -> Router {

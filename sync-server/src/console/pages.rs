@@ -1928,43 +1928,36 @@ pub async fn roll_up<S: Storage + ConsoleStorage>(
         .collect();
     let month = month_or_now(q.month);
     let ids: Vec<String> = units.iter().map(|u| u.unit_id.clone()).collect();
-    let mut incidents = Vec::new();
-    let mut per_unit = Vec::new();
-    for u in &units {
-        let of_unit = unit_incidents(&console, &u.unit_id).await?;
-        per_unit.push((u, of_unit.incidents.len()));
-        incidents.extend(of_unit.incidents.iter().cloned());
-    }
+    // One pull for every unit; the counting reads the kept incidents, never copies them.
+    let per_unit = console.replica.units_incidents(ids.clone()).await?;
     let entered = console.storage.bed_days(&ids).await?;
     let triples: Vec<(String, String, u32)> = entered
         .iter()
         .map(|b| (b.unit_id.clone(), b.month.clone(), b.bed_days))
         .collect();
     let beds = figures::dashboard::combined_bed_days(&ids, &triples);
-    let direction = figures::dashboard::dashboard(&incidents, &beds, &month, DASHBOARD_MONTHS)
-        .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
+    let direction = figures::dashboard::dashboard(
+        per_unit.iter().flat_map(|of_unit| of_unit.incidents.iter()),
+        &beds,
+        &month,
+        DASHBOARD_MONTHS,
+    )
+    .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
     // The month, unit by unit: its own counts and rate.
     let mut rows = Vec::new();
-    for (u, _) in &per_unit {
-        let of_unit: Vec<_> = incidents
-            .iter()
-            .filter(|i| i.unit_id == u.unit_id)
-            .cloned()
-            .collect();
+    for (u, of_unit) in units.iter().zip(&per_unit) {
         let own: std::collections::BTreeMap<String, u32> = entered
             .iter()
             .filter(|b| b.unit_id == u.unit_id)
             .map(|b| (b.month.clone(), b.bed_days))
             .collect();
-        let d = figures::dashboard::dashboard(&of_unit, &own, &month, 1)
+        let d = figures::dashboard::dashboard(&of_unit.incidents, &own, &month, 1)
             .map_err(|e| ConsoleError::Invalid(e.to_string()))?;
         rows.push((u, d));
     }
-    for id in &ids {
-        console
-            .audit(&s, "view", id, "unit", &[id], &format!("roll-up {month}"))
-            .await?;
-    }
+    console
+        .audit_units(&s, "view", &ids, &format!("roll-up {month}"))
+        .await?;
     let scope = format!("{organisation} ({} units)", units.len());
     Ok(html_page(views::page(
         &format!("Roll-up, {organisation}"),

@@ -310,6 +310,25 @@ impl<S: Storage + ConsoleStorage> Replica<S> {
         .map_err(|e| ReplicaError::Task(e.to_string()))?
     }
 
+    /// Pulls what changed once, then the incidents of each of `unit_ids`, in that order: the
+    /// roll-up's many units for the cost of one pull, not one pull a unit.
+    pub async fn units_incidents(
+        self: &Arc<Self>,
+        unit_ids: Vec<String>,
+    ) -> Result<Vec<Arc<UnitIncidents>>, ReplicaError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let store = this.lock();
+            this.sync_locked(&store)?;
+            unit_ids
+                .iter()
+                .map(|unit| Ok(this.counted.unit(&store, unit)?))
+                .collect()
+        })
+        .await
+        .map_err(|e| ReplicaError::Task(e.to_string()))?
+    }
+
     /// Pulls what changed, then runs `read` on the store.
     pub async fn read<T, F>(self: &Arc<Self>, read: F) -> Result<T, ReplicaError>
     where

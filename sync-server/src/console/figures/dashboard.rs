@@ -243,8 +243,8 @@ pub fn combined_bed_days(
 /// The dashboard for `months` months ending with `last_month` (`YYYY-MM`) from the records of
 /// one unit or several and their bed days by month (`YYYY-MM` → bed days; zero counts as not
 /// entered). Rules in the module docs.
-pub fn dashboard(
-    incidents: &[Incident],
+pub fn dashboard<'a>(
+    incidents: impl IntoIterator<Item = &'a Incident>,
     bed_days: &BTreeMap<String, u32>,
     last_month: &str,
     months: u32,
