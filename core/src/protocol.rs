@@ -20,8 +20,11 @@ use crate::units::UnitGrant;
 
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
-/// The most operations one sync request may push.
-pub const MAX_PUSH_OPS: usize = 1000;
+/// The most operations one sync request may push. As many as one pull may carry cells, so a
+/// device with a backlog (a HEMS crew back in signal, a first sync of imported records) pushes
+/// it in as few round trips as it pulls; the 4 MiB body limit still bounds a request's bytes,
+/// and a batch the server finds too large is halved by the device.
+pub const MAX_PUSH_OPS: usize = 5000;
 /// The most fields and list items one sync response may carry (fields of one record written
 /// together arrive grouped as one change).
 pub const MAX_PULL_LIMIT: u32 = 5000;

@@ -21,8 +21,8 @@ use steady_core::incident::QuickCapture;
 use steady_core::people::NewPerson;
 use steady_core::protocol::{
     AuditPushRequest, AuditPushResponse, AuditRecord, Change, EnrollRequest, EnrollResponse,
-    EntityKind, ErrorBody, ErrorCode, GrantsRequest, GrantsResponse, OpOutcome, OpResult,
-    Operation, PulledChange, RejectReason, SyncRequest, SyncResponse, Winner,
+    EntityKind, ErrorBody, ErrorCode, GrantsRequest, GrantsResponse, MAX_PUSH_OPS, OpOutcome,
+    OpResult, Operation, PulledChange, RejectReason, SyncRequest, SyncResponse, Winner,
 };
 use steady_core::sheet::SheetList;
 use steady_core::sync::PULL_LIMIT;
@@ -511,12 +511,15 @@ fn a_large_outbox_goes_in_batches_and_leaves_only_as_results_arrive() {
     let server = FakeServer::new(ward_a_editor());
     let f = enrolled(&server);
     let id = person(&f.store, "ward-a", "Jordan Reyes");
-    for i in 1..2500 {
+    // Two and a half full batches.
+    let batch = MAX_PUSH_OPS as u32;
+    let n = 2 * batch + batch / 2;
+    for i in 1..n {
         f.store
             .update_person(&id, None, Some(format!("J{i}")), None)
             .unwrap();
     }
-    assert_eq!(pending(&f.store), 2500);
+    assert_eq!(pending(&f.store), n);
 
     /// Looks at the outbox each time a request leaves.
     struct Watching<'a> {
@@ -543,15 +546,19 @@ fn a_large_outbox_goes_in_batches_and_leaves_only_as_results_arrive() {
     };
     let report = f.store.sync(&watching).unwrap();
 
-    let sizes: Vec<usize> = server.requests().iter().map(|r| r.push.len()).collect();
+    let sizes: Vec<u32> = server
+        .requests()
+        .iter()
+        .map(|r| r.push.len() as u32)
+        .collect();
     assert_eq!(
         sizes,
-        vec![1000, 1000, 500],
-        "three requests for 2,500 changes"
+        vec![batch, batch, batch / 2],
+        "three requests for two and a half batches"
     );
     assert_eq!(
         *watching.pending_at_send.lock().unwrap(),
-        vec![2500, 1500, 500],
+        vec![n, n - batch, batch / 2],
         "entries leave the outbox only when their results arrive"
     );
     let requests = server.requests();
@@ -561,15 +568,81 @@ fn a_large_outbox_goes_in_batches_and_leaves_only_as_results_arrive() {
         "oldest first"
     );
     assert_eq!(report.requests, 3);
-    assert_eq!((report.pushed, report.applied), (2500, 2500));
+    assert_eq!((report.pushed, report.applied), (n, n));
     assert_eq!(
-        report.pulled, 2500,
+        report.pulled, n,
         "the device's own changes come back in the same trips"
     );
     assert_eq!(pending(&f.store), 0);
     assert_eq!(
         server.with(|s| s.value(EntityKind::Person, &id, "preferred_name")),
-        Some(json!("J2499"))
+        Some(json!(format!("J{}", n - 1)))
+    );
+}
+
+/// Edge of signal: the link drops any request carrying more than a quarter of a full batch (a
+/// connection cut every few hundred kilobytes). The device halves its push at each cut rather
+/// than sending the same batch again and again, every change reaches the server exactly once,
+/// and the sync finishes.
+#[test]
+fn a_link_that_cuts_large_requests_gets_the_outbox_in_halves() {
+    let server = FakeServer::new(ward_a_editor());
+    let f = enrolled(&server);
+    let id = person(&f.store, "ward-a", "Jordan Reyes");
+    let n = MAX_PUSH_OPS as u32;
+    for i in 1..n {
+        f.store
+            .update_person(&id, None, Some(format!("J{i}")), None)
+            .unwrap();
+    }
+    let most = MAX_PUSH_OPS / 4;
+
+    /// Drops every request pushing more than `most` operations, counting the drops.
+    struct Cutting<'a> {
+        server: &'a FakeServer,
+        most: usize,
+        cuts: Mutex<Vec<usize>>,
+    }
+    impl Transport for Cutting<'_> {
+        fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, TransportError> {
+            self.server.enroll(req)
+        }
+        fn sync(&self, token: &str, req: &SyncRequest) -> Result<SyncResponse, TransportError> {
+            if req.push.len() > self.most {
+                self.cuts.lock().unwrap().push(req.push.len());
+                return Err(TransportError::Network("connection reset".into()));
+            }
+            self.server.sync(token, req)
+        }
+    }
+    let cutting = Cutting {
+        server: &server,
+        most,
+        cuts: Mutex::new(Vec::new()),
+    };
+    let options = SyncOptions {
+        base_delay: Duration::ZERO,
+        ..SyncOptions::default()
+    };
+    let report = f.store.sync_with(&cutting, &options).unwrap();
+
+    assert_eq!(
+        *cutting.cuts.lock().unwrap(),
+        vec![MAX_PUSH_OPS, MAX_PUSH_OPS / 2],
+        "each cut halves the next try"
+    );
+    let sizes: Vec<usize> = server.requests().iter().map(|r| r.push.len()).collect();
+    assert!(sizes.iter().all(|&s| s <= most), "{sizes:?}");
+    assert_eq!(
+        sizes.iter().sum::<usize>(),
+        n as usize,
+        "every change sent once"
+    );
+    assert_eq!((report.pushed, report.applied), (n, n));
+    assert_eq!(pending(&f.store), 0);
+    assert_eq!(
+        server.with(|s| s.value(EntityKind::Person, &id, "preferred_name")),
+        Some(json!(format!("J{}", n - 1)))
     );
 }
 
@@ -1344,12 +1417,14 @@ fn an_interrupted_sync_keeps_what_was_answered_and_the_next_one_finishes() {
     let server = FakeServer::new(ward_a_editor());
     let f = enrolled(&server);
     let id = person(&f.store, "ward-a", "Jordan Reyes");
-    for i in 1..1500 {
+    // A batch and a half.
+    let n = MAX_PUSH_OPS as u32 * 3 / 2;
+    for i in 1..n {
         f.store
             .update_person(&id, None, Some(format!("J{i}")), None)
             .unwrap();
     }
-    assert_eq!(pending(&f.store), 1500);
+    assert_eq!(pending(&f.store), n);
 
     /// Raises the interrupt as the first request leaves, as the scheduler would mid-request.
     struct StopDuringFirst<'a> {
@@ -1379,7 +1454,7 @@ fn an_interrupted_sync_keeps_what_was_answered_and_the_next_one_finishes() {
     let left = pending(&f.store);
     assert_eq!(
         left,
-        1500 - steady_core::protocol::MAX_PUSH_OPS as u32,
+        n - MAX_PUSH_OPS as u32,
         "the answered batch left the outbox"
     );
     let status = f.store.sync_status().unwrap();
@@ -1391,7 +1466,7 @@ fn an_interrupted_sync_keeps_what_was_answered_and_the_next_one_finishes() {
     assert_eq!(report.pushed, left);
     assert_eq!(pending(&f.store), 0);
     let pushed: usize = server.requests().iter().map(|r| r.push.len()).sum();
-    assert_eq!(pushed, 1500, "every change pushed exactly once");
+    assert_eq!(pushed, n as usize, "every change pushed exactly once");
 }
 
 /// An interrupt during a retry's wait ends the wait at once, not after it.

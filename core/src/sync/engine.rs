@@ -1,7 +1,7 @@
 //! The sync loop: push the outbox, pull what changed, apply each answer in short transactions.
 //!
 //! One `POST /v1/sync` carries up to [`MAX_PUSH_OPS`] pending operations (oldest first) and asks
-//! for up to [`PULL_LIMIT`] fields and items (a quick capture is five), so 1,000 operations each
+//! for up to [`PULL_LIMIT`] fields and items (a quick capture is five), so 5,000 operations each
 //! way cost about two round trips.
 //! The loop goes on while there is more to push or the server says `more`.
 //!
@@ -192,6 +192,8 @@ pub struct SyncReport {
 /// A batch of pending operations to push.
 struct PushBatch {
     ops: Vec<Operation>,
+    /// The outbox seq of each of `ops`, at the same index.
+    seqs: Vec<i64>,
     /// Rows read from the outbox (some may have been quarantined as unsendable).
     fetched: usize,
     last_seq: Option<i64>,
@@ -268,14 +270,30 @@ impl Store {
             }
             let batch = self.next_push_batch(after_seq, push_limit, &mut report)?;
             let cursor = self.read(|tx| state::load(tx))?.cursor;
-            let request = SyncRequest {
+            let mut request = SyncRequest {
                 protocol: PROTOCOL_VERSION,
                 cursor,
                 push: batch.ops,
                 pull_limit: PULL_LIMIT,
             };
             let interrupt = self.sync_interrupt();
-            let response = match send(transport, token, &request, options, interrupt, &mut report) {
+            let sent = send(
+                transport,
+                token,
+                &mut request,
+                options,
+                interrupt,
+                &mut report,
+            );
+            if request.push.len() < batch.seqs.len() {
+                // The link cut the batch: the rest of this sync goes in the smaller size, and
+                // what was left out is read again from the outbox, right after what was sent.
+                push_limit = request.push.len().max(1);
+                if sent.is_ok() && !request.push.is_empty() {
+                    after_seq = batch.seqs[request.push.len() - 1];
+                }
+            }
+            let response = match sent {
                 Ok(response) => response,
                 Err(SendFailure::Transport(TransportError::Refused(body)))
                     if body.error == ErrorCode::PayloadTooLarge && !request.push.is_empty() =>
@@ -298,10 +316,11 @@ impl Store {
             };
             report.pushed += request.push.len() as u32;
             let pull_again = self.apply_response(&request, response, &mut report)?;
-            if let Some(seq) = batch.last_seq {
+            let cut = request.push.len() < batch.seqs.len();
+            if !cut && let Some(seq) = batch.last_seq {
                 after_seq = seq;
             }
-            if batch.fetched < push_limit && !pull_again {
+            if batch.fetched < push_limit && !pull_again && !cut {
                 break;
             }
         }
@@ -401,11 +420,15 @@ impl Store {
         let fetched = rows.len();
         let last_seq = rows.last().map(|r| r.0);
         let mut ops = Vec::with_capacity(fetched);
+        let mut seqs = Vec::with_capacity(fetched);
         let mut unsendable = Vec::new();
-        for (_, op_id, json) in rows {
+        for (seq, op_id, json) in rows {
             match serde_json::from_str::<Operation>(&json) {
                 Ok(op) => match op.validate("op") {
-                    Ok(()) => ops.push(op),
+                    Ok(()) => {
+                        ops.push(op);
+                        seqs.push(seq);
+                    }
                     Err(e) => unsendable.push((op_id, e.to_string())),
                 },
                 Err(_) => unsendable.push((op_id, "the stored change could not be read".into())),
@@ -422,6 +445,7 @@ impl Store {
         }
         Ok(PushBatch {
             ops,
+            seqs,
             fetched,
             last_seq,
         })
@@ -511,20 +535,37 @@ impl Store {
 
 /// Sends one sync request, retrying transient failures with backoff while the call's retry
 /// budget lasts.
+/// Sends one sync request, retrying transient failures (see [`retrying`]). A push of more than
+/// one operation that the network drops is retried at half its size: on a link that cuts every
+/// few hundred kilobytes a full batch might never get through whole, and the half left out
+/// stays in the outbox for the next request. `request.push` is what was last sent.
 fn send(
     transport: &dyn Transport,
     token: &str,
-    request: &SyncRequest,
+    request: &mut SyncRequest,
     options: &SyncOptions,
     interrupt: &SyncInterrupt,
     report: &mut SyncReport,
 ) -> Result<SyncResponse, SendFailure> {
+    let shrink = std::cell::Cell::new(false);
+    let request = std::cell::RefCell::new(request);
     retrying(
         options,
         interrupt,
         report,
         |r| &mut r.requests,
-        || transport.sync(token, request),
+        || {
+            let mut request = request.borrow_mut();
+            if shrink.replace(false) {
+                let half = request.push.len().div_ceil(2);
+                request.push.truncate(half);
+            }
+            let answer = transport.sync(token, &request);
+            if matches!(answer, Err(TransportError::Network(_))) && request.push.len() > 1 {
+                shrink.set(true);
+            }
+            answer
+        },
     )
 }
 

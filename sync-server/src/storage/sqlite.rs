@@ -68,7 +68,7 @@ const MAX_READERS: usize = 8;
 const BUSY_TIMEOUT_MS: u64 = 10_000;
 
 /// Rows per bulk lookup: well under SQLite's bound-parameter limit, and few round trips for a
-/// push of 1,000 operations.
+/// full push of [`MAX_PUSH_OPS`](steady_core::protocol::MAX_PUSH_OPS) operations.
 const CHUNK: usize = 200;
 
 /// The SQLite store. Cheap to clone; clones share the connections.
