@@ -16,6 +16,7 @@ use steady_core::checklist_run::ChecklistResult;
 use steady_core::clock::Timestamp;
 use steady_core::codes::RestrictiveInterventionType;
 use steady_core::guidance::GuidanceCard;
+use steady_core::handover::HandoverNote;
 use steady_core::huddle::{ChecklistPoint, Huddle};
 use steady_core::incident::{
     Identification, Incident, IncidentDetails, IncidentSummary, PostIncidentReview, QuickCapture,
@@ -570,9 +571,27 @@ impl SteadyStore {
 
     /// The shift huddle of a unit over the last `hours` (1–168; 24–72 at a handover): who had
     /// a red event (a use of force, physical aggression) or an amber one, whose checklist was
-    /// moderate or high, the open drafts, the sheets overdue for review.
+    /// moderate or high, the open drafts, the sheets overdue for review, and the handover notes
+    /// written in the period (newest first).
     pub fn shift_huddle(&self, unit_id: String, hours: u32) -> Result<Huddle, SteadyError> {
         self.with(|s| s.shift_huddle(&unit_id, hours))
+    }
+
+    /// Writes a handover note for the unit's next shift (any role in the unit), about
+    /// `person_id` of the unit if given, signed with this device's member of staff's name and
+    /// job title. `text`: 1 to 2000 characters, trimmed. Returns the note as the huddle lists it.
+    pub fn add_handover_note(
+        &self,
+        unit_id: String,
+        person_id: Option<String>,
+        text: String,
+    ) -> Result<HandoverNote, SteadyError> {
+        self.with(|s| s.add_handover_note(&unit_id, person_id, &text))
+    }
+
+    /// Corrects the words of a handover note: only its author, within 12 hours of writing it.
+    pub fn edit_handover_note(&self, note_id: String, text: String) -> Result<(), SteadyError> {
+        self.with(|s| s.edit_handover_note(&note_id, &text))
     }
 
     /// A person's checklist runs as a series, oldest first (read for its direction).

@@ -7,7 +7,8 @@
 //! de-escalation), whose warning-sign checklist came out moderate or high, which incidents are
 //! still open drafts, and whose support sheet is overdue for review. Each person's checklist
 //! runs are also kept as a series ([`Store::checklist_history`]), as a daily rating such as
-//! DASA is read: the direction matters more than one score.
+//! DASA is read: the direction matters more than one score. The free-text handover notes of
+//! the period ([`crate::handover`]) come with it, newest first.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +18,7 @@ use crate::checklist::BandLevel;
 use crate::clock::Timestamp;
 use crate::codes::IncidentTag;
 use crate::error::{Error, Result};
+use crate::handover::{HandoverNote, notes_since};
 use crate::incident::{IncidentStatus, load_incident};
 use crate::people::load_person;
 use crate::protocol::EntityKind;
@@ -90,6 +92,8 @@ pub struct Huddle {
     pub open_drafts: Vec<OpenDraft>,
     /// Sheets overdue for review, longest overdue first.
     pub sheets_overdue: Vec<OverdueSheet>,
+    /// Handover notes written in the period, newest first.
+    pub notes: Vec<HandoverNote>,
 }
 
 /// One checklist run in a person's series.
@@ -248,12 +252,14 @@ impl Store {
                 }
             }
             sheets_overdue.sort_by_key(|s| (s.due, s.person_id.clone()));
+            let notes = notes_since(tx, unit_id, since, now)?;
             Ok(Huddle {
                 unit_id: unit_id.to_string(),
                 since,
                 people,
                 open_drafts,
                 sheets_overdue,
+                notes,
             })
         })
     }

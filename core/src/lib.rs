@@ -23,6 +23,7 @@ pub mod clock;
 pub mod codes;
 pub mod error;
 pub mod guidance;
+pub mod handover;
 pub mod huddle;
 pub mod incident;
 pub mod nhs_number;

@@ -64,16 +64,19 @@ pub enum EntityKind {
     ChecklistRun,
     /// Organisation-authored guidance, read-only on devices.
     Guidance,
+    /// A free-text handover note for a unit's shift huddle, optionally about one person.
+    HandoverNote,
 }
 
 impl EntityKind {
     /// Every kind.
-    pub const ALL: [EntityKind; 5] = [
+    pub const ALL: [EntityKind; 6] = [
         EntityKind::Person,
         EntityKind::Sheet,
         EntityKind::Incident,
         EntityKind::ChecklistRun,
         EntityKind::Guidance,
+        EntityKind::HandoverNote,
     ];
 
     /// The name used in the store and on the wire.
@@ -84,6 +87,7 @@ impl EntityKind {
             EntityKind::Incident => "incident",
             EntityKind::ChecklistRun => "checklist_run",
             EntityKind::Guidance => "guidance",
+            EntityKind::HandoverNote => "handover_note",
         }
     }
 

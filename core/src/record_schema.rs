@@ -127,6 +127,8 @@ pub enum Bound {
     No,
     /// Must be the writer's own name (recorded-by, submitted-by, reviewed-by, an author).
     WritersName,
+    /// Must be the writer's own job title (a handover note's author's).
+    WritersJobTitle,
 }
 
 /// One field of a record, or one list.
@@ -224,6 +226,11 @@ pub const SAFETY_ALERT_CHARS: usize = 200;
 pub const LOCAL_IDENTIFIER_CHARS: usize = 40;
 /// The longest incident note.
 pub const INCIDENT_NOTE_CHARS: usize = 2000;
+/// The longest handover note.
+pub const HANDOVER_NOTE_CHARS: usize = 2000;
+/// How long a handover note may be corrected by its author: twelve hours, one long shift, after
+/// which it stands as written, as a submitted incident does.
+pub const HANDOVER_NOTE_LOCK_MS: i64 = 12 * 3_600_000;
 
 const HAPPENED: ValueType = ValueType::Instant {
     ahead_ms: HAPPENED_AHEAD_MS,
@@ -370,6 +377,19 @@ const CHECKLIST_RUN: &[FieldRule] = &[
     once(writers_name(text("by", NAME_CHARS))),
 ];
 
+/// A handover note: its words, and who wrote it when, about whom (all but the words fixed when
+/// it is made).
+const HANDOVER_NOTE: &[FieldRule] = &[
+    required(text("text", HANDOVER_NOTE_CHARS)),
+    once(field("person_id", ValueType::Reference(EntityKind::Person))),
+    once(required(writers_name(text("author", NAME_CHARS)))),
+    once(required(FieldRule {
+        bound: Bound::WritersJobTitle,
+        ..text("job_title", NAME_CHARS)
+    })),
+    once(required(field("at", HAPPENED))),
+];
+
 const GUIDANCE: &[FieldRule] = &[
     required(text("title", 200)),
     required(text("body", 20_000)),
@@ -419,7 +439,44 @@ pub const KINDS: &[KindRule] = &[
         person_field: None,
         locks_but: None,
     },
+    KindRule {
+        kind: EntityKind::HandoverNote,
+        writer: Some(Role::Reader),
+        fields: HANDOVER_NOTE,
+        person_field: Some("person_id"),
+        locks_but: None,
+    },
 ];
+
+/// The fields a record of `kind` must be made with, all in its first change (a handover note
+/// is made whole: a note with no author would be one nobody may correct).
+pub fn made_with(kind: EntityKind) -> &'static [&'static str] {
+    match kind {
+        EntityKind::HandoverNote => &["text", "author", "job_title", "at"],
+        _ => &[],
+    }
+}
+
+/// The field naming the only member of staff who may change a record of `kind` once made, and
+/// how long after it was made they may (a handover note: its author, for
+/// [`HANDOVER_NOTE_LOCK_MS`]). Past that the record is locked, as a submitted incident is.
+pub fn author_edits_for(kind: EntityKind) -> Option<(&'static str, i64)> {
+    (kind == EntityKind::HandoverNote).then_some(("author", HANDOVER_NOTE_LOCK_MS))
+}
+
+/// Whether `author`, as a record holds it, names the writer: the same check that binds the
+/// name when it is written ([`Bound::WritersName`]), so the device and the server agree.
+pub fn names_the_writer(author: &str, writer: &Writer<'_>) -> bool {
+    match writer {
+        Writer::Staff { .. } => check_bound(
+            &Value::String(author.to_string()),
+            Bound::WritersName,
+            writer,
+        )
+        .is_ok(),
+        Writer::Server | Writer::Console { .. } => true,
+    }
+}
 
 /// The rules of `kind`.
 pub fn kind_rule(kind: EntityKind) -> &'static KindRule {
@@ -541,6 +598,18 @@ pub fn check_values(op: &Operation, ctx: &Context<'_>) -> Result<(), RuleBreak> 
     op.validate("op")
         .map_err(|e| broken(RejectReason::Invalid, &e.field, e.rule))?;
     let invalid = |field: &str, rule: String| Err(broken(RejectReason::Invalid, field, rule));
+    let made_with = made_with(op.entity);
+    if ctx.creating && !made_with.is_empty() {
+        let Change::Fields(fields) = &op.change else {
+            return invalid(
+                op.entity.as_str(),
+                "made by setting its fields first".into(),
+            );
+        };
+        if let Some(missing) = made_with.iter().find(|f| !fields.contains_key(**f)) {
+            return invalid(missing, format!("a {} is made with it", op.entity.as_str()));
+        }
+    }
     match &op.change {
         Change::Fields(fields) => {
             for (name, value) in fields {
@@ -556,8 +625,9 @@ pub fn check_values(op: &Operation, ctx: &Context<'_>) -> Result<(), RuleBreak> 
                     }
                     continue;
                 }
-                if rule.bound == Bound::WritersName {
-                    check_bound(value, ctx).or_else(|rule| invalid(name, rule))?;
+                if rule.bound != Bound::No {
+                    check_bound(value, rule.bound, &ctx.writer)
+                        .or_else(|rule| invalid(name, rule))?;
                 } else {
                     check_value(rule.value, value, ctx).or_else(|rule| invalid(name, rule))?;
                 }
@@ -623,15 +693,19 @@ pub fn check_writer(kind: EntityKind, writer: &Writer<'_>) -> Result<(), RuleBre
     Ok(())
 }
 
-/// A field bound to the writer holds their name exactly (a device with no member of staff
-/// named writes ""); the server's and the console's names are bounded like any name.
-fn check_bound(value: &Value, ctx: &Context<'_>) -> Result<(), String> {
+/// A field bound to the writer holds their name (or job title) exactly (a device with no
+/// member of staff named writes ""); the server's and the console's names are bounded like any
+/// name.
+fn check_bound(value: &Value, bound: Bound, writer: &Writer<'_>) -> Result<(), String> {
     let Some(text) = value.as_str() else {
         return Err("a name".into());
     };
-    match ctx.writer {
-        Writer::Staff { name, .. } if text != name => {
+    match *writer {
+        Writer::Staff { name, .. } if bound == Bound::WritersName && text != name => {
             Err("the name of the member of staff this device is enrolled for".into())
+        }
+        Writer::Staff { job_title, .. } if bound == Bound::WritersJobTitle && text != job_title => {
+            Err("the job title of the member of staff this device is enrolled for".into())
         }
         _ => inner_text("name", text, NAME_CHARS),
     }

@@ -99,10 +99,18 @@ impl Bytes<'_> {
     }
 }
 
-const KINDS: [EntityKind; 5] = EntityKind::ALL;
+const KINDS: [EntityKind; EntityKind::ALL.len()] = EntityKind::ALL;
 const IDS: [&str; 4] = ["r1", "r2", "r3", "r4"];
 const UNITS: [&str; 3] = ["ward-a", "ward-b", "ward-c"];
-const FIELDS: [&str; 5] = ["note", "status", "display_name", "tags", "person_id"];
+const FIELDS: [&str; 7] = [
+    "note",
+    "status",
+    "display_name",
+    "tags",
+    "person_id",
+    "text",
+    "author",
+];
 const ITEMS: [&str; 3] = ["i1", "i2", "i3"];
 const DEVICES: [&str; 3] = ["dev-a", "dev-b", merge::SERVER_DEVICE];
 const ROLES: [Role; 3] = [Role::Reader, Role::Editor, Role::Lead];
@@ -337,6 +345,27 @@ pub fn sync_plan(data: &[u8]) {
                             r.outcome
                         );
                         assert!(op.entity != EntityKind::Guidance, "guidance is read-only");
+                        // A handover note is changed only by its author, while it is open.
+                        if op.entity == EntityKind::HandoverNote
+                            && known.entities.contains_key(&key)
+                        {
+                            let author = CellKey {
+                                entity: op.entity,
+                                entity_id: op.entity_id.clone(),
+                                field: "author".into(),
+                                item_id: String::new(),
+                            };
+                            let (made, name) = known
+                                .cells
+                                .get(&author)
+                                .expect("a changed note has an author");
+                            assert_eq!(name, &json!("A"), "another's note changed: {op:?}");
+                            assert!(
+                                NOW.0 - made.wall_ms
+                                    < steady_core::record_schema::HANDOVER_NOTE_LOCK_MS,
+                                "a locked note changed: {op:?}"
+                            );
+                        }
                         // After the end (server clock): no people or plans, no value shown.
                         if grant.ends_at.is_some_and(|end| NOW >= end) {
                             assert!(

@@ -196,7 +196,10 @@ pub fn needs(ops: &[Operation]) -> Needs {
                 needs.cells.push(key);
             }
         }
-        let whole = matches!(op.change, Change::Item { .. }) || submits(op);
+        // A record its author alone corrects is read whole: its author, and when it was made.
+        let whole = matches!(op.change, Change::Item { .. })
+            || submits(op)
+            || record_schema::author_edits_for(op.entity).is_some();
         let key = (op.entity, op.entity_id.clone());
         if whole && !needs.records.contains(&key) {
             needs.records.push(key);
@@ -324,7 +327,7 @@ fn references(op: &Operation) -> Vec<(EntityKind, String)> {
     match op.entity {
         EntityKind::Sheet => out.push((EntityKind::Person, op.entity_id.clone())),
         EntityKind::Person => out.push((EntityKind::Sheet, op.entity_id.clone())),
-        EntityKind::Incident | EntityKind::ChecklistRun => {
+        EntityKind::Incident | EntityKind::ChecklistRun | EntityKind::HandoverNote => {
             if let Change::Fields(fields) = &op.change
                 && let Some(Value::String(person)) = fields.get(PERSON_FIELD)
             {
@@ -382,7 +385,7 @@ fn check_references(op: &Operation, known: &Known) -> Result<(), OpOutcome> {
                 return refuse("the record belongs to another unit");
             }
         }
-        EntityKind::Incident | EntityKind::ChecklistRun => {
+        EntityKind::Incident | EntityKind::ChecklistRun | EntityKind::HandoverNote => {
             for (kind, id) in references(op) {
                 if !in_unit(known, &(kind, id), &op.unit_id) {
                     return refuse("person_id: not a person of this unit");
@@ -666,6 +669,11 @@ fn decide(
             );
         }
     }
+    if existing.is_some()
+        && let Err(refused) = check_authors_own(op, known, &writer, now)
+    {
+        return refused;
+    }
     if let Err(refused) = check_whole_record(op, known, &writer) {
         return refused;
     }
@@ -789,6 +797,48 @@ fn may_be_removed(entity: EntityKind, field: &str, item: &str) -> bool {
         },
         None => true,
     }
+}
+
+/// A record only its author changes once made, for a while (a handover note,
+/// [`record_schema::author_edits_for`]): a change by anyone else is refused, and once the while
+/// has passed the record is locked, as a submitted incident is. When it was made is the stored
+/// stamp of its author field, written once with the record and never later than the server's
+/// clock allows, so a device cannot keep its note open by dating it ahead.
+fn check_authors_own(
+    op: &Operation,
+    known: &Known,
+    writer: &Writer<'_>,
+    now: Timestamp,
+) -> Result<(), OpOutcome> {
+    let Some((author_field, open_ms)) = record_schema::author_edits_for(op.entity) else {
+        return Ok(());
+    };
+    let what = op.entity.as_str().replace('_', " ");
+    let Some((made, author)) = known.cells.get(&cell(op, author_field, "")) else {
+        return Err(reject(
+            RejectReason::Locked,
+            format!("the {what} names no author: it stands as written"),
+        ));
+    };
+    if !author
+        .as_str()
+        .is_some_and(|a| record_schema::names_the_writer(a, writer))
+    {
+        return Err(reject(
+            RejectReason::Role,
+            format!("only the member of staff who wrote the {what} changes it"),
+        ));
+    }
+    if now.0.saturating_sub(made.wall_ms) >= open_ms {
+        return Err(reject(
+            RejectReason::Locked,
+            format!(
+                "the {what} stands as written: it may be corrected for {} hours after it is made",
+                open_ms / 3_600_000
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The rules that look at the whole stored record: a list holds at most its number of items; an

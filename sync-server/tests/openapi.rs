@@ -112,7 +112,8 @@ fn entity_kinds() -> Vec<EntityKind> {
         Some(EntityKind::Sheet) => Some(EntityKind::Incident),
         Some(EntityKind::Incident) => Some(EntityKind::ChecklistRun),
         Some(EntityKind::ChecklistRun) => Some(EntityKind::Guidance),
-        Some(EntityKind::Guidance) => None,
+        Some(EntityKind::Guidance) => Some(EntityKind::HandoverNote),
+        Some(EntityKind::HandoverNote) => None,
     })
 }
 

@@ -131,7 +131,7 @@ const fn any_role(kind: EntityKind) -> Row {
 }
 
 /// THE table.
-const TABLE: [Row; 7] = [
+const TABLE: [Row; 8] = [
     Row {
         endpoint: Endpoint::Enroll,
         own: [Enrolled; 3],
@@ -146,6 +146,7 @@ const TABLE: [Row; 7] = [
     editor_only(EntityKind::Sheet),
     any_role(EntityKind::Incident),
     any_role(EntityKind::ChecklistRun),
+    any_role(EntityKind::HandoverNote),
     Row {
         endpoint: Endpoint::Push(EntityKind::Guidance),
         own: [Rejected(RejectReason::ReadOnly); 3],
@@ -183,7 +184,7 @@ impl Row {
     }
 }
 
-const KINDS: [EntityKind; 5] = EntityKind::ALL;
+const KINDS: [EntityKind; EntityKind::ALL.len()] = EntityKind::ALL;
 
 /// Plain HTTP to the server, as any client (or attacker) could speak it.
 struct Http {
@@ -249,18 +250,29 @@ fn op(device: &str, kind: EntityKind, entity_id: &str, unit: &str, probe: &str) 
         entity: kind,
         entity_id: entity_id.into(),
         unit_id: unit.into(),
-        // A text field each kind has (the record schema refuses a field a kind does not have).
-        change: Change::Fields(BTreeMap::from([(
-            match kind {
-                EntityKind::Person => "preferred_name",
-                EntityKind::Sheet => "green.settled",
-                EntityKind::Incident => "note",
-                EntityKind::ChecklistRun => "template_id",
-                EntityKind::Guidance => "title",
-            }
-            .to_string(),
-            json!(probe),
-        )])),
+        // A text field each kind has (the record schema refuses a field a kind does not have);
+        // a handover note is made whole, signed by the device's staff (enrolled with no name,
+        // it is its label).
+        change: Change::Fields(match kind {
+            EntityKind::HandoverNote => BTreeMap::from([
+                ("text".to_string(), json!(probe)),
+                ("author".to_string(), json!("Matrix device (synthetic)")),
+                ("job_title".to_string(), json!("")),
+                ("at".to_string(), json!(Timestamp::now().0)),
+            ]),
+            _ => BTreeMap::from([(
+                match kind {
+                    EntityKind::Person => "preferred_name",
+                    EntityKind::Sheet => "green.settled",
+                    EntityKind::Incident => "note",
+                    EntityKind::ChecklistRun => "template_id",
+                    EntityKind::Guidance => "title",
+                    EntityKind::HandoverNote => "text",
+                }
+                .to_string(),
+                json!(probe),
+            )]),
+        }),
         stamp: Hlc {
             wall_ms: Timestamp::now().0,
             counter: 0,

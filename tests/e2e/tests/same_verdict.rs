@@ -23,7 +23,7 @@ const DEVICE: &str = "dev-a";
 const NAME: &str = "Alex Morgan";
 const JOB: &str = "Support worker";
 
-const KINDS: [EntityKind; 5] = EntityKind::ALL;
+const KINDS: [EntityKind; EntityKind::ALL.len()] = EntityKind::ALL;
 
 /// Real field names of every kind, and a few no kind has.
 const FIELDS: &[&str] = &[
@@ -56,6 +56,9 @@ const FIELDS: &[&str] = &[
     "by",
     "title",
     "body",
+    "text",
+    "author",
+    "job_title",
     "severity",
     "x",
 ];
