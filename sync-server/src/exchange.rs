@@ -2,9 +2,12 @@
 //! it has authenticated the device and read its request) and the web console's in-process
 //! transport (the console is a device too). Push first — the storage checks each operation
 //! against the grants and the merge rules — then the grants in force now and the units that
-//! ended, then a page of changes after the cursor, leaving out the caller's own cells.
+//! ended, then a page of changes after the cursor, leaving out the caller's own cells (on a first
+//! pull, only those this request wrote).
 
-use steady_core::clock::Timestamp;
+use std::collections::HashSet;
+
+use steady_core::clock::{Hlc, Timestamp};
 use steady_core::protocol::{PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use steady_core::units::UnitGrant;
 
@@ -25,10 +28,19 @@ pub async fn answer<S: Storage>(
     let page = storage
         .pull(Some(device_id), &units, cursor, req.pull_limit)
         .await?;
+    // A first pull (cursor zero) carries the caller's own cells too, since a device starting
+    // again from empty needs what it wrote before; but never the cells this very request just
+    // wrote: the device holds those values already, and on a slow link sending them back
+    // doubles the answer of a first push.
+    let mut changes = page.changes;
+    if !req.push.is_empty() {
+        let pushed: HashSet<&Hlc> = req.push.iter().map(|op| &op.stamp).collect();
+        changes.retain(|c| c.stamp.device != device_id || !pushed.contains(&c.stamp));
+    }
     Ok(SyncResponse {
         protocol: PROTOCOL_VERSION,
         results,
-        changes: page.changes,
+        changes,
         cursor: page.cursor.encode(),
         more: page.more,
         grants: active,
