@@ -607,7 +607,8 @@ pub fn check_values(op: &Operation, ctx: &Context<'_>) -> Result<(), RuleBreak> 
             );
         };
         if let Some(missing) = made_with.iter().find(|f| !fields.contains_key(**f)) {
-            return invalid(missing, format!("a {} is made with it", op.entity.as_str()));
+            let kind = op.entity.as_str().replace('_', " ");
+            return invalid(missing, format!("a {kind} is made with it"));
         }
     }
     match &op.change {

@@ -365,6 +365,7 @@ both_back_ends!(
     the_dashboard_shows_rates_per_bed_days_run_charts_and_a_roll_up,
     a_phones_proposal_is_accepted_or_declined_in_the_console,
     the_huddle_lists_the_people_with_events_drafts_and_overdue_sheets,
+    a_phones_handover_note_is_in_the_console_huddle_and_a_leads_reaches_the_phone,
 );
 
 #[path = "console/exports.rs"]
@@ -374,6 +375,10 @@ use exports::exports_follow_mhsds_and_subject_access_redacts;
 #[path = "console/dashboard.rs"]
 mod dashboard;
 use dashboard::the_dashboard_shows_rates_per_bed_days_run_charts_and_a_roll_up;
+
+#[path = "console/handover.rs"]
+mod handover;
+use handover::a_phones_handover_note_is_in_the_console_huddle_and_a_leads_reaches_the_phone;
 
 #[path = "console/plans.rs"]
 mod plans;

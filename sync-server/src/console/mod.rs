@@ -18,6 +18,7 @@
 pub mod accounts;
 pub mod counted;
 pub mod figures;
+mod handover;
 mod pages;
 pub mod replica;
 pub mod run_chart;
@@ -239,6 +240,10 @@ impl<S: Storage + ConsoleStorage> Console<S> {
                 post(pages::decline_proposal::<S>),
             )
             .route("/console/units/{unit}/huddle", get(pages::huddle::<S>))
+            .route(
+                "/console/units/{unit}/huddle/notes",
+                post(handover::add_note::<S>),
+            )
             .route("/console/roll-up", get(pages::roll_up::<S>))
             .route("/console/units/{unit}/exports", get(pages::exports::<S>))
             .route(

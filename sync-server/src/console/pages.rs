@@ -41,7 +41,7 @@ use crate::admin;
 use crate::storage::{GrantSpec, Storage, Unit};
 
 type St<S> = State<Arc<Console<S>>>;
-type Page = Result<Response, ConsoleError>;
+pub(super) type Page = Result<Response, ConsoleError>;
 
 /// The items of one of the sheet's lists.
 fn sheet_items(sheet: &SupportSheet, list: SheetList) -> &[ListItem] {
@@ -57,7 +57,7 @@ fn sheet_items(sheet: &SupportSheet, list: SheetList) -> &[ListItem] {
 const SAFETY_ALERTS: &str = "safety_alerts";
 const AUTHORISED: &str = "red.authorised_interventions";
 
-fn see_other(to: &str) -> Response {
+pub(super) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -66,7 +66,7 @@ fn html_page(markup: Markup) -> Response {
 }
 
 /// The unit, if the lead may see it.
-async fn unit_for<S: Storage + ConsoleStorage>(
+pub(super) async fn unit_for<S: Storage + ConsoleStorage>(
     console: &Console<S>,
     session: &Session,
     unit_id: &str,
@@ -1686,7 +1686,7 @@ pub async fn huddle<S: Storage + ConsoleStorage>(
             .ok_or_else(|| ConsoleError::Invalid("Choose the last 24 or 72 hours.".into()))?,
     };
     let id = unit_id.clone();
-    let (h, series) = console
+    let (h, series, people) = console
         .replica
         .read(move |st| {
             let h = st.shift_huddle(&id, hours)?;
@@ -1695,7 +1695,7 @@ pub async fn huddle<S: Storage + ConsoleStorage>(
                 .iter()
                 .map(|p| st.checklist_history(&p.person_id))
                 .collect::<steady_core::Result<Vec<_>>>()?;
-            Ok((h, series))
+            Ok((h, series, st.people(&id)?))
         })
         .await?;
     console
@@ -1715,7 +1715,10 @@ pub async fn huddle<S: Storage + ConsoleStorage>(
             id: &unit.unit_id,
             name: &unit.name,
         }),
-        views::huddle(&unit.unit_id, hours, &HUDDLE_CHOICES, &h, &series),
+        maud::html! {
+            (views::huddle(&unit.unit_id, hours, &HUDDLE_CHOICES, &h, &series))
+            (super::handover::notes_section(&s, &unit.unit_id, hours, &h.notes, &people))
+        },
     )))
 }
 

@@ -40,6 +40,7 @@ on_both_back_ends!(
     no_phone_forges_gaps_or_files_another_phones_audit_trail_and_a_retry_is_stored_once,
     a_timeline_or_a_later_identification_is_signed_checked_and_frozen_like_the_rest,
     the_s65_answers_proposals_and_declines_are_checked_like_every_other_value,
+    nobody_rewrites_or_forges_a_handover_note_and_a_note_stands_after_twelve_hours,
 );
 
 /// Plain HTTP to the server, as any client (or attacker) can speak it.
@@ -1704,4 +1705,210 @@ fn the_s65_answers_proposals_and_declines_are_checked_like_every_other_value<S: 
             .len(),
         1
     );
+}
+
+/// A handover note is the next shift's word from the last: a phone holding a token cannot
+/// rewrite a colleague's note, write one in a unit it has no grant in, sign one in another's
+/// name or job title, send one past its bound, change who or when it names, or correct its own
+/// once it has stood for 12 hours. An honest phone then pulls each note as its author wrote it.
+fn nobody_rewrites_or_forges_a_handover_note_and_a_note_stands_after_twelve_hours<S: Backend>(
+    c: Cluster<S>,
+) {
+    c.unit("ash-ward", true);
+    c.unit("birch-house", false);
+    let nurse = c.device("Nurse Ade (synthetic)", &[("ash-ward", Role::Lead, None)]);
+    let sam = someone(&nurse, "ash-ward", "Sam Okafor (synthetic)");
+    let theirs = nurse
+        .store
+        .add_handover_note("ash-ward", Some(sam.clone()), "Sam slept badly; go gently")
+        .expect("note");
+    nurse.sync().expect("sync");
+
+    let (status, hostile) = Raw::enrol_with(
+        &c,
+        "notes",
+        &c.code(&[("ash-ward", Role::Lead, None)]),
+        json!({"staff_name": "Kit Rowe (synthetic)", "staff_job_title": "Nurse"}),
+    );
+    assert_eq!(status, 200);
+    let hostile = hostile.expect("enrolled");
+    let note = |op_id: &str, id: &str, unit: &str, fields: Value| {
+        hostile.op(op_id, EntityKind::HandoverNote, id, unit, fields)
+    };
+    let whole = |text: Value, author: &str, job: &str, at: i64| json!({"text": text, "author": author, "job_title": job, "at": at});
+    let now = Timestamp::now().0;
+    let mut old = note(
+        "old",
+        "note-old",
+        "ash-ward",
+        whole(
+            json!("Written long ago"),
+            "Kit Rowe (synthetic)",
+            "Nurse",
+            now - 13 * 3_600_000,
+        ),
+    );
+    // Its author cell was made 13 hours ago (a stamp the server keeps as it is sent: it is
+    // not ahead of the server's clock).
+    old["stamp"]["wall_ms"] = json!(now - 13 * 3_600_000);
+    // The correction comes after the note it corrects (a second later).
+    let mut correct = note(
+        "correct",
+        "note-own",
+        "ash-ward",
+        json!({"text": "Fire drill at 4 pm"}),
+    );
+    correct["stamp"]["wall_ms"] = json!(now + 1000);
+    let outcomes = hostile.push(vec![
+        // Someone else's note, rewritten.
+        note(
+            "rewrite",
+            &theirs.note_id,
+            "ash-ward",
+            json!({"text": "Sam is fine"}),
+        ),
+        // A unit with no grant.
+        note(
+            "no-grant",
+            "note-b",
+            "birch-house",
+            whole(json!("Hello"), "Kit Rowe (synthetic)", "Nurse", now),
+        ),
+        // Too long.
+        note(
+            "oversize",
+            "note-long",
+            "ash-ward",
+            whole(
+                json!("x".repeat(2001)),
+                "Kit Rowe (synthetic)",
+                "Nurse",
+                now,
+            ),
+        ),
+        // Signed as someone else, or with another job title.
+        note(
+            "forged",
+            "note-forged",
+            "ash-ward",
+            whole(
+                json!("From the ward manager"),
+                "Nurse Ade (synthetic)",
+                "Nurse",
+                now,
+            ),
+        ),
+        note(
+            "forged-job",
+            "note-job",
+            "ash-ward",
+            whole(
+                json!("From a doctor"),
+                "Kit Rowe (synthetic)",
+                "Consultant",
+                now,
+            ),
+        ),
+        // A note with no author, which nobody could correct.
+        note(
+            "unsigned",
+            "note-unsigned",
+            "ash-ward",
+            json!({"text": "Who wrote this?"}),
+        ),
+        // Its own note, made whole, then moved to another time or person.
+        note(
+            "own",
+            "note-own",
+            "ash-ward",
+            whole(
+                json!("Fire drill at 3 pm"),
+                "Kit Rowe (synthetic)",
+                "Nurse",
+                now,
+            ),
+        ),
+        note(
+            "redate",
+            "note-own",
+            "ash-ward",
+            json!({"at": now + 3_600_000}),
+        ),
+        note("repoint", "note-own", "ash-ward", json!({"person_id": sam})),
+        correct,
+        // Its own note, 13 hours old: made, then corrected too late.
+        old,
+        note(
+            "too-late",
+            "note-old",
+            "ash-ward",
+            json!({"text": "Rewritten"}),
+        ),
+    ]);
+    expect_outcomes(
+        &outcomes,
+        &[
+            ("rejected", "role"),
+            ("rejected", "not_granted"),
+            ("rejected", "invalid"),
+            ("rejected", "invalid"),
+            ("rejected", "invalid"),
+            ("rejected", "invalid"),
+            ("applied", ""),
+            ("rejected", "invalid"),
+            ("rejected", "invalid"),
+            ("applied", ""),
+            ("applied", ""),
+            ("rejected", "locked"),
+        ],
+    );
+
+    // An honest phone of the unit pulls each note as its author wrote it, and nothing refused.
+    let reader = c.device(
+        "Night reader (synthetic)",
+        &[("ash-ward", Role::Reader, None)],
+    );
+    reader.sync().expect("sync");
+    let notes = reader
+        .store
+        .shift_huddle("ash-ward", 24)
+        .expect("huddle")
+        .notes;
+    let by_id: BTreeMap<&str, &steady_core::handover::HandoverNote> =
+        notes.iter().map(|n| (n.note_id.as_str(), n)).collect();
+    assert_eq!(
+        by_id.keys().copied().collect::<Vec<_>>(),
+        {
+            let mut ids = vec![theirs.note_id.as_str(), "note-own", "note-old"];
+            ids.sort();
+            ids
+        },
+        "{notes:?}"
+    );
+    let t = by_id[theirs.note_id.as_str()];
+    assert_eq!(
+        (t.text.as_str(), t.author.as_str(), t.person_id.as_deref()),
+        (
+            "Sam slept badly; go gently",
+            "Nurse Ade (synthetic)",
+            Some(sam.as_str())
+        )
+    );
+    let own = by_id["note-own"];
+    assert_eq!(
+        (
+            own.text.as_str(),
+            own.author.as_str(),
+            own.person_id.as_deref()
+        ),
+        ("Fire drill at 4 pm", "Kit Rowe (synthetic)", None)
+    );
+    assert_eq!(by_id["note-old"].text, "Written long ago");
+    assert!(by_id["note-old"].locked);
+    // The honest device refuses the same rewrite before it leaves the phone.
+    let err = reader
+        .store
+        .edit_handover_note(&theirs.note_id, "Sam is fine")
+        .unwrap_err();
+    assert!(matches!(err, Error::NotAllowed(_)), "{err}");
 }
