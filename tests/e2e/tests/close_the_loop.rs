@@ -13,6 +13,7 @@ on_both_back_ends!(
     a_debrief_proposes_a_warning_sign_an_editor_accepts_it_and_another_phone_shows_it_linked,
     a_declined_proposal_keeps_its_reason_and_leaves_the_plan_as_it_was,
     the_sheet_shows_how_often_each_strategy_was_tried_and_helped,
+    a_handover_note_written_on_one_phone_is_in_the_next_shifts_huddle_on_another,
 );
 
 /// A ward with Sam; a support worker (reader) who was there, a sheet editor, and a bank nurse.
@@ -255,4 +256,68 @@ fn the_sheet_shows_how_often_each_strategy_was_tried_and_helped<S: Backend>(c: C
         .find(|o| o.text == "Music in his room")
         .expect("music");
     assert_eq!((music.tried, music.helped), (0, 0));
+}
+
+/// The late shift's support worker leaves a note about Sam and one for the unit; the bank
+/// nurse's phone, at the start of the night shift, shows both in the huddle, newest first,
+/// signed by the worker; only the worker can correct one.
+fn a_handover_note_written_on_one_phone_is_in_the_next_shifts_huddle_on_another<S: Backend>(
+    c: Cluster<S>,
+) {
+    let (worker, _editor, bank, sam, _incident) = the_ward(&c);
+    let about_sam = worker
+        .store
+        .add_handover_note(
+            "ash-ward",
+            Some(sam.clone()),
+            "Sam was upset by the alarm test; he settled with music",
+        )
+        .expect("note");
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let unit = worker
+        .store
+        .add_handover_note("ash-ward", None, "The garden gate latch is broken")
+        .expect("note");
+    worker.sync().expect("sync");
+    bank.sync().expect("sync");
+    let notes = bank
+        .store
+        .shift_huddle("ash-ward", 24)
+        .expect("huddle")
+        .notes;
+    assert_eq!(
+        notes.iter().map(|n| n.note_id.as_str()).collect::<Vec<_>>(),
+        [unit.note_id.as_str(), about_sam.note_id.as_str()],
+        "newest first"
+    );
+    assert_eq!(notes[1].author, "Alex Morgan");
+    assert_eq!(notes[1].job_title, "Support worker");
+    assert_eq!(notes[1].person_id.as_deref(), Some(sam.as_str()));
+    assert_eq!(notes[1].person_name, "Sam");
+    assert_eq!(notes[1].text, about_sam.text);
+    // The bank nurse cannot correct the worker's note; the worker can.
+    assert!(matches!(
+        bank.store
+            .edit_handover_note(&about_sam.note_id, "Sam was fine"),
+        Err(Error::NotAllowed(_))
+    ));
+    worker
+        .store
+        .edit_handover_note(
+            &unit.note_id,
+            "The garden gate latch is broken: keep it locked",
+        )
+        .expect("correct");
+    worker.sync().expect("sync");
+    bank.sync().expect("sync");
+    let notes = bank
+        .store
+        .shift_huddle("ash-ward", 24)
+        .expect("huddle")
+        .notes;
+    assert_eq!(
+        notes[0].text,
+        "The garden gate latch is broken: keep it locked"
+    );
+    assert_eq!(notes[1].text, about_sam.text);
 }
