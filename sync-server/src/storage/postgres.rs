@@ -281,6 +281,13 @@ impl PgStorage {
     /// supported yet: use loopback or a private network), and brings its schema up to date.
     /// A database whose schema is newer than this server is refused, never changed.
     pub async fn connect(url: &str) -> StorageResult<Self> {
+        let storage = Self::pool_for(url)?;
+        storage.migrate().await?;
+        Ok(storage)
+    }
+
+    /// The pool for `url`, with the session options, not yet connected.
+    fn pool_for(url: &str) -> StorageResult<Self> {
         let mut config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StorageError::Invalid(format!("database url: {e}")))?;
         let options = match config.get_options() {
@@ -302,12 +309,19 @@ impl PgStorage {
             .wait_timeout(Some(Duration::from_secs(30)))
             .build()
             .map_err(|e| StorageError::Postgres(format!("connection pool: {e}")))?;
-        let storage = PgStorage {
+        Ok(PgStorage {
             pool,
             before_commit: None,
-        };
-        storage.migrate().await?;
-        Ok(storage)
+        })
+    }
+
+    /// Makes the schema of the (empty) database at `url` what a server of schema `version` made
+    /// (its migrations and the steps run with them, no later ones): tests then connect with
+    /// [`PgStorage::connect`] to see an older database upgraded.
+    #[doc(hidden)]
+    pub async fn create_at_version(url: &str, version: usize) -> StorageResult<()> {
+        let storage = Self::pool_for(url)?;
+        storage.migrate_to(version).await
     }
 
     /// Runs `hook` inside every push after its writes and before its commit (tests use it to
@@ -358,8 +372,14 @@ impl PgStorage {
     /// Applies each pending upgrade in its own transaction under [`MIGRATION_LOCK`]; the
     /// version is re-read under the lock, so processes starting together upgrade once.
     async fn migrate(&self) -> StorageResult<()> {
+        self.migrate_to(MIGRATIONS.len()).await
+    }
+
+    /// [`PgStorage::migrate`] up to schema `target` (at most the latest) only.
+    async fn migrate_to(&self, target: usize) -> StorageResult<()> {
         let mut client = self.client().await?;
         let latest = MIGRATIONS.len() as i32;
+        let target = target.min(MIGRATIONS.len()) as i32;
         loop {
             let tx = client.transaction().await.map_err(pg)?;
             tx.execute(SELECT_LOCK, &[&MIGRATION_LOCK])
@@ -384,7 +404,7 @@ impl PgStorage {
                      understands ({latest}): upgrade the server"
                 )));
             }
-            if version == latest {
+            if version >= target {
                 tx.commit().await.map_err(pg)?;
                 return Ok(());
             }

@@ -123,6 +123,12 @@ fn configure(conn: &Connection) -> StorageResult<()> {
 }
 
 fn migrate(conn: &mut Connection) -> StorageResult<()> {
+    migrate_to(conn, MIGRATIONS.len())
+}
+
+/// Upgrades the schema to `target` (at most the latest), each step as the server that
+/// introduced it ran it.
+fn migrate_to(conn: &mut Connection, target: usize) -> StorageResult<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;
     if version > known {
@@ -131,7 +137,8 @@ fn migrate(conn: &mut Connection) -> StorageResult<()> {
              this build knows up to {known}: upgrade the server (the database was not touched)"
         )));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+    let steps = MIGRATIONS.iter().enumerate().take(target);
+    for (i, sql) in steps.skip(version as usize) {
         // Each upgrade and its version bump commit together, or not at all.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
@@ -177,6 +184,19 @@ impl SqliteStorage {
                 read_gate: Arc::new(Semaphore::new(MAX_READERS)),
             }),
         })
+    }
+
+    /// Makes the database in `data_dir` as a server of schema `version` made it (its migration
+    /// files and the steps run with them, no later ones), and closes it: tests open it with
+    /// [`SqliteStorage::open`] to see an older store upgraded.
+    #[doc(hidden)]
+    pub fn create_at_version(data_dir: &Path, version: usize) -> StorageResult<()> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StorageError::Invalid(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
+        let mut conn = Connection::open(data_dir.join(DB_FILE))?;
+        configure(&conn)?;
+        migrate_to(&mut conn, version)
     }
 
     /// The database file.
