@@ -255,6 +255,7 @@ conformance!(
     a_revoked_or_unknown_device_is_refused_before_the_code_is_touched,
     pushed_ops_come_back_on_pull_grouped_per_record,
     a_device_is_not_sent_back_what_it_pushed_but_gets_it_from_empty,
+    a_device_that_pushed_a_backlog_is_not_paged_through_it,
     a_retried_op_id_gets_its_first_answer_and_writes_nothing,
     the_later_stamp_wins_each_field_and_the_loser_hears_the_winner,
     a_day_fast_stamp_is_clamped_and_stored_clamped,
@@ -1077,6 +1078,104 @@ async fn pushed_ops_come_back_on_pull_grouped_per_record<B: Backend>(b: B) {
         .await
         .unwrap();
     assert!(other.changes.is_empty());
+}
+
+/// A HEMS phone back in signal pushes a day's backlog, then pulls: its own cells, which it has,
+/// neither fill its pages (so a colleague's one change comes in the first page, not after
+/// pages of nothing) nor are read without bound (a page reads at most PULL_SCAN_FACTOR times
+/// its limit, then says `more`).
+async fn a_device_that_pushed_a_backlog_is_not_paged_through_it<B: Backend>(b: B) {
+    use steady_server::storage::PULL_SCAN_FACTOR;
+    let store = b.store();
+    with_units(&*store).await;
+    enrol(&*store, "dev-a", &[("ward-a", Role::Editor, None)]).await;
+    enrol(&*store, "dev-b", &[("ward-a", Role::Editor, None)]).await;
+    let ward = units(&["ward-a"]);
+    let capture = |n: usize, dev: &str| {
+        fields(
+            &format!("op-{dev}-{n}"),
+            EntityKind::Incident,
+            &format!("inc-{dev}-{n}"),
+            "ward-a",
+            &[("note", json!(format!("capture {n}")))],
+            stamp(NOW.0 - 10_000 + n as i64, dev),
+        )
+    };
+    // dev-a has synced once (its cursor is past zero), then pushes its backlog.
+    store
+        .push(Some("dev-b"), &[capture(0, "dev-b")], NOW)
+        .await
+        .unwrap();
+    let first = store
+        .pull(Some("dev-a"), &ward, &Cursor::default(), 100)
+        .await
+        .unwrap();
+    assert_eq!(first.changes.len(), 1);
+    let limit = 100u32;
+    let bound = limit as usize * PULL_SCAN_FACTOR;
+    let backlog: Vec<Operation> = (0..bound / 2).map(|n| capture(n, "dev-a")).collect();
+    assert!(
+        store
+            .push(Some("dev-a"), &backlog, NOW)
+            .await
+            .unwrap()
+            .iter()
+            .all(applied)
+    );
+    store
+        .push(Some("dev-b"), &[capture(1, "dev-b")], NOW)
+        .await
+        .unwrap();
+
+    let page = store
+        .pull(Some("dev-a"), &ward, &first.cursor, limit)
+        .await
+        .unwrap();
+    assert_eq!(
+        page.changes
+            .iter()
+            .map(|c| c.entity_id.as_str())
+            .collect::<Vec<_>>(),
+        ["inc-dev-b-1"],
+        "the colleague's change in the first page"
+    );
+    assert!(!page.more);
+
+    // A backlog longer than the bound: a page stops reading at it and says more; the pages
+    // together still bring the colleague's change, once.
+    let longer: Vec<Operation> = (bound..bound * 3).map(|n| capture(n, "dev-a")).collect();
+    for batch in longer.chunks(1000) {
+        assert!(
+            store
+                .push(Some("dev-a"), batch, NOW)
+                .await
+                .unwrap()
+                .iter()
+                .all(applied)
+        );
+    }
+    store
+        .push(Some("dev-b"), &[capture(2, "dev-b")], NOW)
+        .await
+        .unwrap();
+    let mut cursor = page.cursor;
+    let mut pages = 0;
+    let mut heard = Vec::new();
+    loop {
+        let next = store
+            .pull(Some("dev-a"), &ward, &cursor, limit)
+            .await
+            .unwrap();
+        pages += 1;
+        heard.extend(next.changes.iter().map(|c| c.entity_id.clone()));
+        cursor = next.cursor;
+        if !next.more {
+            break;
+        }
+        assert!(next.changes.is_empty(), "only the backlog read so far");
+    }
+    assert_eq!(heard, ["inc-dev-b-2"]);
+    assert_eq!(pages, 3, "{} own cells read {bound} a page", bound * 2);
 }
 
 async fn a_device_is_not_sent_back_what_it_pushed_but_gets_it_from_empty<B: Backend>(b: B) {

@@ -389,6 +389,11 @@ pub trait Storage: Send + Sync + 'static {
 /// A pull page stops early once its values reach this many bytes (cells of up to 64 KiB times a
 /// pull limit of 5,000 would otherwise make a 300 MB answer).
 pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// A pull reads at most this many stored cells for each cell its page may carry. The reader's
+/// own cells (past a cursor of zero) are read and skipped without counting against the page,
+/// so a phone that has just pushed a backlog is not paged through it, empty page after empty
+/// page; this bounds the reading a page may take all the same.
+pub const PULL_SCAN_FACTOR: usize = 8;
 /// One stored cell, as a pull reads it.
 pub(crate) struct PulledCell {
     pub entity: EntityKind,

@@ -270,7 +270,10 @@ const PULL: &str = "SELECT h.horizon, c.unit_id, c.seq, c.entity, c.entity_id, c
        SELECT x.* FROM unnest($1::text[], $2::int8[]) AS p(unit_id, pos) \
        CROSS JOIN LATERAL ( \
          SELECT cells.unit_id, cells.seq, cells.entity, cells.entity_id, cells.field, \
-           cells.item_id, cells.value_json, cells.hlc_wall, cells.hlc_counter, cells.hlc_device \
+           cells.item_id, \
+           CASE WHEN cells.hlc_device = $4 AND p.pos > 0 THEN '' ELSE cells.value_json END \
+             AS value_json, \
+           cells.hlc_wall, cells.hlc_counter, cells.hlc_device \
          FROM cells WHERE cells.unit_id = p.unit_id AND cells.seq > p.pos \
          ORDER BY cells.seq LIMIT $3::int8) AS x \
        ORDER BY x.seq LIMIT $3::int8) AS c ON true \
@@ -352,9 +355,13 @@ impl PgStorage {
     ) -> StorageResult<String> {
         let (names, positions) = pull_args(units, cursor);
         let fetch = i64::from(limit) + 1;
+        let reader: Option<&str> = None;
         let client = self.client().await?;
         let rows = client
-            .query(&format!("EXPLAIN {PULL}"), &[&names, &positions, &fetch])
+            .query(
+                &format!("EXPLAIN {PULL}"),
+                &[&names, &positions, &fetch, &reader],
+            )
             .await
             .map_err(pg)?;
         Ok(rows
@@ -1230,12 +1237,14 @@ impl Storage for PgStorage {
         limit: u32,
     ) -> StorageResult<Page> {
         let (names, positions) = pull_args(units, cursor);
-        // One more than asked for: its presence is `more`.
-        let fetch = i64::from(limit) + 1;
+        // The reader's own cells are read (without their values) and skipped, up to the scan
+        // bound; one more row than that bound: its presence is `more`.
+        let scan = (limit as usize).saturating_mul(super::PULL_SCAN_FACTOR);
+        let fetch = scan as i64 + 1;
         let client = self.client().await?;
         let stmt = client.prepare_cached(PULL).await.map_err(pg)?;
         let rows = client
-            .query(&stmt, &[&names, &positions, &fetch])
+            .query(&stmt, &[&names, &positions, &fetch, &reader])
             .await
             .map_err(pg)?;
         let horizon: i64 = rows.first().map(|r| r.get(0)).unwrap_or(0);
@@ -1251,6 +1260,7 @@ impl Storage for PgStorage {
         let mut next: BTreeMap<String, i64> = names.iter().cloned().zip(positions).collect();
         let mut changes = Vec::new();
         let mut taken = 0usize;
+        let mut scanned = 0usize;
         let mut bytes = 0usize;
         let mut more = false;
         for row in &rows {
@@ -1259,18 +1269,21 @@ impl Storage for PgStorage {
             };
             // A page ends at `limit` cells, or early at MAX_PAGE_BYTES of values, so a phone
             // never receives (and the server never builds) an answer of hundreds of megabytes.
-            if taken == limit as usize || (taken > 0 && bytes >= MAX_PAGE_BYTES) {
+            if taken == limit as usize || scanned == scan || (taken > 0 && bytes >= MAX_PAGE_BYTES)
+            {
                 more = true;
                 break;
             }
             let unit_id: String = row.get(1);
-            taken += 1;
+            scanned += 1;
             next.insert(unit_id.clone(), seq);
             let hlc_device: String = row.get(10);
             if reader == Some(hlc_device.as_str()) && cursor.position(&unit_id) > 0 {
-                // The reader's own cell, still standing: it has it already.
+                // The reader's own cell, still standing: it has it already (the query left
+                // its value out).
                 continue;
             }
+            taken += 1;
             let value_json: &str = row.get(7);
             bytes += value_json.len();
             add_to_page(

@@ -885,6 +885,7 @@ fn pull_blocking(
         });
     }
     let mut budget = limit as usize;
+    let mut scan = budget.saturating_mul(super::PULL_SCAN_FACTOR);
     let mut bytes = 0usize;
     let mut changes = Vec::new();
     let mut positions = BTreeMap::new();
@@ -898,24 +899,25 @@ fn pull_blocking(
     for unit in units {
         let from = cursor.position(unit);
         let mut at = from;
-        if budget == 0 {
+        if budget == 0 || scan == 0 {
             if !more {
                 more = waiting.query_row(params![unit, from], |r| r.get(0))?;
             }
         } else {
-            let mut rows = read.query(params![unit, from, (budget + 1) as i64])?;
+            let mut rows = read.query(params![unit, from, (scan + 1) as i64])?;
             while let Some(r) = rows.next()? {
-                if budget == 0 {
+                if budget == 0 || scan == 0 {
                     more = true;
                     break;
                 }
                 at = r.get(8)?;
-                budget -= 1;
+                scan -= 1;
                 let hlc_device: String = r.get(7)?;
                 if from > 0 && reader == Some(hlc_device.as_str()) {
                     // The reader's own cell, still standing: it has it already.
                     continue;
                 }
+                budget -= 1;
                 let value_json: String = r.get(4)?;
                 bytes += value_json.len();
                 let cell = PulledCell {
