@@ -424,8 +424,10 @@ impl SyncRequest {
     }
 }
 
-/// The most audit events one `POST /v1/audit` may carry.
-pub const MAX_AUDIT_EVENTS: usize = 500;
+/// The most audit events one `POST /v1/audit` may carry: as many as a push carries
+/// operations, since most changes write one event (a day's backlog goes in a request or two;
+/// a batch a cut link drops is halved by the device).
+pub const MAX_AUDIT_EVENTS: usize = 5000;
 /// The longest text of an audit event (actor, action, entity, ids, detail), in bytes. A detail
 /// names at most [`MAX_FIELDS_PER_OP`] fields of [`MAX_ID_BYTES`] each, with separators.
 pub const MAX_AUDIT_TEXT_BYTES: usize = 8 * 1024;

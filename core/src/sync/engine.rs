@@ -3,7 +3,9 @@
 //! One `POST /v1/sync` carries up to [`MAX_PUSH_OPS`] pending operations (oldest first) and asks
 //! for up to [`PULL_LIMIT`] fields and items (a quick capture is five), so 5,000 operations each
 //! way cost about two round trips.
-//! The loop goes on while there is more to push or the server says `more`.
+//! The loop goes on while there is more to push or the server says `more`. A push the link drops
+//! is sent again at half its size (the rest follows in the same sync), so a batch too big for
+//! an edge-of-signal connection still gets through.
 //!
 //! Each answer is applied in several short write transactions, never one long one: the store's
 //! writer is taken per transaction, so a care worker's save waits at most for one of them. The
@@ -20,7 +22,7 @@
 //!
 //! After the push and pull, the audit trail's events the server has not acknowledged go to
 //! `POST /v1/audit`, oldest first, [`AUDIT_BATCH`] at a time (halved if the server finds a batch
-//! too large), and the device records how far the server holds them. The care records matter
+//! too large or the link drops it), and the device records how far the server holds them. The care records matter
 //! more than their audit, so a failed or refused audit batch never fails the sync: it is
 //! reported ([`SyncReport::audit_problem`]) and offered again at the next one. A retried batch
 //! whose answer was lost is stored once: the server acknowledges events it already holds.
@@ -48,9 +50,10 @@ use crate::units::{active_grant, end_grant_now, write_grants};
 /// page carries about 1,000 five-field captures (the server also ends a page at 4 MiB).
 pub const PULL_LIMIT: u32 = crate::protocol::MAX_PULL_LIMIT;
 
-/// Audit events sent per `POST /v1/audit` (the protocol allows [`MAX_AUDIT_EVENTS`]): a few
-/// tens of kilobytes, so one batch fits a weak signal's timeout.
-pub const AUDIT_BATCH: usize = 200;
+/// Audit events sent per `POST /v1/audit`: the protocol's most, so the trail of a backlog goes
+/// in as few round trips as the backlog itself; on a link that drops a large batch it is
+/// halved until it gets through.
+pub const AUDIT_BATCH: usize = MAX_AUDIT_EVENTS;
 const _: () = assert!(AUDIT_BATCH <= MAX_AUDIT_EVENTS);
 
 /// Pulled changes merged per write transaction: small enough that a save made meanwhile waits
@@ -346,23 +349,30 @@ impl Store {
             }
             let acked = self.read(|tx| state::audit_acked(tx))?;
             let events = self.audit_after(acked, limit)?;
-            let Some(last) = events.last().map(|r| r.event.seq) else {
+            if events.is_empty() {
                 return Ok(());
-            };
-            let sent = events.len();
-            let request = AuditPushRequest {
+            }
+            let fetched = events.len();
+            let mut request = AuditPushRequest {
                 protocol: PROTOCOL_VERSION,
                 device_id: device_id.clone(),
                 events,
             };
             let interrupt = self.sync_interrupt();
-            let answer = retrying(
+            let answer = retrying_halving(
                 options,
                 interrupt,
                 report,
                 |r| &mut r.audit_requests,
-                || transport.push_audit(token, &request),
+                &mut request,
+                |request| transport.push_audit(token, request),
             );
+            // What went last (a cut link halves the batch), and the rest of this sync in that size.
+            let sent = request.events.len();
+            let last = request.events.last().map_or(acked, |r| r.event.seq);
+            if sent < fetched {
+                limit = sent;
+            }
             match answer {
                 Ok(answer) => {
                     // The server cannot acknowledge what was never sent.
@@ -533,12 +543,7 @@ impl Store {
     }
 }
 
-/// Sends one sync request, retrying transient failures with backoff while the call's retry
-/// budget lasts.
-/// Sends one sync request, retrying transient failures (see [`retrying`]). A push of more than
-/// one operation that the network drops is retried at half its size: on a link that cuts every
-/// few hundred kilobytes a full batch might never get through whole, and the half left out
-/// stays in the outbox for the next request. `request.push` is what was last sent.
+/// Sends one sync request (see [`retrying_halving`]); `request.push` is left as last sent.
 fn send(
     transport: &dyn Transport,
     token: &str,
@@ -547,26 +552,67 @@ fn send(
     interrupt: &SyncInterrupt,
     report: &mut SyncReport,
 ) -> Result<SyncResponse, SendFailure> {
-    let shrink = std::cell::Cell::new(false);
-    let request = std::cell::RefCell::new(request);
-    retrying(
+    retrying_halving(
         options,
         interrupt,
         report,
         |r| &mut r.requests,
-        || {
-            let mut request = request.borrow_mut();
-            if shrink.replace(false) {
-                let half = request.push.len().div_ceil(2);
-                request.push.truncate(half);
-            }
-            let answer = transport.sync(token, &request);
-            if matches!(answer, Err(TransportError::Network(_))) && request.push.len() > 1 {
-                shrink.set(true);
-            }
-            answer
-        },
+        request,
+        |request| transport.sync(token, request),
     )
+}
+
+/// A request carrying a batch that may go in part, oldest first: what is left out stays on
+/// the device for the next request (a push's operations, an audit batch's events).
+trait Batched {
+    fn batch_len(&self) -> usize;
+    fn keep_first(&mut self, n: usize);
+}
+
+impl Batched for SyncRequest {
+    fn batch_len(&self) -> usize {
+        self.push.len()
+    }
+    fn keep_first(&mut self, n: usize) {
+        self.push.truncate(n);
+    }
+}
+
+impl Batched for AuditPushRequest {
+    fn batch_len(&self) -> usize {
+        self.events.len()
+    }
+    fn keep_first(&mut self, n: usize) {
+        self.events.truncate(n);
+    }
+}
+
+/// [`retrying`] for a request carrying a batch, which the network dropping it halves before
+/// the retry: on a link that cuts every few hundred kilobytes a full batch might never get
+/// through whole. (A lost answer looks the same to the device; the half then sent again is
+/// answered from what the server already holds.) `request` is left as last sent.
+fn retrying_halving<Q: Batched, R>(
+    options: &SyncOptions,
+    interrupt: &SyncInterrupt,
+    report: &mut SyncReport,
+    count: fn(&mut SyncReport) -> &mut u32,
+    request: &mut Q,
+    call: impl Fn(&Q) -> Result<R, TransportError>,
+) -> Result<R, SendFailure> {
+    let shrink = std::cell::Cell::new(false);
+    let request = std::cell::RefCell::new(request);
+    retrying(options, interrupt, report, count, || {
+        let mut request = request.borrow_mut();
+        if shrink.replace(false) {
+            let half = request.batch_len().div_ceil(2);
+            request.keep_first(half);
+        }
+        let answer = call(&request);
+        if matches!(answer, Err(TransportError::Network(_))) && request.batch_len() > 1 {
+            shrink.set(true);
+        }
+        answer
+    })
 }
 
 /// Makes one request by `call`, retrying transient failures with backoff while the sync's retry
