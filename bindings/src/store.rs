@@ -664,9 +664,16 @@ impl SteadyStore {
 
     // --- Guidance, audit, housekeeping ----------------------------------------------------------
 
-    /// The guidance cards of a unit, by title.
+    /// The guidance cards of a unit, by title, each with its tags and its picture (PNG or
+    /// JPEG bytes, media type, alt text) when it has one; retired cards are not listed.
     pub fn guidance_cards(&self, unit_id: String) -> Result<Vec<GuidanceCard>, SteadyError> {
         self.with(|s| s.guidance_cards(&unit_id))
+    }
+
+    /// The unit's card of the day on today's UK (Europe/London) date: the featured cards in
+    /// turn, or every card when none is featured; `None` when the unit has no cards.
+    pub fn card_of_the_day(&self, unit_id: String) -> Result<Option<GuidanceCard>, SteadyError> {
+        self.with(|s| s.card_of_the_day(&unit_id))
     }
 
     /// The audit events about one record, oldest first.

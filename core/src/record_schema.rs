@@ -75,6 +75,10 @@ pub enum ValueType {
         /// The most characters per word.
         max_chars: usize,
     },
+    /// A picture: a PNG or JPEG, base64 in the JSON string, at most
+    /// [`crate::guidance::IMAGE_BYTES`] decoded and [`crate::guidance::IMAGE_MAX_SIDE`] pixels a
+    /// side, its format read from its content ([`crate::guidance::check_image`]).
+    Image,
     /// A value of one of the core's own types, checked by its rule (keys the type does not
     /// have are refused, so nothing nests deeper than the type needs).
     Typed(Typed),
@@ -400,6 +404,10 @@ const GUIDANCE: &[FieldRule] = &[
             max_chars: 40,
         },
     ),
+    field("image", ValueType::Image),
+    text("image_alt", crate::guidance::IMAGE_ALT_CHARS),
+    field("featured", ValueType::Flag),
+    field("deleted", ValueType::Flag),
 ];
 
 /// Every kind's rules.
@@ -809,6 +817,10 @@ fn check_value(ty: ValueType, value: &Value, ctx: &Context<'_>) -> Result<(), St
             words
                 .iter()
                 .try_for_each(|w| text_ok(w, max_chars).map_err(|e| format!("each word: {e}")))
+        }
+        ValueType::Image => {
+            let data = value.as_str().ok_or("a base64 PNG or JPEG")?;
+            crate::guidance::check_image(data).map(|_| ())
         }
         ValueType::Typed(typed) => check_typed(typed, value, ctx),
     }

@@ -18,7 +18,10 @@
 pub mod accounts;
 pub mod counted;
 pub mod figures;
+mod content;
 mod handover;
+mod sheet_form;
+mod images;
 mod pages;
 pub mod replica;
 pub mod run_chart;
@@ -188,6 +191,10 @@ impl<S: Storage + ConsoleStorage> Console<S> {
             )
             .route("/console/people/{person}", get(pages::person::<S>))
             .route("/console/people/{person}/text", post(pages::save_text::<S>))
+            .route(
+                "/console/people/{person}/sheet",
+                post(sheet_form::save_sheet::<S>),
+            )
             .route("/console/people/{person}/items", post(pages::add_item::<S>))
             .route(
                 "/console/people/{person}/items/remove",
@@ -243,6 +250,18 @@ impl<S: Storage + ConsoleStorage> Console<S> {
             .route(
                 "/console/units/{unit}/huddle/notes",
                 post(handover::add_note::<S>),
+            )
+            .route(
+                "/console/units/{unit}/guidance",
+                get(content::list::<S>).post(content::create::<S>),
+            )
+            .route(
+                "/console/units/{unit}/guidance/{card}",
+                get(content::edit_form::<S>).post(content::update::<S>),
+            )
+            .route(
+                "/console/units/{unit}/guidance/{card}/retire",
+                post(content::retire::<S>),
             )
             .route("/console/roll-up", get(pages::roll_up::<S>))
             .route("/console/units/{unit}/exports", get(pages::exports::<S>))
@@ -411,7 +430,17 @@ async fn csrf_of(request: Request) -> Result<(Option<String>, Request), ConsoleE
     let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
         .await
         .map_err(|_| ConsoleError::Invalid("the form is too large".into()))?;
-    let csrf = form_urlencoded_field(&bytes, "csrf");
+    let multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.starts_with("multipart/form-data"))
+        .map(str::to_string);
+    let csrf = match multipart {
+        // The guidance card forms carry a picture (content.rs).
+        Some(content_type) => content::multipart_field(&content_type, bytes.clone(), "csrf").await,
+        None => form_urlencoded_field(&bytes, "csrf"),
+    };
     Ok((csrf, Request::from_parts(parts, Body::from(bytes))))
 }
 

@@ -78,6 +78,7 @@ pub fn page(title: &str, session: &Session, unit: Option<UnitNav<'_>>, body: Mar
                             li { a href={ "/console/units/" (unit.id) "/incidents" } { "Incidents" } }
                             li { a href={ "/console/units/" (unit.id) "/dashboard" } { "Dashboard" } }
                             li { a href={ "/console/units/" (unit.id) "/huddle" } { "Shift huddle" } }
+                            li { a href={ "/console/units/" (unit.id) "/guidance" } { "Guidance" } }
                             li { a href={ "/console/units/" (unit.id) "/proposals" } { "Proposals for plans" } }
                             li { a href={ "/console/units/" (unit.id) "/enrolment" } { "Enrolment" } }
                             li { a href={ "/console/units/" (unit.id) "/exports" } { "Exports" } }
