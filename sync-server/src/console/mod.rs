@@ -20,7 +20,6 @@ pub mod counted;
 pub mod figures;
 mod content;
 mod handover;
-mod sheet_form;
 mod images;
 mod pages;
 pub mod replica;
@@ -191,10 +190,6 @@ impl<S: Storage + ConsoleStorage> Console<S> {
             )
             .route("/console/people/{person}", get(pages::person::<S>))
             .route("/console/people/{person}/text", post(pages::save_text::<S>))
-            .route(
-                "/console/people/{person}/sheet",
-                post(sheet_form::save_sheet::<S>),
-            )
             .route("/console/people/{person}/items", post(pages::add_item::<S>))
             .route(
                 "/console/people/{person}/items/remove",
