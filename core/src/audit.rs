@@ -13,8 +13,8 @@
 //! acknowledged stay on the device: they are its own trail.
 
 use rusqlite::Connection;
-use sha2::{Digest, Sha256};
 
+use crate::chain::ChainHasher;
 use crate::clock::Timestamp;
 use crate::error::{Error, Result};
 use crate::protocol::AuditRecord;
@@ -124,22 +124,17 @@ pub const GENESIS: [u8; 32] = [0; 32];
 /// event (lengths prefixed, so no two events encode alike). The device, the server's check of
 /// what a device sends, and the server's console audit log all call this one function.
 pub fn chain_hash(prev: &[u8; 32], e: &AuditEvent) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(prev);
-    h.update(e.seq.to_be_bytes());
-    h.update(e.at.0.to_be_bytes());
-    for part in [
-        &e.actor,
-        &e.action,
-        &e.entity,
-        &e.entity_id,
-        &e.unit_id,
-        &e.detail,
-    ] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part.as_bytes());
-    }
-    h.finalize().into()
+    ChainHasher::new()
+        .fixed(prev)
+        .fixed(e.seq.to_be_bytes())
+        .fixed(e.at.0.to_be_bytes())
+        .part(&e.actor)
+        .part(&e.action)
+        .part(&e.entity)
+        .part(&e.entity_id)
+        .part(&e.unit_id)
+        .part(&e.detail)
+        .finish()
 }
 
 /// Where a chain first breaks, as [`ChainWalk::step`] finds it.
@@ -330,5 +325,29 @@ impl Store {
             }
             Ok(ids)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The audit chain's encoding, pinned: every trail on every phone and server depends on it.
+    #[test]
+    fn the_audit_encoding_never_changes() {
+        let e = AuditEvent {
+            seq: 4,
+            at: Timestamp(1_700_000_000_000),
+            actor: "Sam Example".into(),
+            action: "view".into(),
+            entity: "person".into(),
+            entity_id: "p-1".into(),
+            unit_id: "ward-a".into(),
+            detail: "sheet".into(),
+        };
+        assert_eq!(
+            hex::encode(chain_hash(&[2u8; 32], &e)),
+            "cffce6c795c1ffbdfd860421358790c1483300639b739a696d937fa726e5066b"
+        );
     }
 }

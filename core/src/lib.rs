@@ -15,6 +15,7 @@
 uniffi::setup_scaffolding!();
 
 pub mod audit;
+pub mod chain;
 pub mod changes;
 pub mod characteristics;
 pub mod checklist;

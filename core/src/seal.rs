@@ -19,8 +19,8 @@
 use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension};
-use sha2::{Digest, Sha256};
 
+use crate::chain::ChainHasher;
 use crate::error::{Error, Result};
 use crate::protocol::ADDENDA_LIST;
 use crate::store::Store;
@@ -74,11 +74,6 @@ fn rows_of(conn: &Connection, entity_id: &str, item: Option<&str>) -> Result<Vec
     Ok(rows)
 }
 
-fn put(h: &mut Sha256, part: &[u8]) {
-    h.update((part.len() as u64).to_be_bytes());
-    h.update(part);
-}
-
 /// The digest of a record's rows and the names of its cells ("field" or "field/item").
 /// An incident's digest also covers when the device first stored it (`created_at`).
 fn digest(
@@ -88,29 +83,30 @@ fn digest(
     created_at: Option<i64>,
     rows: &[Row],
 ) -> ([u8; 32], String) {
-    let mut h = Sha256::new();
-    put(&mut h, b"steady seal v1");
-    put(&mut h, kind.as_bytes());
-    put(&mut h, entity_id.as_bytes());
-    put(&mut h, unit_id.as_bytes());
+    let mut h = ChainHasher::new()
+        .part(b"steady seal v1")
+        .part(kind)
+        .part(entity_id)
+        .part(unit_id);
     if let Some(created_at) = created_at {
-        h.update(created_at.to_be_bytes());
+        h = h.fixed(created_at.to_be_bytes());
     }
     let mut names = Vec::with_capacity(rows.len());
     for (field, item, value, wall, counter, device) in rows {
-        put(&mut h, field.as_bytes());
-        put(&mut h, item.as_bytes());
-        put(&mut h, value.as_bytes());
-        h.update(wall.to_be_bytes());
-        h.update(counter.to_be_bytes());
-        put(&mut h, device.as_bytes());
+        h = h
+            .part(field)
+            .part(item)
+            .part(value)
+            .fixed(wall.to_be_bytes())
+            .fixed(counter.to_be_bytes())
+            .part(device);
         names.push(if item.is_empty() {
             field.clone()
         } else {
             format!("{field}/{item}")
         });
     }
-    (h.finalize().into(), names.join(","))
+    (h.finish(), names.join(","))
 }
 
 /// A seal row as stored (without its chain hashes).
@@ -125,14 +121,16 @@ struct SealRow {
 }
 
 fn chain_hash(prev: &[u8], s: &SealRow) -> [u8; 32] {
-    let mut h = Sha256::new();
-    put(&mut h, prev);
-    h.update(s.seq.to_be_bytes());
-    for part in [&s.kind, &s.entity_id, &s.item_id, &s.unit_id, &s.cells] {
-        put(&mut h, part.as_bytes());
-    }
-    put(&mut h, &s.digest);
-    h.finalize().into()
+    ChainHasher::new()
+        .part(prev)
+        .fixed(s.seq.to_be_bytes())
+        .part(&s.kind)
+        .part(&s.entity_id)
+        .part(&s.item_id)
+        .part(&s.unit_id)
+        .part(&s.cells)
+        .part(&s.digest)
+        .finish()
 }
 
 fn append(
@@ -424,6 +422,48 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The seal encodings, pinned: every sealed record on every phone depends on them.
+    #[test]
+    fn the_seal_encodings_never_change() {
+        let rows: Vec<Row> = vec![
+            (
+                "note".into(),
+                "".into(),
+                "\"pacing\"".into(),
+                5,
+                1,
+                "dev-a".into(),
+            ),
+            (
+                "addenda".into(),
+                "a1".into(),
+                "{}".into(),
+                6,
+                0,
+                "dev-b".into(),
+            ),
+        ];
+        let (d, names) = digest("incident", "inc-1", "ward-a", Some(7), &rows);
+        assert_eq!(
+            hex::encode(d),
+            "1471d2bb3cb39c84799079ccce7dc31dbb1099e0ecdb482b38aea560500d4246"
+        );
+        assert_eq!(names, "note,addenda/a1");
+        let row = SealRow {
+            seq: 3,
+            kind: "incident".into(),
+            entity_id: "inc-1".into(),
+            item_id: "".into(),
+            unit_id: "ward-a".into(),
+            cells: names,
+            digest: d.to_vec(),
+        };
+        assert_eq!(
+            hex::encode(chain_hash(&[1u8; 32], &row)),
+            "9a077ad785ce6b5b0f11efbfdeee6c0f59f72bbb13fe66f173de0b8725a146d8"
+        );
+    }
     use crate::clock::Timestamp;
     use crate::schema;
 

@@ -24,7 +24,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sha2::{Digest, Sha256};
+use steady_core::chain::ChainHasher;
 use steady_core::clock::Hlc;
 use steady_core::protocol::{ADDENDA_LIST, EntityKind};
 
@@ -53,34 +53,30 @@ pub struct LogEntry {
     pub logged_at: i64,
 }
 
-fn put(h: &mut Sha256, part: &[u8]) {
-    h.update((part.len() as u64).to_be_bytes());
-    h.update(part);
-}
-
 /// The digest of what a cell holds (unit, value, stamp).
 fn cell_digest(e: &LogEntry) -> [u8; 32] {
-    let mut h = Sha256::new();
-    put(&mut h, e.unit_id.as_bytes());
-    put(&mut h, e.value_json.as_bytes());
-    h.update(e.stamp.wall_ms.to_be_bytes());
-    h.update(e.stamp.counter.to_be_bytes());
-    put(&mut h, e.stamp.device.as_bytes());
-    h.finalize().into()
+    ChainHasher::new()
+        .part(&e.unit_id)
+        .part(&e.value_json)
+        .fixed(e.stamp.wall_ms.to_be_bytes())
+        .fixed(e.stamp.counter.to_be_bytes())
+        .part(&e.stamp.device)
+        .finish()
 }
 
 /// A row's chained hash: its content and the previous row's hash.
 pub fn entry_hash(prev: &[u8], e: &LogEntry) -> [u8; 32] {
-    let mut h = Sha256::new();
-    put(&mut h, b"steady record log v1");
-    put(&mut h, prev);
-    h.update(e.seq.to_be_bytes());
-    for part in [&e.entity, &e.entity_id, &e.field, &e.item_id] {
-        put(&mut h, part.as_bytes());
-    }
-    h.update(cell_digest(e));
-    h.update(e.logged_at.to_be_bytes());
-    h.finalize().into()
+    ChainHasher::new()
+        .part(b"steady record log v1")
+        .part(prev)
+        .fixed(e.seq.to_be_bytes())
+        .part(&e.entity)
+        .part(&e.entity_id)
+        .part(&e.field)
+        .part(&e.item_id)
+        .fixed(cell_digest(e))
+        .fixed(e.logged_at.to_be_bytes())
+        .finish()
 }
 
 /// What a written plan adds to the log.
@@ -318,6 +314,30 @@ fn cell_name(field: &str, item_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The record log's encoding, pinned: every log on every server depends on it.
+    #[test]
+    fn the_record_log_encoding_never_changes() {
+        let e = LogEntry {
+            seq: 9,
+            entity: "incident".into(),
+            entity_id: "inc-1".into(),
+            field: "note".into(),
+            item_id: "".into(),
+            unit_id: "ward-a".into(),
+            value_json: "\"pacing\"".into(),
+            stamp: Hlc {
+                wall_ms: 5,
+                counter: 1,
+                device: "dev-a".into(),
+            },
+            logged_at: 11,
+        };
+        assert_eq!(
+            hex::encode(entry_hash(&[3u8; 32], &e)),
+            "5be271c85fa37bf6d6a1efa93349b2355199c8942f7b23eb99f8b12980fa1e34"
+        );
+    }
 
     fn cell(id: &str, field: &str, value: &str) -> LogEntry {
         LogEntry {
