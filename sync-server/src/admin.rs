@@ -9,10 +9,10 @@
 
 use std::time::Duration;
 
-use base64::Engine;
 use steady_core::clock::Timestamp;
 use steady_core::codes::Role;
 
+use crate::secrets;
 use crate::storage::{GrantSpec, NewEnrolmentCode, Storage, StorageError, hash_secret};
 
 /// Crockford's base32 alphabet: digits and capitals without I, L, O and U.
@@ -42,20 +42,12 @@ pub enum AdminError {
 
 /// `n` random characters of [`CODE_ALPHABET`].
 pub fn random_code_chars(n: usize) -> Result<String, AdminError> {
-    let mut bytes = vec![0u8; n];
-    getrandom::fill(&mut bytes).map_err(|e| AdminError::Random(e.to_string()))?;
-    // 256 is a multiple of 32, so masking keeps every character equally likely.
-    Ok(bytes
-        .iter()
-        .map(|b| CODE_ALPHABET[(b & 31) as usize] as char)
-        .collect())
+    secrets::random_chars(CODE_ALPHABET, n).map_err(|e| AdminError::Random(e.to_string()))
 }
 
 /// A new device token: 32 random bytes, base64url without padding (43 characters).
 pub fn new_device_token() -> Result<String, AdminError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| AdminError::Random(e.to_string()))?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    secrets::random_token().map_err(|e| AdminError::Random(e.to_string()))
 }
 
 /// Splits a code as typed or scanned into (code id, secret), forgiving what people do when

@@ -15,4 +15,5 @@ pub mod exchange;
 pub mod http;
 pub mod merge;
 pub mod records_log;
+pub mod secrets;
 pub mod storage;

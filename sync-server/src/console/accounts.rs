@@ -42,8 +42,8 @@ fn argon2() -> Argon2<'static> {
 
 /// Hashes a password with Argon2id and a fresh random salt (PHC string).
 pub fn hash_password(password: &str) -> Result<String, AccountError> {
-    let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| AccountError::Hash(e.to_string()))?;
+    let salt =
+        crate::secrets::random_bytes::<16>().map_err(|e| AccountError::Hash(e.to_string()))?;
     let salt = SaltString::encode_b64(&salt).map_err(|e| AccountError::Hash(e.to_string()))?;
     argon2()
         .hash_password(password.as_bytes(), &salt)

@@ -141,8 +141,8 @@ fn load_or_make_key(path: &Path) -> Result<StoreKey, ReplicaError> {
     match std::fs::read(path) {
         Ok(bytes) => StoreKey::from_bytes(&bytes).map_err(|e| ReplicaError::Key(e.to_string())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut bytes = [0u8; 32];
-            getrandom::fill(&mut bytes).map_err(|e| ReplicaError::Key(e.to_string()))?;
+            let bytes = crate::secrets::random_bytes::<32>()
+                .map_err(|e| ReplicaError::Key(e.to_string()))?;
             let tmp = path.with_extension("key.tmp");
             {
                 use std::io::Write as _;

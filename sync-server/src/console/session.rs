@@ -9,7 +9,6 @@
 //! Every POST carries a hidden `csrf` field compared in constant time with the session's token
 //! (the sign-in form, before any session, with a short-lived cookie of its own: double submit).
 
-use base64::Engine;
 use steady_core::clock::Timestamp;
 
 use super::store::LeadAccount;
@@ -43,22 +42,7 @@ impl Session {
     }
 }
 
-/// 256 random bits, base64url without padding.
-pub fn random_token() -> Result<String, getrandom::Error> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)?;
-    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
-}
-
-/// Compares two tokens in time that does not depend on where they differ.
-pub fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && !a.is_empty()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+pub use crate::secrets::{random_token, same_secret as same_token};
 
 /// Whether a stored session is still alive at `now`.
 pub fn alive(
@@ -93,16 +77,6 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_compare_only_when_equal_and_never_empty() {
-        let t = random_token().expect("random");
-        assert_eq!(t.len(), 43);
-        assert!(same_token(&t, &t.clone()));
-        assert!(!same_token(&t, &random_token().expect("random")));
-        assert!(!same_token("", ""));
-        assert!(!same_token("abc", "ab"));
-    }
 
     #[test]
     fn sessions_end_when_idle_or_old() {

@@ -467,27 +467,14 @@ pub(crate) fn code_refusal(
         Some(Refusal::Expired)
     } else if code.attempts >= code.max_attempts {
         Some(Refusal::Exhausted)
-    } else if !same_hash(code.secret_hash, secret_hash) {
+    } else if !crate::secrets::same_secret(code.secret_hash, secret_hash) {
         Some(Refusal::WrongSecret)
     } else {
         None
     }
 }
 
-/// Compares two hashes in time that does not depend on where they differ.
-pub(crate) fn same_hash(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
-/// SHA-256 in hex: how tokens and code secrets are stored.
-pub fn hash_secret(secret: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(secret.as_bytes()))
-}
+pub use crate::secrets::hash_secret;
 
 #[cfg(test)]
 mod tests {
@@ -524,13 +511,6 @@ mod tests {
         assert!(matches!(&changes[0].change, Change::Fields(f) if f.len() == 2));
         assert!(matches!(&changes[1].change, Change::Item { .. }));
         assert!(matches!(&changes[2].change, Change::Fields(f) if f.len() == 1));
-    }
-
-    #[test]
-    fn hashes_compare_equal_only_when_equal() {
-        assert!(same_hash("abc", "abc"));
-        assert!(!same_hash("abc", "abd"));
-        assert!(!same_hash("abc", "ab"));
     }
 
     #[test]
