@@ -92,6 +92,7 @@ impl<S: Storage + ConsoleStorage> Console<S> {
     /// Opens the console's replica (creating it on first start) and registers its device.
     pub async fn open(storage: Arc<S>, config: ConsoleConfig) -> Result<Arc<Self>, ReplicaError> {
         let replica = Replica::open(storage.clone(), &config.dir).await?;
+        replica.catch_up_in_background();
         let sign_in_limiter = config.sign_in_per_ip.and_then(|r| {
             let per_minute = std::num::NonZeroU32::new(r.per_minute)?;
             let burst = std::num::NonZeroU32::new(r.burst)?;

@@ -261,6 +261,22 @@ impl<S: Storage + ConsoleStorage> Replica<S> {
         Ok(replica)
     }
 
+    /// Starts pulling what the server stored since the replica last ran, on a blocking thread,
+    /// and returns at once: a server restarted at night has caught up before a lead's first
+    /// page, rather than making that page wait (22 s at 100,000 incidents on a first start).
+    /// A page asked for meanwhile waits for the store and then finds little left to pull; a
+    /// failure here is logged and the next page's pull tries again.
+    pub fn catch_up_in_background(self: &Arc<Self>) {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let store = this.lock();
+            match this.sync_locked(&store) {
+                Ok(()) => tracing::info!("web console replica caught up"),
+                Err(e) => tracing::warn!(error = %e, "web console replica could not catch up yet"),
+            }
+        });
+    }
+
     /// The replica's device id.
     pub fn device_id(&self) -> &str {
         &self.device_id
