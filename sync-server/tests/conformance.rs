@@ -1176,6 +1176,72 @@ async fn a_device_that_pushed_a_backlog_is_not_paged_through_it<B: Backend>(b: B
     }
     assert_eq!(heard, ["inc-dev-b-2"]);
     assert_eq!(pages, 3, "{} own cells read {bound} a page", bound * 2);
+
+    // A unit newly pulled (cursor zero there) gets the reader's own cells with their values,
+    // even when they come after own cells skipped in a unit it has pulled before.
+    let more_own: Vec<Operation> = (bound * 3..bound * 3 + 300)
+        .map(|n| capture(n, "dev-a"))
+        .collect();
+    assert!(
+        store
+            .push(Some("dev-a"), &more_own, NOW)
+            .await
+            .unwrap()
+            .iter()
+            .all(applied)
+    );
+    let in_b: Vec<Operation> = (0..50)
+        .map(|n| {
+            fields(
+                &format!("op-b-{n}"),
+                EntityKind::Incident,
+                &format!("inc-b-{n}"),
+                "ward-b",
+                &[("note", json!(format!("birch {n}")))],
+                stamp(NOW.0 - 1_000 + n, "dev-a"),
+            )
+        })
+        .collect();
+    assert!(
+        store
+            .push(None, &in_b, NOW)
+            .await
+            .unwrap()
+            .iter()
+            .all(applied)
+    );
+    let both = units(&["ward-a", "ward-b"]);
+    let (changes, _, _) = pull_all_as(&*store, "dev-a", &both, cursor, limit).await;
+    assert_eq!(changes.len(), 50, "{changes:?}");
+    for c in &changes {
+        assert_eq!(c.unit_id, "ward-b");
+        let text = serde_json::to_string(&c.change).unwrap();
+        assert!(text.contains("birch"), "{text}");
+    }
+}
+
+/// Every page from `cursor` as `reader` sees them.
+async fn pull_all_as<S: Storage>(
+    store: &S,
+    reader: &str,
+    units: &[String],
+    mut cursor: Cursor,
+    limit: u32,
+) -> (Vec<PulledChange>, Cursor, usize) {
+    let mut changes = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = store
+            .pull(Some(reader), units, &cursor, limit)
+            .await
+            .unwrap();
+        pages += 1;
+        changes.extend(page.changes);
+        cursor = page.cursor;
+        if !page.more {
+            return (changes, cursor, pages);
+        }
+    }
 }
 
 async fn a_device_is_not_sent_back_what_it_pushed_but_gets_it_from_empty<B: Backend>(b: B) {

@@ -267,11 +267,11 @@ const PULL: &str = "SELECT h.horizon, c.unit_id, c.seq, c.entity, c.entity_id, c
      FROM (SELECT COALESCE((SELECT value FROM meta WHERE key = 'tombstone_horizon'), 0) \
        AS horizon) AS h \
      LEFT JOIN LATERAL ( \
-       SELECT x.* FROM unnest($1::text[], $2::int8[]) AS p(unit_id, pos) \
+       SELECT x.* FROM unnest($1::text[], $2::int8[], $5::int8[]) AS p(unit_id, pos, since) \
        CROSS JOIN LATERAL ( \
          SELECT cells.unit_id, cells.seq, cells.entity, cells.entity_id, cells.field, \
            cells.item_id, \
-           CASE WHEN cells.hlc_device = $4 AND p.pos > 0 THEN '' ELSE cells.value_json END \
+           CASE WHEN cells.hlc_device = $4 AND p.since > 0 THEN '' ELSE cells.value_json END \
              AS value_json, \
            cells.hlc_wall, cells.hlc_counter, cells.hlc_device \
          FROM cells WHERE cells.unit_id = p.unit_id AND cells.seq > p.pos \
@@ -360,7 +360,7 @@ impl PgStorage {
         let rows = client
             .query(
                 &format!("EXPLAIN {PULL}"),
-                &[&names, &positions, &fetch, &reader],
+                &[&names, &positions, &fetch, &reader, &positions],
             )
             .await
             .map_err(pg)?;
@@ -1236,72 +1236,92 @@ impl Storage for PgStorage {
         cursor: &Cursor,
         limit: u32,
     ) -> StorageResult<Page> {
-        let (names, positions) = pull_args(units, cursor);
-        // The reader's own cells are read (without their values) and skipped, up to the scan
-        // bound; one more row than that bound: its presence is `more`.
+        let (names, since) = pull_args(units, cursor);
+        // A page holds up to `limit` cells. The reader's own cells past a cursor of zero are
+        // read (the query leaves their values out) and skipped without counting, up to `scan`
+        // rows in all; when a query's rows ran out on skipped ones, the next query goes on from
+        // where it stopped. Each asks for one row more than the page could take: its presence
+        // is `more`.
         let scan = (limit as usize).saturating_mul(super::PULL_SCAN_FACTOR);
-        let fetch = scan as i64 + 1;
         let client = self.client().await?;
         let stmt = client.prepare_cached(PULL).await.map_err(pg)?;
-        let rows = client
-            .query(&stmt, &[&names, &positions, &fetch, &reader])
-            .await
-            .map_err(pg)?;
-        let horizon: i64 = rows.first().map(|r| r.get(0)).unwrap_or(0);
-        if positions.iter().any(|&p| p > 0 && p < horizon) {
-            // Tombstones this device has not seen are gone: it must start again from empty.
-            return Ok(Page {
-                changes: Vec::new(),
-                cursor: Cursor::default(),
-                more: true,
-                full_resync: true,
-            });
-        }
-        let mut next: BTreeMap<String, i64> = names.iter().cloned().zip(positions).collect();
+        let mut next: BTreeMap<String, i64> = names.iter().cloned().zip(since.clone()).collect();
         let mut changes = Vec::new();
         let mut taken = 0usize;
         let mut scanned = 0usize;
         let mut bytes = 0usize;
         let mut more = false;
-        for row in &rows {
-            let Some(seq) = row.get::<_, Option<i64>>(2) else {
-                continue;
-            };
-            // A page ends at `limit` cells, or early at MAX_PAGE_BYTES of values, so a phone
-            // never receives (and the server never builds) an answer of hundreds of megabytes.
-            if taken == limit as usize || scanned == scan || (taken > 0 && bytes >= MAX_PAGE_BYTES)
-            {
-                more = true;
+        let mut first = true;
+        'pages: loop {
+            let positions: Vec<i64> = names.iter().map(|n| next[n]).collect();
+            let fetch = (limit as usize - taken).min(scan - scanned) as i64 + 1;
+            let rows = client
+                .query(&stmt, &[&names, &positions, &fetch, &reader, &since])
+                .await
+                .map_err(pg)?;
+            if first {
+                let horizon: i64 = rows.first().map(|r| r.get(0)).unwrap_or(0);
+                if since.iter().any(|&p| p > 0 && p < horizon) {
+                    // Tombstones this device has not seen are gone: start again from empty.
+                    return Ok(Page {
+                        changes: Vec::new(),
+                        cursor: Cursor::default(),
+                        more: true,
+                        full_resync: true,
+                    });
+                }
+                first = false;
+            }
+            let mut read = 0i64;
+            let mut skipped = false;
+            for row in &rows {
+                let Some(seq) = row.get::<_, Option<i64>>(2) else {
+                    continue;
+                };
+                read += 1;
+                // A page ends at `limit` cells, or early at MAX_PAGE_BYTES of values, so a phone
+                // never receives (and the server never builds) an answer of hundreds of
+                // megabytes.
+                if taken == limit as usize
+                    || scanned == scan
+                    || (taken > 0 && bytes >= MAX_PAGE_BYTES)
+                {
+                    more = true;
+                    break 'pages;
+                }
+                let unit_id: String = row.get(1);
+                scanned += 1;
+                next.insert(unit_id.clone(), seq);
+                let hlc_device: String = row.get(10);
+                if reader == Some(hlc_device.as_str()) && cursor.position(&unit_id) > 0 {
+                    // The reader's own cell, still standing: it has it already.
+                    skipped = true;
+                    continue;
+                }
+                taken += 1;
+                let value_json: &str = row.get(7);
+                bytes += value_json.len();
+                add_to_page(
+                    &mut changes,
+                    &unit_id,
+                    PulledCell {
+                        entity: entity_kind(row.get(3))?,
+                        entity_id: row.get(4),
+                        field: row.get(5),
+                        item_id: row.get(6),
+                        value: serde_json::from_str(value_json)?,
+                        stamp: Hlc {
+                            wall_ms: row.get(8),
+                            counter: counter(row.get(9))?,
+                            device: hlc_device,
+                        },
+                    },
+                );
+            }
+            if read < fetch || !skipped {
+                // Every row there is was read (or the page is full and said so above).
                 break;
             }
-            let unit_id: String = row.get(1);
-            scanned += 1;
-            next.insert(unit_id.clone(), seq);
-            let hlc_device: String = row.get(10);
-            if reader == Some(hlc_device.as_str()) && cursor.position(&unit_id) > 0 {
-                // The reader's own cell, still standing: it has it already (the query left
-                // its value out).
-                continue;
-            }
-            taken += 1;
-            let value_json: &str = row.get(7);
-            bytes += value_json.len();
-            add_to_page(
-                &mut changes,
-                &unit_id,
-                PulledCell {
-                    entity: entity_kind(row.get(3))?,
-                    entity_id: row.get(4),
-                    field: row.get(5),
-                    item_id: row.get(6),
-                    value: serde_json::from_str(value_json)?,
-                    stamp: Hlc {
-                        wall_ms: row.get(8),
-                        counter: counter(row.get(9))?,
-                        device: hlc_device,
-                    },
-                },
-            );
         }
         next.retain(|_, seq| *seq > 0);
         Ok(Page {
