@@ -366,6 +366,7 @@ both_back_ends!(
     a_phones_proposal_is_accepted_or_declined_in_the_console,
     the_huddle_lists_the_people_with_events_drafts_and_overdue_sheets,
     a_phones_handover_note_is_in_the_console_huddle_and_a_leads_reaches_the_phone,
+    the_sheet_is_one_form_saved_once_and_a_newer_change_is_never_lost,
 );
 
 #[path = "console/exports.rs"]
@@ -375,6 +376,10 @@ use exports::exports_follow_mhsds_and_subject_access_redacts;
 #[path = "console/dashboard.rs"]
 mod dashboard;
 use dashboard::the_dashboard_shows_rates_per_bed_days_run_charts_and_a_roll_up;
+
+#[path = "console/sheet_form.rs"]
+mod sheet_form;
+use sheet_form::the_sheet_is_one_form_saved_once_and_a_newer_change_is_never_lost;
 
 #[path = "console/handover.rs"]
 mod handover;

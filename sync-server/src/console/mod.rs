@@ -16,15 +16,16 @@
 //! console audit log (ids only). `docs/console.md` describes the whole.
 
 pub mod accounts;
+mod content;
 pub mod counted;
 pub mod figures;
-mod content;
 mod handover;
 mod images;
 mod pages;
 pub mod replica;
 pub mod run_chart;
 pub mod session;
+mod sheet_form;
 pub mod store;
 pub mod subject_access;
 mod views;
@@ -191,6 +192,10 @@ impl<S: Storage + ConsoleStorage> Console<S> {
             )
             .route("/console/people/{person}", get(pages::person::<S>))
             .route("/console/people/{person}/text", post(pages::save_text::<S>))
+            .route(
+                "/console/people/{person}/sheet",
+                post(sheet_form::save_sheet::<S>),
+            )
             .route("/console/people/{person}/items", post(pages::add_item::<S>))
             .route(
                 "/console/people/{person}/items/remove",

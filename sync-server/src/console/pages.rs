@@ -44,7 +44,7 @@ type St<S> = State<Arc<Console<S>>>;
 pub(super) type Page = Result<Response, ConsoleError>;
 
 /// The items of one of the sheet's lists.
-fn sheet_items(sheet: &SupportSheet, list: SheetList) -> &[ListItem] {
+pub(super) fn sheet_items(sheet: &SupportSheet, list: SheetList) -> &[ListItem] {
     match list {
         SheetList::Triggers => &sheet.triggers,
         SheetList::WarningSigns => &sheet.warning_signs,
@@ -84,7 +84,7 @@ pub(super) async fn unit_for<S: Storage + ConsoleStorage>(
 }
 
 /// The unit (of the lead's) that a person belongs to, found without recording a view.
-async fn person_unit<S: Storage + ConsoleStorage>(
+pub(super) async fn person_unit<S: Storage + ConsoleStorage>(
     console: &Console<S>,
     session: &Session,
     person_id: &str,
@@ -511,17 +511,6 @@ pub async fn person<S: Storage + ConsoleStorage>(
         )
         .await?;
     let p = &sheet.person;
-    let text_field = |f: SheetText| -> Markup {
-        html! {
-            form method="post" action={ "/console/people/" (person_id) "/text" } {
-                (csrf(&s))
-                input type="hidden" name="field" value=(f.key());
-                label for=(f.key()) { (f.heading()) }
-                textarea id=(f.key()) name="text" maxlength="4000" { (sheet.text(f)) }
-                button type="submit" { "Save" }
-            }
-        }
-    };
     let interventions = html! {
         h3 { (AUTHORISED_INTERVENTIONS_HEADING) }
         @if sheet.authorised_interventions.is_empty() { p { "None authorised." } }
@@ -554,21 +543,14 @@ pub async fn person<S: Storage + ConsoleStorage>(
         }
     };
     // The sections, their titles, order and headings are the core's (sheet_layout), the same
-    // as the phones show.
+    // as the phones show: every text field and list in one form, saved once; the authorised
+    // interventions (structured, with forms of their own) after it.
+    let form = super::sheet_form::SheetForm::loaded(&sheet);
     let sections = html! {
+        (super::sheet_form::render(&s, &person_id, &sheet, &form, &|list, item| plan.beside(list, item)))
         @for part in sheet_layout() {
-            section class="sheet" {
-                h2 { (part.title) }
-                @for entry in &part.entries {
-                    @match entry {
-                        SheetEntry::Text { field } => { (text_field(*field)) }
-                        SheetEntry::List { list } => {
-                            (item_list(&s, &person_id, list.key(), list.heading(), sheet_items(&sheet, *list),
-                                &|item| plan.beside(*list, item)))
-                        }
-                        SheetEntry::AuthorisedInterventions => { (interventions) }
-                    }
-                }
+            @if part.entries.iter().any(|e| matches!(e, SheetEntry::AuthorisedInterventions)) {
+                section class="sheet" { h2 { (part.title) } (interventions) }
             }
         }
     };

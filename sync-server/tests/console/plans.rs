@@ -210,7 +210,7 @@ pub(super) async fn a_phones_proposal_is_accepted_or_declined_in_the_console<
     let (status, html) = lead.get(&format!("/console/people/{person}")).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     let beside = format!(
-        "Pulls his hood up and goes quiet <a href=\"/console/incidents/{incident}\" \
+        "value=\"Pulls his hood up and goes quiet\"> <a href=\"/console/incidents/{incident}\" \
          class=\"source\">From the incident of "
     );
     assert!(
@@ -218,7 +218,9 @@ pub(super) async fn a_phones_proposal_is_accepted_or_declined_in_the_console<
         "the source is beside the item: {html}"
     );
     assert!(
-        html.contains("Music in headphones <span class=\"outcome\">tried 1 · helped 1</span>"),
+        html.contains(
+            "value=\"Music in headphones\"> <span class=\"outcome\">tried 1 · helped 1</span>"
+        ),
         "tried and helped beside what helps"
     );
     assert!(html.contains("Proposals declined"));
