@@ -186,13 +186,27 @@ private struct DraftSections: View {
             }
 
             Section("De-escalation tried") {
+                // Beside each strategy tried, whether it helped (as Android's "Helped" chip): the
+                // sheet then counts how often each was tried and helped.
                 ForEach(model.whatHelps, id: \.id) { item in
                     Toggle(item.text, isOn: member(of: form.ownStrategies, item.text))
                         .frame(minHeight: 44)
+                    if form.wrappedValue.ownStrategies.contains(item.text) {
+                        Toggle("Helped", isOn: member(of: form.helped, item.text))
+                            .accessibilityLabel("\(item.text) helped")
+                            .padding(.leading, 24)
+                            .frame(minHeight: 44)
+                    }
                 }
                 ForEach(DeescalationStep.all, id: \.self) { step in
                     Toggle(step.label, isOn: member(of: form.generalSteps, step))
                         .frame(minHeight: 44)
+                    if form.wrappedValue.generalSteps.contains(step) {
+                        Toggle("Helped", isOn: member(of: form.stepsHelped, step))
+                            .accessibilityLabel("\(step.label) helped")
+                            .padding(.leading, 24)
+                            .frame(minHeight: 44)
+                    }
                 }
                 TextField("Anything else tried", text: form.otherDeescalation, axis: .vertical)
             }

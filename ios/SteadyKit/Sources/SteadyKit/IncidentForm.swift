@@ -28,6 +28,11 @@ public struct IncidentForm: Equatable, Sendable {
     public var ownStrategies: Set<String>
     /// General de-escalation steps ticked.
     public var generalSteps: Set<DeescalationStep>
+    /// Of the own strategies tried, those that helped (`Deescalation.helped`): only ever a
+    /// subset of `ownStrategies`, as the core checks.
+    public var helped: Set<String>
+    /// Of the general steps tried, those that helped (`Deescalation.stepsHelped`).
+    public var stepsHelped: Set<DeescalationStep>
     /// Anything else tried.
     public var otherDeescalation: String
     /// Anyone not unit staff involved in the use of force.
@@ -74,6 +79,8 @@ public struct IncidentForm: Equatable, Sendable {
         place = incident.place ?? ""
         ownStrategies = Set(incident.deescalation.ownStrategies)
         generalSteps = Set(incident.deescalation.generalSteps)
+        helped = Set(incident.deescalation.helped)
+        stepsHelped = Set(incident.deescalation.stepsHelped)
         otherDeescalation = incident.deescalation.other ?? ""
         nonStaffInvolved = incident.nonStaffInvolved
         nonStaffReason = incident.nonStaffReason ?? ""
@@ -161,14 +168,22 @@ public struct IncidentForm: Equatable, Sendable {
             return Debrief(held: held, note: note.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         var deescalation: Deescalation?
+        // Only what was tried can have helped: a strategy unticked no longer counts as helping.
+        let helpedTried = helped.intersection(ownStrategies)
+        let stepsHelpedTried = stepsHelped.intersection(generalSteps)
         if ownStrategies != base.ownStrategies || generalSteps != base.generalSteps
-            || otherDeescalation != base.otherDeescalation {
+            || otherDeescalation != base.otherDeescalation
+            || helpedTried != base.helped.intersection(base.ownStrategies)
+            || stepsHelpedTried != base.stepsHelped.intersection(base.generalSteps) {
             let other = otherDeescalation.trimmingCharacters(in: .whitespacesAndNewlines)
+            let tried = whatHelps.filter { ownStrategies.contains($0) }
+                + ownStrategies.subtracting(whatHelps).sorted()
             deescalation = Deescalation(
-                ownStrategies: whatHelps.filter { ownStrategies.contains($0) }
-                    + ownStrategies.subtracting(whatHelps).sorted(),
+                ownStrategies: tried,
                 generalSteps: DeescalationStep.all.filter { generalSteps.contains($0) },
-                other: other.isEmpty ? nil : other
+                other: other.isEmpty ? nil : other,
+                helped: tried.filter { helpedTried.contains($0) },
+                stepsHelped: DeescalationStep.all.filter { stepsHelpedTried.contains($0) }
             )
         }
         let characteristics = characteristicsRecord(characteristicRows)

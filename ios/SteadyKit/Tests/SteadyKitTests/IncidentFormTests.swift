@@ -45,6 +45,23 @@ final class IncidentFormTests: XCTestCase {
         XCTAssertNil(deescalation.other)
     }
 
+    func test_helped_is_sent_only_for_what_was_tried() throws {
+        let incident = Fixtures.incident()
+        var form = IncidentForm(incident)
+        form.ownStrategies = ["Quiet room", "Music"]
+        form.generalSteps = [.giveTime]
+        form.helped = ["Music", "Walk outside"]
+        form.stepsHelped = [.giveTime, .giveSpace]
+        let details = try XCTUnwrap(form.changes(from: incident, whatHelps: ["Walk outside", "Quiet room", "Music"]))
+        let deescalation = try XCTUnwrap(details.deescalation)
+        XCTAssertEqual(deescalation.helped, ["Music"])
+        XCTAssertEqual(deescalation.stepsHelped, [.giveTime])
+        // Marking one as helped is a change on its own.
+        var again = IncidentForm(incident)
+        again.ownStrategies = Set(incident.deescalation.ownStrategies)
+        XCTAssertNil(again.changes(from: incident))
+    }
+
     func test_an_unanswered_debrief_is_not_sent_and_an_answer_is() throws {
         let incident = Fixtures.incident()
         var form = IncidentForm(incident)
