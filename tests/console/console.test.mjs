@@ -324,7 +324,7 @@ try {
     check(state.personId, 'no person');
     await page.goto(`/console/people/${state.personId}`);
     await page.getByLabel('Add to What helps', { exact: true }).fill(WHAT_HELPS);
-    await formOf('Add to What helps').getByRole('button', { name: 'Add', exact: true }).click();
+    await formOf('Add to What helps').getByRole('button', { name: 'Save support sheet', exact: true }).click();
     await page.waitForLoadState();
     await page.goto(`/console/people/${state.personId}`);
     await page.getByText(WHAT_HELPS).first().waitFor();
@@ -334,13 +334,53 @@ try {
     check(state.personId, 'no person');
     await page.goto(`/console/people/${state.personId}`);
     await page.getByLabel('How best to support me', { exact: true }).fill(HOW_TO_SUPPORT);
-    await formOf('How best to support me').getByRole('button', { name: 'Save', exact: true }).click();
+    await formOf('How best to support me').getByRole('button', { name: 'Save support sheet', exact: true }).click();
     await page.waitForLoadState();
     await page.getByText('Saved.').first().waitFor();
     await page.goto(`/console/people/${state.personId}`);
     equal(await page.getByLabel('How best to support me', { exact: true }).inputValue(), HOW_TO_SUPPORT, 'saved text');
   });
   await visit('person-sheet');
+
+  await step('the sheet is one form: two boxes saved at once', async () => {
+    await page.goto(`/console/people/${state.personId}`);
+    await page.getByLabel('Routines that keep me well', { exact: true }).fill('Breakfast at eight (synthetic)');
+    await page.getByLabel('My sensory needs', { exact: true }).fill('A quiet room (synthetic)');
+    await page.getByRole('button', { name: 'Save support sheet', exact: true }).click();
+    await page.waitForLoadState();
+    await page.getByText('Saved.').first().waitFor();
+    equal(await page.getByLabel('Routines that keep me well', { exact: true }).inputValue(), 'Breakfast at eight (synthetic)', 'first box');
+    equal(await page.getByLabel('My sensory needs', { exact: true }).inputValue(), 'A quiet room (synthetic)', 'second box');
+  });
+
+  await step('a save over a newer change shows both versions and keeps the typed text', async () => {
+    await page.goto(`/console/people/${state.personId}`);
+    // Someone else saves the same box in another tab meanwhile.
+    const other = await context.newPage();
+    try {
+      await other.goto(`/console/people/${state.personId}`);
+      await other.getByLabel('Who to call', { exact: true }).fill('Their version (synthetic)');
+      await other.getByRole('button', { name: 'Save support sheet', exact: true }).click();
+      await other.waitForLoadState();
+      await other.getByText('Saved.').first().waitFor();
+    } finally {
+      await other.close();
+    }
+    await page.getByLabel('Who to call', { exact: true }).fill('My version (synthetic)');
+    await page.getByRole('button', { name: 'Save support sheet', exact: true }).click();
+    await page.waitForLoadState();
+    await page.getByTestId('sheet-conflict').waitFor();
+    await page.getByText('Their version (synthetic)').first().waitFor();
+    equal(await page.getByLabel('Who to call', { exact: true }).inputValue(), 'My version (synthetic)', 'typed text kept');
+  });
+  await visit('person-sheet-conflict');
+
+  await step('saving again from the conflict keeps the lead\'s version', async () => {
+    await page.getByRole('button', { name: 'Save support sheet', exact: true }).click();
+    await page.waitForLoadState();
+    await page.getByText('Saved.').first().waitFor();
+    equal(await page.getByLabel('Who to call', { exact: true }).inputValue(), 'My version (synthetic)', 'saved');
+  });
 
   await step('the enrolment page creates a code with its link and QR code', async () => {
     await page.goto(`/console/units/${UNIT_ID}/enrolment`);
@@ -652,11 +692,23 @@ try {
     await page.getByRole('link', { name: 'Last 72 hours' }).click();
     await page.waitForLoadState();
     check(page.url().endsWith('hours=72'), `at ${page.url()}`);
-    for (const id of ['huddle-people', 'huddle-drafts', 'huddle-overdue']) {
+    for (const id of ['huddle-people', 'huddle-drafts', 'huddle-overdue', 'huddle-notes']) {
       equal(await page.locator(`[data-testid="${id}"]`).count(), 1, id);
     }
   });
   await visit('huddle');
+
+  await step('a handover note written on the huddle is listed with its author', async () => {
+    await page.getByLabel('What the next shift needs to know', { exact: true }).fill('Lift out of order (synthetic)');
+    await page.getByLabel('About (optional)', { exact: true }).selectOption({ label: PERSON_NAME });
+    await page.getByRole('button', { name: 'Add handover note' }).click();
+    await page.waitForLoadState();
+    check(page.url().includes('hours=72'), `at ${page.url()}`);
+    const note = page.locator('[data-testid="huddle-notes"] li').first();
+    await note.getByText('Lift out of order (synthetic)').waitFor();
+    await note.getByRole('link', { name: PERSON_NAME }).waitFor();
+  });
+  await visit('huddle-with-note');
 
   await step('the organisation roll-up covers the lead\'s units', async () => {
     await page.goto('/console');
@@ -786,7 +838,11 @@ try {
   await step('no request left the server and the pages logged no errors', async () => {
     equal(offsite.length, 0, `requests outside ${BASE}: ${offsite.slice(0, 3).join(', ')}`);
     const unexpected = consoleErrors.filter(
-      (e) => !e.step.startsWith('a forged POST') && !e.url.endsWith('/favicon.ico'),
+      // A forged POST is answered 403, and a save over a newer change 409 (the conflict page),
+      // by design.
+      (e) => !e.step.startsWith('a forged POST')
+        && !(e.step.startsWith('a save over a newer change') && e.text.includes('409'))
+        && !e.url.endsWith('/favicon.ico'),
     );
     for (const e of consoleErrors) console.log(`       page error in "${e.step}": ${e.text} ${e.url}`);
     equal(unexpected.length, 0, 'unexpected page errors');

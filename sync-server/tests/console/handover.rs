@@ -40,7 +40,7 @@ pub(super) async fn a_phones_handover_note_is_in_the_console_huddle_and_a_leads_
     };
     let (status, html) = lead.get(&format!("/console/units/{HOME}/huddle")).await;
     assert_eq!(status, StatusCode::OK, "{html}");
-    assert_eq!(notes_of(&html), [phone_note.note_id.clone()]);
+    assert_eq!(notes_of(&html), std::slice::from_ref(&phone_note.note_id));
     let notes = &html[html.find("data-testid=\"huddle-notes\"").expect("notes")..];
     assert!(notes.contains("Ren slept badly: go gently this morning"));
     assert!(notes.contains("<strong>Alex Morgan</strong>, Support worker"));
