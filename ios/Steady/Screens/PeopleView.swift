@@ -104,6 +104,8 @@ struct PeopleView: View {
                 ReviewQueueView(session: session, unitId: unitId, personId: personId)
             case let .incident(id):
                 IncidentView(session: session, incidentId: id, alerts: AppEnvironment.shared.alerts)
+            case let .huddle(unitId):
+                HuddleView(session: session, unitId: unitId)
             }
         }
         .toolbar {
@@ -111,6 +113,14 @@ struct PeopleView: View {
             ToolbarItem(placement: .topBarTrailing) {
                 NavigationLink(value: PeopleRoute.checklist(personId: nil)) {
                     Label("Checklist", systemImage: "checklist")
+                }
+            }
+            // The unit's shift huddle, for the start of a shift and a handover.
+            if let unitId = session.selectedUnitId {
+                ToolbarItem(placement: .topBarTrailing) {
+                    NavigationLink(value: PeopleRoute.huddle(unitId: unitId)) {
+                        Label("Shift huddle", systemImage: "person.3")
+                    }
                 }
             }
             // The unit's review queue: proposals for people's plans from incidents and debriefs.
@@ -149,6 +159,8 @@ enum PeopleRoute: Hashable {
     case proposals(unitId: String, personId: String?)
     /// An incident (a sheet item's source).
     case incident(String)
+    /// The shift huddle of a unit, with its handover notes.
+    case huddle(unitId: String)
 }
 
 /// One person: name (and pin), the line a search matched, safety alerts, the recent event,
