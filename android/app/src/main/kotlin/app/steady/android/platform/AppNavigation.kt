@@ -24,6 +24,7 @@ import app.steady.android.state.CaptureViewModel
 import app.steady.android.state.ChecklistViewModel
 import app.steady.android.state.EnrolViewModel
 import app.steady.android.state.GuidanceViewModel
+import app.steady.android.state.HuddleViewModel
 import app.steady.android.state.IncidentViewModel
 import app.steady.android.state.IncidentsViewModel
 import app.steady.android.state.PeopleViewModel
@@ -36,6 +37,8 @@ import app.steady.android.ui.CaptureScreen
 import app.steady.android.ui.ChecklistScreen
 import app.steady.android.ui.EnrolScreen
 import app.steady.android.ui.GuidanceScreen
+import app.steady.android.ui.HuddleEvents
+import app.steady.android.ui.HuddleScreen
 import app.steady.android.ui.IncidentScreen
 import app.steady.android.ui.IncidentsScreen
 import app.steady.android.ui.PeopleScreen
@@ -130,6 +133,7 @@ fun SteadyApp(
                 onOpenDrafts = { nav.top(TopDestination.INCIDENTS) },
                 onTogglePin = vm::onTogglePin,
                 onOpenProposals = { unit -> nav.navigate("proposals/$unit?person=") },
+                onOpenHuddle = { unit -> nav.navigate("huddle/$unit") },
                 // The ended state's way on: Sync and settings with "Add a placement" open.
                 onAddPlacement = {
                     nav.navigate("sync?add=true") {
@@ -171,6 +175,21 @@ fun SteadyApp(
             )
         }
         // The review queue of a unit, or of one person's plan (opened from their sheet).
+        composable("huddle/{unit}", listOf(navArgument("unit") { type = NavType.StringType })) { entry ->
+            val unit = entry.arguments?.getString("unit").orEmpty()
+            val vm = viewModel { HuddleViewModel(session, unit) }
+            val state by vm.state.collectAsStateWithLifecycle()
+            HuddleScreen(
+                state,
+                HuddleEvents(
+                    onBack = { nav.popBackStack() },
+                    onHours = vm::onHours,
+                    onOpenPerson = { nav.navigate("person/$it") },
+                    onNoteText = vm::onNoteText,
+                    onAddNote = vm::onAddNote,
+                ),
+            )
+        }
         composable(
             "proposals/{unit}?person={person}",
             listOf(

@@ -62,6 +62,8 @@ fun PeopleScreen(
     onAddPlacement: () -> Unit = {},
     /** Opens the review queue of a unit (proposals for the plan). */
     onOpenProposals: (String) -> Unit = {},
+    /** Opens the shift huddle of a unit (with its handover notes). */
+    onOpenHuddle: (String) -> Unit = {},
 ) {
     SteadyScaffold(
         title = "People",
@@ -124,6 +126,10 @@ fun PeopleScreen(
         }
         if (state.draftsToFinish > 0) {
             item { DraftsLine(state.draftsToFinish, onOpenDrafts) }
+        }
+        // The unit's shift huddle, for the start of a shift and a handover.
+        state.selectedUnitId?.let { unit ->
+            item { ActionLine("Shift huddle and handover notes") { onOpenHuddle(unit) } }
         }
         // The unit's review queue: proposals for people's plans from incidents and debriefs.
         state.selectedUnitId?.let { unit ->
